@@ -1,0 +1,149 @@
+package dev.ipc4j.testing;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A second JVM for cross-process tests: runs {@code main} of a test class inside module {@code dev.ipc4j} (the test
+ * classes patched in, as surefire does), with native access granted as in production. The two talk in lines: the
+ * parent writes to the child's stdin, the child prints to stdout. {@link #close()} kills the child, so a failed test
+ * leaves no process behind; a child also exits by itself when its stdin closes or after {@link #CHILD_LIFETIME}.
+ */
+public final class JvmChild implements AutoCloseable {
+    /** Generous: a busy 2-core machine must not make cross-process tests flaky. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(60);
+    static final Duration CHILD_LIFETIME = Duration.ofMinutes(5);
+    private static final String EOF = "\0EOF";
+
+    private final Process process;
+    private final Path stderr;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final PrintStream stdin;
+
+    private JvmChild(Process process, Path stderr) {
+        this.process = process;
+        this.stderr = stderr;
+        this.stdin = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        Thread.ofPlatform().daemon().name("child-" + process.pid() + "-stdout").start(this::pump);
+    }
+
+    /** Starts {@code main.main(args)} in a new JVM. */
+    public static JvmChild start(Class<?> main, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.add("--enable-native-access=dev.ipc4j");
+        command.add("--illegal-native-access=deny");
+        command.add("-XX:+UseSerialGC");
+        command.add("-Xshare:auto");
+        command.add("--module-path");
+        command.add(System.getProperty("jdk.module.path"));
+        command.add("--patch-module");
+        command.add("dev.ipc4j=" + location(main));
+        command.add("-m");
+        command.add("dev.ipc4j/" + main.getName());
+        command.addAll(List.of(args));
+        try {
+            Path stderr = Files.createTempFile("ipc4j-child-", ".stderr");
+            Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
+            return new JvmChild(process, stderr);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    /** Sends one line to the child. */
+    public void send(String line) {
+        stdin.println(line);
+    }
+
+    /** Waits for the child's next line, which must start with {@code prefix}; returns the rest of it. */
+    public String expect(String prefix) {
+        String line;
+        try {
+            line = lines.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+        if (line == null) {
+            throw new AssertionError("child " + pid() + " said nothing within " + TIMEOUT + " (waiting for '" + prefix + "')" + stderrTail());
+        }
+        if (line.equals(EOF)) {
+            throw new AssertionError("child " + pid() + " ended while we waited for '" + prefix + "'" + stderrTail());
+        }
+        if (!line.startsWith(prefix)) {
+            throw new AssertionError("child " + pid() + " said '" + line + "', expected '" + prefix + "...'" + stderrTail());
+        }
+        return line.substring(prefix.length()).trim();
+    }
+
+    /** Sends SIGKILL. */
+    public void kill() {
+        process.destroyForcibly();
+    }
+
+    /** Waits for the child to end; returns its exit code. */
+    public int awaitExit() throws InterruptedException {
+        if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("child " + pid() + " did not exit within " + TIMEOUT + stderrTail());
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException, IOException {
+        process.destroyForcibly();
+        process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        stdin.close();
+        process.getInputStream().close();
+        Files.deleteIfExists(stderr);
+    }
+
+    private void pump() {
+        try (BufferedReader in = process.inputReader(StandardCharsets.UTF_8)) {
+            for (String line; (line = in.readLine()) != null; ) {
+                lines.add(line);
+            }
+        } catch (IOException closed) {
+            // the child is gone or we closed the stream; EOF below tells the waiter
+        }
+        lines.add(EOF);
+    }
+
+    private String stderrTail() {
+        try {
+            String text = Files.readString(stderr);
+            return text.isBlank() ? "" : "\n--- child stderr ---\n" + text.substring(Math.max(0, text.length() - 4000));
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String location(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.ipc4j.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Fails a test that leaves kernel objects behind: descriptors of the kinds ipc4j opens (memfd, socket, pidfd, pipe,
+ * /dev/shm file), compared through /proc/self/fd before and after, and ipc4j objects in /dev/shm.
+ */
+public final class NoLeaks implements BeforeEachCallback, AfterEachCallback {
+    private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(NoLeaks.class);
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        context.getStore(NS).put("fds", descriptors());
+        context.getStore(NS).put("shm", shmObjects());
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        @SuppressWarnings("unchecked")
+        Set<String> fdsBefore = (Set<String>) context.getStore(NS).get("fds");
+        @SuppressWarnings("unchecked")
+        Set<String> shmBefore = (Set<String>) context.getStore(NS).get("shm");
+        Set<String> fds = descriptors();
+        fds.removeAll(fdsBefore);
+        Set<String> shm = shmObjects();
+        shm.removeAll(shmBefore);
+        if (!fds.isEmpty() || !shm.isEmpty()) {
+            fail("leaked descriptors " + fds + ", left in /dev/shm " + shm);
+        }
+    }
+
+    /** "fd -> target" for every open descriptor of a kind ipc4j opens. */
+    public static Set<String> descriptors() {
+        Set<String> out = new TreeSet<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : (Iterable<Path>) fds::iterator) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:") || target.startsWith("/memfd:") || target.contains("pidfd")
+                            || target.startsWith("pipe:") || target.startsWith("/dev/shm/")) {
+                        out.add(fd.getFileName() + " -> " + target);
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // the descriptor that listed the directory, or one closed while we looked
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /** Names in /dev/shm that ipc4j would have created. */
+    public static Set<String> shmObjects() {
+        try (Stream<Path> files = Files.list(Path.of("/dev/shm"))) {
+            Set<String> out = new TreeSet<>();
+            files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("ipc4j")).forEach(out::add);
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
