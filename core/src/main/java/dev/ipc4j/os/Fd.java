@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Fd implements AutoCloseable {
     private static final int CLOSED = -1;
-    private static final int F_GETFD = 1;
+    private static final int F_DUPFD_CLOEXEC = 1030;
 
     private final AtomicInteger fd;
 
@@ -59,9 +59,9 @@ public final class Fd implements AutoCloseable {
         }
     }
 
-    /** Whether the kernel still knows this descriptor number (used by tests and the leak detector). */
-    static boolean isValid(int number) {
-        return Libc.fcntl(number, F_GETFD, 0) >= 0;
+    /** A second descriptor for the same open file, owned by the caller (close-on-exec). */
+    public Fd dup() throws ErrnoException {
+        return Fd.adopt(Libc.check(Libc.fcntl(get(), F_DUPFD_CLOEXEC, 0), "fcntl(F_DUPFD_CLOEXEC, " + this + ")"));
     }
 
     @Override

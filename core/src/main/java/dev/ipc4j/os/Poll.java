@@ -14,6 +14,7 @@ import java.time.Duration;
  */
 public final class Poll {
     static final short POLLIN = 0x001;
+    static final short POLLOUT = 0x004;
     static final short POLLERR = 0x008;
     static final short POLLHUP = 0x010;
     static final short POLLNVAL = 0x020;
@@ -31,12 +32,26 @@ public final class Poll {
      * Interrupted waits are resumed with the time that is left.
      */
     public static boolean readable(Fd fd, int timeoutMillis) throws ErrnoException {
+        return ready(fd, POLLIN, timeoutMillis);
+    }
+
+    /** Waits up to {@code timeoutMillis} until {@code fd} can take more data (or is hung up); true if so. */
+    public static boolean writable(Fd fd, int timeoutMillis) throws ErrnoException {
+        return ready(fd, POLLOUT, timeoutMillis);
+    }
+
+    /** {@link #readable(Fd, int)} with a {@link Duration}. */
+    public static boolean readable(Fd fd, Duration timeout) throws ErrnoException {
+        return ready(fd, POLLIN, millis(timeout));
+    }
+
+    private static boolean ready(Fd fd, short events, int timeoutMillis) throws ErrnoException {
         MemorySegment pfd = POLLFD.get();
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         int remaining = timeoutMillis;
         while (true) {
             pfd.set(ValueLayout.JAVA_INT, FD, fd.get());
-            pfd.set(ValueLayout.JAVA_SHORT, EVENTS, POLLIN);
+            pfd.set(ValueLayout.JAVA_SHORT, EVENTS, events);
             pfd.set(ValueLayout.JAVA_SHORT, REVENTS, (short) 0);
             int r = Libc.poll(pfd, 1, remaining);
             if (r > 0) {
@@ -59,7 +74,7 @@ public final class Poll {
     }
 
     /** A timeout in milliseconds for poll, rounded up so a short positive timeout never becomes "don't wait". */
-    static int millis(Duration timeout) {
+    public static int millis(Duration timeout) {
         if (timeout.isNegative()) {
             return -1;
         }

@@ -32,6 +32,7 @@ public final class UnixSocket implements AutoCloseable {
     private static final int SO_PEERCRED = 17;
     private static final int SO_PEERPIDFD = 77;
     private static final int MSG_CTRUNC = 0x8;
+    private static final int MSG_DONTWAIT = 0x40;
     private static final int MSG_NOSIGNAL = 0x4000;
     private static final int MSG_CMSG_CLOEXEC = 0x40000000;
     private static final int SHUT_WR = 1;
@@ -96,21 +97,39 @@ public final class UnixSocket implements AutoCloseable {
      * sends the descriptors alone only when there are some. Fails with EPIPE once the peer has closed.
      */
     public long send(MemorySegment data, Fd... fds) throws ErrnoException {
+        return send(data, false, fds);
+    }
+
+    /**
+     * As {@link #send(MemorySegment, Fd...)}; with {@code nonBlocking}, returns 0 instead of waiting when the socket
+     * buffer is full (nothing was sent then, descriptors included).
+     */
+    public long send(MemorySegment data, boolean nonBlocking, Fd... fds) throws ErrnoException {
+        return send(data, 0, data.byteSize(), nonBlocking, fds);
+    }
+
+    /** As {@link #send(MemorySegment, boolean, Fd...)} for {@code length} bytes of {@code data} from {@code offset}. */
+    public long send(MemorySegment data, long offset, long length, boolean nonBlocking, Fd... fds) throws ErrnoException {
         if (!data.isNative()) {
             throw new IllegalArgumentException("send needs native memory (a heap segment has no stable address)");
         }
+        java.util.Objects.checkFromIndexSize(offset, length, data.byteSize());
         if (fds.length > MAX_FDS) {
             throw new IllegalArgumentException("at most " + MAX_FDS + " descriptors per send, not " + fds.length);
         }
-        if (data.byteSize() == 0 && fds.length > 0) {
+        if (length == 0 && fds.length > 0) {
             throw new IllegalArgumentException("descriptors must ride on at least one byte");
         }
         MemorySegment s = SCRATCH.get();
-        s.fill((byte) 0);
-        s.set(ValueLayout.JAVA_LONG, IOV, data.address());
-        s.set(ValueLayout.JAVA_LONG, IOV + 8, data.byteSize());
+        s.set(ValueLayout.JAVA_LONG, 0, 0L);
+        s.set(ValueLayout.JAVA_LONG, 8, 0L);
+        s.set(ValueLayout.JAVA_LONG, MSG_FLAGS, 0L);
+        s.set(ValueLayout.JAVA_LONG, IOV, data.address() + offset);
+        s.set(ValueLayout.JAVA_LONG, IOV + 8, length);
         s.set(ValueLayout.JAVA_LONG, MSG_IOV, s.address() + IOV);
         s.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
+        s.set(ValueLayout.JAVA_LONG, MSG_CONTROL, 0L);
+        s.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, 0L);
         if (fds.length > 0) {
             long cmsgLen = CMSG_DATA + 4L * fds.length;
             s.set(ValueLayout.JAVA_LONG, CONTROL + CMSG_LEN, cmsgLen);
@@ -123,11 +142,14 @@ public final class UnixSocket implements AutoCloseable {
             s.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, align8(cmsgLen));
         }
         while (true) {
-            long sent = Libc.sendmsg(fd.get(), s, MSG_NOSIGNAL);
+            long sent = Libc.sendmsg(fd.get(), s, MSG_NOSIGNAL | (nonBlocking ? MSG_DONTWAIT : 0));
             if (sent >= 0) {
                 return sent;
             }
             int errno = Libc.errno();
+            if (nonBlocking && errno == Errno.EAGAIN) {
+                return 0;
+            }
             if (errno != Errno.EINTR) {
                 throw new ErrnoException("sendmsg(" + description + ")", errno);
             }
@@ -150,20 +172,36 @@ public final class UnixSocket implements AutoCloseable {
      *     EMFILE) when descriptors could not all be received; any partial descriptors are closed first
      */
     public long receive(MemorySegment buffer, List<Fd> fdsOut) throws ErrnoException {
+        return receive(buffer, fdsOut, false);
+    }
+
+    /** As {@link #receive(MemorySegment, List)}; with {@code nonBlocking}, returns -1 instead of waiting for data. */
+    public long receive(MemorySegment buffer, List<Fd> fdsOut, boolean nonBlocking) throws ErrnoException {
+        return receive(buffer, 0, buffer.byteSize(), fdsOut, nonBlocking);
+    }
+
+    /** As {@link #receive(MemorySegment, List, boolean)} into {@code length} bytes of {@code buffer} from {@code offset}. */
+    public long receive(MemorySegment buffer, long offset, long length, List<Fd> fdsOut, boolean nonBlocking) throws ErrnoException {
         if (!buffer.isNative() || buffer.isReadOnly()) {
             throw new IllegalArgumentException("receive needs writable native memory");
         }
+        java.util.Objects.checkFromIndexSize(offset, length, buffer.byteSize());
         MemorySegment s = SCRATCH.get();
-        s.fill((byte) 0);
-        s.set(ValueLayout.JAVA_LONG, IOV, buffer.address());
-        s.set(ValueLayout.JAVA_LONG, IOV + 8, buffer.byteSize());
+        s.set(ValueLayout.JAVA_LONG, 0, 0L);
+        s.set(ValueLayout.JAVA_LONG, 8, 0L);
+        s.set(ValueLayout.JAVA_LONG, MSG_FLAGS, 0L);
+        s.set(ValueLayout.JAVA_LONG, IOV, buffer.address() + offset);
+        s.set(ValueLayout.JAVA_LONG, IOV + 8, length);
         s.set(ValueLayout.JAVA_LONG, MSG_IOV, s.address() + IOV);
         s.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1);
         s.set(ValueLayout.JAVA_LONG, MSG_CONTROL, s.address() + CONTROL);
         s.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, CONTROL_SIZE);
         long received;
-        while ((received = Libc.recvmsg(fd.get(), s, MSG_CMSG_CLOEXEC)) < 0) {
+        while ((received = Libc.recvmsg(fd.get(), s, MSG_CMSG_CLOEXEC | (nonBlocking ? MSG_DONTWAIT : 0))) < 0) {
             int errno = Libc.errno();
+            if (nonBlocking && errno == Errno.EAGAIN) {
+                return -1;
+            }
             if (errno != Errno.EINTR) {
                 throw new ErrnoException("recvmsg(" + description + ")", errno);
             }
@@ -215,6 +253,13 @@ public final class UnixSocket implements AutoCloseable {
             long pid = peerCredentials().pid();
             Libc.check(Libc.getsockopt(fd.get(), SOL_SOCKET, SO_PEERPIDFD, value, length), "getsockopt(SO_PEERPIDFD, " + description + ")");
             return new PidFd(Fd.adopt(value.get(ValueLayout.JAVA_INT, 0)), pid);
+        }
+    }
+
+    /** Wakes every thread blocked on this socket (they see end of stream or an error); the descriptor stays open. */
+    public void shutdown() throws ErrnoException {
+        if (Libc.shutdown(fd.get(), SHUT_RDWR) < 0 && Libc.errno() != Errno.ENOTCONN) {
+            throw new ErrnoException("shutdown(SHUT_RDWR, " + description + ")", Libc.errno());
         }
     }
 

@@ -1,0 +1,56 @@
+package dev.ipc4j.transport;
+
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * A bidirectional pipe of messages that keeps their boundaries.
+ *
+ * <p>Sending never drops a message: it is in the pipe, or {@code send} waits for room (as long as the peer lives and
+ * neither side closed), or {@code trySend} says it could not. Sends are thread-safe. Receiving is done by one thread
+ * at a time, with {@link #poll}, {@link #receive}, or by handing the pipe to {@link #deliverTo}.
+ *
+ * <p>Ending: {@link #endSending()} lets the peer receive everything sent so far and then {@link Receipt#ENDED};
+ * {@link #close()} does the same and also stops receiving. A peer that dies makes receives fail with
+ * {@link PeerGoneException} once its complete messages have been delivered.
+ */
+public sealed interface BlobPipe extends AutoCloseable permits HandlePipe, RingPipe {
+    /** {@link #poll} returns this once the peer has ended sending and nothing is left. */
+    int ENDED = -1;
+
+    /** Sends a copy of {@code message}, waiting while the pipe is full. */
+    void send(MemorySegment message) throws TransportException;
+
+    /** Sends a copy of {@code message} if there is room now; false (and nothing sent) otherwise. */
+    boolean trySend(MemorySegment message) throws TransportException;
+
+    /** Sends a copy of {@code message}, waiting at most {@code timeout} for room; false if there was none. */
+    boolean trySend(MemorySegment message, Duration timeout) throws TransportException;
+
+    /** Graceful half-close: the peer receives every message sent so far, then end of stream. Idempotent. */
+    void endSending() throws TransportException;
+
+    /**
+     * Hands up to {@code limit} waiting messages to {@code handler} on this thread without waiting; returns how many,
+     * or {@link #ENDED}.
+     */
+    int poll(BlobHandler handler, int limit) throws TransportException;
+
+    /** Waits up to {@code timeout} for one message and hands it to {@code handler} on this thread. */
+    Receipt receive(BlobHandler handler, Duration timeout) throws TransportException;
+
+    /**
+     * Receives on a thread of the pipe's own and hands each message, copied, to {@code handler} on {@code executor}
+     * (a serial executor keeps their order). The future completes when the peer ends sending, or exceptionally with
+     * the {@link TransportException} that stopped the pipe.
+     */
+    CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor);
+
+    boolean isOpen();
+
+    /** Ends sending, stops receiving, wakes every thread waiting on this pipe, and releases it. Idempotent. */
+    @Override
+    void close();
+}

@@ -1,0 +1,235 @@
+package dev.ipc4j.transport;
+
+import dev.ipc4j.os.Errno;
+import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.Fd;
+import dev.ipc4j.os.PidFd;
+import dev.ipc4j.os.UnixAddress;
+import dev.ipc4j.os.UnixServerSocket;
+import dev.ipc4j.os.UnixSocket;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A connection between two processes: a {@link SocketPipe} (descriptors, the peer's identity, death by EOF) and, by
+ * default, a {@link RingPipe} in shared memory for the data. {@link #blobs()} is where messages go: the ring when
+ * there is one, else the socket.
+ *
+ * <pre>{@code
+ * try (Channel.Listener listener = Channel.listen(path, 0600, Channel.Config.DEFAULT);
+ *      Channel channel = listener.accept(Duration.ofSeconds(5))) {
+ *     channel.blobs().receive(blob -> handle(blob.segment()), Duration.ofSeconds(1));
+ * }
+ * // elsewhere:
+ * try (Channel channel = Channel.connect(path, Channel.Config.DEFAULT)) {
+ *     channel.blobs().send(message);
+ * }
+ * }</pre>
+ */
+public final class Channel implements AutoCloseable {
+    /**
+     * @param ring the ring's configuration on the accepting side (its capacity is the channel's), and this side's
+     *     wait strategy and message limit; empty for a socket-only channel (decided by the accepting side)
+     * @param socket the socket pipe's configuration
+     */
+    public record Config(Optional<RingPipe.Config> ring, SocketPipe.Config socket) {
+        public static final Config DEFAULT = new Config(Optional.of(RingPipe.Config.DEFAULT), SocketPipe.Config.DEFAULT);
+        /** Everything over the socket: no shared memory at all. */
+        public static final Config SOCKET_ONLY = new Config(Optional.empty(), SocketPipe.Config.DEFAULT);
+
+        public Config {
+            Objects.requireNonNull(ring, "ring");
+            Objects.requireNonNull(socket, "socket");
+        }
+
+        public Config withRing(RingPipe.Config ring) {
+            return new Config(Optional.of(ring), socket);
+        }
+
+        public Config withSocket(SocketPipe.Config socket) {
+            return new Config(ring, socket);
+        }
+
+        public Config withWait(WaitStrategy wait) {
+            return new Config(ring.map(r -> r.withWait(wait)), socket);
+        }
+    }
+
+    private final SocketPipe control;
+    private final RingPipe ring;
+
+    private Channel(SocketPipe control, RingPipe ring) {
+        this.control = control;
+        this.ring = ring;
+    }
+
+    /** Connects to a {@link Listener} at {@code path}. */
+    public static Channel connect(Path path, Config config) throws IOException {
+        return connected(UnixSocket.connect(UnixAddress.of(path)), config);
+    }
+
+    /** Listens at {@code path} (a socket file with permission bits {@code mode}, e.g. 0600). */
+    public static Listener listen(Path path, int mode, Config config) throws IOException {
+        return new Listener(UnixServerSocket.listen(UnixAddress.of(path), mode, 64), config);
+    }
+
+    /** Both ends of a channel in this process (e.g. to hand one to a child, or for tests). */
+    public static Channel[] pair(Config config) throws IOException {
+        UnixSocket[] sockets = UnixSocket.pair();
+        CompletableFuture<Channel> acceptor = CompletableFuture.supplyAsync(() -> {
+            try {
+                return accepted(sockets[0], config);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        Channel connector = null;
+        try {
+            connector = connected(sockets[1], config);
+            return new Channel[] {acceptor.get(config.socket().handshakeTimeout().toMillis() * 2, TimeUnit.MILLISECONDS), connector};
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            if (connector != null) {
+                connector.close();
+            }
+            acceptor.thenAccept(Channel::close);
+            throw new PeerGoneException("channel pair could not be set up", e);
+        }
+    }
+
+    /** The accepting side: agrees on the protocol, creates the ring (unless socket-only) and offers it. */
+    static Channel accepted(UnixSocket socket, Config config) throws TransportException {
+        SocketPipe control = SocketPipe.open(socket, config.socket());
+        if (config.ring().isEmpty()) {
+            control.offerRingSegment(null);
+            return new Channel(control, null);
+        }
+        Fd[] segment = new Fd[1];
+        RingPipe ring = null;
+        try {
+            ring = RingPipe.create(config.ring().get(), segment, peerPidFd(control));
+            control.offerRingSegment(segment[0]);
+            return new Channel(control, ring);
+        } catch (ErrnoException | TransportException | RuntimeException e) {
+            if (ring != null) {
+                ring.close();
+            }
+            control.close();
+            throw e instanceof TransportException t ? t : new PeerGoneException("ring setup failed: " + e.getMessage(), e);
+        } finally {
+            closeQuietly(segment[0]);
+        }
+    }
+
+    /** The connecting side: agrees on the protocol and maps the ring the acceptor offers, if any. */
+    static Channel connected(UnixSocket socket, Config config) throws TransportException {
+        SocketPipe control = SocketPipe.open(socket, config.socket());
+        Fd segment = null;
+        try {
+            segment = control.takeRingSegment(config.socket().handshakeTimeout());
+            if (segment == null) {
+                return new Channel(control, null);
+            }
+            RingPipe.Config mine = config.ring().orElse(RingPipe.Config.DEFAULT);
+            return new Channel(control, RingPipe.attach(segment, mine, peerPidFd(control)));
+        } catch (ErrnoException | TransportException | RuntimeException e) {
+            control.close();
+            throw e instanceof TransportException t ? t : new PeerGoneException("ring setup failed: " + e.getMessage(), e);
+        } finally {
+            closeQuietly(segment);
+        }
+    }
+
+    /** The peer's pidfd, taken race-free from the socket where the kernel supports it. */
+    private static PidFd peerPidFd(SocketPipe control) throws ErrnoException {
+        try {
+            return control.socket().peerPidFd();
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ENOPROTOOPT && e.errno() != Errno.EINVAL) {
+                throw e;
+            }
+            return PidFd.open(control.peer().pid());
+        }
+    }
+
+    /** Where messages go: the ring when the channel has one, else the socket. */
+    public BlobPipe blobs() {
+        return ring != null ? ring : control;
+    }
+
+    /** The socket pipe: messages with descriptors, and control traffic. */
+    public HandlePipe handles() {
+        return control;
+    }
+
+    /** Whether {@link #blobs()} is a shared-memory ring. */
+    public boolean hasRing() {
+        return ring != null;
+    }
+
+    public PeerIdentity peer() {
+        return control.peer();
+    }
+
+    /** Ends both pipes gracefully (the peer receives everything sent before), then releases them. Idempotent. */
+    @Override
+    public void close() {
+        if (ring != null) {
+            ring.close();
+        }
+        control.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Channel[peer " + peer().pid() + (ring != null ? ", ring]" : ", socket]");
+    }
+
+    private static void closeQuietly(Fd fd) {
+        if (fd != null) {
+            try {
+                fd.close();
+            } catch (ErrnoException ignored) {
+                // nothing more to release
+            }
+        }
+    }
+
+    /** Accepts channels at a socket path. */
+    public static final class Listener implements AutoCloseable {
+        private final UnixServerSocket server;
+        private final Config config;
+
+        private Listener(UnixServerSocket server, Config config) {
+            this.server = server;
+            this.config = config;
+        }
+
+        /**
+         * Waits up to {@code timeout} for the next peer and sets the channel up with it.
+         *
+         * @throws java.net.SocketTimeoutException when nobody connected in time
+         */
+        public Channel accept(Duration timeout) throws IOException {
+            UnixSocket socket = server.accept(timeout)
+                    .orElseThrow(() -> new java.net.SocketTimeoutException("nobody connected within " + timeout));
+            return accepted(socket, config);
+        }
+
+        public Path path() {
+            return server.address().path().orElseThrow();
+        }
+
+        /** Stops accepting and removes the socket file; channels already accepted go on. Idempotent. */
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.ipc4j.transport;
+
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * {@link BlobPipe#deliverTo}: a thread of the pipe's own receives (blocking system calls would pin a virtual
+ * thread's carrier), copies each message, and hands the copy to the user's executor.
+ */
+final class Delivery {
+    private Delivery() {}
+
+    static CompletableFuture<Void> start(BlobPipe pipe, BlobHandler handler, Executor executor) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("ipc4j-deliver-" + pipe).start(() -> {
+            BlobHandler copier = blob -> {
+                byte[] bytes = blob.toArray();
+                List<NativeHandle> handles = blob.handles();
+                executor.execute(() -> {
+                    BlobView copy = new BlobView();
+                    copy.wrap(MemorySegment.ofArray(bytes), 0, bytes.length, handles);
+                    handler.onBlob(copy);
+                });
+            };
+            try {
+                while (pipe.receive(copier, WaitStrategy.CHECK_INTERVAL) != Receipt.ENDED) {
+                    // each MESSAGE went to the executor; TIMED_OUT just loops
+                }
+                done.complete(null);
+            } catch (TransportException | RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+}

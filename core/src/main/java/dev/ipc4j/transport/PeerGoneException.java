@@ -1,0 +1,15 @@
+package dev.ipc4j.transport;
+
+/**
+ * The peer process died, hung past the idle timeout, or dropped the connection without ending it. Messages it had
+ * fully sent before are still delivered first.
+ */
+public final class PeerGoneException extends TransportException {
+    public PeerGoneException(String message) {
+        super(message, null);
+    }
+
+    public PeerGoneException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,8 @@
+package dev.ipc4j.transport;
+
+/** This side closed the pipe (or the peer stopped receiving), so the call cannot proceed. */
+public final class PipeClosedException extends TransportException {
+    public PipeClosedException(String message) {
+        super(message, null);
+    }
+}

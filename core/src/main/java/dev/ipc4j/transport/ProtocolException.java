@@ -1,0 +1,11 @@
+package dev.ipc4j.transport;
+
+/**
+ * The peer sent something that breaks the wire format: a corrupted length, a record that points outside the ring, an
+ * unknown type, an unsupported version. The pipe closes; nothing outside the shared mapping is ever read.
+ */
+public final class ProtocolException extends TransportException {
+    public ProtocolException(String message) {
+        super(message, null);
+    }
+}

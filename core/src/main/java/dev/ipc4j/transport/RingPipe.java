@@ -1,0 +1,473 @@
+package dev.ipc4j.transport;
+
+import static dev.ipc4j.transport.RingLayout.TYPE_BEGIN;
+import static dev.ipc4j.transport.RingLayout.TYPE_DATA;
+import static dev.ipc4j.transport.RingLayout.TYPE_END;
+import static dev.ipc4j.transport.RingLayout.TYPE_MIDDLE;
+import static dev.ipc4j.transport.RingLayout.TYPE_PADDING;
+
+import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.Fd;
+import dev.ipc4j.os.Mapping;
+import dev.ipc4j.os.MemFd;
+import dev.ipc4j.os.PidFd;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A {@link BlobPipe} over two single-producer single-consumer rings in one shared memfd (layout: {@link RingLayout}).
+ * A message is copied once into the ring by the sender and read in place by the receiver; messages larger than a
+ * quarter of the ring travel as fragments and are reassembled. Waiting follows the {@link WaitStrategy}; a sleeping
+ * side is woken by the other only when it actually sleeps. The peer's death (its pidfd) is noticed by every wait
+ * within {@link WaitStrategy#CHECK_INTERVAL}.
+ *
+ * <p>Made by {@link Channel}, which passes the memfd over the channel's socket.
+ */
+public final class RingPipe implements BlobPipe {
+    private static final System.Logger LOG = System.getLogger(RingPipe.class.getName());
+    private static final long CLOSE_WAIT_SECONDS = 5;
+
+    /**
+     * @param capacity bytes per direction (a power of two, 4 KiB to 1 GiB)
+     * @param waitStrategy how this side waits
+     * @param maxMessageSize the largest message this side accepts (fragments beyond it are a protocol error)
+     */
+    public record Config(long capacity, WaitStrategy waitStrategy, int maxMessageSize) {
+        public static final Config DEFAULT = new Config(1 << 20, WaitStrategy.backoff(), 64 << 20);
+
+        public Config {
+            if (Long.bitCount(capacity) != 1 || capacity < RingLayout.MIN_CAPACITY || capacity > RingLayout.MAX_CAPACITY) {
+                throw new IllegalArgumentException("ring capacity must be a power of two from 4 KiB to 1 GiB: " + capacity);
+            }
+            if (maxMessageSize < 0) {
+                throw new IllegalArgumentException("maxMessageSize must not be negative: " + maxMessageSize);
+            }
+            java.util.Objects.requireNonNull(waitStrategy, "waitStrategy");
+        }
+
+        public Config withCapacity(long capacity) {
+            return new Config(capacity, waitStrategy, maxMessageSize);
+        }
+
+        public Config withWait(WaitStrategy waitStrategy) {
+            return new Config(capacity, waitStrategy, maxMessageSize);
+        }
+
+        public Config withMaxMessageSize(int maxMessageSize) {
+            return new Config(capacity, waitStrategy, maxMessageSize);
+        }
+    }
+
+    private final Mapping mapping;
+    private final Ring out;
+    private final Ring in;
+    private final Config config;
+    private final PeerWatch peer;
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final ReentrantLock receiveLock = new ReentrantLock();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Idler sendIdler;
+    private final Idler receiveIdler;
+    private final BlobView view = new BlobView();
+    private boolean sendingEnded;
+    private MemorySegment assembly;
+    private long assembled = -1;
+
+    private RingPipe(Mapping mapping, int outRing, Config config, PidFd peer) {
+        this.mapping = mapping;
+        this.config = config;
+        this.peer = new PeerWatch(peer);
+        MemorySegment s = mapping.segment();
+        long capacity = s.get(ValueLayout.JAVA_LONG, RingLayout.HEADER_CAPACITY);
+        this.out = ring(s, outRing, capacity);
+        this.in = ring(s, 1 - outRing, capacity);
+        this.sendIdler = new Idler(config.waitStrategy());
+        this.receiveIdler = new Idler(config.waitStrategy());
+        out.attachProducer(config.waitStrategy().mayPark());
+        in.attachConsumer(config.waitStrategy().mayPark());
+    }
+
+    private static Ring ring(MemorySegment s, int index, long capacity) {
+        return new Ring(s.asSlice(RingLayout.control(index), RingLayout.CONTROL_SIZE),
+                s.asSlice(RingLayout.data(index, capacity), capacity));
+    }
+
+    /** Creates the segment (ring 0 carries our messages); the caller sends {@code segment} to the peer, then closes it. */
+    static RingPipe create(Config config, Fd[] segment, PidFd peer) throws ErrnoException {
+        long size = RingLayout.segmentSize(config.capacity());
+        Fd fd = MemFd.create("ipc4j.ring", size);
+        try {
+            MemFd.seal(fd, MemFd.SEAL_SIZE);
+            Mapping mapping = Mapping.map(fd, size, false);
+            MemorySegment s = mapping.segment();
+            s.set(ValueLayout.JAVA_LONG, RingLayout.HEADER_MAGIC, RingLayout.MAGIC);
+            s.set(ValueLayout.JAVA_INT, RingLayout.HEADER_VERSION, RingLayout.VERSION);
+            s.set(ValueLayout.JAVA_LONG, RingLayout.HEADER_CAPACITY, config.capacity());
+            segment[0] = fd;
+            return new RingPipe(mapping, 0, config, peer);
+        } catch (ErrnoException | RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
+    /** Maps a segment the peer created (ring 1 carries our messages), checking everything about it first. */
+    static RingPipe attach(Fd segment, Config config, PidFd peer) throws TransportException {
+        try {
+            MemFd.requireSealedSize(segment);
+            long size = segment.stat().size();
+            if (size < RingLayout.DATA_START) {
+                throw new ProtocolException("ring segment of " + size + " bytes is smaller than its header");
+            }
+            Mapping mapping = Mapping.map(segment, size, false);
+            MemorySegment s = mapping.segment();
+            long magic = s.get(ValueLayout.JAVA_LONG, RingLayout.HEADER_MAGIC);
+            int version = s.get(ValueLayout.JAVA_INT, RingLayout.HEADER_VERSION);
+            long capacity = s.get(ValueLayout.JAVA_LONG, RingLayout.HEADER_CAPACITY);
+            String problem = magic != RingLayout.MAGIC ? "bad magic 0x" + Long.toHexString(magic)
+                    : version != RingLayout.VERSION ? "ring version " + version + " (we speak " + RingLayout.VERSION + ")"
+                    : Long.bitCount(capacity) != 1 || capacity < RingLayout.MIN_CAPACITY || capacity > RingLayout.MAX_CAPACITY
+                            || RingLayout.segmentSize(capacity) != size ? "capacity " + capacity + " does not fit a segment of " + size
+                    : null;
+            if (problem != null) {
+                mapping.close();
+                throw new ProtocolException("peer's ring segment rejected: " + problem);
+            }
+            return new RingPipe(mapping, 1, config.withCapacity(capacity), peer);
+        } catch (ErrnoException e) {
+            throw new ProtocolException("peer's ring segment cannot be used: " + e.getMessage());
+        }
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    // ------------------------------------------------------------------------------------------------ sending
+
+    @Override
+    public void send(MemorySegment message) throws TransportException {
+        send(message, -1, false);
+    }
+
+    @Override
+    public boolean trySend(MemorySegment message) throws TransportException {
+        return send(message, 0, true);
+    }
+
+    @Override
+    public boolean trySend(MemorySegment message, Duration timeout) throws TransportException {
+        return send(message, Math.max(0, timeout.toNanos()), true);
+    }
+
+    /**
+     * @param waitNanos how long to wait for room for the first record; -1 for as long as the peer lives. Once a
+     *     fragmented message has begun, the rest waits without limit: a half-sent message would corrupt the stream.
+     */
+    private boolean send(MemorySegment message, long waitNanos, boolean mayFail) throws TransportException {
+        long length = message.byteSize();
+        if (length > config.maxMessageSize()) {
+            throw new IllegalArgumentException("message of " + length + " bytes exceeds maxMessageSize " + config.maxMessageSize());
+        }
+        long deadline = waitNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + waitNanos;
+        sendLock.lock();
+        try {
+            ensureCanSend();
+            int max = out.maxRecordPayload();
+            if (length <= max) {
+                long at = claim((int) length, deadline);
+                if (at < 0) {
+                    return false;
+                }
+                MemorySegment.copy(message, 0, out.data(), at, length);
+                out.commit(TYPE_DATA);
+                return true;
+            }
+            for (long done = 0; done < length; ) {
+                int chunk = (int) Math.min(max, length - done);
+                long at = claim(chunk, done == 0 ? deadline : Long.MAX_VALUE);
+                if (at < 0) {
+                    return false;
+                }
+                MemorySegment.copy(message, done, out.data(), at, chunk);
+                done += chunk;
+                out.commit(done == chunk ? TYPE_BEGIN : done == length ? TYPE_END : TYPE_MIDDLE);
+            }
+            return true;
+        } catch (ErrnoException e) {
+            throw failed(e);
+        } catch (IllegalStateException e) {
+            throw closedMeanwhile(e);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Claims room for {@code length} bytes, waiting until {@code deadline}; -1 when it passed. */
+    private long claim(int length, long deadline) throws TransportException, ErrnoException {
+        sendIdler.reset();
+        boolean parked = false;
+        while (true) {
+            long at = out.tryClaim(length);
+            if (at >= 0) {
+                return at;
+            }
+            ensureCanSend();
+            if (out.consumerClosed()) {
+                throw new PipeClosedException("the peer closed the pipe: it receives no more");
+            }
+            if (peer.gone(parked)) {
+                throw new PeerGoneException("peer process " + peer.pid() + " died while we waited to send");
+            }
+            long now = System.nanoTime();
+            if (now - deadline >= 0) {
+                return -1;
+            }
+            parked = sendIdler.idle();
+            if (parked) {
+                out.parkProducer(out.bytesNeeded(length), Math.min(deadline - now, WaitStrategy.CHECK_INTERVAL.toNanos()));
+            }
+        }
+    }
+
+    private void ensureCanSend() throws PipeClosedException {
+        if (closed.get()) {
+            throw new PipeClosedException("the pipe is closed");
+        }
+        if (sendingEnded) {
+            throw new PipeClosedException("sending was ended on this pipe");
+        }
+    }
+
+    @Override
+    public void endSending() throws TransportException {
+        sendLock.lock();
+        try {
+            if (!sendingEnded && !closed.get()) {
+                sendingEnded = true;
+                out.endProducing();
+            }
+        } catch (ErrnoException e) {
+            throw failed(e);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ receiving
+
+    @Override
+    public int poll(BlobHandler handler, int limit) throws TransportException {
+        receiveLock.lock();
+        try {
+            if (closed.get()) {
+                throw new PipeClosedException("the pipe is closed");
+            }
+            return pollLocked(handler, limit);
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    @Override
+    public Receipt receive(BlobHandler handler, Duration timeout) throws TransportException {
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        receiveLock.lock();
+        try {
+            receiveIdler.reset();
+            boolean parked = false;
+            while (true) {
+                if (closed.get()) {
+                    throw new PipeClosedException("the pipe is closed");
+                }
+                int n = pollLocked(handler, 1);
+                if (n > 0) {
+                    return Receipt.MESSAGE;
+                }
+                if (n == ENDED) {
+                    return Receipt.ENDED;
+                }
+                if (peer.gone(parked)) {
+                    if (pollLocked(handler, 1) > 0) { // published just before it died
+                        return Receipt.MESSAGE;
+                    }
+                    throw new PeerGoneException("peer process " + peer.pid() + " died");
+                }
+                long now = System.nanoTime();
+                if (now - deadline >= 0) {
+                    return Receipt.TIMED_OUT;
+                }
+                parked = receiveIdler.idle();
+                if (parked) {
+                    in.parkConsumer(Math.min(deadline - now, WaitStrategy.CHECK_INTERVAL.toNanos()));
+                }
+            }
+        } catch (ErrnoException e) {
+            throw failed(e);
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    private int pollLocked(BlobHandler handler, int limit) throws TransportException {
+        try {
+            long tail = in.readTail();
+            int delivered = 0;
+            boolean advanced = false;
+            while (delivered < limit && in.head() != tail) {
+                int type = in.readRecord(tail);
+                try {
+                    if (type == TYPE_DATA) {
+                        if (assembled >= 0) {
+                            throw new ProtocolException("a whole message arrived in the middle of a fragmented one");
+                        }
+                        view.wrap(in.data(), in.payloadOffset(), in.lastLength(), List.of());
+                        delivered++;
+                        handler.onBlob(view);
+                    } else if (type != TYPE_PADDING && assemble(type) && handlerGetsAssembly(handler)) {
+                        delivered++;
+                    }
+                } finally {
+                    in.advance();
+                    advanced = true;
+                }
+            }
+            if (advanced) {
+                in.wakeProducerIfParked();
+            }
+            if (delivered == 0 && in.producerEnded() && in.readTail() == in.head()) {
+                return ENDED;
+            }
+            return delivered;
+        } catch (ProtocolException e) {
+            close();
+            throw e;
+        } catch (ErrnoException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Adds a fragment; true when it completed a message. */
+    private boolean assemble(int type) throws ProtocolException {
+        if ((type == TYPE_BEGIN) != (assembled < 0)) {
+            throw new ProtocolException("fragment of type " + type + " out of sequence");
+        }
+        long length = in.lastLength();
+        long start = type == TYPE_BEGIN ? 0 : assembled;
+        if (start + length > config.maxMessageSize()) {
+            throw new ProtocolException("fragmented message exceeds maxMessageSize " + config.maxMessageSize());
+        }
+        if (assembly == null || assembly.byteSize() < start + length) {
+            long size = Math.max(start + length, assembly == null ? 1 << 16 : Math.min(config.maxMessageSize(), assembly.byteSize() * 2));
+            MemorySegment bigger = Arena.ofAuto().allocate(Math.max(size, start + length), 64);
+            if (assembly != null && start > 0) {
+                MemorySegment.copy(assembly, 0, bigger, 0, start);
+            }
+            assembly = bigger;
+        }
+        MemorySegment.copy(in.data(), in.payloadOffset(), assembly, start, length);
+        assembled = start + length;
+        return type == TYPE_END;
+    }
+
+    private boolean handlerGetsAssembly(BlobHandler handler) {
+        long length = assembled;
+        assembled = -1;
+        view.wrap(assembly, 0, (int) length, List.of());
+        handler.onBlob(view);
+        return true;
+    }
+
+    @Override
+    public CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor) {
+        return Delivery.start(this, handler, executor);
+    }
+
+    // ------------------------------------------------------------------------------------------------ closing
+
+    @Override
+    public boolean isOpen() {
+        return !closed.get();
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            out.endProducing();
+            in.closeConsuming();
+            in.wakeConsumer();
+            out.wakeProducer();
+        } catch (ErrnoException | IllegalStateException e) {
+            LOG.log(System.Logger.Level.DEBUG, "waking the ring's waiters on close", e);
+        }
+        // Our own threads leave the ring when they see the flag; only then may the memory go away.
+        boolean quiet = false;
+        try {
+            if (sendLock.tryLock(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                try {
+                    if (receiveLock.tryLock(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                        receiveLock.unlock();
+                        quiet = true;
+                    }
+                } finally {
+                    sendLock.unlock();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (quiet) {
+            mapping.close();
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "a thread stayed inside a ring pipe for " + CLOSE_WAIT_SECONDS
+                    + " s after close (a handler that does not return?); its mapping is left to the process's end");
+        }
+        try {
+            peer.close();
+        } catch (ErrnoException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the peer's pidfd", e);
+        }
+    }
+
+    private TransportException failed(ErrnoException e) {
+        close();
+        return new PeerGoneException("ring pipe failed: " + e.getMessage(), e);
+    }
+
+    private TransportException closedMeanwhile(IllegalStateException e) {
+        PipeClosedException closedException = new PipeClosedException("the pipe was closed during the call");
+        closedException.initCause(e);
+        return closedException;
+    }
+
+    /** Whether this side's receiver sleeps on the futex now (for tests that must know a reader is parked). */
+    boolean receiverParked() {
+        return in.consumerParkedWord() == 1;
+    }
+
+    /** Whether this side's sender sleeps waiting for room now. */
+    boolean senderParked() {
+        return out.producerParkedWord() == 1;
+    }
+
+    /** The shared segment (tests corrupt it on purpose). */
+    MemorySegment segment() {
+        return mapping.segment();
+    }
+
+    @Override
+    public String toString() {
+        return "RingPipe[capacity " + out.capacity() + ", peer " + peer.pid() + (closed.get() ? ", closed]" : "]");
+    }
+}

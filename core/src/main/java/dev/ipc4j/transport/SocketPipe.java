@@ -1,0 +1,880 @@
+package dev.ipc4j.transport;
+
+import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.Errno;
+import dev.ipc4j.os.Fd;
+import dev.ipc4j.os.PeerCredentials;
+import dev.ipc4j.os.Poll;
+import dev.ipc4j.os.UnixSocket;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A {@link HandlePipe} over a connected Unix stream socket: length-prefixed {@link Frame}s, descriptors riding on a
+ * frame's first byte, a protocol version agreed in a HELLO exchange, graceful END distinct from a dropped connection,
+ * and optional keep-alive pings with an idle timeout.
+ *
+ * <p>Sending tries the socket at once without blocking; what the kernel does not take waits in a bounded queue that a
+ * flusher thread drains as the socket drains, so senders never block on a slow reader until the queue is full.
+ * Receiving reads into one native buffer and hands frames to the handler in place; nothing is allocated per message
+ * unless a message is larger than that buffer or carries descriptors.
+ */
+public final class SocketPipe implements HandlePipe {
+    private static final System.Logger LOG = System.getLogger(SocketPipe.class.getName());
+    private static final Fd[] NO_FDS = new Fd[0];
+    private static final long CLOSE_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final int SEND_BUFFER = 64 * 1024;
+    private static final int RECEIVE_BUFFER = 256 * 1024;
+
+    /**
+     * @param maxMessageSize the largest message this side accepts (and announces to the peer)
+     * @param sendQueueBytes how many bytes may wait to be sent before {@code send} waits and {@code trySend} says no
+     * @param keepAlive send a PING when nothing was sent for this long ({@link Duration#ZERO}: never)
+     * @param idleTimeout the peer is deemed gone when nothing arrived for this long ({@link Duration#ZERO}: never)
+     * @param handshakeTimeout how long to wait for the peer's HELLO
+     */
+    public record Config(int maxMessageSize, long sendQueueBytes, Duration keepAlive, Duration idleTimeout,
+            Duration handshakeTimeout) {
+        public static final Config DEFAULT =
+                new Config(64 << 20, 64L << 20, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10));
+
+        public Config {
+            if (maxMessageSize < Frame.HELLO_SIZE || sendQueueBytes < 0) {
+                throw new IllegalArgumentException("maxMessageSize " + maxMessageSize + ", sendQueueBytes " + sendQueueBytes);
+            }
+            Objects.requireNonNull(keepAlive, "keepAlive");
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+        }
+
+        /** Flow-IPC's defaults for session channels: a ping every 2 s, gone after 5 s of silence. */
+        public Config withKeepAlive(Duration keepAlive, Duration idleTimeout) {
+            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout);
+        }
+
+        public Config withMaxMessageSize(int maxMessageSize) {
+            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout);
+        }
+
+        public Config withSendQueueBytes(long sendQueueBytes) {
+            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout);
+        }
+    }
+
+    private final UnixSocket socket;
+    private final Config config;
+    private final PeerIdentity peer;
+    private final Arena arena = Arena.ofShared();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile TransportException failure;
+    private ScheduledFuture<?> keepAliveTask;
+
+    // Sending, under sendLock.
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final Condition sendRoom = sendLock.newCondition();
+    private final MemorySegment sendBuffer;
+    private final SendQueue queue;
+    private boolean flusherRunning;
+    private boolean sendingEnded;
+    private long peerMaxMessage = Frame.HELLO_SIZE;
+    private volatile long lastSent = System.nanoTime();
+
+    // Receiving, under receiveLock.
+    private final ReentrantLock receiveLock = new ReentrantLock();
+    private final MemorySegment receiveBuffer;
+    private long readStart;
+    private long readEnd;
+    private MemorySegment big;
+    private long bigLength = -1;
+    private long bigFilled;
+    private boolean framePending;
+    private MemorySegment frameBuffer;
+    private long frameOffset;
+    private int frameLength;
+    private int frameType;
+    private List<NativeHandle> frameHandles = List.of();
+    private final ArrayDeque<Fd> arrivedFds = new ArrayDeque<>();
+    private final List<Fd> fdScratch = new ArrayList<>();
+    private final BlobView view = new BlobView();
+    private boolean helloSeen;
+    private boolean peerEnded;
+    private boolean endOfStream;
+    private Fd ringSegment;
+    private boolean ringDecided;
+    private volatile long lastReceived = System.nanoTime();
+
+    private SocketPipe(UnixSocket socket, Config config) throws ErrnoException {
+        this.socket = socket;
+        this.config = config;
+        PeerCredentials c = socket.peerCredentials();
+        this.peer = new PeerIdentity(c.pid(), c.uid(), c.gid());
+        this.sendBuffer = arena.allocate(SEND_BUFFER, 64);
+        this.queue = new SendQueue(Math.max(SEND_BUFFER, config.sendQueueBytes()));
+        this.receiveBuffer = arena.allocate(RECEIVE_BUFFER, 64);
+    }
+
+    /**
+     * Makes a pipe of a connected socket (which it then owns) and exchanges HELLO with the peer.
+     *
+     * @throws ProtocolException when the peer does not speak a version we speak
+     * @throws PeerGoneException when it does not answer within the handshake timeout
+     */
+    static SocketPipe open(UnixSocket socket, Config config) throws TransportException {
+        SocketPipe pipe;
+        try {
+            pipe = new SocketPipe(socket, config);
+        } catch (ErrnoException e) {
+            closeQuietly(socket);
+            throw new PeerGoneException("socket unusable: " + e.getMessage(), e);
+        }
+        try {
+            pipe.handshake();
+            pipe.startKeepAlive();
+            return pipe;
+        } catch (TransportException | RuntimeException e) {
+            pipe.close();
+            throw e;
+        }
+    }
+
+    private void handshake() throws TransportException {
+        MemorySegment hello = arena.allocate(Frame.HEADER + Frame.HELLO_SIZE, 8);
+        Frame.writeHeader(hello, 0, Frame.HELLO_SIZE, Frame.HELLO, 0);
+        hello.set(ValueLayout.JAVA_INT_UNALIGNED, Frame.HEADER + Frame.HELLO_MAGIC_AT, Frame.HELLO_MAGIC);
+        hello.set(ValueLayout.JAVA_SHORT_UNALIGNED, Frame.HEADER + Frame.HELLO_MIN_VERSION, (short) Frame.VERSION);
+        hello.set(ValueLayout.JAVA_SHORT_UNALIGNED, Frame.HEADER + Frame.HELLO_MAX_VERSION, (short) Frame.VERSION);
+        hello.set(ValueLayout.JAVA_LONG_UNALIGNED, Frame.HEADER + Frame.HELLO_MAX_MESSAGE, config.maxMessageSize());
+        try {
+            socket.sendFully(hello);
+        } catch (ErrnoException e) {
+            throw gone("sending HELLO", e);
+        }
+        long deadline = System.nanoTime() + config.handshakeTimeout().toNanos();
+        receiveLock.lock();
+        try {
+            while (!helloSeen) {
+                if (!frameReady()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new PeerGoneException("the peer sent no HELLO within " + config.handshakeTimeout());
+                    }
+                    awaitReadable(Duration.ofNanos(left));
+                    continue;
+                }
+                if (frameType != Frame.HELLO) {
+                    throw protocol(new ProtocolException("the first frame must be HELLO, not type " + frameType));
+                }
+                takeHello();
+                consumeFrame();
+            }
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    private void takeHello() throws TransportException {
+        MemorySegment b = frameBuffer;
+        long at = frameOffset;
+        int magic = b.get(ValueLayout.JAVA_INT_UNALIGNED, at + Frame.HELLO_MAGIC_AT);
+        int min = b.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + Frame.HELLO_MIN_VERSION) & 0xffff;
+        int max = b.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + Frame.HELLO_MAX_VERSION) & 0xffff;
+        long maxMessage = b.get(ValueLayout.JAVA_LONG_UNALIGNED, at + Frame.HELLO_MAX_MESSAGE);
+        if (magic != Frame.HELLO_MAGIC) {
+            throw protocol(new ProtocolException("the peer is not an ipc4j pipe (HELLO magic 0x" + Integer.toHexString(magic) + ")"));
+        }
+        if (min > Frame.VERSION || max < Frame.VERSION) {
+            throw protocol(new ProtocolException("the peer speaks protocol versions " + min + " to " + max
+                    + "; this side speaks " + Frame.VERSION));
+        }
+        if (maxMessage < 0) {
+            throw protocol(new ProtocolException("the peer announced a negative message limit"));
+        }
+        sendLock.lock();
+        try {
+            peerMaxMessage = maxMessage;
+        } finally {
+            sendLock.unlock();
+        }
+        helloSeen = true;
+    }
+
+    private void startKeepAlive() {
+        long ping = config.keepAlive().toNanos();
+        long idle = config.idleTimeout().toNanos();
+        if (ping <= 0 && idle <= 0) {
+            return;
+        }
+        long period = Math.max(1_000_000, Math.min(ping > 0 ? ping : Long.MAX_VALUE, idle > 0 ? idle / 4 : Long.MAX_VALUE));
+        keepAliveTask = KeepAlive.SCHEDULER.scheduleAtFixedRate(() -> keepAlive(ping, idle), period, period, TimeUnit.NANOSECONDS);
+    }
+
+    private void keepAlive(long ping, long idle) {
+        long now = System.nanoTime();
+        if (idle > 0 && now - lastReceived > idle) {
+            fail(new PeerGoneException("nothing arrived from peer " + peer.pid() + " for " + config.idleTimeout()
+                    + " (keep-alive): it hangs or is gone"));
+            return;
+        }
+        if (ping > 0 && now - lastSent >= ping) {
+            try {
+                sendFrame(Frame.PING, MemorySegment.NULL, NO_FDS, 0, true);
+            } catch (TransportException e) {
+                LOG.log(System.Logger.Level.DEBUG, "keep-alive ping not sent", e);
+            }
+        }
+    }
+
+    @Override
+    public PeerIdentity peer() {
+        return peer;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    // ------------------------------------------------------------------------------------------------ sending
+
+    @Override
+    public void send(MemorySegment message) throws TransportException {
+        sendFrame(Frame.DATA, message, NO_FDS, -1, false);
+    }
+
+    @Override
+    public void send(MemorySegment message, NativeHandle... handles) throws TransportException {
+        if (handles.length > UnixSocket.MAX_FDS) {
+            throw new IllegalArgumentException("at most " + UnixSocket.MAX_FDS + " handles per message");
+        }
+        if (handles.length > 0 && message.byteSize() == 0) {
+            throw new IllegalArgumentException("handles need a message of at least one byte to ride on");
+        }
+        Fd[] fds = new Fd[handles.length];
+        for (int i = 0; i < handles.length; i++) {
+            fds[i] = handles[i].descriptor();
+        }
+        sendFrame(Frame.DATA, message, fds, -1, false);
+    }
+
+    @Override
+    public boolean trySend(MemorySegment message) throws TransportException {
+        return sendFrame(Frame.DATA, message, NO_FDS, 0, true);
+    }
+
+    @Override
+    public boolean trySend(MemorySegment message, Duration timeout) throws TransportException {
+        return sendFrame(Frame.DATA, message, NO_FDS, Math.max(0, timeout.toNanos()), true);
+    }
+
+    @Override
+    public void endSending() throws TransportException {
+        sendLock.lock();
+        try {
+            if (!sendingEnded && failure == null && !closed.get()) {
+                sendFrame(Frame.END, MemorySegment.NULL, NO_FDS, -1, false);
+                sendingEnded = true;
+            }
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * Sends one frame: straight into the socket when nothing is queued, the rest into the queue.
+     *
+     * @param waitNanos how long to wait for queue room; -1 without limit
+     * @return false when {@code mayRefuse} and there was no room in time (nothing was sent)
+     */
+    private boolean sendFrame(int type, MemorySegment payload, Fd[] fds, long waitNanos, boolean mayRefuse)
+            throws TransportException {
+        long length = payload.byteSize();
+        long total = Frame.HEADER + length;
+        long deadline = waitNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + waitNanos;
+        sendLock.lock();
+        try {
+            ensureCanSend(type);
+            if (length > peerMaxMessage) {
+                throw new IllegalArgumentException("message of " + length + " bytes exceeds the peer's limit of " + peerMaxMessage);
+            }
+            // Frames leave in order: while others wait in the queue, this one queues behind them.
+            while (!queue.isEmpty() && !queue.fits(Math.min(total, queue.capacity()))) {
+                long left = deadline - System.nanoTime();
+                if (mayRefuse && left <= 0) {
+                    return false;
+                }
+                sendRoom.awaitNanos(Math.min(left, WaitStrategy.CHECK_INTERVAL.toNanos()));
+                ensureCanSend(type);
+            }
+            Frame.writeHeader(sendBuffer, 0, length, type, fds.length);
+            boolean small = total <= SEND_BUFFER;
+            if (small) {
+                MemorySegment.copy(payload, 0, sendBuffer, Frame.HEADER, length);
+            }
+            long sent = 0;
+            if (queue.isEmpty()) {
+                sent = small ? socket.send(sendBuffer, 0, total, true, fds) : sendDirect(payload, fds);
+                lastSent = System.nanoTime();
+                if (sent == total) {
+                    return true;
+                }
+            }
+            Fd[] unsentFds = sent == 0 ? dup(fds) : NO_FDS;
+            long rest = total - sent;
+            if (rest > queue.capacity() - queue.used()) {
+                // Larger than the queue could ever hold: this sender waits and writes it straight from its memory.
+                writeBlocking(payload, sent, unsentFds);
+                return true;
+            }
+            if (sent < Frame.HEADER) {
+                queue.add(sendBuffer, sent, Frame.HEADER - sent, small ? sendBuffer : payload, small ? Frame.HEADER : 0, length, unsentFds);
+            } else {
+                long from = sent - Frame.HEADER;
+                queue.add(small ? sendBuffer : payload, (small ? Frame.HEADER : 0) + from, length - from, unsentFds);
+            }
+            startFlusher();
+            return true;
+        } catch (ErrnoException e) {
+            throw fail(gone("sending", e));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PipeClosedException("interrupted while waiting to send");
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Header (from sendBuffer) then payload, without blocking; returns the bytes the socket took. */
+    private long sendDirect(MemorySegment payload, Fd[] fds) throws ErrnoException {
+        long h = socket.send(sendBuffer, 0, Frame.HEADER, true, fds);
+        if (h < Frame.HEADER || !payload.isNative()) {
+            return h;
+        }
+        return h + socket.send(payload, 0, payload.byteSize(), true);
+    }
+
+    /** Writes the rest of a frame from byte {@code sent} on, waiting for the socket as long as it takes. */
+    private void writeBlocking(MemorySegment payload, long sent, Fd[] fds) throws ErrnoException, TransportException {
+        long total = Frame.HEADER + payload.byteSize();
+        MemorySegment source = payload.isNative() ? payload : copyToNative(payload);
+        while (sent < total) {
+            long n = sent < Frame.HEADER
+                    ? socket.send(sendBuffer, sent, Frame.HEADER - sent, true, sent == 0 ? fds : NO_FDS)
+                    : socket.send(source, sent - Frame.HEADER, total - sent, true);
+            if (n > 0 && sent == 0) {
+                closeAll(fds);
+            }
+            sent += n;
+            if (n == 0) {
+                ensureCanSend(Frame.DATA);
+                Poll.writable(socket.fd(), (int) WaitStrategy.CHECK_INTERVAL.toMillis());
+            }
+        }
+        lastSent = System.nanoTime();
+    }
+
+    private static MemorySegment copyToNative(MemorySegment heap) {
+        MemorySegment copy = Arena.ofAuto().allocate(heap.byteSize(), 8);
+        MemorySegment.copy(heap, 0, copy, 0, heap.byteSize());
+        return copy;
+    }
+
+    private void ensureCanSend(int type) throws TransportException {
+        TransportException f = failure;
+        if (f != null) {
+            throw f;
+        }
+        if (closed.get() && type != Frame.END) {
+            throw new PipeClosedException("the pipe is closed");
+        }
+        if (sendingEnded) {
+            throw new PipeClosedException("sending was ended on this pipe");
+        }
+    }
+
+    private static Fd[] dup(Fd[] fds) throws ErrnoException {
+        if (fds.length == 0) {
+            return NO_FDS;
+        }
+        Fd[] copies = new Fd[fds.length];
+        for (int i = 0; i < fds.length; i++) {
+            copies[i] = fds[i].dup();
+        }
+        return copies;
+    }
+
+    /** Under sendLock. */
+    private void startFlusher() {
+        if (!flusherRunning) {
+            flusherRunning = true;
+            Thread.ofPlatform().daemon().name("ipc4j-flush-" + peer.pid()).start(this::flush);
+        }
+    }
+
+    /** Drains the queue as the socket takes it; ends when the queue is empty or the pipe failed. */
+    private void flush() {
+        while (true) {
+            boolean full;
+            sendLock.lock();
+            try {
+                if (queue.isEmpty() || failure != null) {
+                    flusherRunning = false;
+                    sendRoom.signalAll();
+                    return;
+                }
+                long n = queue.sendSome(socket);
+                if (n > 0) {
+                    lastSent = System.nanoTime();
+                    sendRoom.signalAll();
+                }
+                full = n == 0;
+            } catch (ErrnoException e) {
+                fail(gone("sending", e));
+                continue;
+            } finally {
+                sendLock.unlock();
+            }
+            if (full) {
+                try {
+                    Poll.writable(socket.fd(), (int) WaitStrategy.CHECK_INTERVAL.toMillis());
+                } catch (ErrnoException e) {
+                    fail(gone("waiting to send", e));
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ receiving
+
+    @Override
+    public int poll(BlobHandler handler, int limit) throws TransportException {
+        receiveLock.lock();
+        try {
+            return pollLocked(handler, limit);
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    @Override
+    public Receipt receive(BlobHandler handler, Duration timeout) throws TransportException {
+        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        receiveLock.lock();
+        try {
+            while (true) {
+                int n = pollLocked(handler, 1);
+                if (n > 0) {
+                    return Receipt.MESSAGE;
+                }
+                if (n == ENDED) {
+                    return Receipt.ENDED;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Receipt.TIMED_OUT;
+                }
+                awaitReadable(Duration.ofNanos(Math.min(left, WaitStrategy.CHECK_INTERVAL.toNanos())));
+            }
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    private void awaitReadable(Duration timeout) throws TransportException {
+        try {
+            Poll.readable(socket.fd(), timeout);
+        } catch (ErrnoException e) {
+            throw closedOr(gone("waiting to receive", e));
+        }
+    }
+
+    /** Under receiveLock. */
+    private int pollLocked(BlobHandler handler, int limit) throws TransportException {
+        int delivered = 0;
+        while (delivered < limit) {
+            if (closed.get()) {
+                throw new PipeClosedException("the pipe is closed");
+            }
+            if (!frameReady()) {
+                break;
+            }
+            try {
+                switch (frameType) {
+                    case Frame.DATA -> {
+                        if (peerEnded) {
+                            throw protocol(new ProtocolException("a message after the peer's END"));
+                        }
+                        view.wrap(frameBuffer, frameOffset, frameLength, frameHandles);
+                        frameHandles = List.of();
+                        delivered++;
+                        handler.onBlob(view);
+                    }
+                    case Frame.END -> peerEnded = true;
+                    case Frame.PING -> { }
+                    case Frame.HELLO -> throw protocol(new ProtocolException("a second HELLO"));
+                    case Frame.RING -> takeRingSegment();
+                    default -> throw protocol(new ProtocolException("frame type " + frameType));
+                }
+            } finally {
+                consumeFrame();
+            }
+        }
+        if (delivered == 0 && peerEnded) {
+            return ENDED;
+        }
+        if (delivered == 0 && endOfStream) {
+            throw fail(new PeerGoneException("peer process " + peer.pid()
+                    + " closed the connection without ending it: it died or closed abruptly"));
+        }
+        return delivered;
+    }
+
+    private void takeRingSegment() throws TransportException {
+        if (frameHandles.size() > 1 || ringDecided) {
+            throw protocol(new ProtocolException("a RING frame must come once, with at most one descriptor"));
+        }
+        ringDecided = true;
+        if (!frameHandles.isEmpty()) {
+            ringSegment = frameHandles.getFirst().descriptor();
+            frameHandles = List.of();
+        }
+    }
+
+    /**
+     * Whether a whole frame is available (reading what the socket has, without waiting); if so its fields are set
+     * and stay so until {@link #consumeFrame()}.
+     */
+    private boolean frameReady() throws TransportException {
+        if (framePending) {
+            return true;
+        }
+        try {
+            while (true) {
+                TransportException f = failure;
+                if (f != null) {
+                    throw f;
+                }
+                if (bigLength >= 0) {
+                    if (bigFilled == bigLength) {
+                        frameBuffer = big;
+                        frameOffset = 0;
+                        frameLength = (int) bigLength;
+                        return framePending = true;
+                    }
+                    long n = read(big, bigFilled, bigLength - bigFilled);
+                    if (n <= 0) {
+                        if (n == 0) {
+                            throw fail(new PeerGoneException("the connection ended in the middle of a " + bigLength + "-byte frame"));
+                        }
+                        return false;
+                    }
+                    bigFilled += n;
+                    continue;
+                }
+                long available = readEnd - readStart;
+                if (available >= Frame.HEADER) {
+                    long length = Frame.readLength(receiveBuffer, readStart, Math.max(Frame.HELLO_SIZE, config.maxMessageSize()));
+                    frameType = Frame.type(receiveBuffer, readStart);
+                    int fds = Frame.fds(receiveBuffer, readStart);
+                    if (available >= Frame.HEADER + length) {
+                        frameHandles = takeFds(fds);
+                        frameBuffer = receiveBuffer;
+                        frameOffset = readStart + Frame.HEADER;
+                        frameLength = (int) length;
+                        return framePending = true;
+                    }
+                    if (Frame.HEADER + length > receiveBuffer.byteSize()) {
+                        frameHandles = takeFds(fds);
+                        if (big == null || big.byteSize() < length) {
+                            big = Arena.ofAuto().allocate(length, 64);
+                        }
+                        bigLength = length;
+                        bigFilled = available - Frame.HEADER;
+                        MemorySegment.copy(receiveBuffer, readStart + Frame.HEADER, big, 0, bigFilled);
+                        readStart = readEnd = 0;
+                        continue;
+                    }
+                }
+                if (readStart > 0) {
+                    MemorySegment.copy(receiveBuffer, readStart, receiveBuffer, 0, readEnd - readStart);
+                    readEnd -= readStart;
+                    readStart = 0;
+                }
+                long n = read(receiveBuffer, readEnd, receiveBuffer.byteSize() - readEnd);
+                if (n < 0) {
+                    return false;
+                }
+                if (n == 0) {
+                    if (readEnd > readStart) {
+                        throw fail(new PeerGoneException("the connection ended in the middle of a frame"));
+                    }
+                    endOfStream = true;
+                    return false;
+                }
+                readEnd += n;
+            }
+        } catch (ProtocolException e) {
+            throw protocol(e);
+        }
+    }
+
+    /** Reads without waiting; -1 when nothing is there, 0 at end of stream. */
+    private long read(MemorySegment into, long offset, long length) throws TransportException {
+        if (endOfStream) {
+            return 0;
+        }
+        try {
+            long n = socket.receive(into, offset, length, fdScratch, true);
+            if (!fdScratch.isEmpty()) {
+                arrivedFds.addAll(fdScratch);
+                fdScratch.clear();
+            }
+            if (n > 0) {
+                lastReceived = System.nanoTime();
+            }
+            return n;
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ECONNRESET) {
+                throw fail(new PeerGoneException("peer process " + peer.pid() + " reset the connection", e));
+            }
+            throw closedOr(gone("receiving", e));
+        }
+    }
+
+    private List<NativeHandle> takeFds(int count) throws ProtocolException {
+        if (count == 0) {
+            return List.of();
+        }
+        if (count > arrivedFds.size()) {
+            throw new ProtocolException("a frame claims " + count + " descriptors but " + arrivedFds.size() + " arrived");
+        }
+        List<NativeHandle> handles = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            handles.add(new NativeHandle(arrivedFds.poll()));
+        }
+        return handles;
+    }
+
+    private void consumeFrame() {
+        if (!framePending) {
+            return;
+        }
+        framePending = false;
+        closeAll(frameHandles); // handles the handler did not take over (e.g. control frames)
+        frameHandles = List.of();
+        if (bigLength >= 0) {
+            bigLength = -1;
+            if (big.byteSize() > 4L * RECEIVE_BUFFER) {
+                big = null; // let a rare huge buffer go
+            }
+        } else {
+            readStart += Frame.HEADER + frameLength;
+            if (readStart == readEnd) {
+                readStart = readEnd = 0;
+            }
+        }
+    }
+
+    /**
+     * Waits for the peer's RING frame; returns the ring segment it offered (ownership passes to the caller), or null
+     * when it chose a socket-only channel.
+     */
+    Fd takeRingSegment(Duration timeout) throws TransportException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        receiveLock.lock();
+        try {
+            while (!ringDecided) {
+                if (!frameReady()) {
+                    if (endOfStream) {
+                        throw fail(new PeerGoneException("the peer closed the connection before offering its ring"));
+                    }
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        throw new PeerGoneException("the peer offered no ring within " + timeout);
+                    }
+                    awaitReadable(Duration.ofNanos(left));
+                    continue;
+                }
+                try {
+                    switch (frameType) {
+                        case Frame.RING -> takeRingSegment();
+                        case Frame.PING -> { }
+                        default -> throw protocol(new ProtocolException("expected the RING frame, got type " + frameType));
+                    }
+                } finally {
+                    consumeFrame();
+                }
+            }
+            Fd fd = ringSegment;
+            ringSegment = null;
+            return fd;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    /** Tells the peer where data flows: the ring segment (its descriptor rides on the header), or null for the socket. */
+    void offerRingSegment(Fd segment) throws TransportException {
+        sendFrame(Frame.RING, MemorySegment.NULL, segment == null ? NO_FDS : new Fd[] {segment}, -1, false);
+    }
+
+    /** The socket's descriptor, for the channel's death watch. */
+    UnixSocket socket() {
+        return socket;
+    }
+
+    @Override
+    public CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor) {
+        return Delivery.start(this, handler, executor);
+    }
+
+    // ------------------------------------------------------------------------------------------------ closing
+
+    @Override
+    public boolean isOpen() {
+        return !closed.get() && failure == null;
+    }
+
+    /**
+     * Sends END after everything queued (waiting up to 5 s for the queue to drain, or until the peer is gone), wakes
+     * our threads blocked on the pipe, and releases the socket. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        if (keepAliveTask != null) {
+            keepAliveTask.cancel(false);
+        }
+        sendLock.lock();
+        try {
+            if (!sendingEnded && failure == null && helloSeen) {
+                sendFrame(Frame.END, MemorySegment.NULL, NO_FDS, -1, false);
+                sendingEnded = true;
+            }
+            long deadline = System.nanoTime() + CLOSE_FLUSH_NANOS;
+            while (!queue.isEmpty() && failure == null && deadline - System.nanoTime() > 0) {
+                sendRoom.awaitNanos(WaitStrategy.CHECK_INTERVAL.toNanos());
+            }
+        } catch (TransportException e) {
+            LOG.log(System.Logger.Level.DEBUG, "END not sent on close", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            sendLock.unlock();
+        }
+        try {
+            socket.shutdown();
+        } catch (ErrnoException e) {
+            LOG.log(System.Logger.Level.DEBUG, "shutdown on close", e);
+        }
+        boolean quiet = false;
+        try {
+            quiet = receiveLock.tryLock(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            sendLock.lock();
+            try {
+                if (failure == null) {
+                    failure = new PipeClosedException("the pipe is closed");
+                }
+                queue.clear();
+                sendRoom.signalAll();
+            } finally {
+                sendLock.unlock();
+            }
+            closeAll(arrivedFds);
+            arrivedFds.clear();
+            closeAll(frameHandles);
+            if (ringSegment != null) {
+                closeAll(List.of(new NativeHandle(ringSegment)));
+            }
+            closeQuietly(socket);
+            if (quiet) {
+                arena.close();
+            }
+        } finally {
+            if (quiet) {
+                receiveLock.unlock();
+            }
+        }
+    }
+
+    /** Records the first failure, wakes every thread blocked on the socket, and returns the failure to throw. */
+    private TransportException fail(TransportException e) {
+        if (failure == null) {
+            synchronized (this) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+            try {
+                socket.shutdown();
+            } catch (ErrnoException | RuntimeException ignored) {
+                // already closed: nothing to wake
+            }
+        }
+        return failure;
+    }
+
+    private TransportException protocol(ProtocolException e) {
+        fail(e);
+        return e;
+    }
+
+    private TransportException closedOr(TransportException e) {
+        return closed.get() ? new PipeClosedException("the pipe is closed") : fail(e);
+    }
+
+    private PeerGoneException gone(String doing, ErrnoException e) {
+        String why = e.errno() == Errno.EPIPE || e.errno() == Errno.ECONNRESET
+                ? "peer process " + peer.pid() + " is gone (" + doing + ": " + e.getMessage() + ")"
+                : doing + " failed: " + e.getMessage();
+        return new PeerGoneException(why, e);
+    }
+
+    private static void closeAll(Iterable<?> things) {
+        for (Object o : things) {
+            try {
+                if (o instanceof Fd fd) {
+                    fd.close();
+                } else if (o instanceof NativeHandle h) {
+                    h.close();
+                }
+            } catch (ErrnoException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing a descriptor", e);
+            }
+        }
+    }
+
+    private static void closeAll(Fd[] fds) {
+        closeAll(List.of(fds));
+    }
+
+    private static void closeQuietly(UnixSocket socket) {
+        try {
+            socket.close();
+        } catch (ErrnoException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the socket", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SocketPipe[peer " + peer.pid() + (closed.get() ? ", closed]" : "]");
+    }
+}

@@ -1,0 +1,11 @@
+package dev.ipc4j.transport;
+
+import java.io.IOException;
+
+/** Why a pipe cannot go on. The set is closed: the peer is gone, it broke the protocol, or this side closed the pipe. */
+public abstract sealed class TransportException extends IOException
+        permits PeerGoneException, ProtocolException, PipeClosedException {
+    TransportException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

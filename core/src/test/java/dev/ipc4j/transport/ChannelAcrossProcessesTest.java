@@ -1,0 +1,203 @@
+package dev.ipc4j.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ipc4j.os.Fd;
+import dev.ipc4j.os.Mapping;
+import dev.ipc4j.os.MemFd;
+import dev.ipc4j.testing.JvmChild;
+import dev.ipc4j.testing.NoLeaks;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Both pipe kinds between two real JVM processes. */
+class ChannelAcrossProcessesTest {
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+    private static final Duration LONG = JvmChild.TIMEOUT;
+
+    @TempDir
+    Path dir;
+
+    /** The exception a failed future's task threw, out of its Execution/Completion wrappers. */
+    static Throwable unwrap(Throwable t) {
+        while ((t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    private Path socket() {
+        return dir.resolve("channel.sock");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ring", "socket"})
+    void aMillionMessagesOfRandomSizesArriveIntactAndInOrderThenEndOfStream(String mode) throws Exception {
+        long seed = 42;
+        long count = 1_000_000;
+        Traffic expected = new Traffic(seed);
+        try (Channel.Listener listener = Channel.listen(socket(), 0600, TransportChild.config(mode));
+                JvmChild child = JvmChild.start(TransportChild.class, "stream", socket().toString(), mode, "" + seed, "" + count);
+                Channel channel = listener.accept(LONG)) {
+            assertEquals(mode.equals("ring"), channel.hasRing());
+            BlobPipe pipe = channel.blobs();
+            long[] next = {0};
+            String[] problem = {null};
+            BlobHandler verify = blob -> {
+                String p = Traffic.check(blob, next[0], expected.nextSize(next[0]));
+                if (p != null && problem[0] == null) {
+                    problem[0] = p;
+                }
+                next[0]++;
+            };
+            Receipt r;
+            while ((r = pipe.receive(verify, LONG)) == Receipt.MESSAGE) {
+                if (problem[0] != null) {
+                    break;
+                }
+            }
+            assertNull(problem[0]);
+            assertEquals(Receipt.ENDED, r, "after " + next[0] + " messages");
+            assertEquals(count, next[0], "every message arrived exactly once");
+            assertEquals(BlobPipe.ENDED, pipe.poll(verify, 10), "end of stream stays");
+            child.expect("CONNECTED");
+            assertEquals("" + count, child.expect("SENT"));
+            assertEquals(0, child.awaitExit());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ring", "socket"})
+    void messagesEchoBothWays(String mode) throws Exception {
+        Traffic traffic = new Traffic(7);
+        Traffic expected = new Traffic(7);
+        try (Channel.Listener listener = Channel.listen(socket(), 0600, TransportChild.config(mode));
+                JvmChild child = JvmChild.start(TransportChild.class, "echo", socket().toString(), mode);
+                Channel channel = listener.accept(LONG)) {
+            BlobPipe pipe = channel.blobs();
+            for (long i = 0; i < 2000; i++) {
+                pipe.send(traffic.message(i, traffic.nextSize(i)));
+                long n = i;
+                String[] problem = {"nothing"};
+                assertEquals(Receipt.MESSAGE, pipe.receive(blob -> problem[0] = Traffic.check(blob, n, expected.nextSize(n)), LONG));
+                assertNull(problem[0]);
+            }
+            pipe.endSending();
+            assertEquals(Receipt.ENDED, pipe.receive(blob -> { }, LONG));
+            child.expect("CONNECTED");
+            assertEquals(0, child.awaitExit());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void descriptorsSentWithAMessageArriveOpenAndUsable() throws Exception {
+        Fd[] memfds = new Fd[3];
+        try (Channel.Listener listener = Channel.listen(socket(), 0600, Channel.Config.DEFAULT);
+                JvmChild child = JvmChild.start(TransportChild.class, "handles", socket().toString(), "ring");
+                Channel channel = listener.accept(LONG)) {
+            NativeHandle[] handles = new NativeHandle[memfds.length];
+            for (int i = 0; i < memfds.length; i++) {
+                memfds[i] = MemFd.create("handle-" + i, 4096);
+                try (Mapping m = Mapping.map(memfds[i], 4096, false)) {
+                    m.segment().set(ValueLayout.JAVA_LONG, 0, 100L + i);
+                }
+                handles[i] = new NativeHandle(memfds[i]);
+            }
+            channel.handles().send(Arena.ofAuto().allocateFrom("three files"), handles);
+            for (NativeHandle h : handles) {
+                h.close(); // the peer has its own copies
+            }
+            child.expect("CONNECTED");
+            assertEquals("3 [100, 101, 102]", child.expect("VALUES"));
+            child.send("BYE");
+            assertEquals(0, child.awaitExit());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ring", "socket"})
+    void aParkedReceiverLearnsOfAKilledPeerWithinOneSecondAndSoDoLaterCalls(String mode) throws Exception {
+        Channel.Config config = TransportChild.config(mode).withWait(WaitStrategy.blocking());
+        try (Channel.Listener listener = Channel.listen(socket(), 0600, config);
+                JvmChild child = JvmChild.start(TransportChild.class, "idle", socket().toString(), mode);
+                Channel channel = listener.accept(LONG)) {
+            child.expect("CONNECTED");
+            BlobPipe pipe = channel.blobs();
+            CompletableFuture<Receipt> parked = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return pipe.receive(blob -> { }, Duration.ofMinutes(5));
+                } catch (TransportException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            if (pipe instanceof RingPipe ring) {
+                long deadline = System.nanoTime() + LONG.toNanos();
+                while (!ring.receiverParked()) {
+                    assertTrue(System.nanoTime() < deadline, "the receiver never parked on the futex");
+                    Thread.onSpinWait();
+                }
+            }
+            long killedAt = System.nanoTime();
+            child.kill();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> parked.get(LONG.toMillis(), TimeUnit.MILLISECONDS));
+            long noticed = System.nanoTime() - killedAt;
+            assertInstanceOf(PeerGoneException.class, unwrap(e));
+            assertTrue(noticed < TimeUnit.SECONDS.toNanos(1), "noticed after " + noticed / 1_000_000 + " ms");
+            assertThrows(TransportException.class, () -> pipe.receive(blob -> { }, Duration.ofSeconds(5)));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ring", "socket"})
+    void aSenderWaitingForRoomLearnsOfAKilledPeerWithinOneSecond(String mode) throws Exception {
+        Channel.Config config = TransportChild.config(mode).withWait(WaitStrategy.blocking())
+                .withSocket(SocketPipe.Config.DEFAULT.withSendQueueBytes(1 << 20));
+        try (Channel.Listener listener = Channel.listen(socket(), 0600, config);
+                JvmChild child = JvmChild.start(TransportChild.class, "idle", socket().toString(), mode);
+                Channel channel = listener.accept(LONG)) {
+            child.expect("CONNECTED");
+            BlobPipe pipe = channel.blobs();
+            MemorySegment chunk = Arena.ofAuto().allocate(64 * 1024);
+            while (pipe.trySend(chunk, Duration.ofMillis(200))) {
+                // fill the ring, or the socket buffers and the send queue, until nothing moves: the child never reads
+            }
+            CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> {
+                try {
+                    pipe.send(chunk);
+                } catch (TransportException e) {
+                    throw new java.util.concurrent.CompletionException(e);
+                }
+            });
+            assertFalse(waiting.isDone());
+            if (pipe instanceof RingPipe ring) {
+                long deadline = System.nanoTime() + LONG.toNanos();
+                while (!ring.senderParked()) {
+                    assertTrue(System.nanoTime() < deadline, "the sender never parked on the futex");
+                    Thread.onSpinWait();
+                }
+            }
+            long killedAt = System.nanoTime();
+            child.kill();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(LONG.toMillis(), TimeUnit.MILLISECONDS));
+            long noticed = System.nanoTime() - killedAt;
+            assertInstanceOf(PeerGoneException.class, unwrap(e));
+            assertTrue(noticed < TimeUnit.SECONDS.toNanos(1), "noticed after " + noticed / 1_000_000 + " ms");
+        }
+    }
+}

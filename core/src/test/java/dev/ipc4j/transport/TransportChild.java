@@ -1,0 +1,83 @@
+package dev.ipc4j.transport;
+
+import static dev.ipc4j.testing.ChildSide.hear;
+import static dev.ipc4j.testing.ChildSide.say;
+
+import dev.ipc4j.os.Mapping;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The far end of the transport tests. args: scenario, socket path, "ring" or "socket", then the scenario's own.
+ */
+public final class TransportChild {
+    private TransportChild() {}
+
+    static Channel.Config config(String mode) {
+        Channel.Config base = mode.equals("ring") ? Channel.Config.DEFAULT : Channel.Config.SOCKET_ONLY;
+        return base.withWait(WaitStrategy.backoff());
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path path = Path.of(args[1]);
+        try (Channel channel = Channel.connect(path, config(args[2]))) {
+            say("CONNECTED " + channel.hasRing());
+            switch (args[0]) {
+                case "echo" -> echo(channel);
+                case "stream" -> stream(channel, Long.parseLong(args[3]), Long.parseLong(args[4]));
+                case "handles" -> handles(channel);
+                case "idle" -> hear();
+                default -> throw new IllegalArgumentException(args[0]);
+            }
+        }
+        say("DONE");
+    }
+
+    /** Sends back every message until the parent ends, then ends too. */
+    private static void echo(Channel channel) throws Exception {
+        BlobPipe pipe = channel.blobs();
+        MemorySegment copy = Arena.ofAuto().allocate(Traffic.MAX_SIZE);
+        long[] length = new long[1];
+        while (pipe.receive(blob -> {
+            MemorySegment.copy(blob.buffer(), blob.offset(), copy, 0, blob.length());
+            length[0] = blob.length();
+        }, Duration.ofSeconds(60)) == Receipt.MESSAGE) {
+            pipe.send(copy.asSlice(0, length[0]));
+        }
+        pipe.endSending();
+    }
+
+    /** Sends {@code count} checksummed messages as fast as the pipe takes them, then closes at once. */
+    private static void stream(Channel channel, long seed, long count) throws Exception {
+        Traffic traffic = new Traffic(seed);
+        BlobPipe pipe = channel.blobs();
+        for (long i = 0; i < count; i++) {
+            pipe.send(traffic.message(i, traffic.nextSize(i)));
+        }
+        say("SENT " + count);
+        // Channel.close() (try-with-resources) ends the stream: the parent must still get all of it.
+    }
+
+    /** Maps every memfd that arrives with a message and answers with the long each holds. */
+    private static void handles(Channel channel) throws Exception {
+        List<Long> values = new ArrayList<>();
+        int[] count = new int[1];
+        channel.handles().receive(blob -> {
+            count[0] = blob.handles().size();
+            for (NativeHandle h : blob.handles()) {
+                try (h; Mapping m = Mapping.map(h.descriptor(), 4096, true)) {
+                    values.add(m.segment().get(ValueLayout.JAVA_LONG, 0));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }, Duration.ofSeconds(60));
+        say("VALUES " + count[0] + " " + values);
+        hear("BYE");
+    }
+}
