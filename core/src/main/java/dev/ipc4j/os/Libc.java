@@ -58,6 +58,8 @@ final class Libc {
     private static final MethodHandle RECVMSG = errno("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle GETSOCKOPT =
             errno("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    private static final MethodHandle SETSOCKOPT =
+            errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle POLL = errno("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
     private static final MethodHandle GETUID = plain("getuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETGID = plain("getgid", FunctionDescriptor.of(JAVA_INT));
@@ -259,6 +261,14 @@ final class Libc {
     static int getsockopt(int fd, int level, int option, MemorySegment value, MemorySegment length) {
         try {
             return (int) GETSOCKOPT.invokeExact(SLOT.get(), fd, level, option, value, length);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int setsockopt(int fd, int level, int option, MemorySegment value, int length) {
+        try {
+            return (int) SETSOCKOPT.invokeExact(SLOT.get(), fd, level, option, value, length);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -29,6 +29,8 @@ public final class UnixSocket implements AutoCloseable {
     static final int SOCK_CLOEXEC = 02000000;
     static final int SOL_SOCKET = 1;
     private static final int SCM_RIGHTS = 1;
+    private static final int SO_SNDBUF = 7;
+    private static final int SO_RCVBUF = 8;
     private static final int SO_PEERCRED = 17;
     private static final int SO_PEERPIDFD = 77;
     private static final int MSG_CTRUNC = 0x8;
@@ -253,6 +255,21 @@ public final class UnixSocket implements AutoCloseable {
             long pid = peerCredentials().pid();
             Libc.check(Libc.getsockopt(fd.get(), SOL_SOCKET, SO_PEERPIDFD, value, length), "getsockopt(SO_PEERPIDFD, " + description + ")");
             return new PidFd(Fd.adopt(value.get(ValueLayout.JAVA_INT, 0)), pid);
+        }
+    }
+
+    /**
+     * Asks for kernel buffers of {@code bytes} each way (SO_SNDBUF, SO_RCVBUF); the kernel caps the request at
+     * net.core.wmem_max/rmem_max. Returns what the send side got (the kernel doubles it for its bookkeeping).
+     */
+    public int setBufferSizes(int bytes) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocateFrom(ValueLayout.JAVA_INT, bytes);
+            Libc.check(Libc.setsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, value, 4), "setsockopt(SO_SNDBUF, " + description + ")");
+            Libc.check(Libc.setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, value, 4), "setsockopt(SO_RCVBUF, " + description + ")");
+            MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
+            Libc.check(Libc.getsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, value, length), "getsockopt(SO_SNDBUF, " + description + ")");
+            return value.get(ValueLayout.JAVA_INT, 0);
         }
     }
 

@@ -76,10 +76,18 @@ final class Ring {
 
     // ---------------------------------------------------------------- producer side
 
-    void attachProducer(boolean mayPark) {
+    /** Takes up the producer's position from the segment, which the peer may have forged: it is checked first. */
+    void attachProducer(boolean mayPark) throws ProtocolException {
         tail = (long) LONG.getAcquire(control, TAIL);
         headCache = (long) LONG.getAcquire(control, HEAD);
+        checkPositions(headCache, tail);
         INT.setRelease(control, PRODUCER_MAY_PARK, mayPark ? 1 : 0);
+    }
+
+    private void checkPositions(long h, long t) throws ProtocolException {
+        if (((h | t) & 7) != 0 || t < h || t - h > capacity) {
+            throw new ProtocolException("ring positions head " + h + ", tail " + t + " are impossible with capacity " + capacity);
+        }
     }
 
     /** Free bytes as far as the producer knows (reads HEAD). */
@@ -169,6 +177,7 @@ final class Ring {
 
     // ---------------------------------------------------------------- consumer side
 
+    /** Takes up the consumer's position from the segment; an impossible one is reported by the first read. */
     void attachConsumer(boolean mayPark) {
         head = (long) LONG.getAcquire(control, HEAD);
         INT.setVolatile(control, CONSUMER_MAY_PARK, mayPark ? 1 : 0);
@@ -181,7 +190,7 @@ final class Ring {
     /** The validated TAIL: complete records end there. */
     long readTail() throws ProtocolException {
         long t = (long) LONG.getAcquire(control, TAIL);
-        if (t < head || t - head > capacity || (t & 7) != 0) {
+        if (t < head || t - head > capacity || ((t | head) & 7) != 0) {
             throw new ProtocolException("ring tail " + t + " is impossible with head " + head + " and capacity " + capacity);
         }
         return t;

@@ -81,7 +81,7 @@ public final class RingPipe implements BlobPipe {
     private MemorySegment assembly;
     private long assembled = -1;
 
-    private RingPipe(Mapping mapping, int outRing, Config config, PidFd peer) {
+    private RingPipe(Mapping mapping, int outRing, Config config, PidFd peer) throws ProtocolException {
         this.mapping = mapping;
         this.config = config;
         this.peer = new PeerWatch(peer);
@@ -101,7 +101,7 @@ public final class RingPipe implements BlobPipe {
     }
 
     /** Creates the segment (ring 0 carries our messages); the caller sends {@code segment} to the peer, then closes it. */
-    static RingPipe create(Config config, Fd[] segment, PidFd peer) throws ErrnoException {
+    static RingPipe create(Config config, Fd[] segment, PidFd peer) throws ErrnoException, ProtocolException {
         long size = RingLayout.segmentSize(config.capacity());
         Fd fd = MemFd.create("ipc4j.ring", size);
         try {
@@ -117,6 +117,11 @@ public final class RingPipe implements BlobPipe {
             fd.close();
             throw e;
         }
+    }
+
+    /** A pipe over a mapping already made (tests hand it corrupted rings); it owns {@code mapping} and {@code peer}. */
+    static RingPipe over(Mapping mapping, int outRing, Config config, PidFd peer) throws ProtocolException {
+        return new RingPipe(mapping, outRing, config, peer);
     }
 
     /** Maps a segment the peer created (ring 1 carries our messages), checking everything about it first. */
@@ -141,7 +146,12 @@ public final class RingPipe implements BlobPipe {
                 mapping.close();
                 throw new ProtocolException("peer's ring segment rejected: " + problem);
             }
-            return new RingPipe(mapping, 1, config.withCapacity(capacity), peer);
+            try {
+                return new RingPipe(mapping, 1, config.withCapacity(capacity), peer);
+            } catch (ProtocolException e) {
+                mapping.close();
+                throw e;
+            }
         } catch (ErrnoException e) {
             throw new ProtocolException("peer's ring segment cannot be used: " + e.getMessage());
         }

@@ -38,6 +38,7 @@ public final class SocketPipe implements HandlePipe {
     private static final long CLOSE_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int SEND_BUFFER = 64 * 1024;
     private static final int RECEIVE_BUFFER = 256 * 1024;
+    private static final int KERNEL_BUFFER = 4 << 20;
 
     /**
      * @param maxMessageSize the largest message this side accepts (and announces to the peer)
@@ -121,6 +122,8 @@ public final class SocketPipe implements HandlePipe {
         this.config = config;
         PeerCredentials c = socket.peerCredentials();
         this.peer = new PeerIdentity(c.pid(), c.uid(), c.gid());
+        // Big kernel buffers let a large message cross in few wake-ups; the kernel caps what it grants.
+        socket.setBufferSizes(KERNEL_BUFFER);
         this.sendBuffer = arena.allocate(SEND_BUFFER, 64);
         this.queue = new SendQueue(Math.max(SEND_BUFFER, config.sendQueueBytes()));
         this.receiveBuffer = arena.allocate(RECEIVE_BUFFER, 64);

@@ -1,0 +1,205 @@
+package dev.ipc4j.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.ipc4j.testing.NoLeaks;
+import java.lang.foreign.Arena;
+import java.time.Duration;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * A peer that breaks the socket pipe's wire format gets a typed error and a closed pipe, never a crash, a hang or an
+ * untyped exception. The hostile peer is a raw socket the test writes bytes into.
+ */
+class SocketPipeProtocolTest {
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+    private static final Duration SHORT = Duration.ofSeconds(5);
+    private static final SocketPipe.Config CONFIG = SocketPipe.Config.DEFAULT.withMaxMessageSize(1 << 20);
+
+    private static TransportException receiveFails(HostilePeer peer) throws Exception {
+        SocketPipe pipe = SocketPipe.open(peer.ours, CONFIG);
+        try {
+            return assertThrows(TransportException.class, () -> {
+                while (pipe.receive(blob -> { }, SHORT) == Receipt.MESSAGE) {
+                    // keep reading until the bad part
+                }
+            });
+        } finally {
+            assertFalse(pipe.isOpen(), "a broken pipe does not stay open");
+            pipe.close();
+        }
+    }
+
+    @Test
+    void aPeerThatIsNotIpc4jOrSpeaksAnotherVersionIsRefusedAtHello() throws Exception {
+        try (HostilePeer peer = new HostilePeer(); Arena arena = Arena.ofConfined()) {
+            peer.write(HostilePeer.hello(arena, 0x12345678, 1, 1, 1 << 20));
+            ProtocolException e = assertThrows(ProtocolException.class, () -> SocketPipe.open(peer.ours, CONFIG));
+            assertTrue(e.getMessage().contains("not an ipc4j pipe"), e.getMessage());
+        }
+        try (HostilePeer peer = new HostilePeer(); Arena arena = Arena.ofConfined()) {
+            peer.write(HostilePeer.hello(arena, Frame.HELLO_MAGIC, 7, 9, 1 << 20));
+            ProtocolException e = assertThrows(ProtocolException.class, () -> SocketPipe.open(peer.ours, CONFIG));
+            assertTrue(e.getMessage().contains("versions 7 to 9"), e.getMessage());
+        }
+        try (HostilePeer peer = new HostilePeer()) {
+            peer.frame(0, Frame.DATA, 0, 0);
+            ProtocolException e = assertThrows(ProtocolException.class, () -> SocketPipe.open(peer.ours, CONFIG));
+            assertTrue(e.getMessage().contains("must be HELLO"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aSilentPeerTimesOutTheHandshake() throws Exception {
+        try (HostilePeer peer = new HostilePeer()) {
+            SocketPipe.Config quick = new SocketPipe.Config(1 << 20, 1 << 20, Duration.ZERO, Duration.ZERO, Duration.ofMillis(200));
+            PeerGoneException e = assertThrows(PeerGoneException.class, () -> SocketPipe.open(peer.ours, quick));
+            assertTrue(e.getMessage().contains("no HELLO"), e.getMessage());
+        }
+    }
+
+    @Test
+    void corruptedLengthsTypesFlagsAndDescriptorCountsAreProtocolErrors() throws Exception {
+        try (HostilePeer peer = new HostilePeer().writeHello()) {
+            peer.frame(0xFFFF_FFF0L, Frame.DATA, 0, 0);
+            assertTrue(receiveFails(peer).getMessage().contains("exceeds the limit"));
+        }
+        try (HostilePeer peer = new HostilePeer().writeHello()) {
+            peer.frame(4, 77, 0, 0).write(new byte[4]);
+            assertTrue(receiveFails(peer).getMessage().contains("unknown type 77"));
+        }
+        try (HostilePeer peer = new HostilePeer().writeHello()) {
+            peer.frame(4, Frame.DATA, 0x40, 0).write(new byte[4]);
+            assertTrue(receiveFails(peer).getMessage().contains("unknown flags"));
+        }
+        try (HostilePeer peer = new HostilePeer().writeHello()) {
+            peer.frame(4, Frame.DATA, 0, 3).write(new byte[4]);
+            assertTrue(receiveFails(peer).getMessage().contains("claims 3 descriptors"));
+        }
+        try (HostilePeer peer = new HostilePeer().writeHello()) {
+            peer.frame(4, Frame.PING, 0, 0).write(new byte[4]);
+            assertTrue(receiveFails(peer).getMessage().contains("control frame"));
+        }
+        try (HostilePeer peer = new HostilePeer().writeHello()) {
+            peer.writeHello();
+            assertTrue(receiveFails(peer).getMessage().contains("second HELLO"));
+        }
+    }
+
+    @Test
+    void aConnectionThatEndsWithoutEndOrInsideAFrameMeansThePeerIsGone() throws Exception {
+        try (HostilePeer peer = new HostilePeer().writeHello()) {
+            peer.frame(1000, Frame.DATA, 0, 0).write(new byte[10]).end();
+            assertTrue(receiveFails(peer) instanceof PeerGoneException);
+        }
+        try (HostilePeer peer = new HostilePeer().writeHello()) {
+            peer.frame(3, Frame.DATA, 0, 0).write(new byte[] {1, 2, 3}).end();
+            SocketPipe pipe = SocketPipe.open(peer.ours, CONFIG);
+            try {
+                assertEquals(Receipt.MESSAGE, pipe.receive(blob -> assertEquals(3, blob.length()), SHORT));
+                assertThrows(PeerGoneException.class, () -> pipe.receive(blob -> { }, SHORT), "EOF without END");
+            } finally {
+                pipe.close();
+            }
+        }
+        try (HostilePeer peer = new HostilePeer().writeHello()) {
+            peer.frame(0, Frame.DATA, 0, 0).frame(0, Frame.END, 0, 0).end();
+            SocketPipe pipe = SocketPipe.open(peer.ours, CONFIG);
+            try {
+                assertEquals(Receipt.MESSAGE, pipe.receive(blob -> assertEquals(0, blob.length()), SHORT));
+                assertEquals(Receipt.ENDED, pipe.receive(blob -> { }, SHORT), "END then EOF is a graceful end");
+                assertEquals(Receipt.ENDED, pipe.receive(blob -> { }, SHORT));
+            } finally {
+                pipe.close();
+            }
+        }
+    }
+
+    /**
+     * Seeded fuzzing: random byte streams, and valid streams with random mutations (bit flips, overwritten header
+     * fields, truncation), each fed to a fresh pipe. Every case must end in messages, a graceful end, or a
+     * {@link TransportException}; anything else (an index error, a hang) fails.
+     */
+    @Test
+    void fuzzedStreamsGiveOnlyTypedOutcomes() throws Exception {
+        SplittableRandom random = new SplittableRandom(20261121);
+        int cases = 100_000;
+        int[] outcomes = new int[3];
+        for (int c = 0; c < cases; c++) {
+            byte[] stream = random.nextInt(4) == 0 ? randomBytes(random) : mutatedValidStream(random);
+            try (HostilePeer peer = new HostilePeer().writeHello()) {
+                peer.write(stream).end();
+                SocketPipe pipe = SocketPipe.open(peer.ours, CONFIG);
+                try {
+                    Receipt r;
+                    int messages = 0;
+                    while ((r = pipe.receive(blob -> {
+                        if (blob.length() < 0 || blob.length() > CONFIG.maxMessageSize()) {
+                            fail("a message of " + blob.length() + " bytes");
+                        }
+                    }, SHORT)) == Receipt.MESSAGE) {
+                        messages++;
+                        if (messages > stream.length) {
+                            fail("more messages than bytes");
+                        }
+                    }
+                    assertEquals(Receipt.ENDED, r, "case " + c);
+                    outcomes[0]++;
+                } catch (TransportException expected) {
+                    outcomes[expected instanceof ProtocolException ? 1 : 2]++;
+                } catch (RuntimeException | AssertionError e) {
+                    throw new AssertionError("case " + c + " ended untyped: " + e, e);
+                } finally {
+                    pipe.close();
+                }
+            }
+        }
+        assertEquals(cases, outcomes[0] + outcomes[1] + outcomes[2]);
+        assertTrue(outcomes[0] > 0 && outcomes[1] > 0 && outcomes[2] > 0, "every outcome occurs: " + java.util.Arrays.toString(outcomes));
+    }
+
+    private static byte[] randomBytes(SplittableRandom random) {
+        byte[] b = new byte[random.nextInt(1, 64)];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) random.nextInt(256);
+        }
+        return b;
+    }
+
+    private static byte[] mutatedValidStream(SplittableRandom random) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int frames = random.nextInt(1, 5);
+        for (int f = 0; f < frames; f++) {
+            int length = random.nextInt(0, 40);
+            int type = random.nextInt(8) == 0 ? Frame.PING : Frame.DATA;
+            if (type == Frame.PING) {
+                length = 0;
+            }
+            byte[] header = {(byte) length, (byte) (length >>> 8), 0, 0, (byte) type, 0, 0, 0};
+            out.writeBytes(header);
+            out.writeBytes(new byte[length]);
+        }
+        if (random.nextBoolean()) {
+            out.writeBytes(new byte[] {0, 0, 0, 0, Frame.END, 0, 0, 0});
+        }
+        byte[] b = out.toByteArray();
+        int mutations = random.nextInt(0, 4);
+        for (int m = 0; m < mutations && b.length > 0; m++) {
+            int at = random.nextInt(b.length);
+            switch (random.nextInt(4)) {
+                case 0 -> b[at] ^= (byte) (1 << random.nextInt(8));
+                case 1 -> b[at] = (byte) random.nextInt(256);
+                case 2 -> b[at] = (byte) 0xFF;
+                default -> b = java.util.Arrays.copyOf(b, at);
+            }
+        }
+        return b;
+    }
+}
