@@ -226,7 +226,7 @@ public final class SocketPipe implements HandlePipe {
 
     private void keepAlive(long ping, long idle) {
         long now = System.nanoTime();
-        if (idle > 0 && now - lastReceived > idle) {
+        if (idle > 0 && now - lastReceived > idle && !bytesWaiting()) {
             fail(new PeerGoneException("nothing arrived from peer " + peer.pid() + " for " + config.idleTimeout()
                     + " (keep-alive): it hangs or is gone"));
             return;
@@ -237,6 +237,19 @@ public final class SocketPipe implements HandlePipe {
             } catch (TransportException e) {
                 LOG.log(System.Logger.Level.DEBUG, "keep-alive ping not sent", e);
             }
+        }
+    }
+
+    /** Whether the peer sent something nobody has read yet: that is traffic too, and proves it alive. */
+    private boolean bytesWaiting() {
+        try {
+            if (Poll.readable(socket.fd(), 0)) {
+                lastReceived = System.nanoTime();
+                return true;
+            }
+            return false;
+        } catch (ErrnoException e) {
+            return false;
         }
     }
 
@@ -734,6 +747,11 @@ public final class SocketPipe implements HandlePipe {
 
     /** The socket's descriptor, for the channel's death watch. */
     UnixSocket socket() {
+        return socket;
+    }
+
+    /** The raw socket, so a test can drop the connection the way a dying process would. */
+    UnixSocket socketForTests() {
         return socket;
     }
 

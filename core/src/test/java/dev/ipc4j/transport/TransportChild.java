@@ -19,6 +19,9 @@ public final class TransportChild {
     private TransportChild() {}
 
     static Channel.Config config(String mode) {
+        if (mode.equals("socket-ping")) {
+            return Channel.Config.SOCKET_ONLY.withSocket(SocketPipe.Config.DEFAULT.withKeepAlive(Duration.ofMillis(100), Duration.ZERO));
+        }
         Channel.Config base = mode.equals("ring") ? Channel.Config.DEFAULT : Channel.Config.SOCKET_ONLY;
         return base.withWait(WaitStrategy.backoff());
     }
