@@ -5,4 +5,8 @@ public final class PipeClosedException extends TransportException {
     public PipeClosedException(String message) {
         super(message, null);
     }
+
+    public PipeClosedException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

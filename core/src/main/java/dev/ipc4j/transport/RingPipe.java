@@ -346,8 +346,13 @@ public final class RingPipe implements BlobPipe {
                         delivered++;
                     }
                 } finally {
-                    in.advance();
-                    advanced = true;
+                    if (!closed.get()) { // a handler may close the pipe: then the ring is gone
+                        in.advance();
+                        advanced = true;
+                    }
+                }
+                if (closed.get()) {
+                    return delivered;
                 }
             }
             if (advanced) {
@@ -362,6 +367,11 @@ public final class RingPipe implements BlobPipe {
             throw e;
         } catch (ErrnoException e) {
             throw failed(e);
+        } catch (IllegalStateException e) {
+            if (closed.get()) { // the handler closed the pipe under our feet: the mapping is gone
+                throw closedMeanwhile(e);
+            }
+            throw e;
         }
     }
 
@@ -455,10 +465,8 @@ public final class RingPipe implements BlobPipe {
         return new PeerGoneException("ring pipe failed: " + e.getMessage(), e);
     }
 
-    private TransportException closedMeanwhile(IllegalStateException e) {
-        PipeClosedException closedException = new PipeClosedException("the pipe was closed during the call");
-        closedException.initCause(e);
-        return closedException;
+    private PipeClosedException closedMeanwhile(IllegalStateException e) {
+        return new PipeClosedException("the pipe was closed during the call", e);
     }
 
     /** Whether this side's receiver sleeps on the futex now (for tests that must know a reader is parked). */

@@ -1,0 +1,112 @@
+package dev.ipc4j.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.ipc4j.testing.NoLeaks;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Call semantics that need no second process: limits, closing, end of stream, trySend. */
+class ChannelInProcessTest {
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+    private static final Duration SHORT = Duration.ofSeconds(5);
+
+    private static Channel.Config config(String mode) {
+        return mode.equals("ring") ? Channel.Config.DEFAULT : Channel.Config.SOCKET_ONLY;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ring", "socket"})
+    void aHandlerThatClosesItsPipeGetsItsMessageAndLaterCallsATypedError(String mode) throws Exception {
+        Channel[] pair = Channel.pair(config(mode));
+        try (Channel a = pair[0]; Channel b = pair[1]) {
+            a.blobs().send(Arena.ofAuto().allocate(10));
+            a.blobs().send(Arena.ofAuto().allocate(10));
+            assertEquals(Receipt.MESSAGE, b.blobs().receive(blob -> b.blobs().close(), SHORT));
+            assertFalse(b.blobs().isOpen());
+            assertThrows(PipeClosedException.class, () -> b.blobs().receive(blob -> { }, SHORT));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ring", "socket"})
+    void endSendingDeliversEverythingThenEndsAndForbidsMoreSends(String mode) throws Exception {
+        Channel[] pair = Channel.pair(config(mode));
+        try (Channel a = pair[0]; Channel b = pair[1]) {
+            MemorySegment big = Arena.ofAuto().allocate(700 << 10); // fragmented through a ring, yet it fits
+            big.fill((byte) 7);
+            a.blobs().send(big);
+            a.blobs().send(Arena.ofAuto().allocate(1));
+            a.blobs().endSending();
+            a.blobs().endSending(); // idempotent
+            assertThrows(PipeClosedException.class, () -> a.blobs().send(Arena.ofAuto().allocate(1)));
+            long[] sizes = new long[2];
+            assertEquals(Receipt.MESSAGE, b.blobs().receive(blob -> {
+                sizes[0] = blob.length();
+                assertEquals(-1, blob.segment().mismatch(big));
+            }, SHORT));
+            assertEquals(Receipt.MESSAGE, b.blobs().receive(blob -> sizes[1] = blob.length(), SHORT));
+            assertEquals(Receipt.ENDED, b.blobs().receive(blob -> { }, SHORT));
+            assertEquals(700 << 10, sizes[0]);
+            assertEquals(1, sizes[1]);
+            // The other direction still works after a half-close.
+            b.blobs().send(Arena.ofAuto().allocate(5));
+            assertEquals(Receipt.MESSAGE, a.blobs().receive(blob -> assertEquals(5, blob.length()), SHORT));
+        }
+    }
+
+    @Test
+    void trySendSaysNoWhenTheRingIsFullAndYesAgainOnceItDrains() throws Exception {
+        Channel.Config small = Channel.Config.DEFAULT.withRing(RingPipe.Config.DEFAULT.withCapacity(4096));
+        Channel[] pair = Channel.pair(small);
+        try (Channel a = pair[0]; Channel b = pair[1]) {
+            MemorySegment m = Arena.ofAuto().allocate(512);
+            int sent = 0;
+            while (a.blobs().trySend(m)) {
+                sent++;
+            }
+            assertTrue(sent > 0 && sent < 4096 / 512 + 1, sent + " messages fit");
+            assertFalse(a.blobs().trySend(m, Duration.ofMillis(50)), "still full after waiting");
+            int received = 0;
+            while (b.blobs().poll(blob -> { }, 100) > 0) {
+                received++;
+            }
+            assertTrue(received >= 1);
+            assertTrue(a.blobs().trySend(m));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ring", "socket"})
+    void messagesOverTheLimitAreRefusedAtTheCall(String mode) throws Exception {
+        Channel.Config limited = mode.equals("ring")
+                ? Channel.Config.DEFAULT.withRing(RingPipe.Config.DEFAULT.withMaxMessageSize(1000))
+                : Channel.Config.SOCKET_ONLY.withSocket(SocketPipe.Config.DEFAULT.withMaxMessageSize(1000));
+        Channel[] pair = Channel.pair(limited);
+        try (Channel a = pair[0]; Channel b = pair[1]) {
+            assertThrows(IllegalArgumentException.class, () -> a.blobs().send(Arena.ofAuto().allocate(1001)));
+            a.blobs().send(Arena.ofAuto().allocate(1000));
+            assertEquals(Receipt.MESSAGE, b.blobs().receive(blob -> assertEquals(1000, blob.length()), SHORT));
+        }
+    }
+
+    @Test
+    void aSocketOnlyChannelCarriesEverythingOverTheSocket() throws Exception {
+        Channel[] pair = Channel.pair(Channel.Config.SOCKET_ONLY);
+        try (Channel a = pair[0]; Channel b = pair[1]) {
+            assertFalse(a.hasRing());
+            assertFalse(b.hasRing());
+            assertTrue(a.blobs() == a.handles());
+            assertEquals(ProcessHandle.current().pid(), a.peer().pid());
+        }
+    }
+}
