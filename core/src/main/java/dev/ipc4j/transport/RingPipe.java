@@ -193,7 +193,7 @@ public final class RingPipe implements BlobPipe {
             ensureCanSend();
             int max = out.maxRecordPayload();
             if (length <= max) {
-                long at = claim((int) length, deadline);
+                long at = reserve((int) length, deadline);
                 if (at < 0) {
                     return false;
                 }
@@ -203,7 +203,7 @@ public final class RingPipe implements BlobPipe {
             }
             for (long done = 0; done < length; ) {
                 int chunk = (int) Math.min(max, length - done);
-                long at = claim(chunk, done == 0 ? deadline : Long.MAX_VALUE);
+                long at = reserve(chunk, done == 0 ? deadline : Long.MAX_VALUE);
                 if (at < 0) {
                     return false;
                 }
@@ -221,8 +221,8 @@ public final class RingPipe implements BlobPipe {
         }
     }
 
-    /** Claims room for {@code length} bytes, waiting until {@code deadline}; -1 when it passed. */
-    private long claim(int length, long deadline) throws TransportException, ErrnoException {
+    /** Reserves room for {@code length} bytes, waiting until {@code deadline}; -1 when it passed. */
+    private long reserve(int length, long deadline) throws TransportException, ErrnoException {
         sendIdler.reset();
         boolean parked = false;
         while (true) {
@@ -269,6 +269,126 @@ public final class RingPipe implements BlobPipe {
             throw failed(e);
         } finally {
             sendLock.unlock();
+        }
+    }
+
+    /**
+     * Reserves room for a message of {@code length} bytes in the ring, waiting for it as {@link #send} does, so the
+     * caller can write the message in place (no copy at all) and then {@link Claim#commit()} it. Until then, other
+     * senders of this pipe wait; commit or abort on the same thread, promptly.
+     *
+     * @throws IllegalArgumentException when {@code length} exceeds {@link #maxClaim()} (claims are never fragmented)
+     */
+    public Claim claim(int length) throws TransportException {
+        return openClaim(length, -1);
+    }
+
+    /** As {@link #claim(int)}, but returns null at once when there is no room now. */
+    public Claim tryClaim(int length) throws TransportException {
+        return openClaim(length, 0);
+    }
+
+    /** The largest message one {@link Claim} can hold: a quarter of the ring, less a record header. */
+    public int maxClaim() {
+        return out.maxRecordPayload();
+    }
+
+    private Claim openClaim(int length, long waitNanos) throws TransportException {
+        if (length < 0 || length > out.maxRecordPayload()) {
+            throw new IllegalArgumentException("a claim holds 0 to " + out.maxRecordPayload() + " bytes, not " + length);
+        }
+        if (sendLock.isHeldByCurrentThread()) {
+            throw new IllegalStateException("this thread holds a claim on this pipe already: commit or abort it first");
+        }
+        sendLock.lock();
+        boolean handedOut = false;
+        try {
+            ensureCanSend();
+            long at = reserve(length, waitNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + waitNanos);
+            if (at < 0) {
+                return null;
+            }
+            theClaim.open(at, length);
+            handedOut = true;
+            return theClaim;
+        } catch (ErrnoException e) {
+            throw failed(e);
+        } finally {
+            if (!handedOut) {
+                sendLock.unlock();
+            }
+        }
+    }
+
+    private final Claim theClaim = new Claim();
+
+    /**
+     * Room for one message inside the ring, to be written in place. One object per pipe, reused: valid from
+     * {@link #claim} until {@link #commit()} or {@link #abort()}.
+     */
+    public final class Claim {
+        private long offset = -1;
+        private int length;
+
+        private Claim() {}
+
+        void open(long offset, int length) {
+            this.offset = offset;
+            this.length = length;
+        }
+
+        /** The ring's memory; the message goes at {@link #offset()}, {@link #length()} bytes. */
+        public MemorySegment buffer() {
+            check();
+            return out.data();
+        }
+
+        public long offset() {
+            check();
+            return offset;
+        }
+
+        public int length() {
+            check();
+            return length;
+        }
+
+        /** The claimed bytes as their own segment (a slice: allocates a small object). */
+        public MemorySegment segment() {
+            check();
+            return out.data().asSlice(offset, length);
+        }
+
+        /** Publishes the message to the peer. */
+        public void commit() throws TransportException {
+            finish(true);
+        }
+
+        /** Gives the room back: the peer skips it and sees no message. */
+        public void abort() throws TransportException {
+            finish(false);
+        }
+
+        private void finish(boolean publish) throws TransportException {
+            check();
+            try {
+                if (publish) {
+                    out.commit(TYPE_DATA);
+                } else {
+                    out.abort();
+                }
+            } catch (ErrnoException e) {
+                throw failed(e);
+            } finally {
+                offset = -1;
+                sendLock.unlock();
+            }
+        }
+
+        private void check() {
+            if (offset < 0 || !sendLock.isHeldByCurrentThread()) {
+                throw new IllegalStateException("no open claim on this thread");
+            }
         }
     }
 

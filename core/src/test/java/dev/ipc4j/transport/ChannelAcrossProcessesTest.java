@@ -105,6 +105,27 @@ class ChannelAcrossProcessesTest {
         }
     }
 
+    /** Flow-IPC's socket messages stop at 64 KiB; ours reach 64 MiB over either pipe. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ring", "socket"})
+    void aSixtyFourMebibyteMessageArrivesWhole(String mode) throws Exception {
+        int bytes = 64 << 20;
+        MemorySegment expected = TransportChild.bigMessage(bytes);
+        try (Channel.Listener listener = Channel.listen(socket(), 0600, TransportChild.config(mode));
+                JvmChild child = JvmChild.start(TransportChild.class, "big", socket().toString(), mode, "" + bytes);
+                Channel channel = listener.accept(LONG)) {
+            long[] mismatch = {-2};
+            assertEquals(Receipt.MESSAGE, channel.blobs().receive(blob -> {
+                assertEquals(bytes, blob.length());
+                mismatch[0] = blob.segment().mismatch(expected);
+            }, LONG));
+            assertEquals(-1, mismatch[0], "the message arrived byte for byte");
+            assertEquals(Receipt.ENDED, channel.blobs().receive(blob -> { }, LONG));
+            child.expect("CONNECTED");
+            assertEquals(0, child.awaitExit());
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void descriptorsSentWithAMessageArriveOpenAndUsable() throws Exception {
         Fd[] memfds = new Fd[3];

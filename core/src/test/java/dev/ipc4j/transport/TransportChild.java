@@ -35,10 +35,21 @@ public final class TransportChild {
                 case "stream" -> stream(channel, Long.parseLong(args[3]), Long.parseLong(args[4]));
                 case "handles" -> handles(channel);
                 case "idle" -> hear();
+                case "big" -> channel.blobs().send(bigMessage(Integer.parseInt(args[3])));
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
         say("DONE");
+    }
+
+    /** {@code bytes} of a seeded pattern, the same in both processes. */
+    static MemorySegment bigMessage(int bytes) {
+        MemorySegment m = Arena.ofAuto().allocate(bytes, 8);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(bytes);
+        for (long i = 0; i + 8 <= bytes; i += 8) {
+            m.set(ValueLayout.JAVA_LONG_UNALIGNED, i, random.nextLong());
+        }
+        return m;
     }
 
     /** Sends back every message until the parent ends, then ends too. */
