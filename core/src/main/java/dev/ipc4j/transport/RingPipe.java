@@ -409,9 +409,16 @@ public final class RingPipe implements BlobPipe {
 
     @Override
     public Receipt receive(BlobHandler handler, Duration timeout) throws TransportException {
-        long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
         receiveLock.lock();
         try {
+            if (closed.get()) {
+                throw new PipeClosedException("the pipe is closed");
+            }
+            int first = pollLocked(handler, 1); // the common case when busy: no clock read at all
+            if (first != 0) {
+                return first > 0 ? Receipt.MESSAGE : Receipt.ENDED;
+            }
+            long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
             receiveIdler.reset();
             boolean parked = false;
             while (true) {
