@@ -80,6 +80,8 @@ public final class AeronIpcTransport implements PingPongTransport {
             ExclusivePublication publication = aeron.addExclusivePublication(CHANNEL, PING_STREAM);
             Subscription subscription = aeron.addSubscription(CHANNEL, PONG_STREAM);
             return new AeronHost(dir, driver, aeron, publication, subscription, wait);
+        } catch (IllegalAccessError e) {
+            throw new IOException("Aeron needs --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED on this JVM (./ipc4j bench adds it)", e);
         } catch (RuntimeException e) {
             CloseHelper.quietCloseAll(aeron, driver);
             deleteTree(dir);

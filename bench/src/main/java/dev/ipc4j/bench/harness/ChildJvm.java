@@ -74,6 +74,15 @@ final class ChildJvm implements AutoCloseable {
 
     /** Waits for the child's next line, which must start with {@code word}; returns the rest of the line. */
     String expect(String word, long deadlineNanos) throws TimeoutException, IOException {
+        String line = nextLine("'" + word + "'", deadlineNanos);
+        if (!line.equals(word) && !line.startsWith(word + " ")) {
+            throw new IOException("child " + pid() + " said '" + line + "', expected " + word + stderrTail());
+        }
+        return line.substring(word.length()).trim();
+    }
+
+    /** Waits for the child's next line; fails if the child ends or says nothing in time. */
+    String nextLine(String waitingFor, long deadlineNanos) throws TimeoutException, IOException {
         String line;
         try {
             line = lines.poll(Deadlines.millisLeft(deadlineNanos), TimeUnit.MILLISECONDS);
@@ -82,15 +91,12 @@ final class ChildJvm implements AutoCloseable {
             throw new IOException("interrupted while waiting for the child", e);
         }
         if (line == null) {
-            throw new TimeoutException("child " + pid() + " did not say " + word + " in time" + stderrTail());
+            throw new TimeoutException("child " + pid() + " did not say " + waitingFor + " in time" + stderrTail());
         }
         if (line.equals(EOF)) {
-            throw new IOException("child " + pid() + " ended while we waited for " + word + exitDescription() + stderrTail());
+            throw new IOException("child " + pid() + " ended while we waited for " + waitingFor + exitDescription() + stderrTail());
         }
-        if (!line.equals(word) && !line.startsWith(word + " ")) {
-            throw new IOException("child " + pid() + " said '" + line + "', expected " + word + stderrTail());
-        }
-        return line.substring(word.length()).trim();
+        return line;
     }
 
     /** Waits until the child has exited by itself; fails unless its exit code is 0. */

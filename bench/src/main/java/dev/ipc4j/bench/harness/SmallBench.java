@@ -55,7 +55,8 @@ public final class SmallBench {
                         run.forEach(r -> out.println(ResultFormat.json(r)));
                         out.flush();
                     }
-                } catch (Exception e) {
+                } catch (Exception | LinkageError e) {
+                    // LinkageError: e.g. Aeron started without its JDK flag; report it and go on with the other runs.
                     failures++;
                     err.println("bench small: " + name + "/" + wait.label() + " failed: " + e);
                     for (Throwable s : e.getSuppressed()) {
