@@ -85,6 +85,22 @@ class CrossProcessRunTest {
         assertFalse(ProcessHandle.of(placement.childPid()).map(ProcessHandle::isAlive).orElse(false), "child still alive");
     }
 
+    @Test
+    @Timeout(120)
+    void aPinnedChildRunsWhereItWasPutAndThePlacementSaysSo() throws Exception {
+        // Only the child is pinned here (pinning this test JVM would outlast the test); the last CPU we may use, so the
+        // test also runs on a one-CPU machine.
+        List<Integer> cpus = CpuList.parse(Placement.cpusAllowed(ProcessHandle.current().pid()));
+        int childCpu = cpus.getLast();
+        RunSpec spec = new RunSpec("unix", WaitMode.BLOCK, 64, 10, 100, 10, 1, 1, TIMEOUT);
+
+        List<Result> results = CrossProcessRun.run(spec, new Pinning(cpus.getFirst(), childCpu));
+
+        Placement placement = results.getFirst().placement();
+        assertTrue(placement.pinned());
+        assertEquals(Integer.toString(childCpu), placement.childCpus());
+    }
+
     @ParameterizedTest(name = "{0}/{1}")
     @CsvSource({"unix,block", "aeron,spin"})
     @Timeout(120)
