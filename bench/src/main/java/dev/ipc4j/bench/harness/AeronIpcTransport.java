@@ -6,7 +6,6 @@ import io.aeron.Subscription;
 import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Set;
@@ -84,7 +83,7 @@ public final class AeronIpcTransport implements PingPongTransport {
             throw new IOException("Aeron needs --add-exports=java.base/jdk.internal.misc=ALL-UNNAMED on this JVM (./ipc4j bench adds it)", e);
         } catch (RuntimeException e) {
             CloseHelper.quietCloseAll(aeron, driver);
-            deleteTree(dir);
+            FileTrees.delete(dir);
             throw new IOException("could not start the Aeron media driver in " + dir, e);
         }
     }
@@ -114,17 +113,6 @@ public final class AeronIpcTransport implements PingPongTransport {
         while (!publication.isConnected() || !subscription.isConnected()) {
             Deadlines.check(deadlineNanos, "the Aeron peer to connect");
             idle.idle();
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 
@@ -160,7 +148,7 @@ public final class AeronIpcTransport implements PingPongTransport {
         @Override
         public void close() throws IOException {
             CloseHelper.quietCloseAll(publication, subscription, aeron, driver);
-            deleteTree(dir);
+            FileTrees.delete(dir);
         }
     }
 }

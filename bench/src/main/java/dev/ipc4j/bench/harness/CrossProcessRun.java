@@ -3,13 +3,11 @@ package dev.ipc4j.bench.harness;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -56,7 +54,7 @@ public final class CrossProcessRun {
             }
         } finally {
             watchdog.shutdownNow();
-            deleteTree(workDir);
+            FileTrees.delete(workDir);
         }
     }
 
@@ -131,16 +129,5 @@ public final class CrossProcessRun {
     private static Result withChildAlloc(Result r, String childAlloc) {
         return new Result(r.transport(), r.waitMode(), r.test(), r.payloadBytes(), r.iterations(), r.rtt(), r.msgsPerSecond(),
                 r.parentAllocBytesPerMessage(), Double.parseDouble(childAlloc), r.placement());
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
