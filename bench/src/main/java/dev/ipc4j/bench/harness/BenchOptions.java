@@ -1,0 +1,131 @@
+package dev.ipc4j.bench.harness;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Options of {@code ./ipc4j bench small}. Defaults give 100,000 measured round trips after 20,000 of warm-up and
+ * 1,000,000 throughput messages per (transport, wait), a few minutes for all six runs on 2 cores.
+ */
+public record BenchOptions(int iterations, int warmup, int messages, int batchSize, int payloadBytes, List<String> transports,
+        List<WaitMode> waits, boolean json, boolean pin, Duration timeout, boolean help) {
+
+    /** Aeron sends larger messages as several fragments, which this harness does not reassemble. */
+    public static final int MAX_PAYLOAD = 1024;
+
+    public static final String USAGE = """
+            usage: ./ipc4j bench small [options]
+              64-byte round trips (ping-pong) and one-way throughput between two JVM processes, per transport and wait mode.
+              --iterations N     measured round trips per run (default 100000)
+              --warmup N         round trips before measuring (default 20000; throughput warms up with a tenth of --messages)
+              --messages N       measured throughput messages per run (default 1000000)
+              --batch N          throughput messages per acknowledgement (default 10000)
+              --payload N        message size in bytes, 8..1024 (default 64)
+              --transports LIST  comma-separated, from: %s (default: all)
+              --waits LIST       spin,block (default: both)
+              --pin              pin this process to one CPU and the child to another (taskset)
+              --timeout S        seconds allowed per run before the child is killed (default 600)
+              --json             JSON lines on stdout (one per transport, wait and test); the table goes to stderr
+            """;
+
+    public static BenchOptions parse(String... args) {
+        int iterations = 100_000;
+        int warmup = 20_000;
+        int messages = 1_000_000;
+        int batch = 10_000;
+        int payload = 64;
+        List<String> transports = Transports.all().stream().map(PingPongTransport::name).toList();
+        List<WaitMode> waits = List.of(WaitMode.SPIN, WaitMode.BLOCK);
+        boolean json = false;
+        boolean pin = false;
+        boolean help = false;
+        Duration timeout = Duration.ofMinutes(10);
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            switch (arg) {
+                case "--json" -> json = true;
+                case "--pin" -> pin = true;
+                case "-h", "--help" -> help = true;
+                case "--iterations" -> iterations = positive(arg, value(args, ++i, arg));
+                case "--warmup" -> warmup = nonNegative(arg, value(args, ++i, arg));
+                case "--messages" -> messages = positive(arg, value(args, ++i, arg));
+                case "--batch" -> batch = positive(arg, value(args, ++i, arg));
+                case "--payload" -> payload = positive(arg, value(args, ++i, arg));
+                case "--timeout" -> timeout = Duration.ofSeconds(positive(arg, value(args, ++i, arg)));
+                case "--transports" -> {
+                    transports = new ArrayList<>();
+                    for (String name : list(value(args, ++i, arg))) {
+                        transports.add(Transports.named(name).name());
+                    }
+                }
+                case "--waits" -> {
+                    List<WaitMode> chosen = new ArrayList<>();
+                    for (String name : list(value(args, ++i, arg))) {
+                        chosen.add(WaitMode.parse(name));
+                    }
+                    waits = chosen;
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+            }
+        }
+        if (payload < Payload.MIN_BYTES || payload > MAX_PAYLOAD) {
+            throw new IllegalArgumentException("--payload must be between " + Payload.MIN_BYTES + " and " + MAX_PAYLOAD);
+        }
+        batch = Math.min(batch, messages);
+        return new BenchOptions(iterations, warmup, messages, batch, payload, List.copyOf(transports), List.copyOf(waits), json, pin,
+                timeout, help);
+    }
+
+    /** The run spec of one (transport, wait): throughput rounds to whole batches, warms up with about a tenth. */
+    public RunSpec spec(String transport, WaitMode wait) {
+        int batches = Math.max(1, messages / batchSize);
+        return new RunSpec(transport, wait, payloadBytes, warmup, iterations, batchSize, Math.max(1, batches / 10), batches, timeout);
+    }
+
+    public static String usage() {
+        return USAGE.formatted(String.join(",", Transports.all().stream().map(PingPongTransport::name).toList()));
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static List<String> list(String value) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String part : value.split(",")) {
+            if (!part.isBlank()) {
+                out.add(part.trim());
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("empty list");
+        }
+        return List.copyOf(out);
+    }
+
+    private static int positive(String option, String value) {
+        int n = nonNegative(option, value);
+        if (n == 0) {
+            throw new IllegalArgumentException(option + " must be positive");
+        }
+        return n;
+    }
+
+    private static int nonNegative(String option, String value) {
+        try {
+            int n = Integer.parseInt(value.replace("_", ""));
+            if (n < 0) {
+                throw new IllegalArgumentException(option + " must not be negative");
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " takes a whole number, not '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.ipc4j.bench.harness;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The child process of a run: connects to the parent's host, echoes every ping-pong message back unchanged, takes the
+ * throughput batches (checking that sequence numbers arrive in order, none lost or doubled) and acknowledges each, then
+ * reports its allocations and exits.
+ *
+ * <p>Lines on stdout: {@code READY} once connected; {@code DONE <ping-pong bytes/msg> <throughput bytes/msg>} at the
+ * end; {@code FAIL <reason>} on error (exit code 1). It never outlives its parent: it halts when its stdin reaches end
+ * of file (the parent died or closed it) and when the run's timeout has passed.
+ */
+public final class EchoSide {
+    private EchoSide() {}
+
+    public static void main(String[] args) {
+        RunSpec spec = RunSpec.fromArgs(args);
+        watchParent(spec);
+        long deadline = Deadlines.after(spec.timeout());
+        try (PingPongTransport.Link link = Transports.named(spec.transport()).connect(args[0], spec.waitMode(), spec.payloadBytes(), deadline)) {
+            say("READY");
+            Payload message = new Payload(spec.payloadBytes());
+            long sequence = 0;
+            for (int i = 0; i < spec.warmup(); i++) {
+                echo(link, message, sequence++, deadline);
+            }
+            long before = Allocations.current();
+            for (int i = 0; i < spec.iterations(); i++) {
+                echo(link, message, sequence++, deadline);
+            }
+            double pingPongAlloc = Allocations.perMessage(before, Allocations.current(), spec.iterations());
+
+            long expected = 0;
+            for (int b = 0; b < spec.warmupBatches(); b++) {
+                expected = takeBatch(link, message, expected, spec.batchSize(), deadline);
+            }
+            before = Allocations.current();
+            for (int b = 0; b < spec.batches(); b++) {
+                expected = takeBatch(link, message, expected, spec.batchSize(), deadline);
+            }
+            double throughputAlloc = Allocations.perMessage(before, Allocations.current(), spec.measuredMessages());
+            say(String.format(Locale.ROOT, "DONE %.3f %.3f", pingPongAlloc, throughputAlloc));
+        } catch (IOException | TimeoutException | RuntimeException e) {
+            e.printStackTrace();
+            say("FAIL " + e.toString().replace('\n', ' '));
+            System.exit(1);
+        }
+    }
+
+    private static void echo(PingPongTransport.Link link, Payload message, long sequence, long deadline) throws IOException, TimeoutException {
+        link.receive(message, deadline);
+        if (message.sequence() != sequence) {
+            throw new IllegalStateException("ping-pong message " + message.sequence() + " arrived, expected " + sequence);
+        }
+        link.send(message, deadline);
+    }
+
+    /** Receives one batch in order and acknowledges it by sending its last message back; returns the next sequence. */
+    private static long takeBatch(PingPongTransport.Link link, Payload message, long expected, int size, long deadline)
+            throws IOException, TimeoutException {
+        for (int k = 0; k < size; k++) {
+            link.receive(message, deadline);
+            if (message.sequence() != expected) {
+                throw new IllegalStateException("throughput message " + message.sequence() + " arrived, expected " + expected);
+            }
+            expected++;
+        }
+        link.send(message, deadline);
+        return expected;
+    }
+
+    private static void say(String line) {
+        System.out.println(line);
+        System.out.flush();
+    }
+
+    /** Halts this JVM when the parent goes away (stdin EOF) or the run overstays its timeout, whatever else happens. */
+    private static void watchParent(RunSpec spec) {
+        Thread.ofPlatform().daemon().name("parent-watch").start(() -> {
+            try (InputStream in = System.in) {
+                while (in.read() >= 0) {
+                    // the parent sends nothing; any byte is ignored
+                }
+            } catch (IOException e) {
+                // treated as the parent being gone
+            }
+            Runtime.getRuntime().halt(97);
+        });
+        Thread.ofPlatform().daemon().name("lifetime").start(() -> {
+            try {
+                Thread.sleep(spec.timeout().plusSeconds(10));
+            } catch (InterruptedException e) {
+                return;
+            }
+            Runtime.getRuntime().halt(98);
+        });
+    }
+}
