@@ -15,6 +15,8 @@ public final class Transports {
         register(new UnixSocketTransport());
         register(new TcpTransport());
         register(new AeronIpcTransport());
+        register(Ipc4jChannelTransport.ring());
+        register(Ipc4jChannelTransport.socketPipe());
     }
 
     private Transports() {}

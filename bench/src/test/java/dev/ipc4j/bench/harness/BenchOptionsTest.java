@@ -14,7 +14,7 @@ class BenchOptionsTest {
         BenchOptions o = BenchOptions.parse();
         assertEquals(100_000, o.iterations());
         assertEquals(64, o.payloadBytes());
-        assertEquals(List.of("unix", "tcp", "aeron"), o.transports());
+        assertEquals(List.of("unix", "tcp", "aeron", "ring", "socketpipe"), o.transports());
         assertEquals(List.of(WaitMode.SPIN, WaitMode.BLOCK), o.waits());
         assertFalse(o.json());
         assertFalse(o.pin());

@@ -56,7 +56,7 @@ class CrossProcessRunTest {
     }
 
     @ParameterizedTest(name = "{0}/{1}")
-    @CsvSource({"unix,block", "unix,spin", "tcp,block", "aeron,spin", "aeron,block"})
+    @CsvSource({"unix,block", "unix,spin", "tcp,block", "aeron,spin", "aeron,block", "ring,spin", "ring,block", "socketpipe,block"})
     @Timeout(120)
     void everyMessageComesBackIntactAndTheChildIsGone(String transport, String wait) throws Exception {
         RunSpec spec = new RunSpec(transport, WaitMode.parse(wait), 64, 100, 1_000, 500, 1, 4, TIMEOUT);
