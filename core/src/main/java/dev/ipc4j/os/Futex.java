@@ -62,8 +62,11 @@ public final class Futex {
     /** Wakes up to {@code count} waiters on the word at {@code offset}; returns how many were woken. */
     public static int wake(MemorySegment memory, long offset, int count) throws ErrnoException {
         long address = addressOf(memory, offset);
-        return (int) Libc.check(Libc.syscall(Libc.SYS_FUTEX, address, FUTEX_WAKE, count, 0, 0, 0),
-                "futex(FUTEX_WAKE, 0x" + Long.toHexString(address) + ")");
+        long woken = Libc.syscall(Libc.SYS_FUTEX, address, FUTEX_WAKE, count, 0, 0, 0);
+        if (woken < 0) { // the message is built only on failure: wake sits on the hot path
+            throw new ErrnoException("futex(FUTEX_WAKE, 0x" + Long.toHexString(address) + ")", Libc.errno());
+        }
+        return (int) woken;
     }
 
     private static long addressOf(MemorySegment memory, long offset) {

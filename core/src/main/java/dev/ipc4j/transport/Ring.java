@@ -51,8 +51,10 @@ final class Ring {
     private long headCache;
     private long claimedAt = -1;
     private long claimedRecord;
-    // Consumer-local: the position to read next, and the record last validated by readRecord.
+    // Consumer-local: the position to read next, the last TAIL read (re-read only once HEAD reaches it: each read of
+    // the producer's line costs a cache-line transfer), and the record last validated by readRecord.
     private long head;
+    private long tailCache;
     private int lastLength;
     private long lastRecord;
     private long lastPayload;
@@ -180,11 +182,17 @@ final class Ring {
     /** Takes up the consumer's position from the segment; an impossible one is reported by the first read. */
     void attachConsumer(boolean mayPark) {
         head = (long) LONG.getAcquire(control, HEAD);
+        tailCache = head;
         INT.setVolatile(control, CONSUMER_MAY_PARK, mayPark ? 1 : 0);
     }
 
     MemorySegment data() {
         return data;
+    }
+
+    /** Where complete records end: the last TAIL read while HEAD is below it, else TAIL read (and validated) anew. */
+    long knownTail() throws ProtocolException {
+        return head < tailCache ? tailCache : readTail();
     }
 
     /** The validated TAIL: complete records end there. */
@@ -193,6 +201,7 @@ final class Ring {
         if (t < head || t - head > capacity || ((t | head) & 7) != 0) {
             throw new ProtocolException("ring tail " + t + " is impossible with head " + head + " and capacity " + capacity);
         }
+        tailCache = t;
         return t;
     }
 

@@ -456,7 +456,7 @@ public final class RingPipe implements BlobPipe {
 
     private int pollLocked(BlobHandler handler, int limit) throws TransportException {
         try {
-            long tail = in.readTail();
+            long tail = in.knownTail();
             int delivered = 0;
             boolean advanced = false;
             while (delivered < limit && in.head() != tail) {

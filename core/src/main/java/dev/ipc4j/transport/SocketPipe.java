@@ -174,7 +174,7 @@ public final class SocketPipe implements HandlePipe {
                     if (left <= 0) {
                         throw new PeerGoneException("the peer sent no HELLO within " + config.handshakeTimeout());
                     }
-                    awaitReadable(Duration.ofNanos(left));
+                    awaitReadable(left);
                     continue;
                 }
                 if (frameType != Frame.HELLO) {
@@ -500,16 +500,17 @@ public final class SocketPipe implements HandlePipe {
                 if (left <= 0) {
                     return Receipt.TIMED_OUT;
                 }
-                awaitReadable(Duration.ofNanos(Math.min(left, WaitStrategy.CHECK_INTERVAL.toNanos())));
+                awaitReadable(Math.min(left, WaitStrategy.CHECK_INTERVAL.toNanos()));
             }
         } finally {
             receiveLock.unlock();
         }
     }
 
-    private void awaitReadable(Duration timeout) throws TransportException {
+    /** Waits until the socket is readable, at most {@code nanos} (rounded up to a millisecond; no allocation). */
+    private void awaitReadable(long nanos) throws TransportException {
         try {
-            Poll.readable(socket.fd(), timeout);
+            Poll.readable(socket.fd(), (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
         } catch (ErrnoException e) {
             throw closedOr(gone("waiting to receive", e));
         }
@@ -719,7 +720,7 @@ public final class SocketPipe implements HandlePipe {
                     if (left <= 0) {
                         throw new PeerGoneException("the peer offered no ring within " + timeout);
                     }
-                    awaitReadable(Duration.ofNanos(left));
+                    awaitReadable(left);
                     continue;
                 }
                 try {
