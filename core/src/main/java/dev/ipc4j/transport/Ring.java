@@ -158,14 +158,22 @@ final class Ring {
 
     /** Producer: sleep up to {@code nanos} unless room for {@code needed} bytes appeared or the consumer closed. */
     void parkProducer(long needed, long nanos) throws ErrnoException {
-        INT.setVolatile(control, PRODUCER_PARKED, 1);
+        announcePark(PRODUCER_PARKED);
         long h = (long) LONG.getVolatile(control, HEAD);
-        if (tail + needed - h <= capacity || consumerClosed()) {
-            INT.setRelease(control, PRODUCER_PARKED, 0);
-            return;
+        sleepUnless(PRODUCER_PARKED, tail + needed - h <= capacity || consumerClosed(), nanos);
+    }
+
+    /** First half of a park: say so (volatile), so the other side's volatile position store is seen or sees us. */
+    private void announcePark(long word) {
+        INT.setVolatile(control, word, 1);
+    }
+
+    /** Second half, after re-checking the other side: sleep on the word unless {@code ready}, then clear it. */
+    private void sleepUnless(long word, boolean ready, long nanos) throws ErrnoException {
+        if (!ready) {
+            Futex.await(control, word, 1, nanos);
         }
-        Futex.await(control, PRODUCER_PARKED, 1, nanos);
-        INT.setRelease(control, PRODUCER_PARKED, 0);
+        INT.setRelease(control, word, 0);
     }
 
     void endProducing() throws ErrnoException {
@@ -262,13 +270,8 @@ final class Ring {
 
     /** Consumer: sleep up to {@code nanos} unless a record arrived or the producer ended. */
     void parkConsumer(long nanos) throws ErrnoException {
-        INT.setVolatile(control, CONSUMER_PARKED, 1);
-        if ((long) LONG.getVolatile(control, TAIL) != head || producerEnded()) {
-            INT.setRelease(control, CONSUMER_PARKED, 0);
-            return;
-        }
-        Futex.await(control, CONSUMER_PARKED, 1, nanos);
-        INT.setRelease(control, CONSUMER_PARKED, 0);
+        announcePark(CONSUMER_PARKED);
+        sleepUnless(CONSUMER_PARKED, (long) LONG.getVolatile(control, TAIL) != head || producerEnded(), nanos);
     }
 
     void closeConsuming() throws ErrnoException {

@@ -746,13 +746,8 @@ public final class SocketPipe implements HandlePipe {
         sendFrame(Frame.RING, MemorySegment.NULL, segment == null ? NO_FDS : new Fd[] {segment}, -1, false);
     }
 
-    /** The socket's descriptor, for the channel's death watch. */
+    /** The socket: the channel takes the peer's pidfd from it, and tests drop it as a dying process would. */
     UnixSocket socket() {
-        return socket;
-    }
-
-    /** The raw socket, so a test can drop the connection the way a dying process would. */
-    UnixSocket socketForTests() {
         return socket;
     }
 

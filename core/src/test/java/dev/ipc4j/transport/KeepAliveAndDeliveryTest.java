@@ -92,7 +92,7 @@ class KeepAliveAndDeliveryTest {
         Channel[] pair = Channel.pair(Channel.Config.SOCKET_ONLY);
         try (Channel a = pair[0]; Channel b = pair[1]) {
             var done = b.blobs().deliverTo(blob -> { }, Runnable::run);
-            ((SocketPipe) a.handles()).socketForTests().close(); // the connection drops without END, as when a process dies
+            ((SocketPipe) a.handles()).socket().close(); // the connection drops without END, as when a process dies
             ExecutionException e = assertThrows(ExecutionException.class, () -> done.get(30, TimeUnit.SECONDS));
             assertInstanceOf(PeerGoneException.class, e.getCause());
         }
