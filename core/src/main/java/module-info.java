@@ -6,4 +6,5 @@
  */
 module dev.ipc4j {
     exports dev.ipc4j;
+    exports dev.ipc4j.shm;
 }
