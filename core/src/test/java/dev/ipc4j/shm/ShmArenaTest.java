@@ -255,7 +255,7 @@ class ShmArenaTest {
         assertTrue(self.isAlive());
         assertEquals(self, ProcessIdentity.unpack(self.pack()).orElseThrow());
         assertFalse(new ProcessIdentity(self.pid(), self.startTime() + 1).isAlive(), "same pid, other start time");
-        Process gone = new ProcessBuilder("true").start();
+        Process gone = new ProcessBuilder("true").inheritIO().start();
         gone.waitFor();
         assertFalse(ProcessIdentity.of(gone.pid()).isPresent());
         assertTrue(ProcessIdentity.unpack(0).isEmpty());

@@ -27,6 +27,10 @@ public final class ShmChild {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("create")) {
+            create();
+            return;
+        }
         try (ShmArena arena = ShmArena.attach(args[1], ShmArena.LeakDetection.OFF)) {
             say("ATTACHED");
             switch (args[0]) {
@@ -37,6 +41,14 @@ public final class ShmChild {
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
+    }
+
+    /** Creates an arena of its own with a block in it, then waits to be killed: leftovers for the sweeper. */
+    private static void create() throws Exception {
+        ShmArena arena = ShmArena.create(ShmArena.context().app("orphan").arena("left").segmentSize(64 << 10));
+        arena.allocate(100);
+        say("CREATED " + arena.name());
+        hear(); // killed while waiting here
     }
 
     /** Borrows the parent's huge block, checks every page's stamp in place, holds it until told to close. */
