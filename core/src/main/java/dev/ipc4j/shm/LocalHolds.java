@@ -1,35 +1,95 @@
 package dev.ipc4j.shm;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
- * How many times this process holds each block (owner's block plus leases), in private memory.
+ * How many times this process holds each block (its own block plus leases), in private memory.
  *
- * <p>Invariant: a count goes 0 -> 1 and 1 -> 0 only while its stripe's monitor is held, together with setting or
- * clearing this process's HOLDERS bit, so the bit is set exactly when the count is positive. Stripes keep threads that
- * touch different blocks from contending.
+ * <p>Invariant: this process's HOLDERS bit of a block is set exactly when the block's count here is positive. Counts
+ * above zero change by one CAS; the two transitions that must also change the bit (0 to 1, 1 to 0) first CAS the count
+ * to {@link #BUSY}, so exactly one thread does them, and the thread that did then {@link #publish}es the new count;
+ * other threads wait the few nanoseconds that takes. No monitor, no allocation.
  */
 final class LocalHolds {
-    private static final int STRIPES = 64;
+    static final int BUSY = -1;
+    /** Returned by {@link #acquire}/{@link #release} when the caller now owns a 0/1 transition. */
+    static final int TRANSITION = 0;
+    /** Returned by {@link #release} when this process does not hold the block. */
+    static final int NOT_HELD = -1;
 
+    private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(int[].class);
     private final int[] counts;
-    private final Object[] stripes = new Object[STRIPES];
 
     LocalHolds(int maxEntries) {
         counts = new int[maxEntries];
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Object();
+    }
+
+    /**
+     * One more hold. Returns the new count when the block was already held here, or {@link #TRANSITION} when it was
+     * not: the caller must then set the bit and {@link #publish} 1 (or 0 if it failed).
+     */
+    int acquire(int entry) {
+        while (true) {
+            int c = (int) COUNTS.getAcquire(counts, entry);
+            if (c > 0) {
+                if (COUNTS.compareAndSet(counts, entry, c, c + 1)) {
+                    return c + 1;
+                }
+            } else if (c == 0) {
+                if (COUNTS.compareAndSet(counts, entry, 0, BUSY)) {
+                    return TRANSITION;
+                }
+            } else {
+                Thread.onSpinWait();
+            }
         }
     }
 
-    Object stripe(int entry) {
-        return stripes[entry & (STRIPES - 1)];
+    /**
+     * One hold less. Returns the new count when holds remain, {@link #TRANSITION} when this was the last one (the caller
+     * must clear the bit and then {@link #publish} 0), or {@link #NOT_HELD}.
+     */
+    int release(int entry) {
+        while (true) {
+            int c = (int) COUNTS.getAcquire(counts, entry);
+            if (c > 1) {
+                if (COUNTS.compareAndSet(counts, entry, c, c - 1)) {
+                    return c - 1;
+                }
+            } else if (c == 1) {
+                if (COUNTS.compareAndSet(counts, entry, 1, BUSY)) {
+                    return TRANSITION;
+                }
+            } else if (c == 0) {
+                return NOT_HELD;
+            } else {
+                Thread.onSpinWait();
+            }
+        }
     }
 
-    /** Read and written only under {@link #stripe(int)}. */
+    /** Drops every hold at once (closing the arena): {@link #TRANSITION} if there were any, else {@link #NOT_HELD}. */
+    int releaseAll(int entry) {
+        while (true) {
+            int c = (int) COUNTS.getAcquire(counts, entry);
+            if (c == 0) {
+                return NOT_HELD;
+            }
+            if (c > 0 && COUNTS.compareAndSet(counts, entry, c, BUSY)) {
+                return TRANSITION;
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** Ends a transition this thread owns. */
+    void publish(int entry, int count) {
+        COUNTS.setRelease(counts, entry, count);
+    }
+
+    /** The count now (for checks; may be {@link #BUSY}). */
     int get(int entry) {
-        return counts[entry];
-    }
-
-    void set(int entry, int count) {
-        counts[entry] = count;
+        return (int) COUNTS.getAcquire(counts, entry);
     }
 }

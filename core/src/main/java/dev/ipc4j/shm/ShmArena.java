@@ -55,6 +55,7 @@ public final class ShmArena implements AutoCloseable {
     private final SharedSegment control;
     private final MemorySegment ctl;
     private final long segmentSize;
+    private final long quota;
     private final int maxClass;
     private final int maxSegments;
     private final int maxEntries;
@@ -185,6 +186,7 @@ public final class ShmArena implements AutoCloseable {
         this.kind = (int) INT.getAcquire(ctl, KIND) == 2 ? Kind.OWNED : Kind.SHARED;
         this.writable = creator || kind == Kind.SHARED;
         this.segmentSize = (long) LONG.getAcquire(ctl, SEGMENT_SIZE);
+        this.quota = (long) LONG.getAcquire(ctl, QUOTA);
         this.maxClass = Long.numberOfTrailingZeros(segmentSize) - MIN_CLASS_SHIFT;
         this.maxSegments = (int) INT.getAcquire(ctl, MAX_SEGMENTS);
         this.maxEntries = (int) INT.getAcquire(ctl, MAX_ENTRIES);
@@ -282,7 +284,7 @@ public final class ShmArena implements AutoCloseable {
     }
 
     public long quota() {
-        return (long) LONG.getAcquire(ctl, QUOTA);
+        return quota;
     }
 
     public long segmentSize() {
@@ -331,7 +333,6 @@ public final class ShmArena implements AutoCloseable {
             throw new ShmCapacityException("a block of " + bytes + " bytes is larger than the largest block, " + MAX_HUGE);
         }
         long used = (long) LONG.getAndAdd(ctl, USED, capacity) + capacity;
-        long quota = quota();
         if (used > quota) {
             LONG.getAndAdd(ctl, USED, -capacity);
             throw new ShmQuotaExceededException(name, capacity, used - capacity, quota);
@@ -347,10 +348,11 @@ public final class ShmArena implements AutoCloseable {
         int life = (int) INT.getAcquire(ctl, e + E_GENERATION) + 1;
         // Generation first, holders second: a borrower that wins its CAS on the holders word then sees the new life.
         INT.setRelease(ctl, e + E_GENERATION, life);
-        synchronized (holds.stripe(entry)) {
-            holds.set(entry, 1);
-            LONG.setRelease(ctl, e + E_HOLDERS, bit);
+        if (holds.acquire(entry) != LocalHolds.TRANSITION) {
+            throw new IllegalStateException("block " + entry + " came off a free list while this process holds it");
         }
+        LONG.setRelease(ctl, e + E_HOLDERS, bit);
+        holds.publish(entry, 1);
         return (long) entry << 32 | Integer.toUnsignedLong(life);
     }
 
@@ -386,8 +388,18 @@ public final class ShmArena implements AutoCloseable {
     }
 
     private int popOrCarve(int sizeClass, long capacity) {
-        int entry = FreeList.pop(ctl, FREE_HEADS + 8L * sizeClass, entries, maxEntries);
-        return entry >= 0 ? entry : carve(sizeClass, capacity);
+        while (true) {
+            int entry = FreeList.pop(ctl, FREE_HEADS + 8L * sizeClass, entries, maxEntries);
+            if (entry < 0) {
+                return carve(sizeClass, capacity);
+            }
+            // A free list is shared memory too: an entry that is held, or of another class, was put there by a bug or
+            // a hostile peer. Leave it off the list rather than hand out a block someone else is using.
+            long e = entry(entry);
+            if (Holders.isFree(ctl, e) && (int) INT.getAcquire(ctl, e + E_CLASS) == sizeClass) {
+                return entry;
+            }
+        }
     }
 
     /** Cuts a fresh block from the current segment (adding a segment when it is full) and gives it an entry. */
@@ -523,40 +535,37 @@ public final class ShmArena implements AutoCloseable {
             throw new StaleHandleException("generation names no block of arena " + name, handle);
         }
         long e = entry(entry);
-        MemorySegment memory;
-        boolean freeAfterUndo = false;
+        boolean transition = holds.acquire(entry) == LocalHolds.TRANSITION;
+        if (transition && !Holders.add(ctl, e, bit)) {
+            holds.publish(entry, 0);
+            throw new StaleHandleException("block already freed", handle);
+        }
+        // Held now, so the entry's fields cannot change under us.
         InvalidHandleException invalid = null;
-        synchronized (holds.stripe(entry)) {
-            int count = holds.get(entry);
-            if (count == 0 && !Holders.add(ctl, e, bit)) {
-                throw new StaleHandleException("block already freed", handle);
-            }
-            // Held now, so the entry's fields cannot change under us.
-            if ((int) INT.getAcquire(ctl, e + E_GENERATION) != handle.life()) {
-                invalid = new StaleHandleException("block freed and reused since (generation now "
-                        + Integer.toUnsignedString((int) INT.getAcquire(ctl, e + E_GENERATION)) + ")", handle);
-            } else if ((int) INT.getAcquire(ctl, e + E_SEGMENT) != segment || (long) LONG.getAcquire(ctl, e + E_OFFSET) != offset
-                    || length > capacity(entry, segment)) {
-                invalid = new OutOfRangeException("does not match its block", handle);
-            }
-            memory = null;
-            if (invalid == null) {
-                try {
-                    memory = mapping(segment).memory().asSlice(offset, length);
-                    holds.set(entry, count + 1);
-                } catch (ShmException | IndexOutOfBoundsException | IllegalStateException failure) {
-                    invalid = new OutOfRangeException("cannot map: " + failure.getMessage(), handle);
-                }
-            }
-            if (invalid != null && count == 0) {
-                freeAfterUndo = Holders.remove(ctl, e, bit);
+        MemorySegment memory = null;
+        if ((int) INT.getAcquire(ctl, e + E_GENERATION) != handle.life()) {
+            invalid = new StaleHandleException("block freed and reused since (generation now "
+                    + Integer.toUnsignedString((int) INT.getAcquire(ctl, e + E_GENERATION)) + ")", handle);
+        } else if ((int) INT.getAcquire(ctl, e + E_SEGMENT) != segment || (long) LONG.getAcquire(ctl, e + E_OFFSET) != offset
+                || length > capacity(entry, segment)) {
+            invalid = new OutOfRangeException("does not match its block", handle);
+        } else {
+            try {
+                memory = mapping(segment).memory().asSlice(offset, length);
+            } catch (ShmException | IndexOutOfBoundsException | IllegalStateException failure) {
+                invalid = new OutOfRangeException("cannot map: " + failure.getMessage(), handle);
             }
         }
         if (invalid != null) {
-            if (freeAfterUndo) {
-                freeEntry(entry); // everyone else let go while we looked: we were the last holder
+            if (transition) {
+                endLastHold(entry); // everyone else may have let go while we looked: then we free it
+            } else {
+                dropHold(entry);
             }
             throw invalid;
+        }
+        if (transition) {
+            holds.publish(entry, 1);
         }
         return new Lease(this, segment, offset, entry, handle.life(), memory, tracked());
     }
@@ -574,23 +583,29 @@ public final class ShmArena implements AutoCloseable {
     }
 
     private void release(int entry, int life) {
-        long e = entry(entry);
-        boolean last;
-        synchronized (holds.stripe(entry)) {
-            int count = holds.get(entry);
-            if (count <= 0 || (int) INT.getAcquire(ctl, e + E_GENERATION) != life) {
-                throw new IllegalStateException("block " + entry + " (generation " + Integer.toUnsignedString(life)
-                        + ") is not held by this process");
-            }
-            holds.set(entry, count - 1);
-            if (count > 1) {
-                return;
-            }
-            last = Holders.remove(ctl, e, bit);
-            if (!last) {
-                unmapIfHuge(entry);
-            }
+        if ((int) INT.getAcquire(ctl, entry(entry) + E_GENERATION) != life || holds.get(entry) == 0) {
+            throw new IllegalStateException("block " + entry + " (generation " + Integer.toUnsignedString(life)
+                    + ") is not held by this process");
         }
+        dropHold(entry);
+    }
+
+    /** Gives back one local hold; the last one clears this process's bit and, if no process holds it, frees it. */
+    private void dropHold(int entry) {
+        int left = holds.release(entry);
+        if (left == LocalHolds.NOT_HELD) {
+            throw new IllegalStateException("block " + entry + " is not held by this process");
+        }
+        if (left == LocalHolds.TRANSITION) {
+            endLastHold(entry);
+        }
+    }
+
+    /** Called by the thread that owns this process's 1 -> 0 (or failed 0 -> 1) transition of {@code entry}. */
+    private void endLastHold(int entry) {
+        boolean last = Holders.remove(ctl, entry(entry), bit);
+        unmapIfHuge(entry);
+        holds.publish(entry, 0);
         if (last) {
             freeEntry(entry);
         }
@@ -608,9 +623,7 @@ public final class ShmArena implements AutoCloseable {
             long s = segmentEntry(segment);
             long size = (long) LONG.getAcquire(ctl, s + SEG_SIZE);
             INT.setRelease(ctl, s + SEG_STATE, SEG_RELEASED);
-            synchronized (holds.stripe(entry)) {
-                unmapIfHuge(entry);
-            }
+            closeQuietly(segments.getAndSet(segment, null)); // nobody here holds it: no view of it is in use
             try {
                 SharedSegment.unlink(name + "." + segment);
             } catch (IOException e1) {
@@ -624,10 +637,10 @@ public final class ShmArena implements AutoCloseable {
         }
     }
 
-    /** A huge block's segment is mapped only while this process holds the block; called under the entry's stripe. */
+    /** A huge block's segment is mapped only while this process holds the block; called inside a 1 -> 0 transition. */
     private void unmapIfHuge(int entry) {
         long e = entry(entry);
-        if ((int) INT.getAcquire(ctl, e + E_CLASS) != HUGE || holds.get(entry) != 0) {
+        if ((int) INT.getAcquire(ctl, e + E_CLASS) != HUGE) {
             return;
         }
         int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
@@ -751,15 +764,8 @@ public final class ShmArena implements AutoCloseable {
         }
         long count = Math.min((long) LONG.getAcquire(ctl, ENTRY_COUNT), maxEntries);
         for (int entry = 0; entry < count; entry++) {
-            boolean last = false;
-            synchronized (holds.stripe(entry)) {
-                if (holds.get(entry) > 0) {
-                    holds.set(entry, 0);
-                    last = Holders.remove(ctl, entry(entry), bit);
-                }
-            }
-            if (last) {
-                freeEntry(entry);
+            if (holds.releaseAll(entry) == LocalHolds.TRANSITION) {
+                endLastHold(entry);
             }
         }
         LONG.compareAndSet(ctl, SLOTS + 8L * slot, ProcessIdentity.self().pack(), 0L);

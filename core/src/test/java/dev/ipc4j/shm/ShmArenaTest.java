@@ -173,6 +173,39 @@ class ShmArenaTest {
     }
 
     @Test
+    void threadsBorrowingAndClosingOneBlockTogetherKeepItsCountExact() throws Exception {
+        try (ShmArena arena = ShmArena.create(context()); ShmArena other = ShmArena.attach(arena.name(), ShmArena.LeakDetection.OFF)) {
+            ShmBlock block = arena.allocate(64);
+            ShmHandle handle = arena.lend(block);
+            CountDownLatch start = new CountDownLatch(1);
+            List<CompletableFuture<Void>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                done.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        start.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    for (int r = 0; r < 20_000; r++) {
+                        // this process's hold goes 0 -> 1 -> 0 over and over, from four threads at once
+                        try (Lease lease = other.borrow(handle)) {
+                            lease.memory().get(ValueLayout.JAVA_BYTE, 0);
+                        }
+                    }
+                }, Thread::startVirtualThread));
+            }
+            start.countDown();
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            assertEquals(64, arena.usedBytes(), "the owner still holds it");
+            Lease last = other.borrow(handle);
+            block.close();
+            assertEquals(64, arena.usedBytes(), "one lease still holds it");
+            last.close();
+            assertEquals(0, arena.usedBytes());
+        }
+    }
+
+    @Test
     void aBlockLivesUntilItsOwnerAndEveryLeaseHaveClosed() throws Exception {
         try (ShmArena arena = ShmArena.create(context()); ShmArena other = ShmArena.attach(arena.name())) {
             ShmBlock block = arena.allocate(1000);
