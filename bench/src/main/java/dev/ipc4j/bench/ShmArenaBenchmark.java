@@ -37,6 +37,9 @@ public class ShmArenaBenchmark {
     private ShmArena peer;
     private ShmBlock lent;
     private ShmHandle handle;
+    private long lentId;
+    private java.lang.foreign.Arena frames;
+    private java.lang.foreign.MemorySegment frame;
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
@@ -45,11 +48,16 @@ public class ShmArenaBenchmark {
         peer = ShmArena.attach(arena.name(), ShmArena.LeakDetection.OFF);
         lent = arena.allocate(1024);
         handle = arena.lend(lent);
+        lentId = arena.allocateId(1024);
+        frames = java.lang.foreign.Arena.ofConfined();
+        frame = frames.allocate(ShmHandle.BYTES, 8);
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws IOException {
         lent.close();
+        arena.free(lentId);
+        frames.close();
         peer.close();
         arena.close();
     }
@@ -96,6 +104,18 @@ public class ShmArenaBenchmark {
         try (Lease lease = peer.borrow(h)) {
             return lease.memory().byteSize();
         }
+    }
+
+    /**
+     * The allocation-free form: lend writes the serialized handle into a frame buffer, the other attachment borrows
+     * from those bytes (holder bit set) and frees its hold (cleared).
+     */
+    @Benchmark
+    public long lendBorrowFreeIds() {
+        arena.lend(lentId, 1024, frame, 0);
+        long id = peer.borrow(frame, 0);
+        peer.free(id);
+        return id;
     }
 
     /** Borrow + close of a handle already at hand (what a receiver pays per message). */

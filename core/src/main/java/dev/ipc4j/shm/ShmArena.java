@@ -278,9 +278,27 @@ public final class ShmArena implements AutoCloseable {
         return writable;
     }
 
-    /** Bytes in live blocks (block capacities), in all processes. */
+    /**
+     * Bytes this arena has taken from shared memory, in all processes: every block ever carved (freed blocks stay
+     * carved, for reuse by their size class) plus the segments of live huge blocks. This is what the quota limits.
+     */
     public long usedBytes() {
         return (long) LONG.getAcquire(ctl, USED);
+    }
+
+    /** Bytes (capacities) of the blocks some process holds now; scans the block table, so not for hot paths. */
+    public long liveBytes() {
+        long live = 0;
+        long count = Math.min((long) LONG.getAcquire(ctl, ENTRY_COUNT), maxEntries);
+        for (int entry = 0; entry < count; entry++) {
+            long e = entry(entry);
+            if (!Holders.isFree(ctl, e)) {
+                int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
+                long capacity = segment >= 0 && segment < maxSegments ? capacity(entry, segment) : -1;
+                live += Math.max(0, capacity);
+            }
+        }
+        return live;
     }
 
     public long quota() {
@@ -332,18 +350,7 @@ public final class ShmArena implements AutoCloseable {
         if (sizeClass == HUGE && bytes > MAX_HUGE) {
             throw new ShmCapacityException("a block of " + bytes + " bytes is larger than the largest block, " + MAX_HUGE);
         }
-        long used = (long) LONG.getAndAdd(ctl, USED, capacity) + capacity;
-        if (used > quota) {
-            LONG.getAndAdd(ctl, USED, -capacity);
-            throw new ShmQuotaExceededException(name, capacity, used - capacity, quota);
-        }
-        int entry;
-        try {
-            entry = sizeClass == HUGE ? carveHuge(capacity) : popOrCarve(sizeClass, capacity);
-        } catch (RuntimeException e) {
-            LONG.getAndAdd(ctl, USED, -capacity);
-            throw e;
-        }
+        int entry = sizeClass == HUGE ? carveHuge(capacity) : popOrCarve(sizeClass, capacity);
         long e = entry(entry);
         int life = (int) INT.getAcquire(ctl, e + E_GENERATION) + 1;
         // Generation first, holders second: a borrower that wins its CAS on the holders word then sees the new life.
@@ -391,7 +398,13 @@ public final class ShmArena implements AutoCloseable {
         while (true) {
             int entry = FreeList.pop(ctl, FREE_HEADS + 8L * sizeClass, entries, maxEntries);
             if (entry < 0) {
-                return carve(sizeClass, capacity);
+                reserve(capacity);
+                try {
+                    return carve(sizeClass, capacity);
+                } catch (RuntimeException e) {
+                    LONG.getAndAdd(ctl, USED, -capacity);
+                    throw e;
+                }
             }
             // A free list is shared memory too: an entry that is held, or of another class, was put there by a bug or
             // a hostile peer. Leave it off the list rather than hand out a block someone else is using.
@@ -399,6 +412,15 @@ public final class ShmArena implements AutoCloseable {
             if (Holders.isFree(ctl, e) && (int) INT.getAcquire(ctl, e + E_CLASS) == sizeClass) {
                 return entry;
             }
+        }
+    }
+
+    /** Counts {@code bytes} more against the quota, or throws without counting them. */
+    private void reserve(long bytes) {
+        long used = (long) LONG.getAndAdd(ctl, USED, bytes) + bytes;
+        if (used > quota) {
+            LONG.getAndAdd(ctl, USED, -bytes);
+            throw new ShmQuotaExceededException(name, bytes, used - bytes, quota);
         }
     }
 
@@ -455,7 +477,14 @@ public final class ShmArena implements AutoCloseable {
     }
 
     private int carveHuge(long capacity) {
-        int entry = newEntry();
+        reserve(capacity);
+        int entry;
+        try {
+            entry = newEntry();
+        } catch (RuntimeException e) {
+            LONG.getAndAdd(ctl, USED, -capacity);
+            throw e;
+        }
         try {
             int segment;
             ShmLock.lock(ctl, GROW_LOCK, lockTimeout);
@@ -471,6 +500,7 @@ public final class ShmArena implements AutoCloseable {
             return entry;
         } catch (RuntimeException failure) {
             FreeList.push(ctl, FREE_HEADS + 8L * SPARE_HEAD, entries, entry);
+            LONG.getAndAdd(ctl, USED, -capacity);
             throw failure;
         }
     }
@@ -519,55 +549,98 @@ public final class ShmArena implements AutoCloseable {
      * {@link OutOfRangeException}, one whose block was freed or reused {@link StaleHandleException}.
      */
     public Lease borrow(ShmHandle handle) {
+        long id = take(handle.segmentId(), handle.offset(), handle.length(), handle.generation());
+        MemorySegment memory = mapping(handle.segmentId()).memory().asSlice(handle.offset(), handle.length());
+        return new Lease(this, handle.segmentId(), handle.offset(), handle.entry(), handle.life(), memory, tracked());
+    }
+
+    /**
+     * The allocation-free form of {@link #lend}: writes the 32-byte serialized handle of the first {@code length}
+     * bytes of block {@code id} (which this process holds) at {@code at} of {@code to}, e.g. straight into a frame.
+     */
+    public void lend(long id, long length, MemorySegment to, long at) {
         ensureOpen();
-        int segment = handle.segmentId();
+        int entry = (int) (id >>> 32);
+        if (entry < 0 || entry >= maxEntries || holds.get(entry) == 0
+                || (int) INT.getAcquire(ctl, entry(entry) + E_GENERATION) != (int) id) {
+            throw new IllegalArgumentException("not a block id this process holds: " + Long.toHexString(id));
+        }
+        long e = entry(entry);
+        int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
+        if (length <= 0 || length > capacity(entry, segment)) {
+            throw new IndexOutOfBoundsException("length " + length + " of block " + entry);
+        }
+        ShmHandle.write(to, at, segment, (long) LONG.getAcquire(ctl, e + E_OFFSET), length, id);
+    }
+
+    /**
+     * The allocation-free form of {@link #borrow(ShmHandle)}: reads a serialized handle at {@code at} of {@code from},
+     * validates it the same way, takes a hold and returns the block's id. Reach the bytes with {@link #memory(long, long)}
+     * and give the hold back with {@link #free(long)}.
+     */
+    public long borrow(MemorySegment from, long at) {
+        if (at < 0 || from.byteSize() - at < ShmHandle.BYTES) {
+            throw new MalformedHandleException("a handle needs " + ShmHandle.BYTES + " bytes at " + at + " of " + from.byteSize());
+        }
+        if (from.get(ShmHandle.INT, at + ShmHandle.MAGIC) != ShmHandle.MAGIC_VALUE) {
+            throw new MalformedHandleException("not a handle: magic 0x" + Integer.toHexString(from.get(ShmHandle.INT, at + ShmHandle.MAGIC)));
+        }
+        return take(from.get(ShmHandle.INT, at + ShmHandle.SEGMENT_ID), from.get(ShmHandle.LONG, at + ShmHandle.OFFSET),
+                from.get(ShmHandle.LONG, at + ShmHandle.LENGTH), from.get(ShmHandle.LONG, at + ShmHandle.GENERATION));
+    }
+
+    /** Validates a handle's fields, takes a hold on its block and maps its segment; returns the block id. */
+    private long take(int segment, long offset, long length, long generation) {
+        ensureOpen();
         if (segment < 0 || segment >= maxSegments || (int) INT.getAcquire(ctl, segmentEntry(segment) + SEG_STATE) != SEG_READY) {
-            throw new UnknownSegmentException("no segment " + segment + " in arena " + name, handle);
+            throw new UnknownSegmentException("no segment " + segment + " in arena " + name,
+                    new ShmHandle(segment, offset, length, generation));
         }
         long segmentBytes = (long) LONG.getAcquire(ctl, segmentEntry(segment) + SEG_SIZE);
-        long offset = handle.offset();
-        long length = handle.length();
         if (offset < 0 || length <= 0 || segmentBytes <= 0 || offset > segmentBytes - length) {
-            throw new OutOfRangeException("outside segment " + segment + " of " + segmentBytes + " bytes", handle);
+            throw new OutOfRangeException("outside segment " + segment + " of " + segmentBytes + " bytes",
+                    new ShmHandle(segment, offset, length, generation));
         }
-        int entry = handle.entry();
+        int entry = (int) (generation >>> 32);
+        int life = (int) generation;
         if (entry < 0 || entry >= maxEntries) {
-            throw new StaleHandleException("generation names no block of arena " + name, handle);
+            throw new StaleHandleException("generation names no block of arena " + name, new ShmHandle(segment, offset, length, generation));
         }
         long e = entry(entry);
         boolean transition = holds.acquire(entry) == LocalHolds.TRANSITION;
         if (transition && !Holders.add(ctl, e, bit)) {
             holds.publish(entry, 0);
-            throw new StaleHandleException("block already freed", handle);
+            throw new StaleHandleException("block already freed", new ShmHandle(segment, offset, length, generation));
         }
         // Held now, so the entry's fields cannot change under us.
-        InvalidHandleException invalid = null;
-        MemorySegment memory = null;
-        if ((int) INT.getAcquire(ctl, e + E_GENERATION) != handle.life()) {
-            invalid = new StaleHandleException("block freed and reused since (generation now "
-                    + Integer.toUnsignedString((int) INT.getAcquire(ctl, e + E_GENERATION)) + ")", handle);
+        String stale = null;
+        String outOfRange = null;
+        if ((int) INT.getAcquire(ctl, e + E_GENERATION) != life) {
+            stale = "block freed and reused since (generation now "
+                    + Integer.toUnsignedString((int) INT.getAcquire(ctl, e + E_GENERATION)) + ")";
         } else if ((int) INT.getAcquire(ctl, e + E_SEGMENT) != segment || (long) LONG.getAcquire(ctl, e + E_OFFSET) != offset
                 || length > capacity(entry, segment)) {
-            invalid = new OutOfRangeException("does not match its block", handle);
+            outOfRange = "does not match its block";
         } else {
             try {
-                memory = mapping(segment).memory().asSlice(offset, length);
-            } catch (ShmException | IndexOutOfBoundsException | IllegalStateException failure) {
-                invalid = new OutOfRangeException("cannot map: " + failure.getMessage(), handle);
+                mapping(segment);
+            } catch (ShmException failure) {
+                outOfRange = "cannot map: " + failure.getMessage();
             }
         }
-        if (invalid != null) {
+        if (stale != null || outOfRange != null) {
             if (transition) {
                 endLastHold(entry); // everyone else may have let go while we looked: then we free it
             } else {
                 dropHold(entry);
             }
-            throw invalid;
+            ShmHandle handle = new ShmHandle(segment, offset, length, generation);
+            throw stale != null ? new StaleHandleException(stale, handle) : new OutOfRangeException(outOfRange, handle);
         }
         if (transition) {
             holds.publish(entry, 1);
         }
-        return new Lease(this, segment, offset, entry, handle.life(), memory, tracked());
+        return generation;
     }
 
     // ---------------------------------------------------------------- releasing
@@ -633,7 +706,6 @@ public final class ShmArena implements AutoCloseable {
             LONG.getAndAdd(ctl, USED, -size);
         } else if (sizeClass >= 0 && sizeClass <= maxClass) {
             FreeList.push(ctl, FREE_HEADS + 8L * sizeClass, entries, entry);
-            LONG.getAndAdd(ctl, USED, -(64L << sizeClass));
         }
     }
 

@@ -32,11 +32,15 @@ public record ShmHandle(int segmentId, long offset, long length, long generation
     static final long LENGTH = 16;
     static final long GENERATION = 24;
 
-    private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
+    static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
 
     /** Writes the 32 serialized bytes at {@code at}. */
     public void writeTo(MemorySegment to, long at) {
+        write(to, at, segmentId, offset, length, generation);
+    }
+
+    static void write(MemorySegment to, long at, int segmentId, long offset, long length, long generation) {
         to.set(INT, at + MAGIC, MAGIC_VALUE);
         to.set(INT, at + SEGMENT_ID, segmentId);
         to.set(LONG, at + OFFSET, offset);

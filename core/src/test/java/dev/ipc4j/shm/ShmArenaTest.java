@@ -43,12 +43,12 @@ class ShmArenaTest {
                 long bytes = requests[i];
                 try (ShmBlock block = arena.allocate(bytes)) {
                     assertEquals(bytes, block.memory().byteSize());
-                    assertEquals(capacities[i], arena.usedBytes(), "capacity of " + bytes);
-                    long align = Math.min(arena.usedBytes(), SharedSegment.PAGE);
+                    assertEquals(capacities[i], arena.liveBytes(), "capacity of " + bytes);
+                    long align = Math.min(arena.liveBytes(), SharedSegment.PAGE);
                     assertEquals(0, block.memory().address() % align, bytes + " bytes aligned to " + align);
                     block.memory().fill((byte) 7);
                 }
-                assertEquals(0, arena.usedBytes());
+                assertEquals(0, arena.liveBytes());
             }
         }
     }
@@ -87,7 +87,7 @@ class ShmArenaTest {
                 assertEquals(addresses.get(i), blocks.get(i).memory().address());
                 blocks.get(i).close();
             }
-            assertEquals(0, arena.usedBytes());
+            assertEquals(0, arena.liveBytes());
         }
     }
 
@@ -102,7 +102,7 @@ class ShmArenaTest {
                 block.memory().fill((byte) 1);
             }
             assertFalse(Files.exists(Path.of("/dev/shm", name)));
-            assertEquals(0, arena.usedBytes());
+            assertEquals(0, arena.liveBytes());
         }
     }
 
@@ -118,6 +118,7 @@ class ShmArenaTest {
             assertEquals(8192, arena.usedBytes(), "the refused allocation took nothing");
             a.close();
             arena.allocate(4096).close();
+            assertEquals(8192, arena.usedBytes(), "a freed block is reused without counting again");
             b.close();
         }
     }
@@ -168,7 +169,7 @@ class ShmArenaTest {
             }
             start.countDown();
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-            assertEquals(0, arena.usedBytes());
+            assertEquals(0, arena.liveBytes());
         }
     }
 
@@ -196,12 +197,12 @@ class ShmArenaTest {
             }
             start.countDown();
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-            assertEquals(64, arena.usedBytes(), "the owner still holds it");
+            assertEquals(64, arena.liveBytes(), "the owner still holds it");
             Lease last = other.borrow(handle);
             block.close();
-            assertEquals(64, arena.usedBytes(), "one lease still holds it");
+            assertEquals(64, arena.liveBytes(), "one lease still holds it");
             last.close();
-            assertEquals(0, arena.usedBytes());
+            assertEquals(0, arena.liveBytes());
         }
     }
 
@@ -215,11 +216,35 @@ class ShmArenaTest {
             block.close();
             block.close(); // idempotent
             one.close();
-            assertEquals(1024, arena.usedBytes(), "a lease is still open");
+            assertEquals(1024, arena.liveBytes(), "a lease is still open");
             assertEquals(ShmHandle.fromBytes(handle.toBytes()), two.handle());
             two.close();
-            assertEquals(0, arena.usedBytes());
+            assertEquals(0, arena.liveBytes());
             assertThrows(StaleHandleException.class, () -> other.borrow(handle));
+        }
+    }
+
+    @Test
+    void theAllocationFreeFormsLendAndBorrowThroughSerializedBytes() throws Exception {
+        try (ShmArena arena = ShmArena.create(context()); ShmArena other = ShmArena.attach(arena.name())) {
+            long id = arena.allocateId(100);
+            arena.memory(id, 100).set(ValueLayout.JAVA_LONG, 0, 77);
+            MemorySegment frame = MemorySegment.ofArray(new byte[40]);
+            arena.lend(id, 100, frame, 8);
+            assertEquals(100, ShmHandle.readFrom(frame, 8).length());
+            assertEquals(id, ShmHandle.readFrom(frame, 8).generation());
+            long borrowed = other.borrow(frame, 8);
+            assertEquals(id, borrowed);
+            assertEquals(77, other.memory(borrowed, 100).get(ValueLayout.JAVA_LONG, 0));
+            arena.free(id);
+            assertEquals(128, arena.liveBytes(), "the borrower still holds it");
+            assertThrows(IllegalArgumentException.class, () -> arena.lend(id, 100, frame, 8), "no longer held here");
+            other.free(borrowed);
+            assertEquals(0, arena.liveBytes());
+            assertThrows(IllegalStateException.class, () -> other.free(borrowed), "freed twice");
+            assertThrows(StaleHandleException.class, () -> other.borrow(frame, 8));
+            assertThrows(MalformedHandleException.class, () -> other.borrow(frame, 0));
+            assertThrows(MalformedHandleException.class, () -> other.borrow(frame, 9));
         }
     }
 
@@ -231,9 +256,9 @@ class ShmArenaTest {
             Lease lease = other.borrow(arena.lend(block));
             other.allocate(64);
             block.close();
-            assertEquals(128, arena.usedBytes());
+            assertEquals(128, arena.liveBytes());
             other.close();
-            assertEquals(0, arena.usedBytes());
+            assertEquals(0, arena.liveBytes());
             lease.close(); // after its arena closed: a no-op, not an error
         }
     }
@@ -252,7 +277,7 @@ class ShmArenaTest {
             assertThrows(OutOfRangeException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), 0, h.generation())));
             assertThrows(StaleHandleException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), h.length(), h.generation() + 1)));
             assertThrows(StaleHandleException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), h.length(), 999L << 32 | 1)));
-            assertEquals(256, arena.usedBytes(), "failed borrows hold nothing");
+            assertEquals(256, arena.liveBytes(), "failed borrows hold nothing");
         }
     }
 
@@ -271,7 +296,7 @@ class ShmArenaTest {
             assertTrue(reports.getFirst().contains("Lease of arena " + arena.name()), reports.getFirst());
             assertTrue(reports.getFirst().contains("leakALease"), "names where it was taken: " + reports.getFirst());
             block.close();
-            assertEquals(0, arena.usedBytes(), "the leaked hold was given back");
+            assertEquals(0, arena.liveBytes(), "the leaked hold was given back");
         } finally {
             LeakDetector.listener = null;
         }

@@ -83,14 +83,14 @@ class ShmSweeperTest {
             child.expect("ATTACHED");
             child.send("0");
             child.expect("HOLDING");
-            assertEquals(10 * 128, arena.usedBytes());
+            assertEquals(10 * 128, arena.liveBytes());
             child.kill();
             child.awaitExit();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (arena.usedBytes() != 0 && System.nanoTime() < deadline) {
+            while (arena.liveBytes() != 0 && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
-            assertEquals(0, arena.usedBytes(), "the sweeper reclaimed the dead child's blocks");
+            assertEquals(0, arena.liveBytes(), "the sweeper reclaimed the dead child's blocks");
         }
     }
 }
