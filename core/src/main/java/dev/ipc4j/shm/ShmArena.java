@@ -120,7 +120,10 @@ public final class ShmArena implements AutoCloseable {
             return this;
         }
 
-        /** Bytes of live blocks (capacity, not request) beyond which allocation fails (default 1 TiB). */
+        /**
+         * Bytes of shared memory the arena may take (blocks carved, huge segments) before allocation fails with
+         * {@link ShmQuotaExceededException} (default 1 TiB). Freed blocks are reused without counting again.
+         */
         public Context quota(long bytes) {
             this.quota = bytes;
             return this;
