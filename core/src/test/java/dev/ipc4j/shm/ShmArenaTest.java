@@ -321,6 +321,27 @@ class ShmArenaTest {
     }
 
     @Test
+    void aHolderWhosePidNowBelongsToAnotherProcessIsReclaimedAsDead() throws Exception {
+        try (ShmArena arena = ShmArena.create(context()); ShmArena other = ShmArena.attach(arena.name());
+                SharedSegment control = SharedSegment.openNamed(arena.name() + ".ctl", false)) {
+            ShmBlock block = arena.allocate(64);
+            Lease lease = other.borrow(arena.lend(block));
+            block.close();
+            assertEquals(0, arena.reclaimDeadHolders(), "both slots name this live process");
+            // Make the second slot record our pid with an earlier start time: the pid has been "reused" by us.
+            ProcessIdentity self = ProcessIdentity.self();
+            long reused = new ProcessIdentity(self.pid(), self.startTime() - 1).pack();
+            long slot = ArenaLayout.SLOTS + 8;
+            assertEquals(self.pack(), (long) ArenaLayout.LONG.getAcquire(control.memory(), slot));
+            ArenaLayout.LONG.setRelease(control.memory(), slot, reused);
+            assertEquals(1, arena.reclaimDeadHolders(), "a live pid with another start time is a dead holder");
+            assertEquals(0, arena.liveBytes());
+            assertEquals(0L, (long) ArenaLayout.LONG.getAcquire(control.memory(), slot), "its slot is free again");
+            lease.close(); // the reclaimed hold is gone; closing it now is harmless
+        }
+    }
+
+    @Test
     void contextsAreValidatedOnce() {
         assertThrows(IllegalArgumentException.class, () -> ShmArena.create(ShmArena.context().arena("x")));
         assertThrows(IllegalArgumentException.class, () -> ShmArena.create(context().app("a.b")));
