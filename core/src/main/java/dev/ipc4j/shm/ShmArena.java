@@ -35,6 +35,14 @@ import java.util.regex.Pattern;
  *
  * <p>Lifetime: the creator's {@link #close()} unlinks every name (mappings of the others stay valid until they close);
  * an attached process's close gives back whatever it still holds and frees its slot.
+ *
+ * <p>Limits, stated so nobody relies on more: at most 64 processes attached at once; {@link #lend} does not pin a
+ * block in transit (the lender keeps its block open until the borrower has borrowed; a late borrow gets
+ * {@link StaleHandleException}); a process killed inside the few instructions between taking a block off a free list
+ * and marking it held leaks that one block; and data segments are named /dev/shm objects, which a hostile process of
+ * the same user could shrink under a reader's mapping (memfd segments, sealed and passed over the session's socket,
+ * close that hole and are the session layer's to use). A crashing peer of a SHARED arena may leave the data it was
+ * writing half-written, as in Flow-IPC; an OWNED arena's data it cannot touch.
  */
 public final class ShmArena implements AutoCloseable {
     /** Who may allocate and write. */
