@@ -38,6 +38,7 @@ public final class ShmChild {
                 case "hold" -> hold(arena);
                 case "forge" -> forge(arena);
                 case "owned" -> owned(arena);
+                case "churn" -> churnUntilStopped(arena);
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
@@ -135,6 +136,54 @@ public final class ShmChild {
         } catch (StaleHandleException e) {
             seen[3]++;
         }
+    }
+
+    static final long STARTED = 0;
+    static final long STOP = 8;
+
+    /** Churns until the parent raises STOP in a shared flag block; reports overwritten blocks and rounds done. */
+    private static void churnUntilStopped(ShmArena arena) {
+        try (Lease flag = arena.borrow(unhex(hear()))) {
+            MemorySegment f = flag.memory();
+            f.set(ValueLayout.JAVA_LONG, STARTED, 1);
+            int overwritten = 0;
+            long rounds = 0;
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while ((long) ValueLayout.JAVA_LONG.varHandle().getAcquire(f, STOP) == 0 && System.nanoTime() < deadline) {
+                overwritten += churn(arena, 2, 1000);
+                rounds += 1000;
+            }
+            say("CHURNED " + overwritten + " " + rounds);
+        }
+        hear("EXIT");
+    }
+
+    /**
+     * Allocates, stamps, checks and frees blocks of several classes as fast as it can; returns how many blocks were
+     * found overwritten by someone else (0 unless the allocator handed one block out twice).
+     */
+    static int churn(ShmArena arena, int me, int rounds) {
+        long[] ids = new long[16];
+        int overwritten = 0;
+        for (int r = 0; r < rounds; r++) {
+            int k = r % ids.length;
+            if (ids[k] != 0) {
+                if (arena.memory(ids[k], 16).get(ValueLayout.JAVA_LONG, 8) != stamp(me, k, ids[k])) {
+                    overwritten++;
+                }
+                arena.free(ids[k]);
+            }
+            ids[k] = arena.allocateId(64L << (r % 7));
+            arena.memory(ids[k], 16).set(ValueLayout.JAVA_LONG, 8, stamp(me, k, ids[k]));
+        }
+        for (long id : ids) {
+            arena.free(id);
+        }
+        return overwritten;
+    }
+
+    private static long stamp(int me, int k, long id) {
+        return (long) me << 56 | (long) k << 48 | (id & 0xffff_ffff_ffffL);
     }
 
     /** Borrows from an owned arena: may read, may neither write nor allocate. */

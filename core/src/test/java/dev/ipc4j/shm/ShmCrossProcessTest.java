@@ -90,6 +90,30 @@ class ShmCrossProcessTest {
     }
 
     @Test
+    void twoProcessesAllocatingAndFreeingInOneArenaAtOnceNeverGetTheSameBlock() throws Exception {
+        try (ShmArena arena = ShmArena.create(context("churn").segmentSize(64 << 10).leakDetection(ShmArena.LeakDetection.OFF));
+                JvmChild child = JvmChild.start(ShmChild.class, "churn", arena.name())) {
+            child.expect("ATTACHED");
+            try (ShmBlock flag = arena.allocate(64)) {
+                child.send(ShmChild.hex(arena.lend(flag)));
+                long deadline = System.nanoTime() + JvmChild.TIMEOUT.toNanos();
+                while (flag.memory().get(ValueLayout.JAVA_LONG, ShmChild.STARTED) == 0 && System.nanoTime() < deadline) {
+                    Thread.onSpinWait();
+                }
+                int overwrittenHere = ShmChild.churn(arena, 1, 200_000); // while the child churns too
+                ValueLayout.JAVA_LONG.varHandle().setRelease(flag.memory(), ShmChild.STOP, 1L);
+                String[] reported = child.expect("CHURNED").split(" ");
+                assertEquals("0", reported[0], "no block of the child was handed to us as well");
+                assertEquals(0, overwrittenHere, "no block of ours was handed to the child as well");
+                assertTrue(Long.parseLong(reported[1]) > 0, "the child churned while we did");
+            }
+            child.send("EXIT");
+            assertEquals(0, child.awaitExit());
+            assertEquals(0, arena.liveBytes());
+        }
+    }
+
+    @Test
     void forgedHandlesGiveTypedExceptionsInAnotherProcessNeverACrash() throws Exception {
         try (ShmArena arena = ShmArena.create(context("forge"));
                 JvmChild child = JvmChild.start(ShmChild.class, "forge", arena.name());
