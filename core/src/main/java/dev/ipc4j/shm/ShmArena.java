@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Pattern;
 
 /**
@@ -72,7 +71,7 @@ public final class ShmArena implements AutoCloseable {
     private final boolean prefault;
     private final LeakDetection leakDetection;
     private final Duration lockTimeout;
-    private final AtomicReferenceArray<SharedSegment> segments;
+    private final SegmentTable segments;
     private final LocalHolds holds;
     private final int slot;
     private final long bit;
@@ -207,7 +206,7 @@ public final class ShmArena implements AutoCloseable {
         this.prefault = local != null && local.prefault;
         this.leakDetection = local == null ? LeakDetection.SAMPLED : local.leakDetection;
         this.lockTimeout = local == null ? Duration.ofSeconds(10) : local.lockTimeout;
-        this.segments = new AtomicReferenceArray<>(maxSegments);
+        this.segments = new SegmentTable(name, ctl, maxSegments, !writable, permissions, prefault);
         this.holds = new LocalHolds(maxEntries);
         this.slot = claimSlot();
         this.bit = 1L << slot;
@@ -322,7 +321,7 @@ public final class ShmArena implements AutoCloseable {
 
     /** Segments created so far (regular and huge, including released huge ones). */
     public int segmentCount() {
-        return (int) INT.getAcquire(ctl, SEGMENT_COUNT);
+        return segments.count();
     }
 
     // ---------------------------------------------------------------- allocation
@@ -335,7 +334,7 @@ public final class ShmArena implements AutoCloseable {
         int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
         long offset = (long) LONG.getAcquire(ctl, e + E_OFFSET);
         try {
-            MemorySegment memory = mapping(segment).memory().asSlice(offset, bytes);
+            MemorySegment memory = segments.mapping(segment).memory().asSlice(offset, bytes);
             return new ShmBlock(this, segment, offset, entry, (int) id, memory, tracked());
         } catch (RuntimeException failure) {
             releaseQuietly(entry, (int) id);
@@ -395,7 +394,7 @@ public final class ShmArena implements AutoCloseable {
         if (length < 0 || length > capacity(entry, segment)) {
             throw new IndexOutOfBoundsException("length " + length + " of block " + entry);
         }
-        return mapping(segment).memory().asSlice((long) LONG.getAcquire(ctl, e + E_OFFSET), length);
+        return segments.mapping(segment).memory().asSlice((long) LONG.getAcquire(ctl, e + E_OFFSET), length);
     }
 
     private int sizeClass(long bytes) {
@@ -479,7 +478,7 @@ public final class ShmArena implements AutoCloseable {
         ShmLock.lock(ctl, GROW_LOCK, lockTimeout);
         try {
             if ((long) LONG.getAcquire(ctl, BUMP) == seenBump) {
-                int segment = createSegment(KIND_REGULAR, segmentSize);
+                int segment = segments.create(KIND_REGULAR, segmentSize);
                 LONG.setRelease(ctl, BUMP, (long) segment << BUMP_OFFSET_BITS);
             }
         } finally {
@@ -500,7 +499,7 @@ public final class ShmArena implements AutoCloseable {
             int segment;
             ShmLock.lock(ctl, GROW_LOCK, lockTimeout);
             try {
-                segment = createSegment(KIND_HUGE, capacity);
+                segment = segments.create(KIND_HUGE, capacity);
             } finally {
                 ShmLock.unlock(ctl, GROW_LOCK);
             }
@@ -514,34 +513,6 @@ public final class ShmArena implements AutoCloseable {
             LONG.getAndAdd(ctl, USED, -capacity);
             throw failure;
         }
-    }
-
-    /** Creates and maps the next segment; called under GROW_LOCK. */
-    private int createSegment(int segmentKind, long size) {
-        int id = (int) INT.getAcquire(ctl, SEGMENT_COUNT);
-        if (id >= maxSegments) {
-            throw new ShmCapacityException("arena " + name + " has created its maximum of " + maxSegments + " segments");
-        }
-        long s = segmentEntry(id);
-        String segmentName = name + "." + id;
-        try {
-            if ((int) INT.getAcquire(ctl, s + SEG_STATE) == SEG_CREATING) {
-                SharedSegment.unlink(segmentName); // a grower died half-way: its object may exist
-            }
-            INT.setRelease(ctl, s + SEG_STATE, SEG_CREATING);
-            INT.set(ctl, s + SEG_KIND, segmentKind);
-            LONG.set(ctl, s + SEG_SIZE, size);
-            SharedSegment segment = SharedSegment.createNamed(segmentName, size, permissions);
-            if (prefault) {
-                segment.prefault();
-            }
-            segments.setRelease(id, segment);
-        } catch (IOException e) {
-            throw new ShmIoException("arena " + name + ": adding segment " + id + " of " + size + " bytes", e);
-        }
-        INT.setRelease(ctl, s + SEG_STATE, SEG_READY);
-        INT.setRelease(ctl, SEGMENT_COUNT, id + 1);
-        return id;
     }
 
     // ---------------------------------------------------------------- lending
@@ -561,7 +532,7 @@ public final class ShmArena implements AutoCloseable {
      */
     public Lease borrow(ShmHandle handle) {
         long id = take(handle.segmentId(), handle.offset(), handle.length(), handle.generation());
-        MemorySegment memory = mapping(handle.segmentId()).memory().asSlice(handle.offset(), handle.length());
+        MemorySegment memory = segments.mapping(handle.segmentId()).memory().asSlice(handle.offset(), handle.length());
         return new Lease(this, handle.segmentId(), handle.offset(), handle.entry(), handle.life(), memory, tracked());
     }
 
@@ -603,11 +574,11 @@ public final class ShmArena implements AutoCloseable {
     /** Validates a handle's fields, takes a hold on its block and maps its segment; returns the block id. */
     private long take(int segment, long offset, long length, long generation) {
         ensureOpen();
-        if (segment < 0 || segment >= maxSegments || (int) INT.getAcquire(ctl, segmentEntry(segment) + SEG_STATE) != SEG_READY) {
+        if (!segments.isReady(segment)) {
             throw new UnknownSegmentException("no segment " + segment + " in arena " + name,
                     new ShmHandle(segment, offset, length, generation));
         }
-        long segmentBytes = (long) LONG.getAcquire(ctl, segmentEntry(segment) + SEG_SIZE);
+        long segmentBytes = segments.size(segment);
         if (offset < 0 || length <= 0 || segmentBytes <= 0 || offset > segmentBytes - length) {
             throw new OutOfRangeException("outside segment " + segment + " of " + segmentBytes + " bytes",
                     new ShmHandle(segment, offset, length, generation));
@@ -634,7 +605,7 @@ public final class ShmArena implements AutoCloseable {
             outOfRange = "does not match its block";
         } else {
             try {
-                mapping(segment);
+                segments.mapping(segment);
             } catch (ShmException failure) {
                 outOfRange = "cannot map: " + failure.getMessage();
             }
@@ -704,15 +675,7 @@ public final class ShmArena implements AutoCloseable {
             if (segment < 0 || segment >= maxSegments) {
                 return; // corrupt entry: leak it rather than touch what it names
             }
-            long s = segmentEntry(segment);
-            long size = (long) LONG.getAcquire(ctl, s + SEG_SIZE);
-            INT.setRelease(ctl, s + SEG_STATE, SEG_RELEASED);
-            closeQuietly(segments.getAndSet(segment, null)); // nobody here holds it: no view of it is in use
-            try {
-                SharedSegment.unlink(name + "." + segment);
-            } catch (IOException e1) {
-                System.getLogger("dev.ipc4j.shm").log(System.Logger.Level.WARNING, "cannot unlink " + name + "." + segment, e1);
-            }
+            long size = segments.release(segment); // nobody here holds it: no view of its mapping is in use
             FreeList.push(ctl, FREE_HEADS + 8L * SPARE_HEAD, entries, entry);
             LONG.getAndAdd(ctl, USED, -size);
         } else if (sizeClass >= 0 && sizeClass <= maxClass) {
@@ -728,15 +691,14 @@ public final class ShmArena implements AutoCloseable {
         }
         int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
         if (segment >= 0 && segment < maxSegments) {
-            SharedSegment mapped = segments.getAndSet(segment, null);
-            closeQuietly(mapped);
+            segments.unmap(segment);
         }
     }
 
     private long capacity(int entry, int segment) {
         int sizeClass = (int) INT.getAcquire(ctl, entry(entry) + E_CLASS);
         if (sizeClass == HUGE) {
-            return (long) LONG.getAcquire(ctl, segmentEntry(segment) + SEG_SIZE);
+            return segments.size(segment);
         }
         return sizeClass >= 0 && sizeClass <= maxClass ? 64L << sizeClass : -1;
     }
@@ -791,30 +753,6 @@ public final class ShmArena implements AutoCloseable {
 
     // ---------------------------------------------------------------- mappings
 
-    private SharedSegment mapping(int segment) {
-        SharedSegment mapped = segments.getAcquire(segment);
-        if (mapped != null) {
-            return mapped;
-        }
-        synchronized (segments) {
-            mapped = segments.get(segment);
-            if (mapped == null) {
-                long s = segmentEntry(segment);
-                if ((int) INT.getAcquire(ctl, s + SEG_STATE) != SEG_READY) {
-                    throw new ShmIoException("arena " + name, new IOException("segment " + segment + " is not ready"));
-                }
-                long size = (long) LONG.getAcquire(ctl, s + SEG_SIZE);
-                try {
-                    mapped = SharedSegment.openNamed(name + "." + segment, size, !writable);
-                } catch (IOException e) {
-                    throw new ShmIoException("arena " + name + ": mapping segment " + segment, e);
-                }
-                segments.setRelease(segment, mapped);
-            }
-            return mapped;
-        }
-    }
-
     private long entry(int entry) {
         return entries + ENTRY_SIZE * entry;
     }
@@ -854,36 +792,17 @@ public final class ShmArena implements AutoCloseable {
         LONG.compareAndSet(ctl, SLOTS + 8L * slot, ProcessIdentity.self().pack(), 0L);
         IOException failure = null;
         if (creator) {
-            int created = segmentCount();
-            for (int id = 0; id < Math.min(created + 1, maxSegments); id++) {
-                try {
-                    SharedSegment.unlink(name + "." + id);
-                } catch (IOException e) {
-                    failure = e;
-                }
-            }
+            failure = segments.unlinkAll();
             try {
                 control.unlink();
             } catch (IOException e) {
                 failure = e;
             }
         }
-        for (int id = 0; id < maxSegments; id++) {
-            closeQuietly(segments.getAndSet(id, null));
-        }
+        segments.unmapAll();
         control.close();
         if (failure != null) {
             throw failure;
-        }
-    }
-
-    private static void closeQuietly(SharedSegment segment) {
-        if (segment != null) {
-            try {
-                segment.close();
-            } catch (IOException ignored) {
-                // unmapping a named segment does not fail; nothing holds a descriptor
-            }
         }
     }
 
