@@ -7,4 +7,5 @@
 module dev.ipc4j {
     exports dev.ipc4j;
     exports dev.ipc4j.transport;
+    exports dev.ipc4j.shm;
 }

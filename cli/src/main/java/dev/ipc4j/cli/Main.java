@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Zero-copy inter-process communication for Java on Linux.",
-        subcommands = {VersionCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {VersionCommand.class, LsCommand.class, CleanCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

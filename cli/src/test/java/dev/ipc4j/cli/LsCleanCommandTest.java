@@ -1,0 +1,70 @@
+package dev.ipc4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LsCleanCommandTest {
+    private static String run(String... args) {
+        StringWriter out = new StringWriter();
+        int exit = Main.commandLine().setOut(new PrintWriter(out)).execute(args);
+        assertEquals(0, exit, out.toString());
+        return out.toString();
+    }
+
+    @Test
+    void lsShowsOwnersAndCleanRemovesOnlyTheDeadOnes(@TempDir Path shm, @TempDir Path run) throws Exception {
+        Process gone = new ProcessBuilder("true").inheritIO().start();
+        gone.waitFor();
+        long dead = gone.pid();
+        long me = ProcessHandle.current().pid();
+        Path deadSegment = shm.resolve("ipc4j.cli." + dead + ".a.ctl");
+        Path liveSegment = shm.resolve("ipc4j.cli." + me + ".a.ctl");
+        Files.write(deadSegment, new byte[4096]);
+        Files.write(liveSegment, new byte[100]);
+        Files.setPosixFilePermissions(liveSegment, PosixFilePermissions.fromString("rw-rw----"));
+        Path pidFile = run.resolve("ipc4j.cli." + dead + ".pid");
+        Files.writeString(pidFile, Long.toString(dead));
+        String[] where = {"--shm-dir", shm.toString(), "--run-dir", run.toString()};
+
+        String ls = run(concat("ls", where));
+        assertTrue(ls.contains("segment   " + String.format("%8d", dead) + " dead          4096  0644  " + deadSegment), ls);
+        assertTrue(ls.contains("segment   " + String.format("%8d", me) + " alive          100  0660  " + liveSegment), ls);
+        assertTrue(ls.contains("pid-file  " + String.format("%8d", dead) + " dead "), ls);
+
+        String dry = run(concat("clean", where, "--dry-run"));
+        assertTrue(dry.contains("would remove " + deadSegment), dry);
+        assertTrue(dry.contains("would remove 2 objects"), dry);
+        assertFalse(dry.contains(liveSegment.toString()), dry);
+        assertTrue(Files.exists(deadSegment), "a dry run removes nothing");
+
+        String clean = run(concat("clean", where));
+        assertTrue(clean.contains("removed 2 objects"), clean);
+        assertFalse(Files.exists(deadSegment));
+        assertFalse(Files.exists(pidFile));
+        assertTrue(Files.exists(liveSegment));
+        assertTrue(run(concat("clean", where)).contains("removed 0 objects"));
+    }
+
+    @Test
+    void helpListsLsAndClean() {
+        String help = run("--help");
+        assertTrue(help.contains("ls") && help.contains("clean"), help);
+    }
+
+    private static String[] concat(String first, String[] middle, String... last) {
+        String[] all = new String[1 + middle.length + last.length];
+        all[0] = first;
+        System.arraycopy(middle, 0, all, 1, middle.length);
+        System.arraycopy(last, 0, all, 1 + middle.length, last.length);
+        return all;
+    }
+}

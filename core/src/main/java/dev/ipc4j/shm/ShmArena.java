@@ -1,0 +1,813 @@
+package dev.ipc4j.shm;
+
+import static dev.ipc4j.shm.ArenaLayout.*;
+
+import dev.ipc4j.os.ProcessIdentity;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * An allocator of blocks in shared memory that every process of a session can reach by name, with cross-process
+ * reference counts ({@link Lease}) and reclamation of what dead processes held. Two kinds, as in Flow-IPC:
+ * <ul>
+ *   <li>{@link Kind#SHARED}: every attached process may allocate and write;</li>
+ *   <li>{@link Kind#OWNED}: only the creator allocates and writes; the others map the data read-only, so a crashing or
+ *       hostile peer cannot corrupt its contents (it can still hold and release blocks).</li>
+ * </ul>
+ *
+ * <p>Memory is a control object (layout in {@link ArenaLayout}) plus data segments {@code NAME.0, NAME.1, ...} of
+ * {@link Context#segmentSize} bytes, added as the arena grows and never remapped. Blocks come in power-of-two size
+ * classes from 64 bytes to the segment size (small blocks aligned to their size, larger ones to pages); a block larger
+ * than a segment gets a segment of its own (so single blocks of 1 GiB and more work), released when the block is
+ * freed. All allocator state lives in the control object and changes only by compare-and-set, so any thread of any
+ * process may allocate (SHARED) and free concurrently.
+ *
+ * <p>Reference counting: each process holds a slot (one of 64) recording its pid and start time; a block's holders
+ * word has one bit per slot (see {@link Holders}). {@link #reclaimDeadHolders()} clears the bits of processes that
+ * died (a reused pid has another start time, so it cannot pass for the dead one) and frees what only they held.
+ *
+ * <p>Everything read from shared memory is data, not truth: a handle or a table entry that does not add up gives a
+ * typed {@link ShmException}, never an access outside a mapping.
+ *
+ * <p>Lifetime: the creator's {@link #close()} unlinks every name (mappings of the others stay valid until they close);
+ * an attached process's close gives back whatever it still holds and frees its slot.
+ *
+ * <p>Limits, stated so nobody relies on more: at most 64 processes attached at once; {@link #lend} does not pin a
+ * block in transit (the lender keeps its block open until the borrower has borrowed; a late borrow gets
+ * {@link StaleHandleException}); a process killed inside the few instructions between taking a block off a free list
+ * and marking it held leaks that one block; and data segments are named /dev/shm objects, which a hostile process of
+ * the same user could shrink under a reader's mapping (memfd segments, sealed and passed over the session's socket,
+ * close that hole and are the session layer's to use). A crashing peer of a SHARED arena may leave the data it was
+ * writing half-written, as in Flow-IPC; an OWNED arena's data it cannot touch.
+ */
+public final class ShmArena implements AutoCloseable {
+    /** Who may allocate and write. */
+    public enum Kind { SHARED, OWNED }
+
+    /** How many leases and blocks are watched for being garbage-collected unclosed. */
+    public enum LeakDetection { OFF, SAMPLED, ALL }
+
+    private static final Pattern WORD = Pattern.compile("[A-Za-z0-9_-]{1,48}");
+    private static final Pattern ARENA_NAME = Pattern.compile("ipc4j\\.[A-Za-z0-9_-]{1,48}\\.[0-9]{1,7}\\.[A-Za-z0-9_-]{1,48}");
+    private static final String CONTROL_SUFFIX = ".ctl";
+    private static final long MAX_HUGE = 1L << 40;
+
+    private final String name;
+    private final Kind kind;
+    private final boolean creator;
+    private final boolean writable;
+    private final SharedSegment control;
+    private final MemorySegment ctl;
+    private final long segmentSize;
+    private final long quota;
+    private final int maxClass;
+    private final int maxSegments;
+    private final int maxEntries;
+    private final long entries;
+    private final ShmPermissions permissions;
+    private final boolean prefault;
+    private final LeakDetection leakDetection;
+    private final Duration lockTimeout;
+    private final SegmentTable segments;
+    private final LocalHolds holds;
+    private final int slot;
+    private final long bit;
+    private int sampleCounter;
+    private volatile boolean closed;
+
+    /** What an arena is made of; validated once by {@link ShmArena#create}. */
+    public static final class Context {
+        private String app;
+        private String arena;
+        private Kind kind = Kind.SHARED;
+        private long segmentSize = 64L << 20;
+        private int maxSegments = 1024;
+        private int maxEntries = 1 << 16;
+        private long quota = 1L << 40;
+        private ShmPermissions permissions = ShmPermissions.OWNER;
+        private boolean prefault;
+        private LeakDetection leakDetection = LeakDetection.SAMPLED;
+        private Duration lockTimeout = Duration.ofSeconds(10);
+
+        /** The application that owns the arena; part of every name ({@code ipc4j.APP.PID.ARENA...}). Required. */
+        public Context app(String app) {
+            this.app = app;
+            return this;
+        }
+
+        /** The arena's own name, unique within this process. Required. */
+        public Context arena(String arena) {
+            this.arena = arena;
+            return this;
+        }
+
+        public Context kind(Kind kind) {
+            this.kind = kind;
+            return this;
+        }
+
+        /** Bytes per data segment: a power of two from 64 KiB to 1 GiB (default 64 MiB). */
+        public Context segmentSize(long bytes) {
+            this.segmentSize = bytes;
+            return this;
+        }
+
+        /** Segments the arena may ever create, huge blocks included (default 1024). */
+        public Context maxSegments(int count) {
+            this.maxSegments = count;
+            return this;
+        }
+
+        /** Distinct blocks the arena may ever carve (default 65536); each costs 32 bytes of control object. */
+        public Context maxEntries(int count) {
+            this.maxEntries = count;
+            return this;
+        }
+
+        /**
+         * Bytes of shared memory the arena may take (blocks carved, huge segments) before allocation fails with
+         * {@link ShmQuotaExceededException} (default 1 TiB). Freed blocks are reused without counting again.
+         */
+        public Context quota(long bytes) {
+            this.quota = bytes;
+            return this;
+        }
+
+        public Context permissions(ShmPermissions permissions) {
+            this.permissions = permissions;
+            return this;
+        }
+
+        /** Touch every page of a new segment when it is created, so first writes into blocks do not fault. */
+        public Context prefault(boolean prefault) {
+            this.prefault = prefault;
+            return this;
+        }
+
+        public Context leakDetection(LeakDetection leakDetection) {
+            this.leakDetection = leakDetection;
+            return this;
+        }
+
+        /** How long to wait for another process's short critical section before giving up (default 10 s). */
+        public Context lockTimeout(Duration timeout) {
+            this.lockTimeout = timeout;
+            return this;
+        }
+
+        void validate() {
+            if (app == null || !WORD.matcher(app).matches() || arena == null || !WORD.matcher(arena).matches()) {
+                throw new IllegalArgumentException("app and arena names must be 1-48 of [A-Za-z0-9_-]: " + app + ", " + arena);
+            }
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(permissions, "permissions");
+            Objects.requireNonNull(leakDetection, "leakDetection");
+            validateSizes(segmentSize, maxSegments, maxEntries);
+            if (quota <= 0) {
+                throw new IllegalArgumentException("quota must be positive: " + quota);
+            }
+            if (lockTimeout == null || lockTimeout.isNegative() || lockTimeout.isZero()) {
+                throw new IllegalArgumentException("lock timeout must be positive: " + lockTimeout);
+            }
+        }
+    }
+
+    private static void validateSizes(long segmentSize, long maxSegments, long maxEntries) {
+        if (segmentSize < (64 << 10) || segmentSize > (1L << 30) || Long.bitCount(segmentSize) != 1) {
+            throw new IllegalArgumentException("segment size must be a power of two from 64 KiB to 1 GiB: " + segmentSize);
+        }
+        if (maxSegments < 1 || maxSegments > (1 << 20) || maxEntries < 1 || maxEntries > (1 << 26)) {
+            throw new IllegalArgumentException("max segments 1..2^20, max entries 1..2^26: " + maxSegments + ", " + maxEntries);
+        }
+    }
+
+    public static Context context() {
+        return new Context();
+    }
+
+    private ShmArena(String name, SharedSegment control, boolean creator, Context local) {
+        this.name = name;
+        this.control = control;
+        this.ctl = control.memory();
+        this.creator = creator;
+        this.kind = (int) INT.getAcquire(ctl, KIND) == 2 ? Kind.OWNED : Kind.SHARED;
+        this.writable = creator || kind == Kind.SHARED;
+        this.segmentSize = (long) LONG.getAcquire(ctl, SEGMENT_SIZE);
+        this.quota = (long) LONG.getAcquire(ctl, QUOTA);
+        this.maxClass = Long.numberOfTrailingZeros(segmentSize) - MIN_CLASS_SHIFT;
+        this.maxSegments = (int) INT.getAcquire(ctl, MAX_SEGMENTS);
+        this.maxEntries = (int) INT.getAcquire(ctl, MAX_ENTRIES);
+        this.entries = ArenaLayout.entries(maxSegments);
+        int mode = (int) INT.getAcquire(ctl, MODE);
+        this.permissions = mode == 0666 ? ShmPermissions.ALL : mode == 0660 ? ShmPermissions.GROUP : ShmPermissions.OWNER;
+        this.prefault = local != null && local.prefault;
+        this.leakDetection = local == null ? LeakDetection.SAMPLED : local.leakDetection;
+        this.lockTimeout = local == null ? Duration.ofSeconds(10) : local.lockTimeout;
+        this.segments = new SegmentTable(name, ctl, maxSegments, !writable, permissions, prefault);
+        this.holds = new LocalHolds(maxEntries);
+        this.slot = claimSlot();
+        this.bit = 1L << slot;
+    }
+
+    /** Creates a new arena owned by this process. */
+    public static ShmArena create(Context context) throws IOException {
+        context.validate();
+        String name = "ipc4j." + context.app + "." + ProcessHandle.current().pid() + "." + context.arena;
+        long size = controlSize(context.maxSegments, context.maxEntries);
+        SharedSegment control = SharedSegment.createNamed(name + CONTROL_SUFFIX, size, context.permissions);
+        try {
+            MemorySegment c = control.memory();
+            INT.set(c, VERSION, VERSION_VALUE);
+            INT.set(c, KIND, context.kind == Kind.OWNED ? 2 : 1);
+            LONG.set(c, SEGMENT_SIZE, context.segmentSize);
+            LONG.set(c, QUOTA, context.quota);
+            INT.set(c, MAX_ENTRIES, context.maxEntries);
+            INT.set(c, MAX_SEGMENTS, context.maxSegments);
+            INT.set(c, MODE, context.permissions.mode());
+            LONG.set(c, OWNER, ProcessIdentity.self().pack());
+            LONG.set(c, BUMP, NO_SEGMENT);
+            LONG.setRelease(c, MAGIC, MAGIC_VALUE); // last: an attacher that sees the magic sees all of the above
+            return new ShmArena(name, control, true, context);
+        } catch (RuntimeException e) {
+            control.unlink();
+            control.close();
+            throw e;
+        }
+    }
+
+    /** Attaches to the arena {@code name} (as {@link #name()} gave it in its creator's process), with default settings. */
+    public static ShmArena attach(String name) throws IOException {
+        return attach(name, LeakDetection.SAMPLED);
+    }
+
+    /** Attaches to an arena, with the given leak detection for the blocks and leases taken here. */
+    public static ShmArena attach(String name, LeakDetection leakDetection) throws IOException {
+        if (!ARENA_NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("not an arena name (ipc4j.APP.PID.ARENA): " + name);
+        }
+        SharedSegment control = SharedSegment.openNamed(name + CONTROL_SUFFIX, false);
+        try {
+            MemorySegment c = control.memory();
+            if (c.byteSize() < SEGMENTS || (long) LONG.getAcquire(c, MAGIC) != MAGIC_VALUE
+                    || (int) INT.getAcquire(c, VERSION) != VERSION_VALUE) {
+                throw new ShmIoException("attach " + name, new IOException("not an ipc4j arena of version " + VERSION_VALUE));
+            }
+            long segmentSize = (long) LONG.getAcquire(c, SEGMENT_SIZE);
+            int maxSegments = (int) INT.getAcquire(c, MAX_SEGMENTS);
+            int maxEntries = (int) INT.getAcquire(c, MAX_ENTRIES);
+            try {
+                validateSizes(segmentSize, maxSegments, maxEntries);
+            } catch (IllegalArgumentException e) {
+                throw new ShmIoException("attach " + name, new IOException("corrupt control object", e));
+            }
+            if (controlSize(maxSegments, maxEntries) > c.byteSize()) {
+                throw new ShmIoException("attach " + name, new IOException("control object too small for its tables"));
+            }
+            Context local = new Context().leakDetection(Objects.requireNonNull(leakDetection));
+            return new ShmArena(name, control, false, local);
+        } catch (RuntimeException e) {
+            control.close();
+            throw e;
+        }
+    }
+
+    /** The name other processes attach with: {@code ipc4j.APP.PID.ARENA}. */
+    public String name() {
+        return name;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** Whether this process may allocate and write here (always for SHARED, only the creator for OWNED). */
+    public boolean isWritable() {
+        return writable;
+    }
+
+    /**
+     * Bytes this arena has taken from shared memory, in all processes: every block ever carved (freed blocks stay
+     * carved, for reuse by their size class) plus the segments of live huge blocks. This is what the quota limits.
+     */
+    public long usedBytes() {
+        return (long) LONG.getAcquire(ctl, USED);
+    }
+
+    /** Bytes (capacities) of the blocks some process holds now; scans the block table, so not for hot paths. */
+    public long liveBytes() {
+        long live = 0;
+        long count = Math.min((long) LONG.getAcquire(ctl, ENTRY_COUNT), maxEntries);
+        for (int entry = 0; entry < count; entry++) {
+            long e = entry(entry);
+            if (!Holders.isFree(ctl, e)) {
+                int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
+                long capacity = segment >= 0 && segment < maxSegments ? capacity(entry, segment) : -1;
+                live += Math.max(0, capacity);
+            }
+        }
+        return live;
+    }
+
+    public long quota() {
+        return quota;
+    }
+
+    public long segmentSize() {
+        return segmentSize;
+    }
+
+    /** Segments created so far (regular and huge, including released huge ones). */
+    public int segmentCount() {
+        return segments.count();
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    /** Allocates a block of at least {@code bytes}; {@link ShmBlock#memory()} is exactly {@code bytes} long. */
+    public ShmBlock allocate(long bytes) {
+        long id = allocateId(bytes);
+        int entry = (int) (id >>> 32);
+        long e = entry(entry);
+        int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
+        long offset = (long) LONG.getAcquire(ctl, e + E_OFFSET);
+        try {
+            MemorySegment memory = segments.mapping(segment).memory().asSlice(offset, bytes);
+            return new ShmBlock(this, segment, offset, entry, (int) id, memory, tracked());
+        } catch (RuntimeException failure) {
+            releaseQuietly(entry, (int) id);
+            throw failure;
+        }
+    }
+
+    /**
+     * The allocation-free form of {@link #allocate}: returns the block's id ({@code entry << 32 | generation}, the
+     * same as its handle's generation), to be given back with {@link #free(long)}. Reach its bytes with
+     * {@link #memory(long, long)}.
+     */
+    public long allocateId(long bytes) {
+        ensureOpen();
+        if (!writable) {
+            throw new ShmAccessException("arena " + name + " is owned by another process: only its owner allocates");
+        }
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("block size must be positive: " + bytes);
+        }
+        int sizeClass = sizeClass(bytes);
+        long capacity = sizeClass == HUGE ? (bytes + SharedSegment.PAGE - 1) & -SharedSegment.PAGE : 64L << sizeClass;
+        if (sizeClass == HUGE && bytes > MAX_HUGE) {
+            throw new ShmCapacityException("a block of " + bytes + " bytes is larger than the largest block, " + MAX_HUGE);
+        }
+        int entry = sizeClass == HUGE ? carveHuge(capacity) : popOrCarve(sizeClass, capacity);
+        long e = entry(entry);
+        int life = (int) INT.getAcquire(ctl, e + E_GENERATION) + 1;
+        // Generation first, holders second: a borrower that wins its CAS on the holders word then sees the new life.
+        INT.setRelease(ctl, e + E_GENERATION, life);
+        if (holds.acquire(entry) != LocalHolds.TRANSITION) {
+            throw new IllegalStateException("block " + entry + " came off a free list while this process holds it");
+        }
+        LONG.setRelease(ctl, e + E_HOLDERS, bit);
+        holds.publish(entry, 1);
+        return (long) entry << 32 | Integer.toUnsignedLong(life);
+    }
+
+    /** Gives back a block allocated with {@link #allocateId} (one hold of it). */
+    public void free(long id) {
+        ensureOpen();
+        int entry = (int) (id >>> 32);
+        if (entry < 0 || entry >= maxEntries) {
+            throw new IllegalArgumentException("not a block id of this arena: " + Long.toHexString(id));
+        }
+        release(entry, (int) id);
+    }
+
+    /** The first {@code length} bytes of a block this process holds through {@code id}. */
+    public MemorySegment memory(long id, long length) {
+        int entry = (int) (id >>> 32);
+        if (entry < 0 || entry >= maxEntries || (int) INT.getAcquire(ctl, entry(entry) + E_GENERATION) != (int) id) {
+            throw new IllegalArgumentException("not a live block id of this arena: " + Long.toHexString(id));
+        }
+        long e = entry(entry);
+        int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
+        if (length < 0 || length > capacity(entry, segment)) {
+            throw new IndexOutOfBoundsException("length " + length + " of block " + entry);
+        }
+        return segments.mapping(segment).memory().asSlice((long) LONG.getAcquire(ctl, e + E_OFFSET), length);
+    }
+
+    private int sizeClass(long bytes) {
+        if (bytes > segmentSize) {
+            return HUGE;
+        }
+        return Math.max(0, 64 - Long.numberOfLeadingZeros(bytes - 1) - MIN_CLASS_SHIFT);
+    }
+
+    private int popOrCarve(int sizeClass, long capacity) {
+        while (true) {
+            int entry = FreeList.pop(ctl, FREE_HEADS + 8L * sizeClass, entries, maxEntries);
+            if (entry < 0) {
+                reserve(capacity);
+                try {
+                    return carve(sizeClass, capacity);
+                } catch (RuntimeException e) {
+                    LONG.getAndAdd(ctl, USED, -capacity);
+                    throw e;
+                }
+            }
+            // A free list is shared memory too: an entry that is held, or of another class, was put there by a bug or
+            // a hostile peer. Leave it off the list rather than hand out a block someone else is using.
+            long e = entry(entry);
+            if (Holders.isFree(ctl, e) && (int) INT.getAcquire(ctl, e + E_CLASS) == sizeClass) {
+                return entry;
+            }
+        }
+    }
+
+    /** Counts {@code bytes} more against the quota, or throws without counting them. */
+    private void reserve(long bytes) {
+        long used = (long) LONG.getAndAdd(ctl, USED, bytes) + bytes;
+        if (used > quota) {
+            LONG.getAndAdd(ctl, USED, -bytes);
+            throw new ShmQuotaExceededException(name, bytes, used - bytes, quota);
+        }
+    }
+
+    /** Cuts a fresh block from the current segment (adding a segment when it is full) and gives it an entry. */
+    private int carve(int sizeClass, long capacity) {
+        long align = Math.min(capacity, SharedSegment.PAGE);
+        while (true) {
+            long bump = (long) LONG.getAcquire(ctl, BUMP);
+            if (bump != NO_SEGMENT) {
+                int segment = (int) (bump >>> BUMP_OFFSET_BITS);
+                long start = ((bump & BUMP_OFFSET_MASK) + align - 1) & -align;
+                if (start + capacity <= segmentSize) {
+                    int entry = newEntry();
+                    if (LONG.compareAndSet(ctl, BUMP, bump, (long) segment << BUMP_OFFSET_BITS | (start + capacity))) {
+                        long e = entry(entry);
+                        INT.set(ctl, e + E_SEGMENT, segment);
+                        INT.set(ctl, e + E_CLASS, sizeClass);
+                        LONG.setRelease(ctl, e + E_OFFSET, start);
+                        return entry;
+                    }
+                    FreeList.push(ctl, FREE_HEADS + 8L * SPARE_HEAD, entries, entry); // lost the race: keep the entry
+                    continue;
+                }
+            }
+            grow(bump);
+        }
+    }
+
+    /** Takes a spare entry or a never-used one. */
+    private int newEntry() {
+        int spare = FreeList.pop(ctl, FREE_HEADS + 8L * SPARE_HEAD, entries, maxEntries);
+        if (spare >= 0) {
+            return spare;
+        }
+        long count = (long) LONG.getAndAdd(ctl, ENTRY_COUNT, 1L);
+        if (count >= maxEntries) {
+            LONG.getAndAdd(ctl, ENTRY_COUNT, -1L);
+            throw new ShmCapacityException("arena " + name + " has carved its maximum of " + maxEntries + " blocks");
+        }
+        return (int) count;
+    }
+
+    /** Moves allocation to a new regular segment, unless another thread or process already did. */
+    private void grow(long seenBump) {
+        ShmLock.lock(ctl, GROW_LOCK, lockTimeout);
+        try {
+            if ((long) LONG.getAcquire(ctl, BUMP) == seenBump) {
+                int segment = segments.create(KIND_REGULAR, segmentSize);
+                LONG.setRelease(ctl, BUMP, (long) segment << BUMP_OFFSET_BITS);
+            }
+        } finally {
+            ShmLock.unlock(ctl, GROW_LOCK);
+        }
+    }
+
+    private int carveHuge(long capacity) {
+        reserve(capacity);
+        int entry;
+        try {
+            entry = newEntry();
+        } catch (RuntimeException e) {
+            LONG.getAndAdd(ctl, USED, -capacity);
+            throw e;
+        }
+        try {
+            int segment;
+            ShmLock.lock(ctl, GROW_LOCK, lockTimeout);
+            try {
+                segment = segments.create(KIND_HUGE, capacity);
+            } finally {
+                ShmLock.unlock(ctl, GROW_LOCK);
+            }
+            long e = entry(entry);
+            INT.set(ctl, e + E_SEGMENT, segment);
+            INT.set(ctl, e + E_CLASS, HUGE);
+            LONG.setRelease(ctl, e + E_OFFSET, 0L);
+            return entry;
+        } catch (RuntimeException failure) {
+            FreeList.push(ctl, FREE_HEADS + 8L * SPARE_HEAD, entries, entry);
+            LONG.getAndAdd(ctl, USED, -capacity);
+            throw failure;
+        }
+    }
+
+    // ---------------------------------------------------------------- lending
+
+    /** The handle to send to another process, which {@link #borrow}s it. Keep the block open until it has. */
+    public ShmHandle lend(ShmBlock block) {
+        if (block.arena != this || !block.isOpen()) {
+            throw new IllegalArgumentException("lend a block of this arena that is still open: " + block);
+        }
+        return block.handle();
+    }
+
+    /**
+     * Takes a hold on the block {@code handle} names and maps it if needed. Validates everything first: a handle whose
+     * segment does not exist gives {@link UnknownSegmentException}, one reaching outside its segment or block
+     * {@link OutOfRangeException}, one whose block was freed or reused {@link StaleHandleException}.
+     */
+    public Lease borrow(ShmHandle handle) {
+        long id = take(handle.segmentId(), handle.offset(), handle.length(), handle.generation());
+        MemorySegment memory = segments.mapping(handle.segmentId()).memory().asSlice(handle.offset(), handle.length());
+        return new Lease(this, handle.segmentId(), handle.offset(), handle.entry(), handle.life(), memory, tracked());
+    }
+
+    /**
+     * The allocation-free form of {@link #lend}: writes the 32-byte serialized handle of the first {@code length}
+     * bytes of block {@code id} (which this process holds) at {@code at} of {@code to}, e.g. straight into a frame.
+     */
+    public void lend(long id, long length, MemorySegment to, long at) {
+        ensureOpen();
+        int entry = (int) (id >>> 32);
+        if (entry < 0 || entry >= maxEntries || holds.get(entry) == 0
+                || (int) INT.getAcquire(ctl, entry(entry) + E_GENERATION) != (int) id) {
+            throw new IllegalArgumentException("not a block id this process holds: " + Long.toHexString(id));
+        }
+        long e = entry(entry);
+        int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
+        if (length <= 0 || length > capacity(entry, segment)) {
+            throw new IndexOutOfBoundsException("length " + length + " of block " + entry);
+        }
+        ShmHandle.write(to, at, segment, (long) LONG.getAcquire(ctl, e + E_OFFSET), length, id);
+    }
+
+    /**
+     * The allocation-free form of {@link #borrow(ShmHandle)}: reads a serialized handle at {@code at} of {@code from},
+     * validates it the same way, takes a hold and returns the block's id. Reach the bytes with {@link #memory(long, long)}
+     * and give the hold back with {@link #free(long)}.
+     */
+    public long borrow(MemorySegment from, long at) {
+        if (at < 0 || from.byteSize() - at < ShmHandle.BYTES) {
+            throw new MalformedHandleException("a handle needs " + ShmHandle.BYTES + " bytes at " + at + " of " + from.byteSize());
+        }
+        if (from.get(ShmHandle.INT, at + ShmHandle.MAGIC) != ShmHandle.MAGIC_VALUE) {
+            throw new MalformedHandleException("not a handle: magic 0x" + Integer.toHexString(from.get(ShmHandle.INT, at + ShmHandle.MAGIC)));
+        }
+        return take(from.get(ShmHandle.INT, at + ShmHandle.SEGMENT_ID), from.get(ShmHandle.LONG, at + ShmHandle.OFFSET),
+                from.get(ShmHandle.LONG, at + ShmHandle.LENGTH), from.get(ShmHandle.LONG, at + ShmHandle.GENERATION));
+    }
+
+    /** Validates a handle's fields, takes a hold on its block and maps its segment; returns the block id. */
+    private long take(int segment, long offset, long length, long generation) {
+        ensureOpen();
+        if (!segments.isReady(segment)) {
+            throw new UnknownSegmentException("no segment " + segment + " in arena " + name,
+                    new ShmHandle(segment, offset, length, generation));
+        }
+        long segmentBytes = segments.size(segment);
+        if (offset < 0 || length <= 0 || segmentBytes <= 0 || offset > segmentBytes - length) {
+            throw new OutOfRangeException("outside segment " + segment + " of " + segmentBytes + " bytes",
+                    new ShmHandle(segment, offset, length, generation));
+        }
+        int entry = (int) (generation >>> 32);
+        int life = (int) generation;
+        if (entry < 0 || entry >= maxEntries) {
+            throw new StaleHandleException("generation names no block of arena " + name, new ShmHandle(segment, offset, length, generation));
+        }
+        long e = entry(entry);
+        boolean transition = holds.acquire(entry) == LocalHolds.TRANSITION;
+        if (transition && !Holders.add(ctl, e, bit)) {
+            holds.publish(entry, 0);
+            throw new StaleHandleException("block already freed", new ShmHandle(segment, offset, length, generation));
+        }
+        // Held now, so the entry's fields cannot change under us.
+        String stale = null;
+        String outOfRange = null;
+        if ((int) INT.getAcquire(ctl, e + E_GENERATION) != life) {
+            stale = "block freed and reused since (generation now "
+                    + Integer.toUnsignedString((int) INT.getAcquire(ctl, e + E_GENERATION)) + ")";
+        } else if ((int) INT.getAcquire(ctl, e + E_SEGMENT) != segment || (long) LONG.getAcquire(ctl, e + E_OFFSET) != offset
+                || length > capacity(entry, segment)) {
+            outOfRange = "does not match its block";
+        } else {
+            try {
+                segments.mapping(segment);
+            } catch (ShmException failure) {
+                outOfRange = "cannot map: " + failure.getMessage();
+            }
+        }
+        if (stale != null || outOfRange != null) {
+            if (transition) {
+                endLastHold(entry); // everyone else may have let go while we looked: then we free it
+            } else {
+                dropHold(entry);
+            }
+            ShmHandle handle = new ShmHandle(segment, offset, length, generation);
+            throw stale != null ? new StaleHandleException(stale, handle) : new OutOfRangeException(outOfRange, handle);
+        }
+        if (transition) {
+            holds.publish(entry, 1);
+        }
+        return generation;
+    }
+
+    // ---------------------------------------------------------------- releasing
+
+    void releaseQuietly(int entry, int life) {
+        if (!closed) {
+            try {
+                release(entry, life);
+            } catch (RuntimeException raceWithClose) {
+                // the arena closed meanwhile and gave every hold back itself
+            }
+        }
+    }
+
+    private void release(int entry, int life) {
+        if ((int) INT.getAcquire(ctl, entry(entry) + E_GENERATION) != life || holds.get(entry) == 0) {
+            throw new IllegalStateException("block " + entry + " (generation " + Integer.toUnsignedString(life)
+                    + ") is not held by this process");
+        }
+        dropHold(entry);
+    }
+
+    /** Gives back one local hold; the last one clears this process's bit and, if no process holds it, frees it. */
+    private void dropHold(int entry) {
+        int left = holds.release(entry);
+        if (left == LocalHolds.NOT_HELD) {
+            throw new IllegalStateException("block " + entry + " is not held by this process");
+        }
+        if (left == LocalHolds.TRANSITION) {
+            endLastHold(entry);
+        }
+    }
+
+    /** Called by the thread that owns this process's 1 -> 0 (or failed 0 -> 1) transition of {@code entry}. */
+    private void endLastHold(int entry) {
+        boolean last = Holders.remove(ctl, entry(entry), bit);
+        unmapIfHuge(entry);
+        holds.publish(entry, 0);
+        if (last) {
+            freeEntry(entry);
+        }
+    }
+
+    /** Returns a block nobody holds to its free list (a huge one's segment is released). */
+    private void freeEntry(int entry) {
+        long e = entry(entry);
+        int sizeClass = (int) INT.getAcquire(ctl, e + E_CLASS);
+        if (sizeClass == HUGE) {
+            int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
+            if (segment < 0 || segment >= maxSegments) {
+                return; // corrupt entry: leak it rather than touch what it names
+            }
+            long size = segments.release(segment); // nobody here holds it: no view of its mapping is in use
+            FreeList.push(ctl, FREE_HEADS + 8L * SPARE_HEAD, entries, entry);
+            LONG.getAndAdd(ctl, USED, -size);
+        } else if (sizeClass >= 0 && sizeClass <= maxClass) {
+            FreeList.push(ctl, FREE_HEADS + 8L * sizeClass, entries, entry);
+        }
+    }
+
+    /** A huge block's segment is mapped only while this process holds the block; called inside a 1 -> 0 transition. */
+    private void unmapIfHuge(int entry) {
+        long e = entry(entry);
+        if ((int) INT.getAcquire(ctl, e + E_CLASS) != HUGE) {
+            return;
+        }
+        int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
+        if (segment >= 0 && segment < maxSegments) {
+            segments.unmap(segment);
+        }
+    }
+
+    private long capacity(int entry, int segment) {
+        int sizeClass = (int) INT.getAcquire(ctl, entry(entry) + E_CLASS);
+        if (sizeClass == HUGE) {
+            return segments.size(segment);
+        }
+        return sizeClass >= 0 && sizeClass <= maxClass ? 64L << sizeClass : -1;
+    }
+
+    // ---------------------------------------------------------------- processes
+
+    private int claimSlot() {
+        long me = ProcessIdentity.self().pack();
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < MAX_PROCESSES; i++) {
+                if (LONG.compareAndSet(ctl, SLOTS + 8L * i, 0L, me)) {
+                    return i;
+                }
+            }
+            reclaimDeadHolders();
+        }
+        throw new ShmCapacityException("arena " + name + " already has " + MAX_PROCESSES + " live processes attached");
+    }
+
+    /**
+     * Gives back every hold of every process that has died (its pid gone, or reused by a process with another start
+     * time), freeing the blocks only they held; returns how many blocks were freed. Safe to call from any process at
+     * any time (a {@link ShmSweeper} calls it periodically); one process reclaims at a time.
+     */
+    public int reclaimDeadHolders() {
+        ensureOpen();
+        int freed = 0;
+        ShmLock.lock(ctl, RECLAIM_LOCK, lockTimeout);
+        try {
+            long count = Math.min((long) LONG.getAcquire(ctl, ENTRY_COUNT), maxEntries);
+            for (int s = 0; s < MAX_PROCESSES; s++) {
+                long holder = (long) LONG.getAcquire(ctl, SLOTS + 8L * s);
+                if (holder == 0 || ProcessIdentity.isAlive(holder)) {
+                    continue;
+                }
+                long deadBit = 1L << s;
+                for (int entry = 0; entry < count; entry++) {
+                    long e = entry(entry);
+                    if (((long) LONG.getAcquire(ctl, e + E_HOLDERS) & deadBit) != 0 && Holders.remove(ctl, e, deadBit)) {
+                        freeEntry(entry);
+                        freed++;
+                    }
+                }
+                // Only now may the slot be taken again: a new holder's bit must never be cleared by this walk.
+                LONG.compareAndSet(ctl, SLOTS + 8L * s, holder, 0L);
+            }
+        } finally {
+            ShmLock.unlock(ctl, RECLAIM_LOCK);
+        }
+        return freed;
+    }
+
+    // ---------------------------------------------------------------- mappings
+
+    private long entry(int entry) {
+        return entries + ENTRY_SIZE * entry;
+    }
+
+    private boolean tracked() {
+        return switch (leakDetection) {
+            case OFF -> false;
+            case ALL -> true;
+            case SAMPLED -> (sampleCounter++ & (LeakDetector.SAMPLE_EVERY - 1)) == 0;
+        };
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("arena " + name + " is closed");
+        }
+    }
+
+    /**
+     * Gives back every hold this process still has through this arena, frees its process slot and unmaps; the creator
+     * also removes every name of the arena. Idempotent.
+     */
+    @Override
+    public void close() throws IOException {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        long count = Math.min((long) LONG.getAcquire(ctl, ENTRY_COUNT), maxEntries);
+        for (int entry = 0; entry < count; entry++) {
+            if (holds.releaseAll(entry) == LocalHolds.TRANSITION) {
+                endLastHold(entry);
+            }
+        }
+        LONG.compareAndSet(ctl, SLOTS + 8L * slot, ProcessIdentity.self().pack(), 0L);
+        IOException failure = null;
+        if (creator) {
+            failure = segments.unlinkAll();
+            try {
+                control.unlink();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        segments.unmapAll();
+        control.close();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ShmArena[" + name + ", " + kind + (creator ? ", creator" : "") + (writable ? "" : ", read-only") + "]";
+    }
+}

@@ -1,0 +1,28 @@
+package dev.ipc4j.shm;
+
+/** An allocation would take the arena past its byte quota; nothing was allocated. */
+public final class ShmQuotaExceededException extends ShmException {
+    private final long requested;
+    private final long used;
+    private final long quota;
+
+    ShmQuotaExceededException(String arena, long requested, long used, long quota) {
+        super("arena " + arena + ": allocating " + requested + " bytes would exceed its quota of " + quota
+                + " bytes (" + used + " in use)");
+        this.requested = requested;
+        this.used = used;
+        this.quota = quota;
+    }
+
+    public long requested() {
+        return requested;
+    }
+
+    public long used() {
+        return used;
+    }
+
+    public long quota() {
+        return quota;
+    }
+}

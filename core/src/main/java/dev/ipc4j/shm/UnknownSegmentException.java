@@ -1,0 +1,8 @@
+package dev.ipc4j.shm;
+
+/** The handle's segment id names no segment of this arena (never created, or already released). */
+public final class UnknownSegmentException extends InvalidHandleException {
+    UnknownSegmentException(String message, ShmHandle handle) {
+        super(message, handle);
+    }
+}
