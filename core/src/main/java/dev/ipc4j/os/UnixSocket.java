@@ -32,6 +32,7 @@ public final class UnixSocket implements AutoCloseable {
     private static final int SO_SNDBUF = 7;
     private static final int SO_RCVBUF = 8;
     private static final int SO_PEERCRED = 17;
+    private static final int SO_RCVTIMEO = 20;
     private static final int SO_PEERPIDFD = 77;
     private static final int MSG_CTRUNC = 0x8;
     private static final int MSG_DONTWAIT = 0x40;
@@ -177,7 +178,10 @@ public final class UnixSocket implements AutoCloseable {
         return receive(buffer, fdsOut, false);
     }
 
-    /** As {@link #receive(MemorySegment, List)}; with {@code nonBlocking}, returns -1 instead of waiting for data. */
+    /**
+     * As {@link #receive(MemorySegment, List)}; with {@code nonBlocking}, returns -1 instead of waiting for data, and
+     * a blocking receive returns -1 too when the {@linkplain #setReceiveTimeout receive timeout} passes.
+     */
     public long receive(MemorySegment buffer, List<Fd> fdsOut, boolean nonBlocking) throws ErrnoException {
         return receive(buffer, 0, buffer.byteSize(), fdsOut, nonBlocking);
     }
@@ -201,7 +205,7 @@ public final class UnixSocket implements AutoCloseable {
         long received;
         while ((received = Libc.recvmsg(fd.get(), s, MSG_CMSG_CLOEXEC | (nonBlocking ? MSG_DONTWAIT : 0))) < 0) {
             int errno = Libc.errno();
-            if (nonBlocking && errno == Errno.EAGAIN) {
+            if (errno == Errno.EAGAIN) { // nothing there (non-blocking), or the receive timeout passed (blocking)
                 return -1;
             }
             if (errno != Errno.EINTR) {
@@ -270,6 +274,16 @@ public final class UnixSocket implements AutoCloseable {
             MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 4);
             Libc.check(Libc.getsockopt(fd.get(), SOL_SOCKET, SO_SNDBUF, value, length), "getsockopt(SO_SNDBUF, " + description + ")");
             return value.get(ValueLayout.JAVA_INT, 0);
+        }
+    }
+
+    /** Bounds every blocking receive (SO_RCVTIMEO): it returns -1 after {@code timeout} without data. */
+    public void setReceiveTimeout(java.time.Duration timeout) throws ErrnoException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment timeval = arena.allocate(16, 8); // struct timeval: tv_sec i64 | tv_usec i64
+            timeval.set(ValueLayout.JAVA_LONG, 0, timeout.toSeconds());
+            timeval.set(ValueLayout.JAVA_LONG, 8, timeout.toNanosPart() / 1000);
+            Libc.check(Libc.setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, timeval, 16), "setsockopt(SO_RCVTIMEO, " + description + ")");
         }
     }
 

@@ -110,6 +110,7 @@ public final class SocketPipe implements HandlePipe {
     private final ArrayDeque<Fd> arrivedFds = new ArrayDeque<>();
     private final List<Fd> fdScratch = new ArrayList<>();
     private final BlobView view = new BlobView();
+    private boolean blockingRead;
     private boolean helloSeen;
     private boolean peerEnded;
     private boolean endOfStream;
@@ -124,6 +125,7 @@ public final class SocketPipe implements HandlePipe {
         this.peer = new PeerIdentity(c.pid(), c.uid(), c.gid());
         // Big kernel buffers let a large message cross in few wake-ups; the kernel caps what it grants.
         socket.setBufferSizes(KERNEL_BUFFER);
+        socket.setReceiveTimeout(WaitStrategy.CHECK_INTERVAL);
         this.sendBuffer = arena.allocate(SEND_BUFFER, 64);
         this.queue = new SendQueue(Math.max(SEND_BUFFER, config.sendQueueBytes()));
         this.receiveBuffer = arena.allocate(RECEIVE_BUFFER, 64);
@@ -486,10 +488,19 @@ public final class SocketPipe implements HandlePipe {
     @Override
     public Receipt receive(BlobHandler handler, Duration timeout) throws TransportException {
         long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
+        long slice = WaitStrategy.CHECK_INTERVAL.toNanos();
         receiveLock.lock();
         try {
             while (true) {
-                int n = pollLocked(handler, 1);
+                // With a check interval or more to go, read blocking: one system call per message, as a plain socket
+                // read; SO_RCVTIMEO ends the read after the interval so closing and failures are still seen.
+                blockingRead = deadline - System.nanoTime() >= slice;
+                int n;
+                try {
+                    n = pollLocked(handler, 1);
+                } finally {
+                    blockingRead = false;
+                }
                 if (n > 0) {
                     return Receipt.MESSAGE;
                 }
@@ -500,7 +511,9 @@ public final class SocketPipe implements HandlePipe {
                 if (left <= 0) {
                     return Receipt.TIMED_OUT;
                 }
-                awaitReadable(Math.min(left, WaitStrategy.CHECK_INTERVAL.toNanos()));
+                if (left < slice) {
+                    awaitReadable(left);
+                }
             }
         } finally {
             receiveLock.unlock();
@@ -652,7 +665,7 @@ public final class SocketPipe implements HandlePipe {
             return 0;
         }
         try {
-            long n = socket.receive(into, offset, length, fdScratch, true);
+            long n = socket.receive(into, offset, length, fdScratch, !blockingRead);
             if (!fdScratch.isEmpty()) {
                 arrivedFds.addAll(fdScratch);
                 fdScratch.clear();
