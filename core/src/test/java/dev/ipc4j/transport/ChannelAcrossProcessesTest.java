@@ -42,6 +42,25 @@ class ChannelAcrossProcessesTest {
         return t;
     }
 
+    /** Spins until {@code condition} holds, failing after {@link #LONG}. */
+    private static void awaitTrue(java.util.function.BooleanSupplier condition, String failure) {
+        long deadline = System.nanoTime() + LONG.toNanos();
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < deadline, failure);
+            Thread.onSpinWait();
+        }
+    }
+
+    /** SIGKILLs the child; {@code pending} must then fail with {@link PeerGoneException} within one second. */
+    private static void killAndExpectPeerGoneWithinOneSecond(JvmChild child, CompletableFuture<?> pending) {
+        long killedAt = System.nanoTime();
+        child.kill();
+        ExecutionException e = assertThrows(ExecutionException.class, () -> pending.get(LONG.toMillis(), TimeUnit.MILLISECONDS));
+        long noticed = System.nanoTime() - killedAt;
+        assertInstanceOf(PeerGoneException.class, unwrap(e));
+        assertTrue(noticed < TimeUnit.SECONDS.toNanos(1), "noticed after " + noticed / 1_000_000 + " ms");
+    }
+
     private Path socket() {
         return dir.resolve("channel.sock");
     }
@@ -168,18 +187,9 @@ class ChannelAcrossProcessesTest {
                 }
             });
             if (pipe instanceof RingPipe ring) {
-                long deadline = System.nanoTime() + LONG.toNanos();
-                while (!ring.receiverParked()) {
-                    assertTrue(System.nanoTime() < deadline, "the receiver never parked on the futex");
-                    Thread.onSpinWait();
-                }
+                awaitTrue(ring::receiverParked, "the receiver never parked on the futex");
             }
-            long killedAt = System.nanoTime();
-            child.kill();
-            ExecutionException e = assertThrows(ExecutionException.class, () -> parked.get(LONG.toMillis(), TimeUnit.MILLISECONDS));
-            long noticed = System.nanoTime() - killedAt;
-            assertInstanceOf(PeerGoneException.class, unwrap(e));
-            assertTrue(noticed < TimeUnit.SECONDS.toNanos(1), "noticed after " + noticed / 1_000_000 + " ms");
+            killAndExpectPeerGoneWithinOneSecond(child, parked);
             assertThrows(TransportException.class, () -> pipe.receive(blob -> { }, Duration.ofSeconds(5)));
         }
     }
@@ -207,18 +217,9 @@ class ChannelAcrossProcessesTest {
             });
             assertFalse(waiting.isDone());
             if (pipe instanceof RingPipe ring) {
-                long deadline = System.nanoTime() + LONG.toNanos();
-                while (!ring.senderParked()) {
-                    assertTrue(System.nanoTime() < deadline, "the sender never parked on the futex");
-                    Thread.onSpinWait();
-                }
+                awaitTrue(ring::senderParked, "the sender never parked on the futex");
             }
-            long killedAt = System.nanoTime();
-            child.kill();
-            ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(LONG.toMillis(), TimeUnit.MILLISECONDS));
-            long noticed = System.nanoTime() - killedAt;
-            assertInstanceOf(PeerGoneException.class, unwrap(e));
-            assertTrue(noticed < TimeUnit.SECONDS.toNanos(1), "noticed after " + noticed / 1_000_000 + " ms");
+            killAndExpectPeerGoneWithinOneSecond(child, waiting);
         }
     }
 }
