@@ -10,7 +10,7 @@ final class PlacesOptions {
     Path shmDirectory = ShmSweeper.SHM_DIRECTORY;
 
     @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "Sockets and pid files (default: $IPC4J_RUN_DIR, else $XDG_RUNTIME_DIR/ipc4j, else /tmp/ipc4j).")
+            description = "Sockets and pid files (default: $IPC4J_RUN_DIR, else $XDG_RUNTIME_DIR/ipc4j, else /tmp/ipc4j-UID).")
     Path runDirectory = ShmSweeper.defaultRunDirectory();
 
     ShmSweeper.Places places() {

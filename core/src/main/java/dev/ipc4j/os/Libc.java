@@ -37,6 +37,8 @@ final class Libc {
     private static final MethodHandle FSTAT = errno("fstat", JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle FCHMOD = errno("fchmod", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle FCNTL = errno("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
+    private static final MethodHandle OPEN = errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
+    private static final MethodHandle FLOCK = errno("flock", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle MEMFD_CREATE = errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle SHM_OPEN = errno("shm_open", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
     private static final MethodHandle SHM_UNLINK = errno("shm_unlink", JAVA_INT, ADDRESS);
@@ -123,6 +125,22 @@ final class Libc {
     static int fcntl(int fd, int cmd, int arg) {
         try {
             return (int) FCNTL.invokeExact(SLOT.get(), fd, cmd, arg);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int open(MemorySegment path, int flags, int mode) {
+        try {
+            return (int) OPEN.invokeExact(SLOT.get(), path, flags, mode);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int flock(int fd, int operation) {
+        try {
+            return (int) FLOCK.invokeExact(SLOT.get(), fd, operation);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -24,6 +24,11 @@ public final class PidFd implements AutoCloseable {
         return new PidFd(Fd.adopt((int) r), pid);
     }
 
+    /** A second handle on the same process, closed independently of this one. */
+    public PidFd dup() throws ErrnoException {
+        return new PidFd(fd.dup(), pid);
+    }
+
     public long pid() {
         return pid;
     }

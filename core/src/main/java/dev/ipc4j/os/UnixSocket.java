@@ -64,6 +64,18 @@ public final class UnixSocket implements AutoCloseable {
         this.description = description;
     }
 
+    /**
+     * Takes ownership of a descriptor that is a connected Unix stream socket (e.g. one that arrived over another
+     * socket); it is checked to be a socket, so a descriptor of another kind is refused here, not misused later.
+     */
+    public static UnixSocket adopt(Fd fd, String description) throws ErrnoException {
+        FileStat stat = fd.stat();
+        if ((stat.mode() & 0170000) != 0140000) {
+            throw new ErrnoException("adopt " + description + " (not a socket)", Errno.ENOTSOCK);
+        }
+        return new UnixSocket(fd, description);
+    }
+
     /** Connects to a listening socket; ENOENT when the path does not exist, ECONNREFUSED when nobody listens. */
     public static UnixSocket connect(UnixAddress address) throws ErrnoException {
         Fd fd = Fd.adopt(Libc.check(Libc.socket(UnixAddress.AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket(AF_UNIX)"));
@@ -313,6 +325,16 @@ public final class UnixSocket implements AutoCloseable {
     public synchronized void close() throws ErrnoException {
         if (fd.isOpen()) {
             Libc.shutdown(fd.get(), SHUT_RDWR); // ENOTCONN when the peer is gone already: nothing to wake then
+            fd.close();
+        }
+    }
+
+    /**
+     * Closes this process's descriptor without shutting the connection down: for a socket whose other copy now
+     * belongs to another process (passed over SCM_RIGHTS), which must go on using it. Idempotent.
+     */
+    public synchronized void closeDescriptor() throws ErrnoException {
+        if (fd.isOpen()) {
             fd.close();
         }
     }

@@ -751,6 +751,36 @@ public final class ShmArena implements AutoCloseable {
         return freed;
     }
 
+    /**
+     * How many blocks of this arena some other process holds now (a borrower that has not closed its lease, or another
+     * allocator of a SHARED arena). A session that ends gracefully waits for this to reach zero, within a bound, before
+     * it takes the memory away. A snapshot read without locks: it may be stale by the time it returns.
+     */
+    public int blocksHeldByOthers() {
+        ensureOpen();
+        long count = Math.min((long) LONG.getAcquire(ctl, ENTRY_COUNT), maxEntries);
+        int held = 0;
+        for (int entry = 0; entry < count; entry++) {
+            if (((long) LONG.getAcquire(ctl, entry(entry) + E_HOLDERS) & ~bit) != 0) {
+                held++;
+            }
+        }
+        return held;
+    }
+
+    /** How many blocks of this arena this process holds now: blocks it allocated and leases it borrowed, not closed. */
+    public int blocksHeldHere() {
+        ensureOpen();
+        long count = Math.min((long) LONG.getAcquire(ctl, ENTRY_COUNT), maxEntries);
+        int held = 0;
+        for (int entry = 0; entry < count; entry++) {
+            if (holds.get(entry) != 0) {
+                held++;
+            }
+        }
+        return held;
+    }
+
     // ---------------------------------------------------------------- mappings
 
     private long entry(int entry) {

@@ -100,14 +100,17 @@ public final class ShmSweeper implements AutoCloseable {
         watched.add(arena);
     }
 
-    /** The run directory: {@code $IPC4J_RUN_DIR}, else {@code $XDG_RUNTIME_DIR/ipc4j}, else {@code /tmp/ipc4j}. */
+    /**
+     * The run directory: {@code $IPC4J_RUN_DIR}, else {@code $XDG_RUNTIME_DIR/ipc4j}, else {@code /tmp/ipc4j-UID} (one
+     * per user, so one user's private directory never blocks another's).
+     */
     public static Path defaultRunDirectory() {
         String explicit = System.getenv("IPC4J_RUN_DIR");
         if (explicit != null && !explicit.isBlank()) {
             return Path.of(explicit);
         }
         String runtime = System.getenv("XDG_RUNTIME_DIR");
-        return runtime != null && !runtime.isBlank() ? Path.of(runtime, "ipc4j") : Path.of("/tmp/ipc4j");
+        return runtime != null && !runtime.isBlank() ? Path.of(runtime, "ipc4j") : Path.of("/tmp/ipc4j-" + dev.ipc4j.os.PeerCredentials.self().uid());
     }
 
     /** Every ipc4j object in {@code places} and every ipc4j Unix socket, sorted by kind and name. */
@@ -144,9 +147,14 @@ public final class ShmSweeper implements AutoCloseable {
      * it would remove. Objects that vanish meanwhile are skipped.
      */
     public static List<Found> sweep(Places places, boolean dryRun) throws IOException {
+        return sweep(places, dryRun, f -> true);
+    }
+
+    /** As {@link #sweep(Places, boolean)}, for the objects {@code which} selects (e.g. one app's). */
+    public static List<Found> sweep(Places places, boolean dryRun, java.util.function.Predicate<Found> which) throws IOException {
         List<Found> removed = new ArrayList<>();
         for (Found f : scan(places)) {
-            if (!f.removable()) {
+            if (!f.removable() || !which.test(f)) {
                 continue;
             }
             // Look again just before removing: the owner may be a process that started after the scan with that pid.
@@ -154,6 +162,26 @@ public final class ShmSweeper implements AutoCloseable {
                 continue;
             }
             removed.add(f);
+        }
+        return removed;
+    }
+
+    /**
+     * Removes the named objects of one arena ({@code ipc4j.APP.PID.ARENA}, as {@link ShmArena#name()} gives it) if its
+     * creator is dead; returns how many were removed (none while the creator lives). A session calls this when its
+     * peer died, so the peer's arena does not wait for the next sweep.
+     */
+    public static int sweepArena(Path shmDirectory, String arenaName) throws IOException {
+        OptionalLong pid = pidInName(arenaName);
+        if (pid.isEmpty() || isAlive(pid.getAsLong())) {
+            return 0;
+        }
+        int removed = 0;
+        String prefix = arenaName + ".";
+        for (Path p : list(shmDirectory)) {
+            if (p.getFileName().toString().startsWith(prefix) && Files.deleteIfExists(p)) {
+                removed++;
+            }
         }
         return removed;
     }

@@ -1,5 +1,6 @@
 package dev.ipc4j.transport;
 
+import dev.ipc4j.internal.ChannelAccess;
 import dev.ipc4j.os.Errno;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
@@ -103,20 +104,57 @@ public final class Channel implements AutoCloseable {
         }
     }
 
+    static {
+        ChannelAccess.set(Channel::overPassedSocket);
+    }
+
     /** The accepting side: agrees on the protocol, creates the ring (unless socket-only) and offers it. */
     static Channel accepted(UnixSocket socket, Config config) throws TransportException {
-        SocketPipe control = SocketPipe.open(socket, config.socket());
+        return accepted(socket, config, null, null);
+    }
+
+    /**
+     * A channel over one end of a socket pair whose other end went to {@code peer} (the session layer passes them
+     * over its own authenticated socket). A socket pair's kernel credentials name its creator on both ends, so the
+     * peer's identity and pidfd come from the caller, who learnt them from a socket the peer connected itself.
+     *
+     * @param createsRing whether this side plays the accepting part (creates and offers the ring)
+     * @param peer who holds the other end; null to ask the kernel (a socket the peer connected itself)
+     * @param peerPid the peer's pidfd, which the channel takes over (closed with it, or here on failure); null to
+     *     take it from the socket
+     */
+    private static Channel overPassedSocket(UnixSocket socket, boolean createsRing, Config config, PeerIdentity peer,
+            PidFd peerPid) throws TransportException {
+        return createsRing ? accepted(socket, config, peer, peerPid) : connected(socket, config, peer, peerPid);
+    }
+
+    private static Channel accepted(UnixSocket socket, Config config, PeerIdentity knownPeer, PidFd knownPid)
+            throws TransportException {
+        SocketPipe control;
+        try {
+            control = SocketPipe.open(socket, config.socket(), knownPeer);
+        } catch (TransportException | RuntimeException e) {
+            closeQuietly(knownPid);
+            throw e;
+        }
         if (config.ring().isEmpty()) {
+            closeQuietly(knownPid);
             control.offerRingSegment(null);
             return new Channel(control, null);
         }
         Fd[] segment = new Fd[1];
         RingPipe ring = null;
+        PidFd pid = knownPid;
         try {
-            ring = RingPipe.create(config.ring().get(), segment, peerPidFd(control));
+            if (pid == null) {
+                pid = peerPidFd(control);
+            }
+            ring = RingPipe.create(config.ring().get(), segment, pid);
+            pid = null; // the ring owns it now
             control.offerRingSegment(segment[0]);
             return new Channel(control, ring);
         } catch (ErrnoException | TransportException | RuntimeException e) {
+            closeQuietly(pid);
             if (ring != null) {
                 ring.close();
             }
@@ -129,16 +167,35 @@ public final class Channel implements AutoCloseable {
 
     /** The connecting side: agrees on the protocol and maps the ring the acceptor offers, if any. */
     static Channel connected(UnixSocket socket, Config config) throws TransportException {
-        SocketPipe control = SocketPipe.open(socket, config.socket());
+        return connected(socket, config, null, null);
+    }
+
+    private static Channel connected(UnixSocket socket, Config config, PeerIdentity knownPeer, PidFd knownPid)
+            throws TransportException {
+        SocketPipe control;
+        try {
+            control = SocketPipe.open(socket, config.socket(), knownPeer);
+        } catch (TransportException | RuntimeException e) {
+            closeQuietly(knownPid);
+            throw e;
+        }
         Fd segment = null;
+        PidFd pid = knownPid;
         try {
             segment = control.takeRingSegment(config.socket().handshakeTimeout());
             if (segment == null) {
+                closeQuietly(pid);
                 return new Channel(control, null);
             }
             RingPipe.Config mine = config.ring().orElse(RingPipe.Config.DEFAULT);
-            return new Channel(control, RingPipe.attach(segment, mine, peerPidFd(control)));
+            if (pid == null) {
+                pid = peerPidFd(control);
+            }
+            RingPipe ring = RingPipe.attach(segment, mine, pid);
+            pid = null; // the ring owns it now
+            return new Channel(control, ring);
         } catch (ErrnoException | TransportException | RuntimeException e) {
+            closeQuietly(pid);
             control.close();
             throw e instanceof TransportException t ? t : new PeerGoneException("ring setup failed: " + e.getMessage(), e);
         } finally {
@@ -177,6 +234,28 @@ public final class Channel implements AutoCloseable {
         return control.peer();
     }
 
+    /**
+     * Whether messages the peer sent wait in this channel's ring unread: a snapshot a session ending in good order
+     * uses to give its user time to read them. Always false for a socket-only channel (its bytes sit in the kernel,
+     * where they cannot be counted without reading them).
+     */
+    public boolean hasUnreadInput() {
+        return ring != null && ring.hasUnreadInput();
+    }
+
+    /**
+     * Declares the peer gone although its process may still exist (e.g. the session's keep-alive expired because it
+     * hangs): every operation waiting on either pipe wakes and fails with {@code cause}, as does every later one.
+     * {@link #close()} still releases the channel.
+     */
+    public void abort(PeerGoneException cause) {
+        Objects.requireNonNull(cause, "cause");
+        if (ring != null) {
+            ring.abort(cause);
+        }
+        control.abort(cause);
+    }
+
     /** Ends both pipes gracefully (the peer receives everything sent before), then releases them. Idempotent. */
     @Override
     public void close() {
@@ -189,6 +268,16 @@ public final class Channel implements AutoCloseable {
     @Override
     public String toString() {
         return "Channel[peer " + peer().pid() + (ring != null ? ", ring]" : ", socket]");
+    }
+
+    private static void closeQuietly(PidFd fd) {
+        if (fd != null) {
+            try {
+                fd.close();
+            } catch (ErrnoException ignored) {
+                // nothing more to release
+            }
+        }
     }
 
     private static void closeQuietly(Fd fd) {

@@ -6,11 +6,14 @@ import dev.ipc4j.os.PidFd;
 /**
  * Whether the peer process still lives, asked cheaply often: a spinning waiter looks at most once per
  * {@link #SPIN_CHECK_NANOS}, a waiter back from parking looks every time. A pidfd cannot be fooled by pid reuse.
+ * A layer above (the session's keep-alive) may also {@linkplain #declareGone declare} the peer gone while its process
+ * still exists, e.g. when it hangs: from then on it counts as gone.
  */
 final class PeerWatch implements AutoCloseable {
     private static final long SPIN_CHECK_NANOS = 1_000_000;
 
     private final PidFd pidfd;
+    private volatile PeerGoneException declared;
     private long lastCheck;
     private int spinsSinceCheck;
 
@@ -24,6 +27,9 @@ final class PeerWatch implements AutoCloseable {
 
     /** True when the peer has exited; {@code force} skips the throttle. */
     boolean gone(boolean force) throws ErrnoException {
+        if (declared != null) {
+            return true;
+        }
         if (!force) {
             if ((++spinsSinceCheck & 1023) != 0) {
                 return false;
@@ -35,6 +41,27 @@ final class PeerWatch implements AutoCloseable {
             lastCheck = now;
         }
         return pidfd.hasExited();
+    }
+
+    /** From now on the peer counts as gone, for the reason {@code cause} gives. */
+    void declareGone(PeerGoneException cause) {
+        if (declared == null) {
+            declared = cause;
+        }
+    }
+
+    /** The exception to throw now that {@link #gone} said true: the declared reason, or {@code otherwise}. */
+    PeerGoneException goneException(String otherwise) {
+        PeerGoneException d = declared;
+        return d != null ? new PeerGoneException(d.getMessage(), d) : new PeerGoneException(otherwise);
+    }
+
+    /** Throws when the peer was declared gone; cheap (one volatile read), so senders may ask every time. */
+    void ensureNotDeclaredGone() throws PeerGoneException {
+        PeerGoneException d = declared;
+        if (d != null) {
+            throw new PeerGoneException(d.getMessage(), d);
+        }
     }
 
     @Override

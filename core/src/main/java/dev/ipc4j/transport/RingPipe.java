@@ -235,7 +235,7 @@ public final class RingPipe implements BlobPipe {
                 throw new PipeClosedException("the peer closed the pipe: it receives no more");
             }
             if (peer.gone(parked)) {
-                throw new PeerGoneException("peer process " + peer.pid() + " died while we waited to send");
+                throw peer.goneException("peer process " + peer.pid() + " died while we waited to send");
             }
             long now = System.nanoTime();
             if (now - deadline >= 0) {
@@ -248,10 +248,11 @@ public final class RingPipe implements BlobPipe {
         }
     }
 
-    private void ensureCanSend() throws PipeClosedException {
+    private void ensureCanSend() throws TransportException {
         if (closed.get()) {
-            throw new PipeClosedException("the pipe is closed");
+            throw closedError();
         }
+        peer.ensureNotDeclaredGone();
         if (sendingEnded) {
             throw new PipeClosedException("sending was ended on this pipe");
         }
@@ -399,7 +400,7 @@ public final class RingPipe implements BlobPipe {
         receiveLock.lock();
         try {
             if (closed.get()) {
-                throw new PipeClosedException("the pipe is closed");
+                throw closedError();
             }
             return pollLocked(handler, limit);
         } finally {
@@ -412,7 +413,7 @@ public final class RingPipe implements BlobPipe {
         receiveLock.lock();
         try {
             if (closed.get()) {
-                throw new PipeClosedException("the pipe is closed");
+                throw closedError();
             }
             int first = pollLocked(handler, 1); // the common case when busy: no clock read at all
             if (first != 0) {
@@ -423,7 +424,12 @@ public final class RingPipe implements BlobPipe {
             boolean parked = false;
             while (true) {
                 if (closed.get()) {
-                    throw new PipeClosedException("the pipe is closed");
+                    // Closed while we waited (we hold the receive lock, so the ring is still mapped): if the peer had
+                    // ended and everything was read, that is the end of the stream, not an error.
+                    if (in.producerEnded() && in.readTail() == in.head()) {
+                        return Receipt.ENDED;
+                    }
+                    throw closedError();
                 }
                 int n = pollLocked(handler, 1);
                 if (n > 0) {
@@ -436,7 +442,7 @@ public final class RingPipe implements BlobPipe {
                     if (pollLocked(handler, 1) > 0) { // published just before it died
                         return Receipt.MESSAGE;
                     }
-                    throw new PeerGoneException("peer process " + peer.pid() + " died");
+                    throw peer.goneException("peer process " + peer.pid() + " died");
                 }
                 long now = System.nanoTime();
                 if (now - deadline >= 0) {
@@ -545,6 +551,24 @@ public final class RingPipe implements BlobPipe {
         return !closed.get();
     }
 
+    /**
+     * Declares the peer gone (e.g. its keep-alive expired while its process still exists): every waiting sender and
+     * receiver wakes and fails with {@code cause}, and so does every later send or wait. {@link #close()} is still
+     * needed to release the pipe.
+     */
+    void abort(PeerGoneException cause) {
+        peer.declareGone(cause);
+        if (closed.get()) {
+            return;
+        }
+        try {
+            in.wakeConsumer();
+            out.wakeProducer();
+        } catch (ErrnoException | IllegalStateException e) {
+            LOG.log(System.Logger.Level.DEBUG, "waking the ring's waiters on abort", e);
+        }
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -584,6 +608,31 @@ public final class RingPipe implements BlobPipe {
             peer.close();
         } catch (ErrnoException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing the peer's pidfd", e);
+        }
+    }
+
+    /** Why a closed pipe refuses: the peer declared gone (the session closed it for that), else just closed. */
+    private TransportException closedError() {
+        try {
+            peer.ensureNotDeclaredGone();
+        } catch (PeerGoneException gone) {
+            return gone;
+        }
+        return new PipeClosedException("the pipe is closed");
+    }
+
+    /**
+     * Whether messages the peer committed wait here unread (a snapshot, for a session deciding whether its user has
+     * read everything before it closes the pipe). False once closed.
+     */
+    boolean hasUnreadInput() {
+        if (closed.get()) {
+            return false;
+        }
+        try {
+            return in.readTail() != in.head();
+        } catch (ProtocolException | IllegalStateException e) {
+            return false; // a lying ring has nothing worth waiting for; a closed one nothing at all
         }
     }
 

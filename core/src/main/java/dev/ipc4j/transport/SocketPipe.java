@@ -118,11 +118,15 @@ public final class SocketPipe implements HandlePipe {
     private boolean ringDecided;
     private volatile long lastReceived = System.nanoTime();
 
-    private SocketPipe(UnixSocket socket, Config config) throws ErrnoException {
+    private SocketPipe(UnixSocket socket, Config config, PeerIdentity knownPeer) throws ErrnoException {
         this.socket = socket;
         this.config = config;
-        PeerCredentials c = socket.peerCredentials();
-        this.peer = new PeerIdentity(c.pid(), c.uid(), c.gid());
+        if (knownPeer != null) {
+            this.peer = knownPeer;
+        } else {
+            PeerCredentials c = socket.peerCredentials();
+            this.peer = new PeerIdentity(c.pid(), c.uid(), c.gid());
+        }
         // Big kernel buffers let a large message cross in few wake-ups; the kernel caps what it grants.
         socket.setBufferSizes(KERNEL_BUFFER);
         socket.setReceiveTimeout(WaitStrategy.CHECK_INTERVAL);
@@ -138,9 +142,20 @@ public final class SocketPipe implements HandlePipe {
      * @throws PeerGoneException when it does not answer within the handshake timeout
      */
     static SocketPipe open(UnixSocket socket, Config config) throws TransportException {
+        return open(socket, config, null);
+    }
+
+    /**
+     * As {@link #open(UnixSocket, Config)}, for a socket whose kernel credentials do not name the peer: one end of a
+     * socket pair this process created and passed the other end of, whose credentials are this process's own.
+     *
+     * @param knownPeer who holds the other end, as established elsewhere (e.g. by the session's log-in); null to ask
+     *     the kernel
+     */
+    static SocketPipe open(UnixSocket socket, Config config, PeerIdentity knownPeer) throws TransportException {
         SocketPipe pipe;
         try {
-            pipe = new SocketPipe(socket, config);
+            pipe = new SocketPipe(socket, config, knownPeer);
         } catch (ErrnoException e) {
             closeQuietly(socket);
             throw new PeerGoneException("socket unusable: " + e.getMessage(), e);
@@ -534,7 +549,7 @@ public final class SocketPipe implements HandlePipe {
         int delivered = 0;
         while (delivered < limit) {
             if (closed.get()) {
-                throw new PipeClosedException("the pipe is closed");
+                throw closedOr(new PipeClosedException("the pipe is closed"));
             }
             if (!frameReady()) {
                 break;
@@ -844,6 +859,14 @@ public final class SocketPipe implements HandlePipe {
         }
     }
 
+    /**
+     * Declares the peer gone (e.g. the session's keep-alive expired while its process still exists): every waiting
+     * sender and receiver wakes and fails with {@code cause}, and so does every later call. Still needs {@link #close()}.
+     */
+    void abort(PeerGoneException cause) {
+        fail(cause);
+    }
+
     /** Records the first failure, wakes every thread blocked on the socket, and returns the failure to throw. */
     private TransportException fail(TransportException e) {
         if (failure == null) {
@@ -867,6 +890,9 @@ public final class SocketPipe implements HandlePipe {
     }
 
     private TransportException closedOr(TransportException e) {
+        if (failure instanceof PeerGoneException declared) {
+            return declared; // aborted before it was closed: the peer's death is the news
+        }
         return closed.get() ? new PipeClosedException("the pipe is closed") : fail(e);
     }
 

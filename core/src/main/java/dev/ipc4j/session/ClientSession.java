@@ -1,0 +1,204 @@
+package dev.ipc4j.session;
+
+import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.os.Errno;
+import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.PeerCredentials;
+import dev.ipc4j.os.PidFd;
+import dev.ipc4j.os.UnixAddress;
+import dev.ipc4j.os.UnixSocket;
+import dev.ipc4j.transport.Channel;
+import dev.ipc4j.transport.PeerIdentity;
+import dev.ipc4j.transport.ProtocolException;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalLong;
+
+/**
+ * The client's side of a session.
+ *
+ * <pre>{@code
+ * try (ClientSession session = ClientSession.connect(web, cache, ClientSession.Options.DEFAULT.withInitChannels(2))) {
+ *     session.channel(0).blobs().send(request);
+ *     session.onEnd(end -> log.info("session over: " + end));
+ * }
+ * }</pre>
+ */
+public final class ClientSession extends Session {
+    private final ServerApp server;
+
+    /**
+     * @param initChannels the metadata of each init channel to ask for (the server may decide otherwise)
+     * @param config how this side runs the session
+     * @param retry how long to keep trying while no server runs
+     */
+    public record Options(List<byte[]> initChannels, SessionConfig config, RetryPolicy retry) {
+        public static final Options DEFAULT = new Options(List.of(), SessionConfig.DEFAULT, RetryPolicy.NONE);
+
+        public Options {
+            initChannels = initChannels.stream().map(byte[]::clone).toList();
+            Control.checkMetadata(initChannels);
+            Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(retry, "retry");
+        }
+
+        /** Asks for {@code count} init channels without metadata. */
+        public Options withInitChannels(int count) {
+            return new Options(Collections.nCopies(count, new byte[0]), config, retry);
+        }
+
+        /** Asks for one init channel per metadata. */
+        public Options withInitChannels(byte[]... metadata) {
+            return new Options(Arrays.asList(metadata), config, retry);
+        }
+
+        public Options withConfig(SessionConfig config) {
+            return new Options(initChannels, config, retry);
+        }
+
+        public Options withRetry(RetryPolicy retry) {
+            return new Options(initChannels, config, retry);
+        }
+    }
+
+    private ClientSession(ServerApp server, long id, long token, SessionPeer peer, Channel control, PidFd peerPid,
+            SessionConfig config, SessionMemory memory, List<Channel> channels, List<byte[]> metadata) {
+        super(id, token, peer, control, peerPid, config, memory, channels, metadata);
+        this.server = server;
+    }
+
+    /** Opens a session with default options: no init channels, fail at once when no server runs. */
+    public static ClientSession connect(ClientApp me, ServerApp server) throws IOException {
+        return connect(me, server, Options.DEFAULT);
+    }
+
+    /**
+     * Finds the server app's running server (its pid file in the run directory), checks that it is who the
+     * description says (uid, gid, executable, when given), logs in as {@code me} and sets the init channels up.
+     *
+     * @throws ServerNotRunningException when no server runs (after retrying as {@code options.retry()} says)
+     * @throws AccessDeniedException when the server refused the log-in ({@link AccessDeniedException#reason()} says
+     *     why) or this side refused the server
+     * @throws SessionTimeoutException when the server did not answer within the handshake timeout
+     */
+    public static ClientSession connect(ClientApp me, ServerApp server, Options options) throws IOException {
+        Objects.requireNonNull(me, "me");
+        Objects.requireNonNull(server, "server");
+        long giveUp = System.nanoTime() + options.retry().giveUpAfter().toNanos();
+        while (true) {
+            try {
+                return connectOnce(me, server, options);
+            } catch (ServerNotRunningException e) {
+                if (System.nanoTime() - giveUp >= 0) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(options.retry().interval());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while waiting for server app '" + server.name() + "'");
+                }
+            }
+        }
+    }
+
+    private static ClientSession connectOnce(ClientApp me, ServerApp server, Options options) throws IOException {
+        SessionConfig config = options.config();
+        Path dir = server.resolvedRunDirectory();
+        OptionalLong serverPid = RunDirectory.readPid(dir, server.name());
+        if (serverPid.isEmpty()) {
+            throw new ServerNotRunningException("no server of app '" + server.name() + "' is running: no pid file "
+                    + RunDirectory.pidFile(dir, server.name()), null);
+        }
+        Path socketPath = RunDirectory.socket(dir, server.name(), serverPid.getAsLong());
+        UnixSocket socket;
+        try {
+            socket = UnixSocket.connect(UnixAddress.of(socketPath));
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ENOENT || e.errno() == Errno.ECONNREFUSED) {
+                throw new ServerNotRunningException("no server of app '" + server.name() + "' is running: its pid file names "
+                        + serverPid.getAsLong() + ", but nobody listens at " + socketPath + " (" + e.getMessage() + ")", e);
+            }
+            throw e;
+        }
+        PeerCredentials kernel;
+        PidFd pid;
+        try {
+            kernel = Handshake.credentials(socket);
+            var denied = Handshake.checkIdentity(server, kernel, "server app '" + server.name() + "'");
+            if (denied.isPresent()) {
+                throw denied.get();
+            }
+            pid = peerPidFd(socket, kernel.pid());
+        } catch (IOException | RuntimeException e) {
+            Session.closeQuietly(socket);
+            throw e;
+        }
+        Channel control;
+        try {
+            control = ChannelAccess.overPassedSocket(socket, false, config.control(), null, null);
+        } catch (IOException | RuntimeException e) {
+            Session.closeQuietly(pid);
+            throw e;
+        }
+        List<UnixSocket> received = List.of();
+        List<Channel> channels = new ArrayList<>();
+        try {
+            PeerCredentials self = PeerCredentials.self();
+            Handshake.send(control, new Control.Login(Control.VERSION, Control.VERSION, self.pid(), self.uid(), self.gid(),
+                    me.name(), server.name(), options.initChannels()), 0, List.of());
+            Handshake.Received reply = Handshake.receive(control, 0, config.handshakeTimeout(), "answer to the log-in");
+            received = reply.sockets();
+            Control.LoginOk ok = switch (reply.message()) {
+                case Control.LoginOk o -> o;
+                case Control.Refused r -> throw new AccessDeniedException(r.reason(), r.message());
+                default -> throw new ProtocolException("the server answered the log-in with " + reply.message());
+            };
+            if (ok.token() == 0) {
+                throw new ProtocolException("the server's log-in answer has no session token");
+            }
+            if (ok.version() != Control.VERSION) {
+                throw new ProtocolException("the server chose protocol version " + ok.version() + ", which we did not offer");
+            }
+            SessionPeer peer = new SessionPeer(server.name(), kernel.pid(), kernel.uid(), kernel.gid());
+            PeerIdentity identity = new PeerIdentity(kernel.pid(), kernel.uid(), kernel.gid());
+            for (UnixSocket s : received) {
+                channels.add(ChannelAccess.overPassedSocket(s, false, config.channels(), identity, pid.dup()));
+            }
+            received = List.of();
+            SessionMemory memory = new SessionMemory(server, false, kernel.pid(), self.pid(), ok.sessionId(), config.arenas(), null);
+            ClientSession session = new ClientSession(server, ok.sessionId(), ok.token(), peer, control, pid,
+                    config, memory, channels, ok.initChannels());
+            session.start("ipc4j-session-" + ok.sessionId());
+            return session;
+        } catch (IOException | RuntimeException e) {
+            received.forEach(Session::closeQuietly);
+            channels.forEach(Channel::close);
+            control.close();
+            Session.closeQuietly(pid);
+            throw e;
+        }
+    }
+
+    static PidFd peerPidFd(UnixSocket socket, long pid) throws ErrnoException {
+        try {
+            return socket.peerPidFd();
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.ENOPROTOOPT && e.errno() != Errno.EINVAL) {
+                throw e;
+            }
+            return PidFd.open(pid);
+        }
+    }
+
+    @Override
+    public ServerApp serverApp() {
+        return server;
+    }
+}

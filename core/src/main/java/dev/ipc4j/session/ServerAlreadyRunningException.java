@@ -1,0 +1,16 @@
+package dev.ipc4j.session;
+
+/** Another process already serves this server app (it holds the app's lock in the run directory). */
+public final class ServerAlreadyRunningException extends SessionException {
+    private final long pid;
+
+    public ServerAlreadyRunningException(String message, long pid) {
+        super(message, null);
+        this.pid = pid;
+    }
+
+    /** The running server's pid as its pid file says, or -1 if it could not be read. */
+    public long pid() {
+        return pid;
+    }
+}

@@ -1,0 +1,620 @@
+package dev.ipc4j.session;
+
+import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.Fd;
+import dev.ipc4j.os.PidFd;
+import dev.ipc4j.os.UnixSocket;
+import dev.ipc4j.shm.Lease;
+import dev.ipc4j.shm.ShmArena;
+import dev.ipc4j.shm.ShmBlock;
+import dev.ipc4j.transport.BlobView;
+import dev.ipc4j.transport.Channel;
+import dev.ipc4j.transport.NativeHandle;
+import dev.ipc4j.transport.PeerGoneException;
+import dev.ipc4j.transport.PeerIdentity;
+import dev.ipc4j.transport.PipeClosedException;
+import dev.ipc4j.transport.ProtocolException;
+import dev.ipc4j.transport.Receipt;
+import dev.ipc4j.transport.TransportException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * One logged-in conversation between a client process and a server process: its channels, its shared memory, and
+ * one report of how it ended.
+ *
+ * <ul>
+ *   <li><b>Channels.</b> The init channels, opened with the session ({@link #channel(int)}), and more on demand from
+ *       either side ({@link #openChannel}); the other side decides in its {@link #onChannel} handler. Each channel
+ *       is a socket pair passed over the session's authenticated socket, plus a shared-memory ring for data unless
+ *       the configuration says socket only.</li>
+ *   <li><b>Memory.</b> {@link #arena()} is this side's session-scope arena (the peer maps it read-only),
+ *       {@link #appArena()} the server's app-scope arena, which outlives sessions. {@link #lend} and {@link #borrow}
+ *       move blocks across without copying.</li>
+ *   <li><b>End.</b> {@link #onEnd} learns exactly once how the session ended: closed here, closed by the peer, or the
+ *       peer gone (socket EOF, its pidfd, or the keep-alive: a ping every 2 s, gone after 5 s of silence, by default).
+ *       On an error end every operation pending on the session's channels fails with a {@code PeerGoneException};
+ *       in every case the session's channels, memory and threads are released.</li>
+ * </ul>
+ *
+ * <p>Thread-safe. Handlers run on the session's own threads; they should not block for long.
+ */
+public abstract sealed class Session implements AutoCloseable permits ClientSession, ServerSession {
+    private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
+    private static final Duration READ_INTERVAL = Duration.ofMillis(100);
+
+    private final long id;
+    private final long token;
+    private final SessionPeer peer;
+    private final PeerIdentity peerIdentity;
+    private final Channel control;
+    private final PidFd peerPid;
+    private final SessionConfig config;
+    private final SessionMemory memory;
+    private final List<Channel> initChannels;
+    private final List<byte[]> initMetadata;
+    private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
+    private final Map<Long, PendingOpen> pending = new ConcurrentHashMap<>();
+    private final AtomicLong nextRequest = new AtomicLong(1);
+    private final ExecutorService worker;
+    private final CompletableFuture<SessionEnd> ended = new CompletableFuture<>();
+    private final AtomicBoolean ending = new AtomicBoolean();
+    private final CountDownLatch peerFinished = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
+    private final ArrayDeque<ChannelRequest> waitingRequests = new ArrayDeque<>();
+    private Consumer<ChannelRequest> channelHandler;
+    private volatile Thread reader;
+    private boolean byeFromPeer; // reader thread only
+    private final String workerName;
+    private volatile Runnable onReleased = () -> { };
+
+    Session(long id, long token, SessionPeer peer, Channel control, PidFd peerPid, SessionConfig config,
+            SessionMemory memory, List<Channel> initChannels, List<byte[]> initMetadata) {
+        this.id = id;
+        this.token = token;
+        this.peer = peer;
+        this.peerIdentity = new PeerIdentity(peer.pid(), peer.uid(), peer.gid());
+        this.control = control;
+        this.peerPid = peerPid;
+        this.config = config;
+        this.memory = memory;
+        this.initChannels = List.copyOf(initChannels);
+        this.initMetadata = List.copyOf(initMetadata);
+        this.channels.addAll(initChannels);
+        this.workerName = "ipc4j-session-" + id + "-worker";
+        this.worker = Executors.newCachedThreadPool(r -> Thread.ofPlatform().daemon().name(workerName).unstarted(r));
+    }
+
+    /** Starts reading the control socket: from now on requests, ends and deaths are seen. */
+    final void start(String threadName) {
+        Thread t = Thread.ofPlatform().daemon().name(threadName).unstarted(this::readLoop);
+        reader = t;
+        t.start();
+    }
+
+    final void onReleased(Runnable hook) {
+        this.onReleased = hook;
+    }
+
+    // ---------------------------------------------------------------------------------------------------- facts
+
+    /** The session's number, given by the server (unique among its sessions). */
+    public long id() {
+        return id;
+    }
+
+    /** Who is on the other side, as the kernel reported it. */
+    public SessionPeer peer() {
+        return peer;
+    }
+
+    /** The server app's description (both sides have it). */
+    public abstract ServerApp serverApp();
+
+    // ------------------------------------------------------------------------------------------------- channels
+
+    /** How many init channels the session was opened with. */
+    public int initChannelCount() {
+        return initChannels.size();
+    }
+
+    /** Init channel {@code index} (0-based), opened together with the session. */
+    public Channel channel(int index) {
+        Objects.checkIndex(index, initChannels.size());
+        return initChannels.get(index);
+    }
+
+    /** The metadata init channel {@code index} was asked for with (a copy). */
+    public byte[] channelMetadata(int index) {
+        Objects.checkIndex(index, initMetadata.size());
+        return initMetadata.get(index).clone();
+    }
+
+    /**
+     * Asks the peer for a new channel, described by {@code metadata} (at most 64 KiB, for the peer's handler to read).
+     * The future completes with the channel, or exceptionally with {@link ChannelRefusedException} (the peer said no),
+     * {@link SessionTimeoutException} (no answer within {@code timeout}) or {@link SessionClosedException}; the
+     * session goes on in every case.
+     */
+    public CompletableFuture<Channel> openChannelAsync(byte[] metadata, Duration timeout) {
+        Control.checkMetadata(metadata);
+        CompletableFuture<Channel> future = new CompletableFuture<>();
+        if (ending.get()) {
+            return CompletableFuture.failedFuture(closed(null));
+        }
+        UnixSocket[] pair;
+        try {
+            pair = UnixSocket.pair();
+        } catch (ErrnoException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        long request = nextRequest.getAndIncrement();
+        pending.put(request, new PendingOpen(pair[0], future));
+        try {
+            send(new Control.Open(request, metadata.clone()), pair[1]);
+        } catch (IOException e) {
+            PendingOpen p = pending.remove(request);
+            if (p != null) {
+                closeQuietly(p.near());
+            }
+            return CompletableFuture.failedFuture(e instanceof TransportException ? closed(e) : e);
+        } finally {
+            closeDescriptor(pair[1]); // the peer has it now: shutting it down would cut the channel off
+        }
+        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
+            PendingOpen p = pending.remove(request);
+            if (p != null) {
+                closeQuietly(p.near());
+                p.future().completeExceptionally(new SessionTimeoutException(
+                        "the peer did not answer a channel request within " + timeout));
+            }
+        });
+        return future;
+    }
+
+    /** The blocking twin of {@link #openChannelAsync}. */
+    public Channel openChannel(byte[] metadata, Duration timeout) throws IOException, InterruptedException {
+        CompletableFuture<Channel> future = openChannelAsync(metadata, timeout);
+        try {
+            // The future times out by itself; the margin only covers a channel whose handshake is under way then.
+            return future.get(timeout.toNanos() + config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("opening a channel failed", e.getCause());
+        } catch (TimeoutException e) {
+            future.thenAccept(Channel::close); // should it still arrive
+            throw new SessionTimeoutException("no channel within " + timeout.plus(config.handshakeTimeout()));
+        }
+    }
+
+    /**
+     * Who decides on channels the peer asks for: {@code handler} gets each {@link ChannelRequest} (on a session
+     * thread) and accepts or refuses it; one it leaves undecided is refused when it returns. Requests that arrived
+     * before a handler was set were kept, and are handed over now, in order. Without a handler, requests wait (and
+     * the peer's own timeout refuses them).
+     */
+    public void onChannel(Consumer<ChannelRequest> handler) {
+        Objects.requireNonNull(handler, "handler");
+        List<ChannelRequest> waiting;
+        synchronized (waitingRequests) {
+            channelHandler = handler;
+            waiting = List.copyOf(waitingRequests);
+            waitingRequests.clear();
+        }
+        waiting.forEach(r -> dispatch(handler, r));
+    }
+
+    // --------------------------------------------------------------------------------------------------- memory
+
+    /** This side's session-scope arena: blocks allocated here are freed when the session ends at the latest. */
+    public ShmArena arena() {
+        return memory.mine();
+    }
+
+    /**
+     * The server's app-scope arena, which outlives sessions: the server allocates in it, a client reads what it
+     * borrows from it (its mapping is read-only).
+     */
+    public ShmArena appArena() {
+        return memory.app();
+    }
+
+    /** The handle to send to the peer for a block of {@link #arena()} or (on the server) {@link #appArena()}. */
+    public SessionHandle lend(ShmBlock block) {
+        return memory.lend(block);
+    }
+
+    /**
+     * Takes a hold on a block the peer (or this side) lent, mapping its arena on first use; every field is checked
+     * first (a forged handle gives a typed {@code ShmException}). Close the lease when done.
+     */
+    public Lease borrow(SessionHandle handle) {
+        return memory.borrow(handle);
+    }
+
+    // ------------------------------------------------------------------------------------------------------ end
+
+    /**
+     * Runs {@code handler} once, when the session has ended (at once if it already has), with how it ended. Each
+     * handler registered runs exactly once.
+     */
+    public void onEnd(Consumer<SessionEnd> handler) {
+        Objects.requireNonNull(handler, "handler");
+        ended.thenAccept(end -> {
+            try {
+                handler.accept(end);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "a session end handler threw", e);
+            }
+        });
+    }
+
+    /** Completes once the session has ended, with how. */
+    public CompletableFuture<SessionEnd> ended() {
+        return ended.copy();
+    }
+
+    public boolean isOpen() {
+        return !ending.get();
+    }
+
+    /**
+     * Ends the session in good order: the channels are ended (the peer receives what was sent), the peer is told,
+     * and this waits up to the configured close timeout for it to let go of what it borrowed before the memory is
+     * released. Idempotent; returns once the session's resources are released.
+     */
+    @Override
+    public void close() {
+        if (!ending.compareAndSet(false, true)) {
+            awaitReleased();
+            return;
+        }
+        closeChannels();
+        failPending(closed(null));
+        try {
+            send(new Control.Bye());
+            if (!peerFinished.await(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "session " + id + ": the peer did not finish within "
+                        + config.closeTimeout() + "; releasing anyway");
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "session " + id + ": the peer is gone already", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ended.complete(new SessionEnd.ClosedHere());
+        release(false);
+    }
+
+    private void awaitReleased() {
+        if (Thread.currentThread() == reader || Thread.currentThread().getName().equals(workerName)) {
+            return; // a handler on a session thread: the release it would wait for runs after it returns
+        }
+        try {
+            if (!released.await(config.closeTimeout().toMillis() * 2 + 1000, TimeUnit.MILLISECONDS)) {
+                LOG.log(System.Logger.Level.WARNING, "session " + id + " still releasing");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The peer said BYE first (having ended its channels): tell the user, give it the close timeout to read what the
+     * peer sent (messages still in a ring) and to close its leases on the peer's memory, then release and answer BYE.
+     */
+    private void endByPeer() {
+        ended.complete(new SessionEnd.ClosedByPeer());
+        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+        while (!quiet() && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(5); // user code is draining channels and closing leases; nothing signals that
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!quiet()) {
+            LOG.log(System.Logger.Level.WARNING, "session " + id + ": after " + config.closeTimeout() + ", "
+                    + memory.heldFromPeer() + " leases on the peer's memory are still open or a channel is not read to"
+                    + " its end; releasing anyway");
+        }
+        closeChannels();
+        failPending(closed(null));
+        try {
+            send(new Control.Bye());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "session " + id + ": answering BYE", e);
+        }
+        release(false);
+    }
+
+    /** The peer died, hung or misbehaved: fail everything pending with a peer-gone error, report, release. */
+    private void endWithError(SessionEnd how, String why) {
+        if (!ending.compareAndSet(false, true)) {
+            return;
+        }
+        PeerGoneException cause = new PeerGoneException("session " + id + " with " + peer.app() + " (pid " + peer.pid()
+                + ") ended: " + why);
+        for (Channel c : channels) {
+            c.abort(cause);
+        }
+        failPending(closed(cause));
+        ended.complete(how);
+        closeChannels();
+        boolean dead;
+        try {
+            dead = peerPid.hasExited();
+        } catch (ErrnoException e) {
+            dead = false;
+        }
+        release(dead);
+    }
+
+    private void release(boolean peerDied) {
+        memory.close(peerDied);
+        control.close();
+        Thread r = reader;
+        if (r != null && r != Thread.currentThread()) {
+            try {
+                r.join(config.closeTimeout().toMillis() + 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<ChannelRequest> waiting;
+        synchronized (waitingRequests) {
+            waiting = List.copyOf(waitingRequests);
+            waitingRequests.clear();
+        }
+        waiting.forEach(ChannelRequest::discard);
+        try {
+            peerPid.close();
+        } catch (ErrnoException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the peer's pidfd", e);
+        }
+        worker.shutdown();
+        released.countDown();
+        onReleased.run();
+    }
+
+    /** Nothing left for the user to take: no unread message in a ring, no lease on the peer's memory. */
+    private boolean quiet() {
+        for (Channel c : channels) {
+            if (c.hasUnreadInput()) {
+                return false;
+            }
+        }
+        return memory.heldFromPeer() == 0;
+    }
+
+    private void closeChannels() {
+        for (Channel c : channels) {
+            c.close();
+        }
+    }
+
+    private void failPending(Exception cause) {
+        for (Long request : List.copyOf(pending.keySet())) {
+            PendingOpen p = pending.remove(request);
+            if (p != null) {
+                closeQuietly(p.near());
+                p.future().completeExceptionally(cause);
+            }
+        }
+    }
+
+    private SessionClosedException closed(Throwable cause) {
+        SessionEnd how = ended.getNow(null);
+        return new SessionClosedException("session " + id + " has ended" + (how == null ? "" : " (" + how + ")"), cause);
+    }
+
+    // -------------------------------------------------------------------------------------------- control socket
+
+    private void readLoop() {
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                Receipt r = control.blobs().receive(this::onControl, READ_INTERVAL);
+                if (byeFromPeer) {
+                    endByPeer();
+                    return;
+                }
+                if (peerFinished.getCount() == 0) {
+                    return; // the answer to our BYE: close() goes on
+                }
+                if (r == Receipt.ENDED) {
+                    endWithError(new SessionEnd.PeerGone("the peer closed the session's socket without ending it", null),
+                            "the peer closed the session's socket without ending it");
+                    return;
+                }
+                if (r == Receipt.TIMED_OUT && peerPid.hasExited()) {
+                    String why = "peer process " + peer.pid() + " exited";
+                    endWithError(new SessionEnd.PeerGone(why, null), why);
+                    return;
+                }
+            }
+        } catch (PipeClosedException e) {
+            // closed here: nothing to report
+        } catch (ControlFailure e) {
+            endWithError(new SessionEnd.ProtocolViolation(e.cause.getMessage(), e.cause), "protocol violation: " + e.getMessage());
+        } catch (PeerGoneException e) {
+            endWithError(new SessionEnd.PeerGone(e.getMessage(), e), e.getMessage());
+        } catch (TransportException e) { // a ProtocolException: the sealed set has no other member left
+            endWithError(new SessionEnd.ProtocolViolation(e.getMessage(), e), "protocol violation: " + e.getMessage());
+        } catch (ErrnoException | RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "session " + id + ": reading its socket failed", e);
+            endWithError(new SessionEnd.ProtocolViolation(e.toString(), e), e.toString());
+        } finally {
+            peerFinished.countDown();
+        }
+    }
+
+    private void onControl(BlobView blob) {
+        List<NativeHandle> handles = blob.handles();
+        Control.Message m;
+        try {
+            m = Control.decode(ByteBuffer.wrap(blob.toArray()), token, handles.size());
+        } catch (ProtocolException e) {
+            handles.forEach(Session::closeQuietly);
+            throw new ControlFailure(e);
+        }
+        switch (m) {
+            case Control.Open o -> {
+                UnixSocket socket;
+                try {
+                    socket = UnixSocket.adopt(Fd.adopt(handles.getFirst().release()), "UnixSocket[session " + id + " channel]");
+                } catch (ErrnoException e) {
+                    handles.forEach(Session::closeQuietly);
+                    throw new ControlFailure(new ProtocolException("channel request without a usable socket: " + e.getMessage()));
+                }
+                ChannelRequest request = new ChannelRequest(this, o.requestId(), o.metadata(), socket);
+                Consumer<ChannelRequest> handler;
+                synchronized (waitingRequests) {
+                    handler = channelHandler;
+                    if (handler == null) {
+                        waitingRequests.add(request);
+                    }
+                }
+                if (handler != null) {
+                    dispatch(handler, request);
+                }
+            }
+            case Control.Opened o -> {
+                PendingOpen p = pending.remove(o.requestId());
+                if (p != null) {
+                    worker.execute(() -> finishOpen(p));
+                }
+            }
+            case Control.OpenRefused o -> {
+                PendingOpen p = pending.remove(o.requestId());
+                if (p != null) {
+                    closeQuietly(p.near());
+                    p.future().completeExceptionally(new ChannelRefusedException("the peer refused the channel: " + o.reason()));
+                }
+            }
+            case Control.Bye b -> {
+                if (ending.compareAndSet(false, true)) {
+                    byeFromPeer = true; // the read loop ends the session once this handler has returned
+                } else {
+                    peerFinished.countDown(); // the answer to our own BYE
+                }
+            }
+            case Control.Login l -> throw new ControlFailure(new ProtocolException("a second log-in within a session"));
+            case Control.LoginOk o -> throw new ControlFailure(new ProtocolException("a log-in answer within a session"));
+            case Control.Refused r -> throw new ControlFailure(new ProtocolException("a refusal within a session"));
+        }
+    }
+
+    private void finishOpen(PendingOpen p) {
+        try {
+            Channel c = newChannel(p.near(), true);
+            if (!p.future().complete(c)) {
+                c.close(); // timed out meanwhile
+            }
+        } catch (IOException | RuntimeException e) {
+            p.future().completeExceptionally(e);
+        }
+    }
+
+    private void dispatch(Consumer<ChannelRequest> handler, ChannelRequest request) {
+        try {
+            worker.execute(() -> {
+                try {
+                    handler.accept(request);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "session " + id + ": a channel handler threw", e);
+                } finally {
+                    request.refuseIfUndecided("the peer's channel handler neither accepted nor refused it");
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            request.discard();
+        }
+    }
+
+    /** Sets a channel up over a socket-pair end whose other end the peer has; it is closed with the session. */
+    Channel newChannel(UnixSocket socket, boolean createsRing) throws IOException {
+        if (ending.get()) {
+            closeQuietly(socket);
+            throw closed(null);
+        }
+        PidFd pid;
+        try {
+            pid = peerPid.dup();
+        } catch (ErrnoException e) {
+            closeQuietly(socket);
+            throw e;
+        }
+        Channel c = ChannelAccess.overPassedSocket(socket, createsRing, config.channels(), peerIdentity, pid);
+        channels.add(c);
+        if (ending.get()) { // ended while we set it up: the release may have missed it
+            channels.remove(c);
+            c.close();
+            throw closed(null);
+        }
+        return c;
+    }
+
+    void send(Control.Message m, UnixSocket... attach) throws IOException {
+        Handshake.send(control, m, token, List.of(attach));
+    }
+
+    static void closeDescriptor(UnixSocket socket) {
+        try {
+            socket.closeDescriptor();
+        } catch (ErrnoException ignored) {
+            // nothing more to release
+        }
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // nothing more to release
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "[" + id + " with " + peer.app() + " pid " + peer.pid()
+                + (ending.get() ? ", ended]" : "]");
+    }
+
+    /** A channel this side asked for, waiting for the peer's answer. */
+    private record PendingOpen(UnixSocket near, CompletableFuture<Channel> future) {}
+
+    /** Carries a protocol error out of the control handler (a lambda cannot throw checked exceptions). */
+    private static final class ControlFailure extends RuntimeException {
+        final ProtocolException cause;
+
+        ControlFailure(ProtocolException cause) {
+            super(cause.getMessage(), cause, false, false);
+            this.cause = cause;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.ipc4j.session;
+
+import dev.ipc4j.transport.Channel;
+import dev.ipc4j.transport.SocketPipe;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How one side runs its sessions; both sides have one, and each applies its own.
+ *
+ * @param channels how this side sets up channels: the side that opens a channel (the server for init channels)
+ *     decides ring or socket only and the ring's capacity; each side picks its own wait strategy
+ * @param keepAlive how often this side pings on the session's socket ({@link Duration#ZERO}: never)
+ * @param idleTimeout after how long without a sign of life the peer counts as gone ({@link Duration#ZERO}: never)
+ * @param handshakeTimeout how long connecting, logging in and setting a channel up may take
+ * @param closeTimeout how long a graceful end waits for the peer to let go of what it borrowed
+ * @param arenas sizes of the shared memory this side creates
+ */
+public record SessionConfig(Channel.Config channels, Duration keepAlive, Duration idleTimeout, Duration handshakeTimeout,
+        Duration closeTimeout, ArenaSettings arenas) {
+    /** Flow-IPC's defaults: a ping every 2 s, the peer gone after 5 s of silence; rings for data. */
+    public static final SessionConfig DEFAULT = new SessionConfig(Channel.Config.DEFAULT, Duration.ofSeconds(2),
+            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(5), ArenaSettings.DEFAULT);
+
+    /** Control messages are small; the largest is a log-in with 32 channels of 64 KiB metadata each. */
+    private static final int CONTROL_MESSAGE_LIMIT = 4 << 20;
+
+    public SessionConfig {
+        Objects.requireNonNull(channels, "channels");
+        Objects.requireNonNull(keepAlive, "keepAlive");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+        Objects.requireNonNull(closeTimeout, "closeTimeout");
+        Objects.requireNonNull(arenas, "arenas");
+        if (keepAlive.isNegative() || idleTimeout.isNegative() || handshakeTimeout.isNegative() || handshakeTimeout.isZero()
+                || closeTimeout.isNegative()) {
+            throw new IllegalArgumentException("durations must not be negative, and the handshake timeout positive");
+        }
+        if (!idleTimeout.isZero() && (keepAlive.isZero() || keepAlive.compareTo(idleTimeout) >= 0)) {
+            throw new IllegalArgumentException("an idle timeout needs pings more often than it: keepAlive " + keepAlive
+                    + ", idleTimeout " + idleTimeout);
+        }
+    }
+
+    public SessionConfig withChannels(Channel.Config channels) {
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas);
+    }
+
+    public SessionConfig withKeepAlive(Duration keepAlive, Duration idleTimeout) {
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas);
+    }
+
+    public SessionConfig withHandshakeTimeout(Duration handshakeTimeout) {
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas);
+    }
+
+    public SessionConfig withCloseTimeout(Duration closeTimeout) {
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas);
+    }
+
+    public SessionConfig withArenas(ArenaSettings arenas) {
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas);
+    }
+
+    /** The session's own socket: socket only, with the keep-alive. */
+    Channel.Config control() {
+        return Channel.Config.SOCKET_ONLY.withSocket(new SocketPipe.Config(CONTROL_MESSAGE_LIMIT, CONTROL_MESSAGE_LIMIT,
+                keepAlive, idleTimeout, handshakeTimeout));
+    }
+}

@@ -1,0 +1,12 @@
+package dev.ipc4j.session;
+
+import java.io.IOException;
+
+/** Why a session could not be opened, or why an operation on one failed; the set is closed, so a switch covers it. */
+public abstract sealed class SessionException extends IOException
+        permits AccessDeniedException, ServerNotRunningException, ServerAlreadyRunningException,
+                ChannelRefusedException, SessionTimeoutException, SessionClosedException {
+    SessionException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

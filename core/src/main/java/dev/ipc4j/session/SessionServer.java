@@ -1,0 +1,470 @@
+package dev.ipc4j.session;
+
+import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.LockFile;
+import dev.ipc4j.os.PeerCredentials;
+import dev.ipc4j.os.PidFd;
+import dev.ipc4j.os.UnixAddress;
+import dev.ipc4j.os.UnixServerSocket;
+import dev.ipc4j.os.UnixSocket;
+import dev.ipc4j.shm.ShmArena;
+import dev.ipc4j.shm.ShmSweeper;
+import dev.ipc4j.transport.Channel;
+import dev.ipc4j.transport.PeerIdentity;
+import dev.ipc4j.transport.ProtocolException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Serves one {@link ServerApp}: at most one per app on the host (a second start fails with
+ * {@link ServerAlreadyRunningException}), with many concurrent sessions.
+ *
+ * <p>At start it takes the app's lock in the run directory, removes what a crashed predecessor left (its socket, pid
+ * file and shared memory, found by their dead owners' pids), writes its pid file and listens on
+ * {@code ipc4j.APP.PID.sock}, all with the app's {@link Permissions}. Each connection logs in on a thread of its own,
+ * so a slow or hostile client delays nobody: the server checks that the client app is known and allowed, that the pid,
+ * uid and gid it claims are what the kernel reports for the socket (SO_PEERCRED), its uid, gid and executable when its
+ * description names them, and the protocol version. A refused client is told why; nothing else is affected.
+ *
+ * <pre>{@code
+ * try (SessionServer server = SessionServer.start(cache)) {
+ *     server.onSession(session -> session.onChannel(request -> serve(request.accept())));
+ *     server.awaitShutdown();
+ * }
+ * }</pre>
+ */
+public final class SessionServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
+    private static final Duration ACCEPT_INTERVAL = Duration.ofMillis(200);
+
+    /** Chooses the init channels of a session from what the client asked for. */
+    @FunctionalInterface
+    public interface InitChannelPolicy {
+        /** Give the client what it asked for. */
+        InitChannelPolicy AS_ASKED = (client, asked) -> asked;
+
+        /** The metadata of each init channel to open (at most 32); {@code asked} is the client's wish. */
+        List<byte[]> decide(SessionPeer client, List<byte[]> asked);
+    }
+
+    /**
+     * @param session how this side runs each session
+     * @param maxSessions how many sessions may be open at once (an arena serves at most 64 processes, which bounds
+     *     the clients that borrow from the app arena at the same time)
+     * @param initChannels who decides the init channels
+     */
+    public record Config(SessionConfig session, int maxSessions, InitChannelPolicy initChannels) {
+        public static final Config DEFAULT = new Config(SessionConfig.DEFAULT, 63, InitChannelPolicy.AS_ASKED);
+
+        public Config {
+            Objects.requireNonNull(session, "session");
+            Objects.requireNonNull(initChannels, "initChannels");
+            if (maxSessions < 1) {
+                throw new IllegalArgumentException("maxSessions must be positive: " + maxSessions);
+            }
+        }
+
+        public Config withSession(SessionConfig session) {
+            return new Config(session, maxSessions, initChannels);
+        }
+
+        public Config withMaxSessions(int maxSessions) {
+            return new Config(session, maxSessions, initChannels);
+        }
+
+        public Config withInitChannels(InitChannelPolicy initChannels) {
+            return new Config(session, maxSessions, initChannels);
+        }
+    }
+
+    private final ServerApp app;
+    private final Config config;
+    private final Path runDirectory;
+    private final LockFile lock;
+    private final UnixServerSocket listener;
+    private final Path socketPath;
+    private final List<ShmSweeper.Found> leftovers;
+    private final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
+    private final BlockingQueue<ServerSession> unclaimed = new LinkedBlockingQueue<>();
+    private final AtomicLong nextSession = new AtomicLong(1);
+    private final Semaphore logins;
+    private final SecureRandom random = new SecureRandom();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch closedLatch = new CountDownLatch(1);
+    private final Thread acceptor;
+    private volatile Consumer<ServerSession> handler;
+    private ShmArena appArena;
+
+    private SessionServer(ServerApp app, Config config, Path runDirectory, LockFile lock, UnixServerSocket listener,
+            Path socketPath, List<ShmSweeper.Found> leftovers) {
+        this.app = app;
+        this.config = config;
+        this.runDirectory = runDirectory;
+        this.lock = lock;
+        this.listener = listener;
+        this.socketPath = socketPath;
+        this.leftovers = List.copyOf(leftovers);
+        this.logins = new Semaphore(config.maxSessions() + 16);
+        this.acceptor = Thread.ofPlatform().daemon().name("ipc4j-server-" + app.name()).unstarted(this::acceptLoop);
+    }
+
+    public static SessionServer start(ServerApp app) throws IOException {
+        return start(app, Config.DEFAULT);
+    }
+
+    /**
+     * Starts serving {@code app}; sessions wait for {@link #onSession} or {@link #accept}.
+     *
+     * @throws ServerAlreadyRunningException when another server of the app runs on this host
+     */
+    public static SessionServer start(ServerApp app, Config config) throws IOException {
+        Path dir = app.resolvedRunDirectory();
+        RunDirectory.ensure(dir, app.permissions());
+        Path lockPath = RunDirectory.lockFile(dir, app.name());
+        Optional<LockFile> lock = LockFile.tryAcquire(lockPath, app.permissions().mode());
+        if (lock.isEmpty()) {
+            OptionalLong pid = RunDirectory.readPid(dir, app.name());
+            throw new ServerAlreadyRunningException("a server of app '" + app.name() + "' is already running"
+                    + (pid.isPresent() ? " as pid " + pid.getAsLong() : "") + " (it holds " + lockPath + ")", pid.orElse(-1));
+        }
+        UnixServerSocket listener = null;
+        try {
+            // We hold the lock, so no server of this app lives: whatever of it is named after a dead pid is leftover.
+            String prefix = "ipc4j." + app.name() + ".";
+            List<ShmSweeper.Found> removed = ShmSweeper.sweep(new ShmSweeper.Places(ShmSweeper.SHM_DIRECTORY, dir), false,
+                    f -> f.name().startsWith(prefix));
+            for (ShmSweeper.Found f : removed) {
+                LOG.log(System.Logger.Level.INFO, "removed {0}, left by dead process {1}", f.path(), Long.toString(f.ownerPid()));
+            }
+            long pid = ProcessHandle.current().pid();
+            Path socketPath = RunDirectory.socket(dir, app.name(), pid);
+            listener = UnixServerSocket.listen(UnixAddress.of(socketPath), app.permissions().mode(), 128);
+            RunDirectory.writePid(dir, app.name(), pid, app.permissions());
+            SessionServer server = new SessionServer(app, config, dir, lock.get(), listener, socketPath, removed);
+            server.acceptor.start();
+            return server;
+        } catch (IOException | RuntimeException e) {
+            Session.closeQuietly(listener);
+            Session.closeQuietly(lock.get());
+            throw e;
+        }
+    }
+
+    // ----------------------------------------------------------------------------------------------------- API
+
+    public ServerApp app() {
+        return app;
+    }
+
+    /** The socket clients connect to. */
+    public Path socketPath() {
+        return socketPath;
+    }
+
+    public Path pidFile() {
+        return RunDirectory.pidFile(runDirectory, app.name());
+    }
+
+    /** What this server removed at start: its crashed predecessors' leftovers. */
+    public List<ShmSweeper.Found> leftoversRemoved() {
+        return leftovers;
+    }
+
+    /**
+     * Hands every new session to {@code handler}, on the session's log-in thread, once the session is set up (its
+     * init channels included); sessions that logged in before are handed over now. Register per-session handlers
+     * ({@link Session#onChannel}, {@link Session#onEnd}) there.
+     */
+    public void onSession(Consumer<ServerSession> handler) {
+        this.handler = Objects.requireNonNull(handler, "handler");
+        for (ServerSession s; (s = unclaimed.poll()) != null; ) {
+            deliver(handler, s);
+        }
+    }
+
+    /** Waits up to {@code timeout} for the next session (when no {@link #onSession} handler is set). */
+    public ServerSession accept(Duration timeout) throws SessionTimeoutException, InterruptedException {
+        ServerSession s = unclaimed.poll(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        if (s == null) {
+            throw new SessionTimeoutException("no session within " + timeout);
+        }
+        return s;
+    }
+
+    /** The sessions open now (not ending or ended). */
+    public List<ServerSession> sessions() {
+        return sessions.stream().filter(Session::isOpen).toList();
+    }
+
+    /** The app-scope arena: created on first use, outlives every session, released when the server closes. */
+    public synchronized ShmArena appArena() {
+        if (closed.get()) {
+            throw new IllegalStateException("the server is closed");
+        }
+        if (appArena == null) {
+            ArenaSettings a = config.session().arenas();
+            try {
+                appArena = ShmArena.create(ShmArena.context().app(app.name()).arena("app").kind(ShmArena.Kind.OWNED)
+                        .permissions(app.permissions().shm()).segmentSize(a.segmentSize()).quota(a.quota()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("creating the app arena of " + app.name(), e);
+            }
+        }
+        return appArena;
+    }
+
+    /** Waits until the server is closed (by another thread, e.g. a shutdown hook). */
+    public void awaitShutdown() throws InterruptedException {
+        closedLatch.await();
+    }
+
+    /**
+     * Stops accepting, ends every session in good order (in parallel, each bounded by the close timeout), releases the
+     * app arena and removes the socket and pid file. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            try {
+                closedLatch.await(config.session().closeTimeout().toMillis() * 2 + 5000, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return;
+        }
+        Session.closeQuietly(listener);
+        try {
+            acceptor.join(ACCEPT_INTERVAL.toMillis() * 10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Thread> closers = new ArrayList<>();
+        for (ServerSession s : sessions) {
+            closers.add(Thread.ofPlatform().daemon().start(s::close));
+        }
+        for (ServerSession s; (s = unclaimed.poll()) != null; ) {
+            closers.add(Thread.ofPlatform().daemon().start(s::close));
+        }
+        for (Thread t : closers) {
+            try {
+                t.join(config.session().closeTimeout().toMillis() * 2 + 1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (this) {
+            Session.closeQuietly(appArena);
+        }
+        try {
+            OptionalLong pid = RunDirectory.readPid(runDirectory, app.name());
+            if (pid.isPresent() && pid.getAsLong() == ProcessHandle.current().pid()) {
+                Files.deleteIfExists(pidFile());
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "removing the pid file", e);
+        }
+        Session.closeQuietly(lock);
+        closedLatch.countDown();
+    }
+
+    // --------------------------------------------------------------------------------------------------- log-in
+
+    private void acceptLoop() {
+        while (!closed.get()) {
+            Optional<UnixSocket> socket;
+            try {
+                socket = listener.accept(ACCEPT_INTERVAL);
+            } catch (ErrnoException e) {
+                if (!closed.get()) {
+                    LOG.log(System.Logger.Level.WARNING, "accepting a connection failed", e);
+                }
+                continue;
+            } catch (RuntimeException e) {
+                if (closed.get()) {
+                    return; // the listener was closed under us
+                }
+                LOG.log(System.Logger.Level.ERROR, "the accept loop failed", e);
+                return;
+            }
+            if (socket.isEmpty()) {
+                continue;
+            }
+            UnixSocket s = socket.get();
+            if (!logins.tryAcquire()) {
+                LOG.log(System.Logger.Level.WARNING, "too many connections logging in at once; one dropped");
+                Session.closeQuietly(s);
+                continue;
+            }
+            Thread.ofPlatform().daemon().name("ipc4j-login-" + app.name()).start(() -> {
+                try {
+                    login(s);
+                } finally {
+                    logins.release();
+                }
+            });
+        }
+    }
+
+    private void login(UnixSocket socket) {
+        SessionConfig sc = config.session();
+        PeerCredentials kernel;
+        PidFd pid;
+        try {
+            kernel = Handshake.credentials(socket);
+            pid = ClientSession.peerPidFd(socket, kernel.pid());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "a connection that vanished before logging in", e);
+            Session.closeQuietly(socket);
+            return;
+        }
+        Channel control = null;
+        List<UnixSocket> near = new ArrayList<>();
+        List<Channel> channels = new ArrayList<>();
+        ServerSession session = null;
+        try {
+            control = ChannelAccess.overPassedSocket(socket, true, sc.control(), null, null);
+            Handshake.Received first = Handshake.receive(control, 0, sc.handshakeTimeout(), "log-in");
+            if (!(first.message() instanceof Control.Login login)) {
+                first.sockets().forEach(Session::closeQuietly);
+                throw new ProtocolException("the first message was not a log-in: " + first.message());
+            }
+            Optional<AccessDeniedException> denied = check(login, kernel);
+            if (denied.isPresent()) {
+                refuse(control, denied.get(), kernel);
+                Session.closeQuietly(pid);
+                return;
+            }
+            ClientApp client = app.known().get(login.clientApp());
+            SessionPeer peer = new SessionPeer(client.name(), kernel.pid(), kernel.uid(), kernel.gid());
+            List<byte[]> init = List.copyOf(config.initChannels().decide(peer, login.initChannels()));
+            Control.checkMetadata(init);
+            long id = nextSession.getAndIncrement();
+            long token = random.nextLong() | 1; // never 0, the log-in's
+            List<UnixSocket> far = new ArrayList<>();
+            try {
+                for (int i = 0; i < init.size(); i++) {
+                    UnixSocket[] pair = UnixSocket.pair();
+                    near.add(pair[0]);
+                    far.add(pair[1]);
+                }
+                Handshake.send(control, new Control.LoginOk(Control.VERSION, id, token, init), 0, far);
+            } finally {
+                far.forEach(Session::closeDescriptor); // the client has them now: shutting them down would cut it off
+            }
+            PeerIdentity identity = new PeerIdentity(kernel.pid(), kernel.uid(), kernel.gid());
+            for (UnixSocket s : List.copyOf(near)) {
+                near.remove(s);
+                channels.add(ChannelAccess.overPassedSocket(s, true, sc.channels(), identity, pid.dup()));
+            }
+            SessionMemory memory = new SessionMemory(app, true, ProcessHandle.current().pid(), kernel.pid(), id, sc.arenas(),
+                    this::appArena);
+            session = new ServerSession(app, client, id, token, peer, control, pid, sc, memory, channels, init);
+            ServerSession s = session;
+            sessions.add(s);
+            s.onReleased(() -> sessions.remove(s));
+            if (closed.get()) {
+                s.close();
+                return;
+            }
+            s.start("ipc4j-session-" + id);
+            Consumer<ServerSession> h = handler;
+            if (h != null) {
+                deliver(h, s);
+            } else {
+                unclaimed.add(s);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, "log-in of pid " + kernel.pid() + " failed: " + e.getMessage());
+            near.forEach(Session::closeQuietly);
+            if (session == null) {
+                channels.forEach(Channel::close);
+                if (control != null) {
+                    control.close();
+                }
+                Session.closeQuietly(pid);
+            }
+        }
+    }
+
+    private void deliver(Consumer<ServerSession> h, ServerSession s) {
+        try {
+            h.accept(s);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "the session handler threw; session " + s.id() + " goes on", e);
+        }
+    }
+
+    /** The log-in checks, in the order a refused client finds most useful. */
+    private Optional<AccessDeniedException> check(Control.Login login, PeerCredentials kernel) {
+        if (login.minVersion() > Control.VERSION || login.maxVersion() < Control.VERSION) {
+            return deny(AccessDeniedException.Reason.VERSION_MISMATCH, "the client speaks session protocol versions "
+                    + login.minVersion() + ".." + login.maxVersion() + "; this server speaks " + Control.VERSION);
+        }
+        if (!login.serverApp().equals(app.name())) {
+            return deny(AccessDeniedException.Reason.WRONG_SERVER, "this is server app '" + app.name() + "', not '"
+                    + login.serverApp() + "'");
+        }
+        ClientApp client = app.known().get(login.clientApp());
+        if (client == null) {
+            return deny(AccessDeniedException.Reason.UNKNOWN_APP, "server app '" + app.name() + "' does not know client app '"
+                    + login.clientApp() + "' (it knows " + app.known().keySet() + ")");
+        }
+        if (!app.allowed().contains(client.name())) {
+            return deny(AccessDeniedException.Reason.APP_NOT_ALLOWED, "client app '" + client.name()
+                    + "' is not allowed to open sessions with server app '" + app.name() + "'");
+        }
+        if (login.pid() != kernel.pid() || login.uid() != kernel.uid() || login.gid() != kernel.gid()) {
+            return deny(AccessDeniedException.Reason.CREDENTIALS_MISMATCH, "the client claimed pid " + login.pid() + ", uid "
+                    + login.uid() + ", gid " + login.gid() + ", but the kernel says pid " + kernel.pid() + ", uid "
+                    + kernel.uid() + ", gid " + kernel.gid());
+        }
+        Optional<AccessDeniedException> identity = Handshake.checkIdentity(client, kernel, "client app '" + client.name() + "'");
+        if (identity.isPresent()) {
+            return identity;
+        }
+        if (sessions.size() >= config.maxSessions()) {
+            return deny(AccessDeniedException.Reason.SERVER_FULL, "server app '" + app.name() + "' already serves "
+                    + config.maxSessions() + " sessions, its maximum");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<AccessDeniedException> deny(AccessDeniedException.Reason reason, String message) {
+        return Optional.of(new AccessDeniedException(reason, message));
+    }
+
+    private void refuse(Channel control, AccessDeniedException denied, PeerCredentials kernel) {
+        LOG.log(System.Logger.Level.INFO, "refused pid " + kernel.pid() + ": " + denied.reason() + ": " + denied.getMessage());
+        try {
+            Handshake.send(control, new Control.Refused(denied.reason(), denied.getMessage()), 0, List.of());
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "the refused client is gone", e);
+        }
+        control.close(); // ends the socket after the refusal, so the client reads it
+    }
+
+    @Override
+    public String toString() {
+        return "SessionServer[" + app.name() + " at " + socketPath + ", " + sessions.size() + " sessions]";
+    }
+}

@@ -1,0 +1,8 @@
+package dev.ipc4j.session;
+
+/** The peer did not answer in time (a log-in, or a channel request); the session, if there is one, goes on. */
+public final class SessionTimeoutException extends SessionException {
+    public SessionTimeoutException(String message) {
+        super(message, null);
+    }
+}

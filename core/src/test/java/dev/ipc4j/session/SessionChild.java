@@ -1,0 +1,205 @@
+package dev.ipc4j.session;
+
+import static dev.ipc4j.testing.ChildSide.hear;
+import static dev.ipc4j.testing.ChildSide.say;
+
+import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.os.PeerCredentials;
+import dev.ipc4j.os.UnixAddress;
+import dev.ipc4j.os.UnixSocket;
+import dev.ipc4j.shm.Lease;
+import dev.ipc4j.shm.ShmBlock;
+import dev.ipc4j.transport.Channel;
+import dev.ipc4j.transport.Receipt;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** The far end of the session tests: args are a scenario, the run directory, then the scenario's own. */
+public final class SessionChild {
+    static final Duration WAIT = Duration.ofSeconds(60);
+
+    private SessionChild() {}
+
+    public static void main(String[] args) throws Exception {
+        Path runDir = Path.of(args[1]);
+        switch (args[0]) {
+            case "client" -> client(runDir, Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                    Integer.parseInt(args[5]));
+            case "hold" -> hold(runDir);
+            case "server" -> server(runDir);
+            case "login" -> login(runDir, args[2]);
+            case "forge" -> forge(runDir, args[2]);
+            case "start-server" -> startServer(runDir);
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    /**
+     * Logs in as web with {@code init} init channels, accepts {@code fromServer} channels the server opens, opens
+     * {@code own} itself, drives {@code messages} checksummed messages over every channel, then closes on "CLOSE".
+     */
+    private static void client(Path runDir, int init, int own, int fromServer, int messages) throws Exception {
+        LinkedBlockingQueue<Channel> offered = new LinkedBlockingQueue<>();
+        try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir),
+                ClientSession.Options.DEFAULT.withInitChannels(init))) {
+            session.onChannel(request -> {
+                try {
+                    offered.add(request.accept());
+                } catch (Exception e) {
+                    say("FAILED accepting " + e);
+                }
+            });
+            List<Channel> channels = new ArrayList<>();
+            for (int i = 0; i < session.initChannelCount(); i++) {
+                channels.add(session.channel(i));
+            }
+            for (int i = 0; i < own; i++) {
+                channels.add(session.openChannel(("client-" + i).getBytes(), WAIT));
+            }
+            for (int i = 0; i < fromServer; i++) {
+                Channel c = offered.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+                if (c == null) {
+                    throw new AssertionError("the server opened no channel within " + WAIT);
+                }
+                channels.add(c);
+            }
+            List<CompletableFuture<Void>> runs = new ArrayList<>();
+            for (int i = 0; i < channels.size(); i++) {
+                Channel c = channels.get(i);
+                long seed = ProcessHandle.current().pid() * 31 + i;
+                runs.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        Echo.drive(c, messages, seed);
+                    } catch (Exception e) {
+                        throw new RuntimeException(e);
+                    }
+                }));
+            }
+            CompletableFuture.allOf(runs.toArray(CompletableFuture[]::new)).get(WAIT.toSeconds() * 2, TimeUnit.SECONDS);
+            say("OK " + channels.size() + " " + messages);
+            hear("CLOSE");
+        }
+        say("CLOSED");
+    }
+
+    /** Logs in with one init channel and follows the parent's commands until EXIT (or until it is killed). */
+    private static void hold(Path runDir) throws Exception {
+        try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir),
+                ClientSession.Options.DEFAULT.withInitChannels(1))) {
+            session.onEnd(end -> say("END " + end.getClass().getSimpleName() + " " + end.isError()));
+            CompletableFuture<Long> echo = Echo.serve(session.channel(0));
+            say("READY " + session.id());
+            for (String command; !(command = hear()).equals("EXIT"); ) {
+                switch (command) {
+                    case "OPEN" -> {
+                        Channel c = session.openChannel("hold".getBytes(), WAIT);
+                        Echo.drive(c, 100, 7);
+                        say("OPENED");
+                    }
+                    default -> throw new IllegalArgumentException(command);
+                }
+            }
+            session.close();
+            // Closing the session closed its channels under the echo thread's receive: that is how it stops here.
+            say("ECHOED " + echo.handle((n, e) -> e == null ? "ended" : e.getClass().getSimpleName()).get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * A cache server that lends each session a block of its session arena and one of its app arena (handles sent on
+     * init channel 0), then echoes what comes back on that channel.
+     */
+    private static void server(Path runDir) throws Exception {
+        try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
+            ShmBlock shared = server.appArena().allocate(4096);
+            shared.memory().fill((byte) 0x5A);
+            server.onSession(session -> {
+                try {
+                    ShmBlock mine = session.arena().allocate(1 << 20);
+                    mine.memory().fill((byte) 0x33);
+                    MemorySegment handles = MemorySegment.ofArray(new byte[2 * SessionHandle.BYTES]);
+                    session.lend(mine).writeTo(handles, 0);
+                    session.lend(shared).writeTo(handles, SessionHandle.BYTES);
+                    session.channel(0).blobs().send(handles);
+                    Echo.serve(session.channel(0));
+                } catch (Exception e) {
+                    say("FAILED " + e);
+                }
+            });
+            say("STARTED " + ProcessHandle.current().pid() + " " + server.leftoversRemoved().size());
+            hear("EXIT");
+        }
+        say("STOPPED");
+    }
+
+    /** Tries to log in as {@code app}; says REFUSED with the reason and message, or CONNECTED. */
+    private static void login(Path runDir, String app) throws Exception {
+        ClientApp me = ClientApp.named(app).build();
+        try (ClientSession session = ClientSession.connect(me, Apps.cache(runDir))) {
+            say("CONNECTED " + session.id());
+        } catch (AccessDeniedException e) {
+            say("REFUSED " + e.reason() + " " + e.getMessage());
+        }
+    }
+
+    /** Logs in by hand with a forged claim ("pid", "uid", "gid") or garbage after a good log-in ("garbage"). */
+    private static void forge(Path runDir, String what) throws Exception {
+        ServerApp cache = Apps.cache(runDir);
+        long pid = RunDirectory.readPid(runDir, cache.name()).orElseThrow();
+        UnixSocket socket = UnixSocket.connect(UnixAddress.of(RunDirectory.socket(runDir, cache.name(), pid)));
+        try (Channel control = ChannelAccess.overPassedSocket(socket, false, SessionConfig.DEFAULT.control(), null, null)) {
+            PeerCredentials self = PeerCredentials.self();
+            Control.Login login = new Control.Login(Control.VERSION, Control.VERSION,
+                    what.equals("pid") ? self.pid() + 1 : self.pid(),
+                    what.equals("uid") ? self.uid() + 1 : self.uid(),
+                    what.equals("gid") ? self.gid() + 1 : self.gid(), "web", "cache", List.of());
+            Handshake.send(control, login, 0, List.of());
+            Handshake.Received reply = Handshake.receive(control, 0, WAIT, "answer");
+            switch (reply.message()) {
+                case Control.Refused r -> say("REFUSED " + r.reason() + " " + r.message());
+                case Control.LoginOk ok -> {
+                    say("CONNECTED " + ok.sessionId());
+                    if (what.equals("garbage")) {
+                        control.blobs().send(MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}));
+                        Receipt r = control.blobs().receive(b -> { }, WAIT);
+                        say("AFTER GARBAGE " + r);
+                    }
+                }
+                default -> say("UNEXPECTED " + reply.message());
+            }
+        } catch (Exception e) {
+            say("AFTER GARBAGE " + e.getClass().getSimpleName());
+        }
+    }
+
+    /** Tries to start a second server of the cache app. */
+    private static void startServer(Path runDir) throws Exception {
+        try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
+            say("STARTED " + server.socketPath());
+        } catch (ServerAlreadyRunningException e) {
+            say("ALREADY " + e.pid() + " " + e.getMessage());
+        }
+    }
+
+    /** Borrows the two handles the {@link #server} sends first on channel 0 and checks their bytes. */
+    static String borrowLent(Session session) throws Exception {
+        byte[][] bytes = new byte[1][];
+        if (session.channel(0).blobs().receive(b -> bytes[0] = b.toArray(), WAIT) != Receipt.MESSAGE) {
+            throw new AssertionError("no handles from the server");
+        }
+        MemorySegment m = MemorySegment.ofArray(bytes[0]);
+        try (Lease mine = session.borrow(SessionHandle.readFrom(m, 0));
+             Lease app = session.borrow(SessionHandle.readFrom(m, SessionHandle.BYTES))) {
+            boolean ok = mine.memory().byteSize() == 1 << 20 && app.memory().byteSize() == 4096
+                    && mine.memory().get(ValueLayout.JAVA_BYTE, 12345) == 0x33 && app.memory().get(ValueLayout.JAVA_BYTE, 99) == 0x5A;
+            return ok ? "BORROWED" : "WRONG BYTES";
+        }
+    }
+}

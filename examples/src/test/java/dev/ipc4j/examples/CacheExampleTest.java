@@ -1,0 +1,58 @@
+package dev.ipc4j.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The cache example across two processes: the server in a child JVM, the client here. */
+class CacheExampleTest {
+    @TempDir
+    Path runDir;
+
+    @Test
+    void theClientReadsEveryValueInPlaceAndTheServerStopsCleanly() throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.add("--enable-native-access=dev.ipc4j");
+        command.add("--module-path");
+        command.add(System.getProperty("jdk.module.path"));
+        command.addAll(List.of("-m", "dev.ipc4j.examples/" + CacheServer.class.getName(), "--run-dir", runDir.toString()));
+        Path log = runDir.resolve("server.log");
+        Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!Files.readString(log).contains("cache server ready") && server.isAlive() && System.nanoTime() < deadline) {
+                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polling the log, with a deadline
+            }
+            assertTrue(Files.readString(log).startsWith("cache server ready: pid " + server.pid()), Files.readString(log));
+
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            boolean intact = CacheClient.run(runDir, List.of("greeting", "model", "missing"), new PrintStream(out, true, StandardCharsets.UTF_8));
+            String text = out.toString(StandardCharsets.UTF_8);
+            assertTrue(intact, text);
+            assertTrue(text.contains("greeting             13"), text);
+            assertTrue(text.contains("all 67108864 bytes as expected"), text);
+            assertTrue(text.lines().anyMatch(l -> l.startsWith("missing") && l.endsWith("not in the cache")), text);
+        } finally {
+            server.destroy(); // SIGTERM: the server's shutdown hook closes it in good order
+            assertTrue(server.waitFor(60, TimeUnit.SECONDS));
+        }
+        List<String> said = Files.readAllLines(log);
+        assertTrue(said.stream().anyMatch(l -> l.matches("session \\d+ ended: ClosedByPeer\\[\\]")), said.toString());
+        assertEquals("cache server stopped", said.getLast(), said.toString());
+        try (Stream<Path> shm = Files.list(Path.of("/dev/shm"))) {
+            assertEquals(List.of(), shm.filter(p -> p.getFileName().toString().startsWith("ipc4j.cache." + server.pid())).toList());
+        }
+    }
+}
