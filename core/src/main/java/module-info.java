@@ -9,4 +9,5 @@ module dev.ipc4j {
     exports dev.ipc4j.transport;
     exports dev.ipc4j.shm;
     exports dev.ipc4j.session;
+    exports dev.ipc4j.message;
 }

@@ -49,8 +49,12 @@ public final class SocketPipe implements HandlePipe {
      */
     public record Config(int maxMessageSize, long sendQueueBytes, Duration keepAlive, Duration idleTimeout,
             Duration handshakeTimeout) {
+        /**
+         * A 64 MiB payload plus room for the header of a layer above (the message protocol's is 48 bytes), so that
+         * socket-only message channels carry 64 MiB payloads.
+         */
         public static final Config DEFAULT =
-                new Config(64 << 20, 64L << 20, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10));
+                new Config((64 << 20) + (64 << 10), 64L << 20, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10));
 
         public Config {
             if (maxMessageSize < Frame.HELLO_SIZE || sendQueueBytes < 0) {

@@ -1,0 +1,12 @@
+package dev.ipc4j.message;
+
+/**
+ * The message channel is over: closed here, ended by the peer, or stopped by an error. When the peer died or hung the
+ * cause is the transport's {@code PeerGoneException}; when a malformed message stopped it, the cause is the
+ * {@link MalformedMessageException} or {@link InvalidPayloadException}.
+ */
+public final class ChannelClosedException extends MessageException {
+    public ChannelClosedException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.ipc4j.message;
+
+/**
+ * A payload did not verify: its codec rejected it (bad offsets inside a FlatBuffer, a truncated protobuf, ...) or its
+ * decoded type disagreed with the type in its header. Codec modules extend this class with their own detail; by
+ * default the channel reports it like a malformed frame and closes (see {@link MessageChannel.Config}).
+ */
+public non-sealed class InvalidPayloadException extends MessageException {
+    public InvalidPayloadException(String message) {
+        super(message, null);
+    }
+
+    public InvalidPayloadException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,15 @@
+package dev.ipc4j.message;
+
+/**
+ * A received frame broke the message protocol: a header field, an offset or length, a handle or the descriptors that
+ * should come with it did not check out. Nothing of it was read beyond the check that failed.
+ */
+public final class MalformedMessageException extends MessageException {
+    public MalformedMessageException(String message) {
+        super(message, null);
+    }
+
+    public MalformedMessageException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

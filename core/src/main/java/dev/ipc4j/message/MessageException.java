@@ -1,0 +1,15 @@
+package dev.ipc4j.message;
+
+import java.io.IOException;
+
+/**
+ * Why a message operation failed; the set is closed so a {@code switch} covers it, except that
+ * {@link InvalidPayloadException} is open for codec modules to extend.
+ */
+public abstract sealed class MessageException extends IOException
+        permits MessageTimeoutException, ChannelClosedException, MalformedMessageException, StreamCancelledException,
+                InvalidPayloadException {
+    MessageException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.ipc4j.message;
+
+import dev.ipc4j.session.Session;
+import dev.ipc4j.session.SessionHandle;
+import dev.ipc4j.shm.Lease;
+import dev.ipc4j.shm.ShmException;
+import dev.ipc4j.transport.BlobView;
+import dev.ipc4j.transport.NativeHandle;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Turns received frames into messages, trusting nothing in them: the header is checked against the blob
+ * ({@link Wire#readHeader}), a handle against what the session lent ({@link Session#borrow} checks every field), the
+ * payload's offset and length against the handle and then the lease, before a payload byte is touched.
+ */
+final class MessageReader<R> {
+    private final Session session;
+    private final Codec<R> codec;
+
+    MessageReader(Session session, Codec<R> codec) {
+        this.session = session;
+        this.codec = codec;
+    }
+
+    /** A checked frame: the header and its payload (leased or copied); the descriptors may still be to come. */
+    record Frame<R>(Wire.Header header, Lease lease, MemorySegment payload, List<NativeHandle> handles) {
+        InMessage<R> toMessage(Codec<R> codec, List<NativeHandle> fds) {
+            Wire.Header h = header;
+            return new InMessage<>(codec, h.kind(), h.id(), h.inResponseTo(), h.type(), lease, payload, fds);
+        }
+
+        void release() {
+            if (lease != null) {
+                lease.close();
+            }
+            MessageChannel.closeAll(handles);
+        }
+    }
+
+    /**
+     * Reads one frame, valid only during this call, into a frame that outlives it. Descriptors attached to the blob
+     * are taken (closed here if the frame is rejected).
+     */
+    Frame<R> read(BlobView blob) throws MalformedMessageException {
+        List<NativeHandle> attached = blob.handles();
+        try {
+            MemorySegment bytes = blob.segment();
+            Wire.Header h = Wire.readHeader(bytes);
+            if (!attached.isEmpty() && (!h.hasFds() || attached.size() != h.fdCount())) {
+                throw new MalformedMessageException(h.kind() + " " + h.id() + ": " + attached.size()
+                        + " descriptors attached, header says " + h.fdCount());
+            }
+            if (!h.shm()) {
+                MemorySegment copy = MemorySegment.NULL;
+                if (h.payloadLength() > 0) {
+                    // A private copy: the blob is only valid during this call. Auto arena: freed with its last reader.
+                    copy = Arena.ofAuto().allocate(h.payloadLength(), 16);
+                    MemorySegment.copy(bytes, Wire.HEADER, copy, 0, h.payloadLength());
+                }
+                return new Frame<>(h, null, copy, attached);
+            }
+            SessionHandle handle;
+            try {
+                handle = SessionHandle.readFrom(bytes, Wire.HEADER);
+            } catch (ShmException e) {
+                throw new MalformedMessageException(h.kind() + " " + h.id() + ": bad handle: " + e.getMessage(), e);
+            }
+            if (!Wire.within(h.payloadOffset(), h.payloadLength(), handle.handle().length())) {
+                throw new MalformedMessageException(h.kind() + " " + h.id() + ": payload [" + h.payloadOffset() + ", +"
+                        + h.payloadLength() + ") outside the lent block of " + handle.handle().length() + " bytes");
+            }
+            Lease lease;
+            try {
+                lease = session.borrow(handle);
+            } catch (ShmException | IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+                // A forged or stale handle; IllegalState/UncheckedIO: the session's memory is gone or unmappable.
+                throw new MalformedMessageException(h.kind() + " " + h.id() + ": cannot borrow " + handle + ": " + e.getMessage(), e);
+            }
+            long size = lease.memory().byteSize();
+            if (!Wire.within(h.payloadOffset(), h.payloadLength(), size)) {
+                lease.close();
+                throw new MalformedMessageException(h.kind() + " " + h.id() + ": payload [" + h.payloadOffset() + ", +"
+                        + h.payloadLength() + ") outside the lease of " + size + " bytes");
+            }
+            return new Frame<>(h, lease, lease.memory().asSlice(h.payloadOffset(), h.payloadLength()), attached);
+        } catch (MalformedMessageException | RuntimeException e) {
+            MessageChannel.closeAll(attached);
+            throw e;
+        }
+    }
+
+    Codec<R> codec() {
+        return codec;
+    }
+}

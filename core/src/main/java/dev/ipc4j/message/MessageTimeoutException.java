@@ -1,0 +1,11 @@
+package dev.ipc4j.message;
+
+/**
+ * No response within the time a blocking request allowed. The request stays answered-to on the peer's side: a response
+ * arriving later is an unexpected response, reported on both sides.
+ */
+public final class MessageTimeoutException extends MessageException {
+    public MessageTimeoutException(String message) {
+        super(message, null);
+    }
+}

@@ -1,0 +1,11 @@
+package dev.ipc4j.message;
+
+/**
+ * A streamed response was cancelled: on the requester's side, by its own {@link StreamCall#cancel()}; on the
+ * responder's side, {@link ResponseStream#send} after the requester cancelled.
+ */
+public final class StreamCancelledException extends MessageException {
+    public StreamCancelledException(String message) {
+        super(message, null);
+    }
+}
