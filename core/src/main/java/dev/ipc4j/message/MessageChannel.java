@@ -109,6 +109,14 @@ public final class MessageChannel<R> implements AutoCloseable {
         public Config withInlineBelow(long bytes) {
             return new Config(executor, closeOnInvalidMessage, bytes, descriptorTimeout, maxEarlyMessages);
         }
+
+        public Config withDescriptorTimeout(Duration timeout) {
+            return new Config(executor, closeOnInvalidMessage, inlineBelow, timeout, maxEarlyMessages);
+        }
+
+        public Config withMaxEarlyMessages(int count) {
+            return new Config(executor, closeOnInvalidMessage, inlineBelow, descriptorTimeout, count);
+        }
     }
 
     /** A streamed request of this side: its handle and where its items go. */

@@ -1,0 +1,232 @@
+package dev.ipc4j.message;
+
+import static dev.ipc4j.testing.ChildSide.hear;
+import static dev.ipc4j.testing.ChildSide.say;
+
+import dev.ipc4j.session.ClientSession;
+import dev.ipc4j.session.SessionHandle;
+import dev.ipc4j.shm.ShmBlock;
+import dev.ipc4j.transport.NativeHandle;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The far end of the message tests, a client of the parent's server. Args: a scenario, the run directory, then the
+ * scenario's own.
+ */
+public final class MessageChild {
+    private MessageChild() {}
+
+    public static void main(String[] args) throws Exception {
+        Path runDir = Path.of(args[1]);
+        switch (args[0]) {
+            case "responder" -> responder(runDir, Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
+            case "hostile" -> hostile(runDir, args[2].split(","));
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    private static ClientSession connect(Path runDir, int channels, boolean socketOnly) throws Exception {
+        return ClientSession.connect(Types.WEB, Types.cache(runDir), ClientSession.Options.DEFAULT.withInitChannels(channels)
+                .withConfig(Types.sessionConfig(socketOnly)));
+    }
+
+    /** Answers on every init channel as {@link Types} describes, and follows the parent's commands until EXIT. */
+    private static void responder(Path runDir, int channels, boolean socketOnly) throws Exception {
+        ConcurrentLinkedQueue<Held> held = new ConcurrentLinkedQueue<>();
+        List<MessageChannel<MemorySegment>> all = new ArrayList<>();
+        try (ClientSession session = connect(runDir, channels, socketOnly)) {
+            for (int i = 0; i < channels; i++) {
+                MessageChannel<MemorySegment> ch = MessageChannel.of(session, i, RawCodec.INSTANCE);
+                all.add(ch);
+                serve(ch, i, held);
+            }
+            say("READY");
+            for (String command; !(command = hear()).equals("EXIT"); ) {
+                String[] c = command.split(" ");
+                switch (c[0]) {
+                    case "RELEASE" -> {
+                        int n = 0;
+                        for (Held h; (h = held.poll()) != null; n++) {
+                            try (InMessage<MemorySegment> request = h.request(); OutMessage out = h.channel().newMessage(0, Types.SLOW)) {
+                                h.channel().reply(out, request);
+                            }
+                        }
+                        say("RELEASED " + n);
+                    }
+                    case "EARLY" -> {
+                        MessageChannel<MemorySegment> ch = all.get(Integer.parseInt(c[1]));
+                        int type = Integer.parseInt(c[2]);
+                        for (int i = 0; i < Integer.parseInt(c[3]); i++) {
+                            try (OutMessage out = Types.intMessage(ch, type, i)) {
+                                ch.send(out);
+                            }
+                        }
+                        say("SENT");
+                    }
+                    default -> throw new IllegalArgumentException(command);
+                }
+            }
+            for (MessageChannel<MemorySegment> ch : all) {
+                ch.close();
+            }
+            IN_TRANSIT.forEach(OutMessage::close);
+        }
+        say("BYE");
+    }
+
+    /** Shared replies whose receiver may not have borrowed them yet; closed at EXIT. */
+    private static final ConcurrentLinkedQueue<OutMessage> IN_TRANSIT = new ConcurrentLinkedQueue<>();
+
+    /**
+     * Until ShmArena pins a block while it is in transit (lend taking the borrower's hold), a shared block freed by
+     * its sender before the receiver borrows it is gone (StaleHandleException): keep shared replies open until EXIT.
+     * Inline ones are copied into the pipe and closed at once.
+     */
+    private static void retainWhileInTransit(OutMessage out) {
+        if (out.isShared()) {
+            IN_TRANSIT.add(out);
+        } else {
+            out.close();
+        }
+    }
+
+    private record Held(MessageChannel<MemorySegment> channel, InMessage<MemorySegment> request) {}
+
+    private static void serve(MessageChannel<MemorySegment> ch, int index, ConcurrentLinkedQueue<Held> held) {
+        ch.onUnexpectedResponse(u -> say("UNEXPECTED " + index + " " + u.responseId() + " " + u.requestId() + " " + u.reportedByPeer()));
+        ch.onError(e -> say("ERROR " + index + " " + e.getClass().getSimpleName()));
+        ch.expectEvery(Types.ECHO, req -> {
+            try (req) {
+                OutMessage out = ch.newMessage(req.payload().byteSize(), Types.ECHO);
+                MemorySegment.copy(req.payload(), 0, out.payload(), 0, req.payload().byteSize());
+                ch.reply(out, req);
+                retainWhileInTransit(out);
+            }
+        });
+        ch.expectEvery(Types.SLOW, req -> {
+            held.add(new Held(ch, req));
+            say("HELD " + req.id());
+        });
+        ch.expectEvery(Types.STREAM, req -> {
+            try (req; ResponseStream stream = ch.openStream(req)) {
+                int count = Types.readInt(req.payload());
+                for (int i = 0; i < count; i++) {
+                    try (OutMessage item = Types.intMessage(ch, Types.STREAM, i)) {
+                        stream.send(item);
+                    }
+                }
+            }
+        });
+        ch.expectEvery(Types.ENDLESS, req -> {
+            int sent = 0;
+            try (req; ResponseStream stream = ch.openStream(req)) {
+                while (true) {
+                    try (OutMessage item = Types.intMessage(ch, Types.ENDLESS, sent)) {
+                        stream.send(item);
+                    }
+                    sent++;
+                }
+            } catch (StreamCancelledException e) {
+                say("CANCELLED " + sent);
+            }
+        });
+        ch.expectEvery(Types.FD, req -> {
+            try (req) {
+                List<NativeHandle> fds = req.handles();
+                byte[] bytes = Files.readAllBytes(Path.of("/proc/self/fd/" + fds.getFirst().fd()));
+                try (OutMessage out = ch.newMessage(bytes.length, Types.FD)) {
+                    MemorySegment.copy(MemorySegment.ofArray(bytes), 0, out.payload(), 0, bytes.length);
+                    ch.reply(out, req);
+                }
+            }
+        });
+        ch.expectEvery(Types.CHECKSUM, req -> {
+            try (req; OutMessage out = ch.newMessage(16, Types.CHECKSUM)) {
+                out.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, req.payload().byteSize());
+                out.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 8, Types.crc(req.payload()));
+                say("CHECKED " + req.payload().byteSize() + " " + req.isShared());
+                ch.reply(out, req);
+            }
+        });
+        AtomicInteger notes = new AtomicInteger();
+        ch.expectEvery(Types.NOTE, note -> {
+            try (note) {
+                if (Types.readInt(note.payload()) != -1) {
+                    notes.incrementAndGet();
+                    return;
+                }
+            }
+            try (OutMessage out = Types.intMessage(ch, Types.COUNTED, notes.getAndSet(0))) {
+                ch.send(out);
+            }
+        });
+    }
+
+    /**
+     * Sends one forged frame, raw, on each init channel but the last (which answers as {@link #responder} does), then
+     * waits for EXIT.
+     */
+    private static void hostile(Path runDir, String[] forgeries) throws Exception {
+        int n = forgeries.length;
+        try (ClientSession session = connect(runDir, n + 1, false);
+             MessageChannel<MemorySegment> good = MessageChannel.of(session, n, RawCodec.INSTANCE);
+             ShmBlock block = session.arena().allocate(4096)) {
+            serve(good, n, new ConcurrentLinkedQueue<>());
+            for (int i = 0; i < n; i++) {
+                session.channel(i).blobs().send(forge(forgeries[i], session.lend(block)));
+            }
+            say("FORGED");
+            hear("EXIT");
+        }
+        say("BYE");
+    }
+
+    /** A frame that breaks one rule (see {@link Wire}). */
+    static MemorySegment forge(String what, SessionHandle real) {
+        MemorySegment f = MemorySegment.ofArray(new byte[Wire.SHM_FRAME]);
+        Wire.writeHeader(f, Kind.NOTIFY, 0, 1, 0, Types.ECHO, 0, 0, Wire.SHM_FRAME - Wire.HEADER);
+        switch (what) {
+            case "magic" -> f.set(ValueLayout.JAVA_INT_UNALIGNED, Wire.MAGIC_AT, 0xdeadbeef);
+            case "version" -> f.set(ValueLayout.JAVA_BYTE, Wire.VERSION_AT, (byte) 9);
+            case "kind" -> f.set(ValueLayout.JAVA_BYTE, Wire.KIND_AT, (byte) 99);
+            case "flags" -> f.set(ValueLayout.JAVA_SHORT_UNALIGNED, Wire.FLAGS_AT, (short) 0x80);
+            case "length" -> f.set(ValueLayout.JAVA_LONG_UNALIGNED, Wire.PAYLOAD_LENGTH_AT, 1000);
+            case "negative" -> f.set(ValueLayout.JAVA_LONG_UNALIGNED, Wire.PAYLOAD_LENGTH_AT, -8);
+            case "short" -> {
+                return f.asSlice(0, 10);
+            }
+            case "answer" -> f.set(ValueLayout.JAVA_BYTE, Wire.KIND_AT, (byte) Kind.RESPONSE.code);
+            case "offset" -> { // a real lent block, the payload beyond its end
+                Wire.writeHeader(f, Kind.NOTIFY, Wire.SHM, 1, 0, Types.ECHO, 0, 4000, 1000);
+                real.writeTo(f, Wire.HEADER);
+            }
+            case "overflow" -> { // offset + length wraps around
+                Wire.writeHeader(f, Kind.NOTIFY, Wire.SHM, 1, 0, Types.ECHO, 0, Long.MAX_VALUE, Long.MAX_VALUE);
+                real.writeTo(f, Wire.HEADER);
+            }
+            case "handle" -> { // a handle to a block nobody lent
+                Wire.writeHeader(f, Kind.NOTIFY, Wire.SHM, 1, 0, Types.ECHO, 0, 0, 16);
+                new SessionHandle(real.scope(), new dev.ipc4j.shm.ShmHandle(real.handle().segmentId() + 7, 1 << 20, 4096,
+                        real.handle().generation() + 3)).writeTo(f, Wire.HEADER);
+            }
+            case "garbled-handle" -> {
+                Wire.writeHeader(f, Kind.NOTIFY, Wire.SHM, 1, 0, Types.ECHO, 0, 0, 16);
+                for (int i = Wire.HEADER; i < Wire.SHM_FRAME; i++) {
+                    f.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 37));
+                }
+            }
+            case "fds" -> { // announces a descriptor that never comes
+                Wire.writeHeader(f, Kind.NOTIFY, Wire.HAS_FDS, 1, 0, Types.ECHO, 1, 0, Wire.SHM_FRAME - Wire.HEADER);
+            }
+            default -> throw new IllegalArgumentException(what);
+        }
+        return f;
+    }
+}

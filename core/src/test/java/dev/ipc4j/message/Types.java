@@ -1,0 +1,63 @@
+package dev.ipc4j.message;
+
+import dev.ipc4j.session.ClientApp;
+import dev.ipc4j.session.Permissions;
+import dev.ipc4j.session.ServerApp;
+import dev.ipc4j.session.SessionConfig;
+import dev.ipc4j.transport.Channel;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.zip.CRC32C;
+
+/** What the message tests and their child agree on: the apps, the message types, and payload helpers. */
+final class Types {
+    static final ClientApp WEB = ClientApp.named("web").build();
+
+    /** Answered with a copy of the request's payload. */
+    static final int ECHO = 1;
+    /** Held by the responder until the parent says RELEASE, then answered with an empty payload. */
+    static final int SLOW = 2;
+    /** A stream request: the payload is an int count; answered with that many items (item i holds i), then ended. */
+    static final int STREAM = 3;
+    /** A stream request answered with items until the requester cancels. */
+    static final int ENDLESS = 4;
+    /** Carries a memfd: answered with the descriptor's bytes. */
+    static final int FD = 5;
+    /** Answered with 16 bytes: the payload's length and CRC32C (read in place). */
+    static final int CHECKSUM = 6;
+    /** Notifications counted by the responder; the int -1 asks it to notify back (type COUNTED) with the count. */
+    static final int NOTE = 10;
+    static final int COUNTED = 11;
+    /** Notifications the responder sends when asked (EARLY command), payload an int sequence number. */
+    static final int EARLY = 20;
+
+    private Types() {}
+
+    static ServerApp cache(Path runDir) {
+        return ServerApp.named("cache").allowing(WEB).permissions(Permissions.USER).runDirectory(runDir).build();
+    }
+
+    static SessionConfig sessionConfig(boolean socketOnly) {
+        return socketOnly ? SessionConfig.DEFAULT.withChannels(Channel.Config.SOCKET_ONLY) : SessionConfig.DEFAULT;
+    }
+
+    static long crc(MemorySegment m) {
+        CRC32C crc = new CRC32C();
+        long chunk = 1 << 20;
+        for (long at = 0; at < m.byteSize(); at += chunk) {
+            crc.update(m.asSlice(at, Math.min(chunk, m.byteSize() - at)).asByteBuffer());
+        }
+        return crc.getValue();
+    }
+
+    static int readInt(MemorySegment m) {
+        return m.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+    }
+
+    static OutMessage intMessage(MessageChannel<?> ch, int type, int value) {
+        OutMessage out = ch.newMessage(4, type);
+        out.payload().set(ValueLayout.JAVA_INT_UNALIGNED, 0, value);
+        return out;
+    }
+}
