@@ -64,8 +64,8 @@ final class Wire {
     static final int FD_MAGIC_AT = 0;
     static final int FD_COUNT_IN_FD_FRAME_AT = 4;
     static final int FD_ID_AT = 8;
-    /** As many as one SCM_RIGHTS message carries (UnixSocket.MAX_FDS). */
-    static final int MAX_FDS = 253;
+    /** As many as one socket frame carries (the transport's limit, UnixSocket.MAX_FDS). */
+    static final int MAX_FDS = 64;
 
     /** The bytes of an UNEXPECTED_RESPONSE body: the request id the unexpected response named. */
     static final int UNEXPECTED_BODY = 8;
