@@ -2,7 +2,6 @@ package dev.ipc4j.message;
 
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionEnd;
-import dev.ipc4j.session.SessionHandle;
 import dev.ipc4j.transport.BlobView;
 import dev.ipc4j.transport.Channel;
 import dev.ipc4j.transport.NativeHandle;
@@ -10,7 +9,6 @@ import dev.ipc4j.transport.PeerGoneException;
 import dev.ipc4j.transport.PipeClosedException;
 import dev.ipc4j.transport.Receipt;
 import dev.ipc4j.transport.TransportException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -136,7 +134,7 @@ public final class MessageChannel<R> implements AutoCloseable {
     private final Map<Long, Call<R>> calls = new ConcurrentHashMap<>();
     private final Set<Long> draining = ConcurrentHashMap.newKeySet(); // cancelled streams until their STREAM_END
     private final Map<Long, ResponseStream> responding = new ConcurrentHashMap<>();
-    private final Object descriptorSendLock = new Object();
+    private final MessageWriter writer;
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<MessageException> failure = new CompletableFuture<>();
     private volatile ChannelClosedException closedCause;
@@ -153,6 +151,7 @@ public final class MessageChannel<R> implements AutoCloseable {
         this.codec = codec;
         this.config = config;
         this.reader = new MessageReader<>(session, codec);
+        this.writer = new MessageWriter(session, channel);
         this.name = "ipc4j-message-" + CHANNELS.incrementAndGet();
         if (config.executor().isPresent()) {
             this.ownExecutor = null;
@@ -351,65 +350,17 @@ public final class MessageChannel<R> implements AutoCloseable {
         }
     }
 
-    /** Sends one frame; the payload goes as a handle when it is in shared memory and the channel has a ring. */
+    /** Sends one frame (see {@link MessageWriter}), mapping transport failures to the channel's end. */
     private void transmit(Kind kind, OutMessage out, long id, long inResponseTo) throws MessageException {
         if (closing.get()) {
             throw closed();
         }
         try {
-            if (out == null) {
-                MemorySegment frame = MemorySegment.ofArray(new byte[Wire.HEADER]);
-                Wire.writeHeader(frame, kind, 0, id, inResponseTo, 0, 0, 0, 0);
-                channel.blobs().send(frame);
-                return;
-            }
-            out.ensureOpen();
-            List<NativeHandle> fds = out.handles();
-            int flags = fds.isEmpty() ? 0 : Wire.HAS_FDS;
-            long length = out.length();
-            if (out.isShared() && channel.hasRing()) {
-                SessionHandle handle = session.lend(out.block());
-                MemorySegment frame = MemorySegment.ofArray(new byte[Wire.SHM_FRAME]);
-                Wire.writeHeader(frame, kind, flags | Wire.SHM, id, inResponseTo, out.type(), fds.size(), out.offset(), length);
-                handle.writeTo(frame, Wire.HEADER);
-                sendFrame(frame, fds, id);
-            } else if (out.frame() != null) {
-                synchronized (out) { // the header room in front of the payload is shared by every send of it
-                    Wire.writeHeader(out.frame(), kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
-                    sendFrame(out.frame().asSlice(0, Wire.HEADER + length), fds, id);
-                }
-            } else {
-                // A shared-memory payload over a channel without a ring: copied into the frame.
-                try (Arena arena = Arena.ofConfined()) {
-                    MemorySegment frame = arena.allocate(Wire.HEADER + length, 16);
-                    Wire.writeHeader(frame, kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
-                    MemorySegment.copy(out.block().memory(), out.offset(), frame, Wire.HEADER, length);
-                    sendFrame(frame, fds, id);
-                }
-            }
+            writer.write(kind, out, id, inResponseTo);
         } catch (PipeClosedException e) {
             throw closing.get() ? closed() : new ChannelClosedException("the channel is closed", e);
         } catch (TransportException e) {
             throw new ChannelClosedException("sending failed: " + e.getMessage(), e);
-        }
-    }
-
-    /**
-     * Descriptors ride on the frame itself over a socket; with a ring they go first in a frame of their own on the
-     * socket, under a lock so that socket frames and ring frames announcing descriptors stay in the same order.
-     */
-    private void sendFrame(MemorySegment frame, List<NativeHandle> fds, long id) throws TransportException {
-        if (fds.isEmpty()) {
-            channel.blobs().send(frame);
-        } else if (!channel.hasRing()) {
-            channel.handles().send(frame, fds.toArray(NativeHandle[]::new));
-        } else {
-            MemorySegment announce = MemorySegment.ofArray(new byte[Wire.FD_FRAME]);
-            Wire.writeFdFrame(announce, fds.size(), id);
-            synchronized (descriptorSendLock) {
-                channel.handles().send(announce, fds.toArray(NativeHandle[]::new));
-                channel.blobs().send(frame);
-            }
         }
     }
 
@@ -512,8 +463,7 @@ public final class MessageChannel<R> implements AutoCloseable {
             }
         }
         draining.clear();
-        responding.values().forEach(ResponseStream::markCancelled);
-        responding.clear();
+        responding.clear(); // their writers' sends fail with ChannelClosedException from now on
         router.close();
         if (ownExecutor != null) {
             ownExecutor.shutdown(); // what was queued (handlers, the error report) still runs

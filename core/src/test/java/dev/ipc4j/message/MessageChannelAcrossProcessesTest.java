@@ -376,6 +376,77 @@ class MessageChannelAcrossProcessesTest {
     }
 
     @Test
+    void invalidPayloadsAreRejectedByTheCodecAndEndTheirChannelUnlessConfiguredNotTo() throws Exception {
+        String forgeries = "payload-garbage,payload-mistyped,payload-garbage+payload-good";
+        MessageChannel.Config tolerant = MessageChannel.Config.DEFAULT.withCloseOnInvalidMessage(false);
+        try (Peer peer = Peer.start(runDir, false, 0, MessageChannel.Config.DEFAULT, "hostile", runDir.toString(), forgeries);
+             MessageChannel<MemorySegment> garbage = MessageChannel.over(peer.session, peer.session.channel(0), Tagged.INSTANCE,
+                     MessageChannel.Config.DEFAULT);
+             MessageChannel<MemorySegment> mistyped = MessageChannel.over(peer.session, peer.session.channel(1), Tagged.INSTANCE,
+                     MessageChannel.Config.DEFAULT);
+             MessageChannel<MemorySegment> lenient = MessageChannel.over(peer.session, peer.session.channel(2), Tagged.INSTANCE,
+                     tolerant)) {
+            List<MessageChannel<MemorySegment>> all = List.of(garbage, mistyped, lenient);
+            List<List<MessageException>> errors = new ArrayList<>();
+            BlockingQueue<Integer> handled = new LinkedBlockingQueue<>();
+            for (MessageChannel<MemorySegment> ch : all) {
+                List<MessageException> mine = new CopyOnWriteArrayList<>();
+                errors.add(mine);
+                ch.onError(mine::add);
+                ch.expectEvery(Types.ECHO, m -> {
+                    try (m) {
+                        handled.add(Tagged.INSTANCE.typeOf(m.root()));
+                    }
+                });
+            }
+            peer.child.expect("FORGED");
+            for (int i = 0; i < 2; i++) {
+                MessageChannel<MemorySegment> ch = all.get(i);
+                List<MessageException> mine = errors.get(i);
+                awaitTrue(() -> !ch.isOpen() && !mine.isEmpty(), "channel " + i + " ended");
+                assertInstanceOf(InvalidPayloadException.class, mine.getFirst());
+            }
+            assertTrue(errors.get(1).getFirst().getMessage().contains("header type " + Types.ECHO), errors.get(1).toString());
+            // The lenient channel reported the garbage, dropped it, and handled the good message after it.
+            assertEquals(Types.ECHO, handled.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
+            assertTrue(lenient.isOpen());
+            assertEquals(1, errors.get(2).size());
+            assertInstanceOf(InvalidPayloadException.class, errors.get(2).getFirst());
+            assertTrue(handled.isEmpty());
+            assertTrue(peer.session.isOpen());
+            assertEquals(1, errors.get(0).size());
+            assertEquals(1, errors.get(1).size());
+        }
+    }
+
+    @Test
+    void anInMessageGarbageCollectedUnclosedIsReportedByTheLeaseLeakDetector() throws Exception {
+        // The session's arenas sample one lease in 128 for leak tracking: 130 unclosed messages include one.
+        int count = 130;
+        List<String> reports = new CopyOnWriteArrayList<>();
+        try (AutoCloseable listening = LeakReports.listen(reports::add); Peer peer = Peer.responder(runDir, 1, false)) {
+            MessageChannel<MemorySegment> ch = peer.channel(0);
+            java.util.concurrent.atomic.AtomicInteger shared = new java.util.concurrent.atomic.AtomicInteger();
+            ch.expectEvery(Types.EARLY, m -> {
+                if (m.isShared()) {
+                    shared.incrementAndGet(); // and dropped without close()
+                }
+            });
+            peer.child.send("SHARED 0 " + Types.EARLY + " " + count);
+            peer.child.expect("SENT");
+            awaitTrue(() -> shared.get() == count, count + " shared messages handled");
+            awaitTrue(() -> {
+                System.gc();
+                return reports.stream().anyMatch(r -> r.contains("LEAK: a Lease"));
+            }, "a leak report");
+            String report = reports.stream().filter(r -> r.contains("LEAK: a Lease")).findFirst().orElseThrow();
+            assertTrue(report.contains("dev.ipc4j.message.MessageReader.read"), "reported where it was borrowed: " + report);
+            // The unsampled ones stay held until the session's memory goes: end it from this side, which does not wait.
+            peer.session.close();
+        }
+    }
+
+    @Test
     void peerDeathFailsPendingRequestsAndStreams() throws Exception {
         try (Peer peer = Peer.responder(runDir, 1, false)) {
             MessageChannel<MemorySegment> ch = peer.channel(0);

@@ -70,6 +70,16 @@ public final class MessageChild {
                         }
                         say("SENT");
                     }
+                    case "SHARED" -> { // notifications in shared memory, kept open until EXIT
+                        MessageChannel<MemorySegment> ch = all.get(Integer.parseInt(c[1]));
+                        for (int i = 0; i < Integer.parseInt(c[3]); i++) {
+                            OutMessage out = ch.newMessage(8192, Integer.parseInt(c[2]));
+                            out.payload().set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                            ch.send(out);
+                            retainWhileInTransit(out);
+                        }
+                        say("SENT");
+                    }
                     default -> throw new IllegalArgumentException(command);
                 }
             }
@@ -180,7 +190,9 @@ public final class MessageChild {
              ShmBlock block = session.arena().allocate(4096)) {
             serve(good, n, new ConcurrentLinkedQueue<>());
             for (int i = 0; i < n; i++) {
-                session.channel(i).blobs().send(forge(forgeries[i], session.lend(block)));
+                for (String what : forgeries[i].split("\\+")) {
+                    session.channel(i).blobs().send(forge(what, session.lend(block)));
+                }
             }
             say("FORGED");
             hear("EXIT");
@@ -222,6 +234,9 @@ public final class MessageChild {
                     f.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 37));
                 }
             }
+            case "payload-garbage" -> { } // a good frame; its 40 zero bytes are no Tagged payload
+            case "payload-mistyped" -> Tagged.write(f.asSlice(Wire.HEADER), Types.ECHO + 1);
+            case "payload-good" -> Tagged.write(f.asSlice(Wire.HEADER), Types.ECHO);
             case "fds" -> { // announces a descriptor that never comes
                 Wire.writeHeader(f, Kind.NOTIFY, Wire.HAS_FDS, 1, 0, Types.ECHO, 1, 0, Wire.SHM_FRAME - Wire.HEADER);
             }
