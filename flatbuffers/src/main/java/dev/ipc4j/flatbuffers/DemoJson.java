@@ -22,12 +22,20 @@ public final class DemoJson {
             switch (body.msgType()) {
                 case BodyMsg.GetFileReq -> {
                     GetFileReq req = (GetFileReq) body.msg(new GetFileReq());
+                    if (req == null) { // a type without a value: valid FlatBuffers, nothing to show
+                        out.append("{\"GetFileReq\":null}");
+                        break;
+                    }
                     out.append("{\"GetFileReq\":{\"name\":");
                     string(out, req.name());
                     out.append(",\"size\":").append(Long.toUnsignedString(req.size())).append("}}");
                 }
                 case BodyMsg.GetFileRsp -> {
                     GetFileRsp rsp = (GetFileRsp) body.msg(new GetFileRsp());
+                    if (rsp == null) {
+                        out.append("{\"GetFileRsp\":null}");
+                        break;
+                    }
                     int n = rsp.partsLength();
                     out.append("{\"GetFileRsp\":{\"parts\":[");
                     Part part = new Part();
