@@ -1,5 +1,6 @@
 package dev.ipc4j.bench.demo;
 
+import dev.ipc4j.bench.harness.WaitMode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -43,8 +44,8 @@ public final class Demo {
         for (long size : options.sizes()) {
             int zero = options.zeroCopyIterations(size);
             int copy = options.copyIterations(size);
-            work += Progress.work(size, DemoMode.ZERO_COPY, zero + options.warmupFor(zero))
-                    + Progress.work(size, DemoMode.COPY, copy + options.warmupFor(copy));
+            work += Progress.work(size, DemoMode.ZERO_COPY, zero + options.warmupFor(DemoMode.ZERO_COPY, zero))
+                    + Progress.work(size, DemoMode.COPY, copy + options.warmupFor(DemoMode.COPY, copy));
         }
         Progress progress = new Progress(err, Progress.stderrIsTerminal(), work);
         long start = System.nanoTime();
@@ -71,9 +72,9 @@ public final class Demo {
         human.printf("zero-copy: %s%n", mode.description());
         human.println("copy: the same message written into a Unix stream socket by the server, read into the client's own buffer.");
         human.printf("rtt: client sends a request, clock stops when it holds the response's root (zero-copy) or has every byte (copy);%n");
-        human.printf("wait: %s in both processes; speed-up = copy p50 / zero-copy p50. Parts verified by hash outside the clock.%n",
-                options.waitMode().label().equals("spin") ? "busy spin (ring pipe spins, socket polled non-blocking)"
-                        : "blocking (ring pipe parks on a futex at once, socket reads block)");
+        human.printf("wait: zero-copy %s in both processes; copy always blocking socket I/O.%n",
+                options.waitMode() == WaitMode.SPIN ? "busy spin (WaitStrategy.busySpin)" : "blocking (WaitStrategy.blocking: futex park at once)");
+        human.println("speed-up = copy p50 / zero-copy p50. Every part verified by hash outside the clock.");
         List<String> targets = DemoReport.targets(results);
         if (!targets.isEmpty()) {
             human.println("targets (issue 7):");

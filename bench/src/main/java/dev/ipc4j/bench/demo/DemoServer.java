@@ -76,7 +76,6 @@ public final class DemoServer {
             say("READY " + zeroCopy.attachInfo());
             try (Channel channel = listener.accept(timeout);
                     SocketChannel copySocket = copyListener.accept()) {
-                copySocket.configureBlocking(wait == WaitMode.BLOCK);
                 new DemoServer(channel, copySocket, zeroCopy, deadline).serve();
             } finally {
                 Files.deleteIfExists(copyPath);

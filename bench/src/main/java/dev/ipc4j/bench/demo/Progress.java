@@ -32,9 +32,13 @@ final class Progress {
         return Boolean.getBoolean("ipc4j.stderr.tty");
     }
 
-    /** Work of {@code roundTrips} round trips of {@code bytes} in {@code mode}: the copy moves every byte, several times. */
+    /**
+     * Work of {@code roundTrips} round trips of {@code bytes} in {@code mode}, in bytes-copied equivalents: a copied
+     * round trip moves every byte (several times, through the kernel); a zero-copy one costs about what copying
+     * 256 KiB does, whatever the size.
+     */
     static double work(long bytes, DemoMode mode, int roundTrips) {
-        return (double) roundTrips * bytes * (mode == DemoMode.COPY ? 4 : 1);
+        return (double) roundTrips * (mode == DemoMode.COPY ? 4.0 * bytes : 256 * 1024);
     }
 
     /** A new step of {@code rounds} units, e.g. round trips; {@code detail} is printed as a line when there is no bar. */

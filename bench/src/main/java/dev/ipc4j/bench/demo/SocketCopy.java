@@ -8,8 +8,8 @@ import java.nio.channels.SocketChannel;
 
 /**
  * The copied baseline's byte moving, the classic way: the sender writes every byte into a Unix stream socket, the
- * receiver reads them all into its own buffer. A blocking channel sleeps in read/write; a non-blocking one (spin) is
- * polled without sleeping. Buffers may exceed what one {@link ByteBuffer} can view, so they go in chunks of 1 GiB.
+ * receiver reads them all into its own buffer, both with blocking sockets (a thread sleeps in read/write until it can
+ * go on). Buffers may exceed what one {@link ByteBuffer} can view, so they go in chunks of 1 GiB.
  */
 final class SocketCopy {
     private static final long CHUNK = 1L << 30;
@@ -20,9 +20,7 @@ final class SocketCopy {
         for (long at = 0; at < from.byteSize(); at += CHUNK) {
             ByteBuffer buffer = from.asSlice(at, Math.min(CHUNK, from.byteSize() - at)).asByteBuffer();
             while (buffer.hasRemaining()) {
-                if (socket.write(buffer) == 0) {
-                    Thread.onSpinWait();
-                }
+                socket.write(buffer);
             }
         }
     }
@@ -34,9 +32,6 @@ final class SocketCopy {
                 int n = socket.read(buffer);
                 if (n < 0) {
                     throw new EOFException("the peer closed the copy socket before all " + into.byteSize() + " bytes arrived");
-                }
-                if (n == 0) {
-                    Thread.onSpinWait();
                 }
             }
         }
