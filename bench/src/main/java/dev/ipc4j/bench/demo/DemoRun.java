@@ -70,10 +70,9 @@ public final class DemoRun implements AutoCloseable {
         this.zeroCopy = zeroCopy;
         this.deadline = deadline;
         this.onReply = blob -> {
-            replyLength = blob.length();
             try {
                 // The clock stops right after this: the handle is borrowed and the root read in place.
-                zeroCopy.receiveRoot(blob.buffer(), blob.offset());
+                zeroCopy.receiveRoot(blob.buffer(), blob.offset(), blob.length());
             } catch (CorruptMessageException e) {
                 replyFailure = e;
             }

@@ -116,7 +116,10 @@ public final class RawShmDemo implements ZeroCopyMode {
         }
 
         @Override
-        public int receiveRoot(MemorySegment from, long at) throws CorruptMessageException {
+        public int receiveRoot(MemorySegment from, long at, int length) throws CorruptMessageException {
+            if (length != ShmHandle.BYTES) {
+                throw new CorruptMessageException("a reply of " + length + " bytes, expected a " + ShmHandle.BYTES + "-byte handle");
+            }
             long block;
             try {
                 block = arena.borrow(from, at);

@@ -57,10 +57,11 @@ public interface ZeroCopyMode {
     /** The client side: turns a received handle into a readable root. */
     interface Client extends AutoCloseable {
         /**
-         * Takes a hold on the response named by the handle at {@code at} of {@code from} and reads its root in place;
-         * returns the part count. When this returns the clock stops: the root is held and readable.
+         * Takes a hold on the response named by the {@code length}-byte handle at {@code at} of {@code from} (a
+         * received message, read in place) and reads its root; returns the part count. When this returns the clock
+         * stops: the root is held and readable.
          */
-        int receiveRoot(MemorySegment from, long at) throws CorruptMessageException;
+        int receiveRoot(MemorySegment from, long at, int length) throws CorruptMessageException;
 
         /** Checks every part of the held response against its hash (outside the clock). */
         void verify() throws CorruptMessageException;
