@@ -109,7 +109,10 @@ public final class DemoRun implements AutoCloseable {
                 // The channel is closed by now, so a healthy server ends by itself and removes its shared memory: give
                 // it a moment before the ChildJvm's close kills it. Its stderr often says what went wrong.
                 server.process().waitFor(10, TimeUnit.SECONDS);
-                e.addSuppressed(new IOException("server side:" + server.stderrTail()));
+                String tail = server.stderrTail();
+                if (!tail.isEmpty()) {
+                    e.addSuppressed(new IOException("server side:" + tail));
+                }
                 throw e;
             }
         } finally {
