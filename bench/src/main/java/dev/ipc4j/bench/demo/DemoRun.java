@@ -4,6 +4,7 @@ import dev.ipc4j.bench.harness.ChildJvm;
 import dev.ipc4j.bench.harness.FileTrees;
 import dev.ipc4j.bench.harness.LatencyStats;
 import dev.ipc4j.bench.harness.WaitMode;
+import dev.ipc4j.shm.ShmSweeper;
 import dev.ipc4j.transport.BlobHandler;
 import dev.ipc4j.transport.BlobPipe;
 import dev.ipc4j.transport.Channel;
@@ -25,6 +26,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -89,9 +91,15 @@ public final class DemoRun implements AutoCloseable {
         long deadline = System.nanoTime() + options.timeout().toNanos();
         Path workDir = Files.createTempDirectory("ipc4j-demo-");
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("demo-watchdog").unstarted(r));
+        AtomicBoolean timedOut = new AtomicBoolean();
+        long serverPid = -1;
         try (ChildJvm server = ChildJvm.start(List.of(), DemoServer.class, List.of(workDir.toString(), mode.name(), options.waitMode().label(),
                 Long.toString(options.timeout().toSeconds())), workDir.resolve("server.stderr"))) {
-            watchdog.schedule(() -> server.process().destroyForcibly(), options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            serverPid = server.pid();
+            watchdog.schedule(() -> {
+                timedOut.set(true);
+                server.process().destroyForcibly();
+            }, options.timeout().toMillis(), TimeUnit.MILLISECONDS);
             try {
                 String attachInfo = server.expect("READY", deadline);
                 List<DemoResult> results;
@@ -113,11 +121,33 @@ public final class DemoRun implements AutoCloseable {
                 if (!tail.isEmpty()) {
                     e.addSuppressed(new IOException("server side:" + tail));
                 }
+                if (timedOut.get()) {
+                    // What broke here is only the consequence (a socket closed, the peer gone): say the cause.
+                    TimeoutException timeout = new TimeoutException("the run took longer than --timeout " + options.timeout().toSeconds()
+                            + " s, so the server was killed (" + e.getMessage() + ")");
+                    timeout.initCause(e);
+                    throw timeout;
+                }
                 throw e;
             }
         } finally {
             watchdog.shutdownNow();
+            if (serverPid != -1) {
+                removeLeftovers(serverPid);
+            }
             FileTrees.delete(workDir);
+        }
+    }
+
+    /**
+     * A server that was killed (timeout, or a failure it did not survive) could not remove its shared memory; the
+     * objects are named after its pid, so remove exactly those, now that it is dead. A clean run leaves nothing to find.
+     */
+    private static void removeLeftovers(long serverPid) throws IOException {
+        for (ShmSweeper.Found f : ShmSweeper.scan(ShmSweeper.Places.standard())) {
+            if (f.ownerPid() == serverPid && f.removable()) {
+                Files.deleteIfExists(f.path());
+            }
         }
     }
 

@@ -104,6 +104,17 @@ class DemoEndToEndTest {
     }
 
     @Test
+    @Timeout(120)
+    void aRunPastItsTimeoutKillsTheServerSaysSoAndRemovesWhatTheServerLeft() throws Exception {
+        // 100,000 copies of 10 MiB cannot finish in 3 s: the watchdog kills the server wherever the run is.
+        Output o = run("--sizes", "10MiB", "--iterations", "100000", "--warmup", "0", "--timeout", "3");
+
+        assertEquals(1, o.code, o.err);
+        assertTrue(o.err.contains("the run took longer than --timeout 3 s, so the server was killed"), o.err);
+        // nothingLeftBehind() then checks that the killed server's shared memory is gone too.
+    }
+
+    @Test
     void badOptionsExitWithTwoAndSayWhy() {
         Output o = run("--sizes", "1TiB");
         assertEquals(2, o.code);
