@@ -28,5 +28,6 @@ class VersionCommandTest {
         int exit = Main.commandLine().setOut(new PrintWriter(out)).execute("--help");
         assertEquals(0, exit);
         assertTrue(out.toString().contains("version"), out.toString());
+        assertTrue(out.toString().contains("  demo ") && out.toString().contains("  bench small "), out.toString());
     }
 }

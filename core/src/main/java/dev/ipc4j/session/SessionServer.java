@@ -196,10 +196,13 @@ public final class SessionServer implements AutoCloseable {
      * ({@link Session#onChannel}, {@link Session#onEnd}) there.
      */
     public void onSession(Consumer<ServerSession> handler) {
-        this.handler = Objects.requireNonNull(handler, "handler");
-        for (ServerSession s; (s = unclaimed.poll()) != null; ) {
-            deliver(handler, s);
+        Objects.requireNonNull(handler, "handler");
+        List<ServerSession> waiting = new ArrayList<>();
+        synchronized (unclaimed) { // against a log-in that read no handler and is about to queue its session
+            this.handler = handler;
+            unclaimed.drainTo(waiting);
         }
+        waiting.forEach(s -> deliver(handler, s));
     }
 
     /** Waits up to {@code timeout} for the next session (when no {@link #onSession} handler is set). */
@@ -387,11 +390,15 @@ public final class SessionServer implements AutoCloseable {
                 return;
             }
             s.start("ipc4j-session-" + id);
-            Consumer<ServerSession> h = handler;
+            Consumer<ServerSession> h;
+            synchronized (unclaimed) {
+                h = handler;
+                if (h == null) {
+                    unclaimed.add(s);
+                }
+            }
             if (h != null) {
                 deliver(h, s);
-            } else {
-                unclaimed.add(s);
             }
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.INFO, "log-in of pid " + kernel.pid() + " failed: " + e.getMessage());

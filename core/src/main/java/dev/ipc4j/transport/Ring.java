@@ -198,6 +198,16 @@ final class Ring {
         return data;
     }
 
+    /** TAIL as published (a shared word): every record below it is complete. Any thread; monotonic. */
+    long publishedTail() {
+        return (long) LONG.getAcquire(control, TAIL);
+    }
+
+    /** HEAD as published by the consumer: every record below it was handed to its handler, which returned. */
+    long publishedHead() {
+        return (long) LONG.getAcquire(control, HEAD);
+    }
+
     /** Where complete records end: the last TAIL read while HEAD is below it, else TAIL read (and validated) anew. */
     long knownTail() throws ProtocolException {
         return head < tailCache ? tailCache : readTail();

@@ -622,6 +622,24 @@ public final class RingPipe implements BlobPipe {
     }
 
     /**
+     * How many bytes this side has published into its outgoing ring so far: monotonic, so a sender that reads it after
+     * {@code send} returns gets a position at or after the end of its message. With {@link #peerConsumedPosition()}
+     * it tells when the peer has taken a message, e.g. to keep memory a message refers to alive until then.
+     */
+    public long sentPosition() {
+        return out.publishedTail();
+    }
+
+    /**
+     * How far the peer has consumed this side's outgoing ring: every message ending at or below this position has been
+     * handed to the peer's handler, and that handler has returned. A value from shared memory: a hostile peer can
+     * make it run ahead of what it really read, never behind {@link #sentPosition()}'s past values' order.
+     */
+    public long peerConsumedPosition() {
+        return out.publishedHead();
+    }
+
+    /**
      * Whether messages the peer committed wait here unread (a snapshot, for a session deciding whether its user has
      * read everything before it closes the pipe). False once closed.
      */

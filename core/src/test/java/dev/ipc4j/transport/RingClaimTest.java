@@ -57,4 +57,25 @@ class RingClaimTest {
             assertNull(ring.tryClaim(ring.maxClaim()), "a full ring has no room to claim");
         }
     }
+
+    @Test
+    void theSenderSeesWhenThePeerHasTakenAMessage() throws Exception {
+        Channel[] pair = Channel.pair(Channel.Config.DEFAULT);
+        try (Channel a = pair[0]; Channel b = pair[1]) {
+            RingPipe ring = (RingPipe) a.blobs();
+            assertEquals(0, ring.sentPosition());
+            ring.send(java.lang.foreign.MemorySegment.ofArray(new byte[40]));
+            long first = ring.sentPosition();
+            ring.send(java.lang.foreign.MemorySegment.ofArray(new byte[40]));
+            long second = ring.sentPosition();
+            assertEquals(true, first > 0 && second > first, first + " then " + second);
+            assertEquals(0, ring.peerConsumedPosition(), "nothing taken yet");
+            long[] seenInHandler = new long[1];
+            assertEquals(Receipt.MESSAGE, b.blobs().receive(blob -> seenInHandler[0] = ring.peerConsumedPosition(), SHORT));
+            assertEquals(0, seenInHandler[0], "while the handler runs, the message is not yet taken");
+            assertEquals(first, ring.peerConsumedPosition());
+            assertEquals(Receipt.MESSAGE, b.blobs().receive(blob -> { }, SHORT));
+            assertEquals(second, ring.peerConsumedPosition());
+        }
+    }
 }

@@ -53,6 +53,14 @@ public final class CacheServer {
                 Channel channel = session.channel(i);
                 Thread.ofPlatform().daemon().name("cache-" + session.id() + "-" + i).start(() -> serve(session, channel, values));
             }
+            session.onChannel(request -> { // more channels on demand (e.g. one per client thread): served alike
+                try {
+                    Channel channel = request.accept();
+                    Thread.ofPlatform().daemon().name("cache-" + session.id() + "-more").start(() -> serve(session, channel, values));
+                } catch (java.io.IOException e) {
+                    System.out.println("session " + session.id() + ": a channel request failed: " + e.getMessage());
+                }
+            });
         });
         System.out.println("cache server ready: pid " + ProcessHandle.current().pid() + ", socket " + server.socketPath()
                 + ", " + values.size() + " values in shared memory");

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeoutException;
  * its flags) and the same class path. The two coordinate through lines on the child's stdout; closing the child's stdin
  * tells it the parent is gone. {@link #close()} kills the child if it is still there: no run leaves a process behind.
  */
-final class ChildJvm implements AutoCloseable {
+public final class ChildJvm implements AutoCloseable {
     private static final String EOF = "\0EOF";
 
     private final Process process;
@@ -39,7 +39,7 @@ final class ChildJvm implements AutoCloseable {
      * @param prefix words before the java command, e.g. {@code taskset -c 1}; empty for none
      * @param stderr where the child's stderr goes (shown when the run fails)
      */
-    static ChildJvm start(List<String> prefix, Class<?> main, List<String> args, Path stderr) throws IOException {
+    public static ChildJvm start(List<String> prefix, Class<?> main, List<String> args, Path stderr) throws IOException {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(javaCommand(main));
         command.addAll(args);
@@ -48,7 +48,7 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** The java command that starts {@code main} the way the current JVM was started. */
-    static List<String> javaCommand(Class<?> main) {
+    public static List<String> javaCommand(Class<?> main) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("cannot tell which java runs this JVM")));
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -64,16 +64,16 @@ final class ChildJvm implements AutoCloseable {
         return command;
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
-    Process process() {
+    public Process process() {
         return process;
     }
 
     /** Waits for the child's next line, which must start with {@code word}; returns the rest of the line. */
-    String expect(String word, long deadlineNanos) throws TimeoutException, IOException {
+    public String expect(String word, long deadlineNanos) throws TimeoutException, IOException {
         String line = nextLine("'" + word + "'", deadlineNanos);
         if (!line.equals(word) && !line.startsWith(word + " ")) {
             throw new IOException("child " + pid() + " said '" + line + "', expected " + word + stderrTail());
@@ -82,7 +82,7 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Waits for the child's next line; fails if the child ends or says nothing in time. */
-    String nextLine(String waitingFor, long deadlineNanos) throws TimeoutException, IOException {
+    public String nextLine(String waitingFor, long deadlineNanos) throws TimeoutException, IOException {
         String line;
         try {
             line = lines.poll(Deadlines.millisLeft(deadlineNanos), TimeUnit.MILLISECONDS);
@@ -100,7 +100,7 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Waits until the child has exited by itself; fails unless its exit code is 0. */
-    void awaitExit(long deadlineNanos) throws TimeoutException, IOException, InterruptedException {
+    public void awaitExit(long deadlineNanos) throws TimeoutException, IOException, InterruptedException {
         if (!process.waitFor(Deadlines.millisLeft(deadlineNanos), TimeUnit.MILLISECONDS)) {
             throw new TimeoutException("child " + pid() + " did not exit in time" + stderrTail());
         }
@@ -110,7 +110,7 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** The last part of the child's stderr, for error messages; empty when it printed nothing. */
-    String stderrTail() {
+    public String stderrTail() {
         try {
             String text = Files.readString(stderr);
             return text.isBlank() ? "" : "\n--- child stderr ---\n" + text.substring(Math.max(0, text.length() - 4000));

@@ -7,11 +7,11 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 /** Removing a run's directories (work directory, Aeron directory) whatever they hold. */
-final class FileTrees {
+public final class FileTrees {
     private FileTrees() {}
 
     /** Deletes {@code dir} and everything under it; nothing happens when it does not exist. */
-    static void delete(Path dir) throws IOException {
+    public static void delete(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -64,7 +64,7 @@ public final class ResultFormat {
     }
 
     /** Nanoseconds as microseconds with three decimals (HdrHistogram keeps three significant digits). */
-    static String micros(long nanos) {
+    public static String micros(long nanos) {
         return String.format(Locale.ROOT, "%.3f", nanos / 1000.0);
     }
 
@@ -84,7 +84,7 @@ public final class ResultFormat {
         return b.append('"').append(name).append("\":");
     }
 
-    static String quote(String s) {
+    public static String quote(String s) {
         StringBuilder b = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

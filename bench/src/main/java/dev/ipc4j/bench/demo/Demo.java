@@ -1,0 +1,96 @@
+package dev.ipc4j.bench.demo;
+
+import dev.ipc4j.bench.harness.WaitMode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.util.List;
+
+/**
+ * {@code ./ipc4j demo}: the main job. This JVM is the client; it starts the server JVM, measures zero-copy and copied
+ * round trips for every payload size (see {@link DemoRun}) and prints the results: a table with speed-ups and issue 7's
+ * targets, JSON lines with {@code --json}, an HTML report with {@code --html FILE}. Exit code 0 when every size ran and
+ * every response verified, 1 when something failed, 2 for bad options.
+ */
+public final class Demo {
+    private Demo() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Parses {@code args}, runs, prints; returns the exit code (what tests call instead of {@link #main}). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        DemoOptions options;
+        try {
+            options = DemoOptions.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("demo: " + e.getMessage());
+            err.println("(./ipc4j demo --help lists the options)");
+            return 2;
+        }
+        if (options.help()) {
+            out.print(DemoOptions.usage());
+            return 0;
+        }
+        return run(options, out, err);
+    }
+
+    static int run(DemoOptions options, PrintStream out, PrintStream err) {
+        // With --json, stdout carries only JSON lines (for tools); people read the table on stderr.
+        PrintStream human = options.json() ? err : out;
+        ZeroCopyMode mode = ZeroCopyModes.named(options.zeroCopy());
+        double work = 0;
+        for (long size : options.sizes()) {
+            int zero = options.zeroCopyIterations(size);
+            int copy = options.copyIterations(size);
+            work += Progress.work(size, DemoMode.ZERO_COPY, zero + options.warmupFor(DemoMode.ZERO_COPY, zero))
+                    + Progress.work(size, DemoMode.COPY, copy + options.warmupFor(DemoMode.COPY, copy));
+        }
+        Progress progress = new Progress(err, Progress.stderrIsTerminal(), work);
+        long start = System.nanoTime();
+        List<DemoResult> results;
+        try {
+            results = DemoRun.run(options, progress);
+        } catch (Exception e) {
+            progress.finish();
+            err.println("demo: failed: " + e.getMessage());
+            for (Throwable s : e.getSuppressed()) {
+                err.println(s.getMessage());
+            }
+            return 1;
+        } finally {
+            progress.finish();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        if (options.json()) {
+            results.forEach(r -> out.println(DemoReport.json(r)));
+            out.flush();
+        }
+        human.println();
+        human.print(DemoReport.table(results));
+        human.printf("zero-copy: %s%n", mode.description());
+        human.println("copy: the same message written into a Unix stream socket by the server, read into the client's own buffer.");
+        human.printf("rtt: client sends a request, clock stops when it holds the response's root (zero-copy) or has every byte (copy);%n");
+        human.printf("wait: zero-copy %s in both processes; copy always blocking socket I/O.%n",
+                options.waitMode() == WaitMode.SPIN ? "busy spin (WaitStrategy.busySpin)" : "blocking (WaitStrategy.blocking: futex park at once)");
+        human.println("speed-up = copy p50 / zero-copy p50. Every part verified by hash outside the clock.");
+        List<String> targets = DemoReport.targets(results);
+        if (!targets.isEmpty()) {
+            human.println("targets (issue 7):");
+            targets.forEach(t -> human.println("  " + t));
+        }
+        human.printf("run took %.1f s%n", seconds);
+        human.flush();
+        if (options.html() != null) {
+            try {
+                Files.writeString(options.html(), HtmlReport.html(results, options, mode.description(), targets));
+                err.println("demo: wrote " + options.html());
+            } catch (IOException e) {
+                err.println("demo: could not write " + options.html() + ": " + e.getMessage());
+                return 1;
+            }
+        }
+        return 0;
+    }
+}

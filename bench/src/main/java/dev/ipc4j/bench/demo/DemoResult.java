@@ -1,0 +1,7 @@
+package dev.ipc4j.bench.demo;
+
+import dev.ipc4j.bench.harness.LatencyStats;
+import dev.ipc4j.bench.harness.WaitMode;
+
+/** The measured round trips of one (payload size, mode): percentiles in nanoseconds. */
+public record DemoResult(long payloadBytes, DemoMode mode, WaitMode waitMode, int iterations, LatencyStats rtt) {}

@@ -1,0 +1,153 @@
+package dev.ipc4j.bench.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The demo's main between this JVM (the client) and a real server JVM, with small sizes and few round trips. Behaviour
+ * only (outputs, verification, cleanup), never speed: the machine may be busy.
+ */
+class DemoEndToEndTest {
+    private Set<String> shmBefore;
+    private Set<String> tmpBefore;
+
+    @BeforeEach
+    void snapshot() throws IOException {
+        shmBefore = list(Path.of("/dev/shm"));
+        tmpBefore = list(Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    @AfterEach
+    void nothingLeftBehind() throws IOException {
+        assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList(),
+                "server processes still running");
+        Set<String> shm = list(Path.of("/dev/shm"));
+        shm.removeAll(shmBefore);
+        shm.removeIf(name -> !name.startsWith("ipc4j"));
+        assertEquals(Set.of(), shm, "left in /dev/shm");
+        Set<String> tmp = list(Path.of(System.getProperty("java.io.tmpdir")));
+        tmp.removeAll(tmpBefore);
+        tmp.removeIf(name -> !name.startsWith("ipc4j-demo-"));
+        assertEquals(Set.of(), tmp, "work directories left in the temp dir");
+    }
+
+    @ParameterizedTest(name = "--wait {0}")
+    @ValueSource(strings = {"block", "spin"})
+    @Timeout(120)
+    void jsonLinesAndHtmlForEverySizeAndMode(String wait, @TempDir Path dir) throws Exception {
+        Path html = dir.resolve("report.html");
+        Output o = run("--sizes", "100KiB,1MiB", "--iterations", "20", "--warmup", "2", "--wait", wait, "--json", "--html", html.toString());
+
+        assertEquals(0, o.code, o.err);
+        List<String> lines = o.out.lines().toList();
+        assertEquals(4, lines.size(), o.out);
+        Set<String> seen = new HashSet<>();
+        for (String line : lines) {
+            Map<?, ?> json = assertInstanceOf(Map.class, MiniJson.parse(line), line);
+            assertEquals(Set.of("payload_bytes", "mode", "wait", "iterations", "rtt_us"), json.keySet(), line);
+            double bytes = (Double) json.get("payload_bytes");
+            assertTrue(bytes == 100 * 1024 || bytes == 1024 * 1024, line);
+            assertTrue(json.get("mode").equals("zero-copy") || json.get("mode").equals("copy"), line);
+            // The copied baseline always uses blocking socket I/O; --wait applies to the zero-copy channel.
+            assertEquals(json.get("mode").equals("copy") ? "block" : wait, json.get("wait"), line);
+            assertEquals(20.0, json.get("iterations"));
+            Map<?, ?> rtt = assertInstanceOf(Map.class, json.get("rtt_us"));
+            assertEquals(Set.of("p50", "p90", "p99", "max"), rtt.keySet());
+            double p50 = (Double) rtt.get("p50");
+            assertTrue(p50 > 0 && p50 <= (Double) rtt.get("p90") && (Double) rtt.get("p90") <= (Double) rtt.get("p99")
+                    && (Double) rtt.get("p99") <= (Double) rtt.get("max"), line);
+            seen.add((long) bytes + " " + json.get("mode"));
+        }
+        assertEquals(Set.of("102400 zero-copy", "102400 copy", "1048576 zero-copy", "1048576 copy"), seen);
+        // With --json the table goes to stderr, so stdout stays machine-readable.
+        assertTrue(o.err.contains("speed-up") && o.err.contains("1 MiB"), o.err);
+
+        String page = Files.readString(html);
+        assertTrue(page.contains("<svg") && page.contains("</svg>") && page.contains("<polyline class=\"zero-copy\"")
+                && page.contains("<polyline class=\"copy\""), page);
+        // Self-contained: no scripts, nothing fetched (the SVG namespace is a name, not a download).
+        String fetched = page.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+        for (String external : List.of("<script", "http:", "https:", "src=", "url(", "@import")) {
+            assertFalse(fetched.contains(external), external);
+        }
+    }
+
+    @Test
+    @Timeout(120)
+    void aCorruptedPartFailsTheRunNamingThePart() throws Exception {
+        Output o = run("--sizes", "100KiB", "--iterations", "5", "--corrupt-part", "3");
+
+        assertEquals(1, o.code, o.err);
+        assertTrue(o.err.contains("part 3 of 7: hash mismatch"), o.err);
+        assertFalse(o.out.contains("zero-copy block"), "no figures for a response that did not verify");
+    }
+
+    @Test
+    @Timeout(120)
+    void aRunPastItsTimeoutKillsTheServerSaysSoAndRemovesWhatTheServerLeft() throws Exception {
+        // 100,000 copies of 10 MiB cannot finish in 3 s: the watchdog kills the server wherever the run is.
+        Output o = run("--sizes", "10MiB", "--iterations", "100000", "--warmup", "0", "--timeout", "3");
+
+        assertEquals(1, o.code, o.err);
+        assertTrue(o.err.contains("the run took longer than --timeout 3 s, so the server was killed"), o.err);
+        // nothingLeftBehind() then checks that the killed server's shared memory is gone too.
+    }
+
+    @Test
+    void badOptionsExitWithTwoAndSayWhy() {
+        Output o = run("--sizes", "1TiB");
+        assertEquals(2, o.code);
+        assertTrue(o.err.contains("demo: unknown unit in '1TiB'"), o.err);
+        Output unknown = run("--fast");
+        assertEquals(2, unknown.code);
+        assertTrue(unknown.err.contains("unknown option '--fast'"), unknown.err);
+    }
+
+    @Test
+    void helpListsEveryOption() {
+        Output o = run("--help");
+        assertEquals(0, o.code);
+        for (String option : List.of("--sizes", "--iterations", "--warmup", "--wait spin|block", "--json", "--html FILE", "--zero-copy")) {
+            assertTrue(o.out.contains(option), option);
+        }
+    }
+
+    private record Output(int code, String out, String err) {}
+
+    private static Output run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8); PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = Demo.run(args, o, e);
+        }
+        return new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Set<String> list(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return new HashSet<>(files.map(p -> p.getFileName().toString()).toList());
+        }
+    }
+}

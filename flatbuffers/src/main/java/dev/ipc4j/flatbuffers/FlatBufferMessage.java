@@ -1,0 +1,31 @@
+package dev.ipc4j.flatbuffers;
+
+import dev.ipc4j.shm.ShmBlock;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A finished FlatBuffer in a shared-memory block. FlatBuffers builds back to front, so the message is the last
+ * {@code length} bytes of the buffer the builder used: it starts at {@code offset} of the block, not at 0. Lend the
+ * block (or just the slice, see {@link #memory()}) to another process; closing this closes the block.
+ *
+ * @param block the block holding the message; owned by this record
+ * @param offset where the message starts in the block
+ * @param length the message's size in bytes
+ */
+public record FlatBufferMessage(ShmBlock block, int offset, int length) implements AutoCloseable {
+    public FlatBufferMessage {
+        if (offset < 0 || length < 0 || (long) offset + length > block.memory().byteSize()) {
+            throw new IllegalArgumentException("message [" + offset + ", +" + length + ") outside " + block);
+        }
+    }
+
+    /** The message's bytes, in place: what a reader passes to {@link FlatBufferReader}. */
+    public MemorySegment memory() {
+        return block.memory().asSlice(offset, length);
+    }
+
+    @Override
+    public void close() {
+        block.close();
+    }
+}
