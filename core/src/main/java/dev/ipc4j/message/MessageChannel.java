@@ -419,6 +419,11 @@ public final class MessageChannel<R> implements AutoCloseable {
         return router.cached();
     }
 
+    /** How many sent shared-memory frames the peer has not consumed yet (for tests). */
+    int inTransit() {
+        return writer.inTransit();
+    }
+
     /**
      * Closes the channel: pending requests and streams fail with {@link ChannelClosedException}, cached messages are
      * closed, the reader and handler threads end. Idempotent.
@@ -449,6 +454,7 @@ public final class MessageChannel<R> implements AutoCloseable {
         if (report != null) {
             failure.complete(report);
         }
+        writer.close(); // before the ring is unmapped
         channel.close();
         for (Long id : List.copyOf(pending.keySet())) {
             CompletableFuture<InMessage<R>> f = pending.remove(id);
@@ -486,6 +492,7 @@ public final class MessageChannel<R> implements AutoCloseable {
         try {
             while (!closing.get()) {
                 Receipt r = channel.blobs().receive(this::onBlob, READ_INTERVAL);
+                writer.releaseConsumed(); // also while only this side sends: every READ_INTERVAL at the latest
                 if (r == Receipt.ENDED) {
                     ChannelClosedException c = new ChannelClosedException("the peer closed the channel", null);
                     end(c, c);

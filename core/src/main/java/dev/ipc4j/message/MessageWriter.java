@@ -2,8 +2,10 @@ package dev.ipc4j.message;
 
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionHandle;
+import dev.ipc4j.shm.Lease;
 import dev.ipc4j.transport.Channel;
 import dev.ipc4j.transport.NativeHandle;
+import dev.ipc4j.transport.RingPipe;
 import dev.ipc4j.transport.TransportException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,7 +13,7 @@ import java.util.List;
 
 /**
  * Writes frames ({@link Wire}) onto a channel: a payload in shared memory goes as a handle when the channel has a
- * ring, anything else inline. Thread-safe: the pipes' sends are; an inline {@link OutMessage}'s header room is
+ * ring (its block held for the peer until it has borrowed it, see {@link InTransit}), anything else inline. Thread-safe: the pipes' sends are; an inline {@link OutMessage}'s header room is
  * written under the message's lock; descriptor pairs are sent under {@link #descriptorSendLock}.
  */
 final class MessageWriter {
@@ -19,10 +21,31 @@ final class MessageWriter {
     private final Channel channel;
     /** Held while a ring frame announcing descriptors and their socket frame are sent, so both pipes keep one order. */
     private final Object descriptorSendLock = new Object();
+    private final InTransit inTransit; // null without a ring
 
     MessageWriter(Session session, Channel channel) {
         this.session = session;
         this.channel = channel;
+        this.inTransit = channel.hasRing() ? new InTransit((RingPipe) channel.blobs()) : null;
+    }
+
+    /** Releases the holds on blocks the peer has borrowed by now (the reader calls this as it goes). */
+    void releaseConsumed() {
+        if (inTransit != null) {
+            inTransit.releaseConsumed();
+        }
+    }
+
+    /** Frames whose block this side still holds for the peer. */
+    int inTransit() {
+        return inTransit == null ? 0 : inTransit.size();
+    }
+
+    /** The channel has ended: no hold is needed any more. */
+    void close() {
+        if (inTransit != null) {
+            inTransit.close();
+        }
     }
 
     /** Sends one frame; {@code out} is null for the kinds without payload. */
@@ -42,7 +65,14 @@ final class MessageWriter {
             MemorySegment frame = MemorySegment.ofArray(new byte[Wire.SHM_FRAME]);
             Wire.writeHeader(frame, kind, flags | Wire.SHM, id, inResponseTo, out.type(), fds.size(), out.offset(), length);
             handle.writeTo(frame, Wire.HEADER);
-            send(frame, fds, id);
+            Lease hold = session.borrow(handle); // this side's own hold until the peer has borrowed
+            try {
+                send(frame, fds, id);
+            } catch (TransportException | RuntimeException e) {
+                hold.close();
+                throw e;
+            }
+            inTransit.hold(hold, ((RingPipe) channel.blobs()).sentPosition());
         } else if (out.frame() != null) {
             synchronized (out) { // the header room in front of the payload is shared by every send of it
                 Wire.writeHeader(out.frame(), kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);

@@ -324,7 +324,6 @@ class MessageChannelAcrossProcessesTest {
                 try (OutMessage out = first.newMessage(size, Types.CHECKSUM)) {
                     fill(out.payload());
                     long crc = Types.crc(out.payload());
-                    // Kept open until every answer is in: each receiver has borrowed the block by then.
                     for (MessageChannel<MemorySegment> ch : List.of(first, first, second)) {
                         try (InMessage<MemorySegment> rsp = ch.request(out, WAIT)) {
                             assertEquals(crc, rsp.payload().get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
@@ -333,6 +332,37 @@ class MessageChannelAcrossProcessesTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void sharedMessagesClosedRightAfterSendingStayAliveUntilThePeerHasBorrowedThem() throws Exception {
+        try (Peer peer = Peer.responder(runDir, 1, false)) {
+            MessageChannel<MemorySegment> ch = peer.channel(0);
+            for (int i = 0; i < 20; i++) {
+                CompletableFuture<InMessage<MemorySegment>> answer;
+                long crc;
+                try (OutMessage out = ch.newMessage(1 << 20, Types.CHECKSUM)) {
+                    fill(out.payload());
+                    out.payload().set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                    crc = Types.crc(out.payload());
+                    answer = ch.request(out);
+                } // closed while the request may still be in the ring
+                try (InMessage<MemorySegment> rsp = answer.get(WAIT.toSeconds(), TimeUnit.SECONDS)) {
+                    assertEquals(crc, rsp.payload().get(ValueLayout.JAVA_LONG_UNALIGNED, 8));
+                }
+                assertEquals((1 << 20) + " true", peer.child.expect("CHECKED"));
+                // The child closes its shared echo as soon as it has replied, too.
+                try (OutMessage out = ch.newMessage(64 << 10, Types.ECHO)) {
+                    fill(out.payload());
+                    try (InMessage<MemorySegment> rsp = ch.request(out, WAIT)) {
+                        assertTrue(rsp.isShared());
+                        assertEquals(-1, rsp.payload().mismatch(out.payload()));
+                    }
+                }
+            }
+            // Every hold is given back once the child has consumed the frames (checked as the reader goes).
+            awaitTrue(() -> ch.inTransit() == 0, "no block held in transit");
         }
     }
 

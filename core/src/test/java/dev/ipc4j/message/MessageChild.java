@@ -70,13 +70,13 @@ public final class MessageChild {
                         }
                         say("SENT");
                     }
-                    case "SHARED" -> { // notifications in shared memory, kept open until EXIT
+                    case "SHARED" -> { // notifications in shared memory, closed as soon as sent
                         MessageChannel<MemorySegment> ch = all.get(Integer.parseInt(c[1]));
                         for (int i = 0; i < Integer.parseInt(c[3]); i++) {
-                            OutMessage out = ch.newMessage(8192, Integer.parseInt(c[2]));
-                            out.payload().set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
-                            ch.send(out);
-                            retainWhileInTransit(out);
+                            try (OutMessage out = ch.newMessage(8192, Integer.parseInt(c[2]))) {
+                                out.payload().set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                                ch.send(out);
+                            }
                         }
                         say("SENT");
                     }
@@ -86,25 +86,8 @@ public final class MessageChild {
             for (MessageChannel<MemorySegment> ch : all) {
                 ch.close();
             }
-            IN_TRANSIT.forEach(OutMessage::close);
         }
         say("BYE");
-    }
-
-    /** Shared replies whose receiver may not have borrowed them yet; closed at EXIT. */
-    private static final ConcurrentLinkedQueue<OutMessage> IN_TRANSIT = new ConcurrentLinkedQueue<>();
-
-    /**
-     * Until ShmArena pins a block while it is in transit (lend taking the borrower's hold), a shared block freed by
-     * its sender before the receiver borrows it is gone (StaleHandleException): keep shared replies open until EXIT.
-     * Inline ones are copied into the pipe and closed at once.
-     */
-    private static void retainWhileInTransit(OutMessage out) {
-        if (out.isShared()) {
-            IN_TRANSIT.add(out);
-        } else {
-            out.close();
-        }
     }
 
     private record Held(MessageChannel<MemorySegment> channel, InMessage<MemorySegment> request) {}
@@ -113,11 +96,10 @@ public final class MessageChild {
         ch.onUnexpectedResponse(u -> say("UNEXPECTED " + index + " " + u.responseId() + " " + u.requestId() + " " + u.reportedByPeer()));
         ch.onError(e -> say("ERROR " + index + " " + e.getClass().getSimpleName()));
         ch.expectEvery(Types.ECHO, req -> {
-            try (req) {
-                OutMessage out = ch.newMessage(req.payload().byteSize(), Types.ECHO);
+            // Closed as soon as it is sent: the channel holds a shared block until the parent has borrowed it.
+            try (req; OutMessage out = ch.newMessage(req.payload().byteSize(), Types.ECHO)) {
                 MemorySegment.copy(req.payload(), 0, out.payload(), 0, req.payload().byteSize());
                 ch.reply(out, req);
-                retainWhileInTransit(out);
             }
         });
         ch.expectEvery(Types.SLOW, req -> {

@@ -1,0 +1,87 @@
+package dev.ipc4j.message;
+
+import dev.ipc4j.shm.Lease;
+import dev.ipc4j.transport.RingPipe;
+import java.util.PriorityQueue;
+
+/**
+ * Keeps blocks lent in ring frames alive until the peer has taken the frame: a sender may close its
+ * {@link OutMessage} as soon as {@code send} returns, and the peer's borrow must still find the block. For each
+ * shared-memory frame the writer takes a lease on its own block ({@code Session.borrow} of the handle it lent) and
+ * gives it here with the ring's {@link RingPipe#sentPosition()} read after the send; the lease is closed once
+ * {@link RingPipe#peerConsumedPosition()} reaches that position, i.e. the peer's reader has handled the frame, and
+ * that reader borrows before its handler returns. No acknowledgement message is needed.
+ *
+ * <p>Invariant: {@code held} holds exactly the leases not yet closed, ordered by position; positions only grow, so
+ * the released ones are always a prefix. A hostile peer can only make its own borrows fail by publishing a consumer
+ * position ahead of what it read. When the channel ends, every lease left is closed.
+ */
+final class InTransit implements AutoCloseable {
+    private record Held(long position, Lease lease) {}
+
+    private final RingPipe ring;
+    private final PriorityQueue<Held> held = new PriorityQueue<>((a, b) -> Long.compare(a.position, b.position));
+    private boolean closed;
+
+    InTransit(RingPipe ring) {
+        this.ring = ring;
+    }
+
+    /** Holds {@code lease} until the peer has consumed the ring up to {@code position}. */
+    void hold(Lease lease, long position) {
+        synchronized (this) {
+            if (!closed) {
+                held.add(new Held(position, lease));
+                lease = null;
+            }
+        }
+        if (lease != null) {
+            lease.close(); // the channel has ended: nothing will be consumed any more
+        }
+        releaseConsumed();
+    }
+
+    /** Closes the leases of frames the peer has consumed. */
+    void releaseConsumed() {
+        long consumed;
+        try {
+            consumed = ring.peerConsumedPosition();
+        } catch (IllegalStateException closedMeanwhile) {
+            return; // the ring is unmapped: close() releases everything
+        }
+        while (true) {
+            Held h;
+            synchronized (this) {
+                h = held.peek();
+                if (h == null || h.position > consumed) {
+                    return;
+                }
+                held.poll();
+            }
+            h.lease.close();
+        }
+    }
+
+    /** How many frames are still in transit (for tests). */
+    synchronized int size() {
+        return held.size();
+    }
+
+    @Override
+    public void close() {
+        releaseConsumed();
+        synchronized (this) {
+            closed = true;
+        }
+        while (true) {
+            Held h;
+            synchronized (this) {
+                h = held.poll();
+            }
+            if (h == null) {
+                return;
+            }
+            h.lease.close();
+        }
+    }
+}
