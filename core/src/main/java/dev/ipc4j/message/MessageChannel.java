@@ -283,11 +283,18 @@ public final class MessageChannel<R> implements AutoCloseable {
         }
     }
 
+    /** What failed a request's future, thrown as itself: a MessageException, or a caller's mistake (unchecked). */
     private static MessageException unwrap(ExecutionException e) {
-        if (e.getCause() instanceof MessageException m) {
-            return m;
+        switch (e.getCause()) {
+            case MessageException m -> {
+                return m;
+            }
+            case RuntimeException r -> throw r; // e.g. a closed OutMessage, or one too large for a socket-only channel
+            case Error err -> throw err;
+            default -> {
+                return new ChannelClosedException("the request failed: " + e.getCause(), e.getCause());
+            }
         }
-        return new ChannelClosedException("the request failed: " + e.getCause(), e.getCause());
     }
 
     /**
