@@ -76,7 +76,8 @@ public final class MessageChannel<R> implements AutoCloseable {
     /**
      * How a message channel runs.
      *
-     * @param executor where handlers run; empty: a thread of the channel's own (handlers in arrival order)
+     * @param executor where handlers run; empty: a thread of the channel's own (handlers in arrival order). It must
+     *     not run tasks on the calling thread: that would run handlers on the reader thread
      * @param closeOnInvalidMessage whether a malformed frame or invalid payload ends the channel (after reporting it to
      *     the error handler); otherwise it is reported (the first time) or logged, and dropped
      * @param inlineBelow {@link #newMessage} payloads smaller than this are sent inline even on a ring channel
