@@ -70,13 +70,12 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
         return (int) ((payloadBytes + PART_BYTES - 1) / PART_BYTES);
     }
 
-    private static final class FbServer implements Server {
-        private final ShmArena arena;
+    private static final class FbServer extends ArenaSide implements Server {
         private FlatBufferMessage message;
         private ShmHandle handle;
 
         FbServer(ShmArena arena) {
-            this.arena = arena;
+            super(arena);
         }
 
         @Override
@@ -139,25 +138,14 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
                 handle = null;
             }
         }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                release();
-            } finally {
-                arena.close();
-            }
-        }
     }
 
-    private static final class FbClient implements Client {
-        private final ShmArena arena;
+    private static final class FbClient extends ArenaSide implements Client {
         private final GetFileRsp rsp = new GetFileRsp();
-        private long id = -1;
         private MemorySegment buffer;
 
         FbClient(ShmArena arena) {
-            this.arena = arena;
+            super(arena);
         }
 
         @Override
@@ -166,7 +154,7 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
                 throw new CorruptMessageException("a reply of " + length + " bytes, expected a " + HANDLE_BYTES + "-byte handle");
             }
             try {
-                id = arena.borrow(from, at);
+                held = arena.borrow(from, at);
             } catch (ShmException e) {
                 throw new CorruptMessageException("the handle does not name a live block: " + e.getMessage());
             }
@@ -176,7 +164,7 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
                 if (offset >= lent) {
                     throw new CorruptMessageException("FlatBuffer offset " + offset + " outside the lent " + lent + " bytes");
                 }
-                buffer = arena.memory(id, lent).asSlice(offset);
+                buffer = arena.memory(held, lent).asSlice(offset);
                 return FlatBufferReader.read(() -> {
                     Body body = Body.getRootAsBody(FlatBufferReader.view(buffer));
                     if (body.msgType() != BodyMsg.GetFileRsp || body.msg(rsp) == null) {
@@ -195,7 +183,7 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
 
         @Override
         public void verify() throws CorruptMessageException {
-            if (id == -1) {
+            if (held == -1) {
                 throw new IllegalStateException("no response held");
             }
             try {
@@ -221,21 +209,8 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
 
         @Override
         public void release() {
-            if (id != -1) {
-                long block = id;
-                id = -1;
-                buffer = null;
-                arena.free(block);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                release();
-            } finally {
-                arena.close();
-            }
+            buffer = null;
+            freeHeld();
         }
     }
 }
