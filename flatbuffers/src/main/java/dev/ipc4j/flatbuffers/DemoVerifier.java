@@ -38,7 +38,7 @@ public final class DemoVerifier {
         v.exit();
     }
 
-    private static void getFileReq(FlatBufferVerifier v, int table) {
+    static void getFileReq(FlatBufferVerifier v, int table) {
         v.stringField(table, 4);   // name
         v.field(table, 6, 8);      // size
     }
@@ -57,7 +57,7 @@ public final class DemoVerifier {
         v.exit();
     }
 
-    private static void part(FlatBufferVerifier v, int table) {
+    static void part(FlatBufferVerifier v, int table) {
         v.field(table, 4, 8);          // size
         v.field(table, 6, 8);          // hash
         v.vectorField(table, 8, 1);    // data

@@ -1,5 +1,6 @@
 package dev.ipc4j.flatbuffers;
 
+import dev.ipc4j.message.OutMessage;
 import dev.ipc4j.shm.ShmBlock;
 import java.lang.foreign.MemorySegment;
 
@@ -22,6 +23,17 @@ public record FlatBufferMessage(ShmBlock block, int offset, int length) implemen
     /** The message's bytes, in place: what a reader passes to {@link FlatBufferReader}. */
     public MemorySegment memory() {
         return block.memory().asSlice(offset, length);
+    }
+
+    /**
+     * This message as an {@link OutMessage} of routing type {@code type} (for a union root, the union type it holds),
+     * to send on a {@link dev.ipc4j.message.MessageChannel} of the session whose arena holds the block (build it with
+     * {@link ShmFlatBufferBuilder#create(dev.ipc4j.message.MessageChannel, int)}): the block is adopted, not copied, and
+     * only its handle crosses. The OutMessage owns the block from now on: close it, not this record (closing both is
+     * harmless, the block's close is idempotent).
+     */
+    public OutMessage toOutMessage(int type) {
+        return OutMessage.adopt(block, offset, length, type);
     }
 
     @Override

@@ -52,6 +52,14 @@ public final class ShmFlatBufferBuilder implements AutoCloseable {
         return new ShmFlatBufferBuilder(arena, initialCapacity);
     }
 
+    /**
+     * A builder writing into the session arena of {@code channel}'s session, so the finished message can be sent on the
+     * channel without a copy ({@link FlatBufferMessage#toOutMessage}).
+     */
+    public static ShmFlatBufferBuilder create(dev.ipc4j.message.MessageChannel<?> channel, int initialCapacity) {
+        return create(channel.session().arena(), initialCapacity);
+    }
+
     /** The builder to write the message with (generated {@code createX}/{@code startX} methods take it). */
     public FlatBufferBuilder builder() {
         return builder;

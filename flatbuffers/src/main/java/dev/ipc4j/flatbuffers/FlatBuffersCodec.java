@@ -1,0 +1,114 @@
+package dev.ipc4j.flatbuffers;
+
+import dev.ipc4j.message.Codec;
+import dev.ipc4j.message.InvalidPayloadException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.ToIntFunction;
+
+/**
+ * A {@link Codec} for one FlatBuffers schema over a {@link dev.ipc4j.message.MessageChannel}: the root is read in place
+ * from the payload (shared memory the peer lent, or an inline copy), the routing type is the root's union type.
+ *
+ * <pre>{@code
+ * FlatBuffersCodec<Body> codec = FlatBuffersCodec.of(DemoVerifier::verify, Body::getRootAsBody, Body::msgType)
+ *         .withJson(body -> DemoJson.render(body, 8));
+ * }</pre>
+ *
+ * <p>What {@link #read} guarantees is what the verifier given checks, and nothing else: with a full verifier
+ * ({@link DemoVerifier#verify}) every offset the generated accessors follow was checked before the root is returned;
+ * with a shallow one ({@link #reading}, e.g. {@link DemoCodec#LAZY}) only what it documents. Either way generated
+ * accessors read through bounds-checked {@link ByteBuffer}s, so a lie can only give an exception, never a stray read:
+ * run them inside {@link FlatBufferReader#read} to get it as {@link InvalidMessageException}.
+ *
+ * <p>Errors: {@link #read} throws {@link FlatBufferPayloadException} (an {@link InvalidPayloadException}) with the
+ * verifier's {@link InvalidMessageException} as its cause. {@link #typeOf} never throws: a root whose type cannot be
+ * read has type {@link #UNREADABLE_TYPE}, which matches no header, so {@code InMessage.root()} rejects it.
+ *
+ * @param <R> the root: a generated table over the payload's memory, or a wrapper of one
+ */
+public final class FlatBuffersCodec<R> implements Codec<R> {
+    /** The type of a root whose union type could not be read (never a valid union type, which is a ubyte). */
+    public static final int UNREADABLE_TYPE = Integer.MIN_VALUE;
+
+    /** Verifies a payload (as much as it documents) and returns its root; throws {@link InvalidMessageException}. */
+    @FunctionalInterface
+    public interface RootReader<R> {
+        R read(MemorySegment payload);
+    }
+
+    private final RootReader<R> reader;
+    private final ToIntFunction<R> typeOf;
+    private final Function<R, String> json;
+
+    private FlatBuffersCodec(RootReader<R> reader, ToIntFunction<R> typeOf, Function<R, String> json) {
+        this.reader = Objects.requireNonNull(reader, "reader");
+        this.typeOf = Objects.requireNonNull(typeOf, "typeOf");
+        this.json = json;
+    }
+
+    /**
+     * A codec that runs {@code verifier} over the whole payload, then takes the root with {@code rootAccessor} (a
+     * generated {@code getRootAsX}) from a zero-copy view of it.
+     *
+     * @param verifier throws {@link InvalidMessageException} for a payload that is not a valid root
+     * @param typeOf the routing type of a root, e.g. its union's {@code msgType()}
+     */
+    public static <R> FlatBuffersCodec<R> of(Consumer<MemorySegment> verifier, Function<ByteBuffer, R> rootAccessor,
+            ToIntFunction<R> typeOf) {
+        Objects.requireNonNull(verifier, "verifier");
+        Objects.requireNonNull(rootAccessor, "rootAccessor");
+        return new FlatBuffersCodec<>(payload -> {
+            verifier.accept(payload);
+            return FlatBufferReader.read(() -> rootAccessor.apply(FlatBufferReader.view(payload)));
+        }, typeOf, null);
+    }
+
+    /** A codec whose roots come from {@code reader}, which verifies what it documents (e.g. a shallow check). */
+    public static <R> FlatBuffersCodec<R> reading(RootReader<R> reader, ToIntFunction<R> typeOf) {
+        return new FlatBuffersCodec<>(reader, typeOf, null);
+    }
+
+    /** The same codec rendering roots with {@code json} (for logs and tools; it should go through FlatBufferReader.read). */
+    public FlatBuffersCodec<R> withJson(Function<R, String> json) {
+        return new FlatBuffersCodec<>(reader, typeOf, Objects.requireNonNull(json, "json"));
+    }
+
+    @Override
+    public R read(MemorySegment payload) throws InvalidPayloadException {
+        try {
+            R root = reader.read(payload);
+            FlatBufferReader.read(() -> typeOf.applyAsInt(root)); // what routing will read must be readable now
+            return root;
+        } catch (InvalidMessageException e) {
+            throw new FlatBufferPayloadException(e);
+        } catch (IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException e) {
+            // a verifier or accessor outside FlatBufferReader.read tripped: still this message's error
+            throw new FlatBufferPayloadException(new InvalidMessageException("unreadable FlatBuffer: " + e, e));
+        }
+    }
+
+    @Override
+    public int typeOf(R root) {
+        try {
+            return FlatBufferReader.read(() -> typeOf.applyAsInt(root));
+        } catch (InvalidMessageException e) {
+            return UNREADABLE_TYPE;
+        }
+    }
+
+    @Override
+    public String toJson(R root) {
+        if (json == null) {
+            return Codec.super.toJson(root);
+        }
+        try {
+            return json.apply(root);
+        } catch (InvalidMessageException e) {
+            return "{\"invalid\":\"" + e.getMessage().replace("\\", "\\\\").replace("\"", "'") + "\"}";
+        }
+    }
+}
