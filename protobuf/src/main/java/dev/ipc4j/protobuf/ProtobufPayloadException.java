@@ -1,0 +1,15 @@
+package dev.ipc4j.protobuf;
+
+import dev.ipc4j.message.InvalidPayloadException;
+
+/**
+ * A protobuf payload a {@link ProtobufCodec} rejected (not a message of the channel's type, or past its
+ * {@link ParseLimits}), as the message layer's typed error. It wraps this module's unchecked
+ * {@link InvalidMessageException} (kept as the cause) because the message layer's error is a checked, sealed family;
+ * {@link ShmProtobuf#parse} stays unchecked for its own callers.
+ */
+public final class ProtobufPayloadException extends InvalidPayloadException {
+    public ProtobufPayloadException(InvalidMessageException cause) {
+        super(cause.getMessage(), cause);
+    }
+}
