@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         footer = {"%nThe ./ipc4j launcher also runs (each takes --help):",
                 "  demo          the main job: zero-copy vs copied round trips, 100 KiB..1 GiB",
                 "  bench small   64-byte round trips: ipc4j pipes vs Unix socket, TCP, Aeron",
+                "  bench messages  request/response over a MessageChannel: 64 B raw vs 1 GiB zero-copy FlatBuffers",
                 "  jmh           the JMH hot-path benchmarks"},
         subcommands = {VersionCommand.class, LsCommand.class, CleanCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -1,0 +1,71 @@
+package dev.ipc4j.bench.messages;
+
+import dev.ipc4j.bench.harness.WaitMode;
+import dev.ipc4j.flatbuffers.DemoCodec;
+import dev.ipc4j.flatbuffers.DemoMessages;
+import dev.ipc4j.flatbuffers.LazyBody;
+import dev.ipc4j.flatbuffers.demo.BodyMsg;
+import dev.ipc4j.message.MessageChannel;
+import dev.ipc4j.message.OutMessage;
+import dev.ipc4j.message.RawCodec;
+import dev.ipc4j.session.ClientSession;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+
+/**
+ * The responder of {@code bench messages}, a client of the parent's server: answers raw 64-byte requests on init channel
+ * 0 with 64 bytes echoing the request's first 8 (its sequence number), and GetFileReq on init channel 1 with the one
+ * GetFileRsp it built before saying READY. Both answers are messages made once and re-sent: nothing is allocated or
+ * copied per round trip but the 64-byte inline frames. Args: run directory, wait mode, large bytes. Ends when its
+ * stdin closes.
+ */
+public final class MessagesChild {
+    private MessagesChild() {}
+
+    public static void main(String[] args) throws Exception {
+        Path runDir = Path.of(args[0]);
+        WaitMode wait = WaitMode.parse(args[1]);
+        long largeBytes = Long.parseLong(args[2]);
+        try (ClientSession session = ClientSession.connect(MessagesBench.CLIENT, MessagesBench.server(runDir),
+                ClientSession.Options.DEFAULT.withInitChannels(2).withConfig(MessagesBench.sessionConfig(wait)));
+             MessageChannel<MemorySegment> raw = MessageChannel.of(session, 0, RawCodec.INSTANCE);
+             MessageChannel<LazyBody> fb = MessageChannel.of(session, 1, DemoCodec.LAZY);
+             OutMessage echo = raw.newMessage(MessagesBench.SMALL_BYTES, MessagesBench.ECHO);
+             OutMessage file = DemoMessages.getFileRsp(session.arena(), (int) (largeBytes / DemoMessages.PART_SIZE),
+                     DemoMessages.PART_SIZE, MessagesChild::fill).toOutMessage(BodyMsg.GetFileRsp)) {
+            // handlers run one at a time on each channel's handler thread, so the reused echo message is never
+            // rewritten while it is being sent (an inline send has copied it when reply returns)
+            raw.expectEvery(MessagesBench.ECHO, req -> {
+                try (req) {
+                    echo.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, req.payload().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                    raw.reply(echo, req);
+                }
+            });
+            fb.expectEvery(BodyMsg.GetFileReq, req -> {
+                try (req) {
+                    req.root(); // a GetFileReq, checked completely (it is small)
+                    fb.reply(file, req); // the same 1 GiB block every time: only its handle crosses
+                }
+            });
+            System.out.println("READY " + file.length());
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // the parent closes our stdin when done
+            }
+        } catch (IOException e) {
+            System.err.println("bench messages child: " + e);
+            throw e;
+        }
+        System.out.println("DONE");
+    }
+
+    /** Part data: a cheap pattern differing per part and position, written in place in the block. */
+    static void fill(int index, MemorySegment part) {
+        long seed = index * 0x9E3779B97F4A7C15L;
+        for (long at = 0; at + 8 <= part.byteSize(); at += 8) {
+            part.set(ValueLayout.JAVA_LONG_UNALIGNED, at, seed ^ (at * 0xBF58476D1CE4E5B9L));
+        }
+    }
+}
