@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.MemFd;
+import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.NoLeaks;
 import dev.ipc4j.transport.NativeHandle;
@@ -97,6 +98,39 @@ class MessageChannelAcrossProcessesTest {
                     assertEquals(-1, rsp.payload().mismatch(out.payload()));
                 }
             }
+        }
+    }
+
+    @Test
+    void theParentAsClientOfAServerChild() throws Exception {
+        try (JvmChild server = JvmChild.start(MessageChild.class, "server", runDir.toString())) {
+            server.expect("STARTED");
+            try (ClientSession session = ClientSession.connect(Types.WEB, Types.cache(runDir),
+                    ClientSession.Options.DEFAULT.withInitChannels(1));
+                 MessageChannel<MemorySegment> ch = MessageChannel.of(session, 0, RawCodec.INSTANCE)) {
+                // Shared memory both ways: the request in the client's session arena, the echo in the server's.
+                try (OutMessage out = ch.newMessage(1 << 20, Types.ECHO)) {
+                    fill(out.payload());
+                    try (InMessage<MemorySegment> rsp = ch.request(out, WAIT)) {
+                        assertTrue(rsp.isShared());
+                        assertEquals(-1, rsp.payload().mismatch(out.payload()));
+                    }
+                }
+                List<Integer> items = new CopyOnWriteArrayList<>();
+                try (OutMessage out = Types.intMessage(ch, Types.STREAM, 50)) {
+                    ch.requestStream(out, item -> {
+                        try (item) {
+                            items.add(Types.readInt(item.payload()));
+                        }
+                    }).done().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+                }
+                assertEquals(50, items.size());
+                assertEquals(49, items.getLast());
+            }
+            // The server's channel learns that this side ended it (its error handler's one report).
+            server.expect("ERROR 0 ChannelClosedException");
+            server.send("EXIT");
+            server.expect("BYE");
         }
     }
 
