@@ -26,37 +26,18 @@ public record ClientApp(String name, Optional<Path> executable, OptionalInt uid,
     }
 
     /** Builds a {@link ClientApp}; only the name is required. */
-    public static final class Builder {
-        private final String name;
-        private Path executable;
-        private OptionalInt uid = OptionalInt.empty();
-        private OptionalInt gid = OptionalInt.empty();
-
+    public static final class Builder extends AppBuilder<Builder> {
         private Builder(String name) {
-            this.name = App.checkName(name);
+            super(name);
         }
 
-        /** The absolute path its processes must run (as {@code /proc/PID/exe} shows it). */
-        public Builder executable(Path path) {
-            if (!path.isAbsolute()) {
-                throw new IllegalArgumentException("an executable path must be absolute: " + path);
-            }
-            this.executable = path.normalize();
-            return this;
-        }
-
-        public Builder uid(int uid) {
-            this.uid = OptionalInt.of(uid);
-            return this;
-        }
-
-        public Builder gid(int gid) {
-            this.gid = OptionalInt.of(gid);
+        @Override
+        Builder self() {
             return this;
         }
 
         public ClientApp build() {
-            return new ClientApp(name, Optional.ofNullable(executable), uid, gid);
+            return new ClientApp(name, executableOrAny(), uid, gid);
         }
     }
 }

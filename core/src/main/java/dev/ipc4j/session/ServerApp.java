@@ -51,18 +51,19 @@ public record ServerApp(String name, Optional<Path> executable, OptionalInt uid,
     }
 
     /** Builds a {@link ServerApp}. */
-    public static final class Builder {
-        private final String name;
-        private Path executable;
-        private OptionalInt uid = OptionalInt.empty();
-        private OptionalInt gid = OptionalInt.empty();
+    public static final class Builder extends AppBuilder<Builder> {
         private final Map<String, ClientApp> known = new LinkedHashMap<>();
         private final Set<String> allowed = new java.util.LinkedHashSet<>();
         private Permissions permissions = Permissions.USER;
         private Path runDirectory;
 
         private Builder(String name) {
-            this.name = App.checkName(name);
+            super(name);
+        }
+
+        @Override
+        Builder self() {
+            return this;
         }
 
         /** Client apps that may log in (they become known too). */
@@ -95,27 +96,8 @@ public record ServerApp(String name, Optional<Path> executable, OptionalInt uid,
             return this;
         }
 
-        /** The absolute path the server must run (clients check it before logging in). */
-        public Builder executable(Path path) {
-            if (!path.isAbsolute()) {
-                throw new IllegalArgumentException("an executable path must be absolute: " + path);
-            }
-            this.executable = path.normalize();
-            return this;
-        }
-
-        public Builder uid(int uid) {
-            this.uid = OptionalInt.of(uid);
-            return this;
-        }
-
-        public Builder gid(int gid) {
-            this.gid = OptionalInt.of(gid);
-            return this;
-        }
-
         public ServerApp build() {
-            return new ServerApp(name, Optional.ofNullable(executable), uid, gid, known, allowed, permissions,
+            return new ServerApp(name, executableOrAny(), uid, gid, known, allowed, permissions,
                     Optional.ofNullable(runDirectory));
         }
     }

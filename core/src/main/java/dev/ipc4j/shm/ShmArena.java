@@ -54,6 +54,12 @@ public final class ShmArena implements AutoCloseable {
     private static final Pattern ARENA_NAME = Pattern.compile("ipc4j\\.[A-Za-z0-9_-]{1,48}\\.[0-9]{1,7}\\.[A-Za-z0-9_-]{1,48}");
     private static final String CONTROL_SUFFIX = ".ctl";
     private static final long MAX_HUGE = 1L << 40;
+    /**
+     * The largest segment. Segments are sparse (tmpfs keeps only the pages written), so a large one costs nothing up
+     * front, and a block that fits a regular segment stays mapped in every process that touched it: a borrower of a
+     * block larger than the segment size maps its own segment on every first hold instead.
+     */
+    public static final long MAX_SEGMENT_SIZE = 4L << 30;
 
     private final String name;
     private final Kind kind;
@@ -109,7 +115,7 @@ public final class ShmArena implements AutoCloseable {
             return this;
         }
 
-        /** Bytes per data segment: a power of two from 64 KiB to 1 GiB (default 64 MiB). */
+        /** Bytes per data segment: a power of two from 64 KiB to {@link #MAX_SEGMENT_SIZE} (4 GiB; default 64 MiB). */
         public Context segmentSize(long bytes) {
             this.segmentSize = bytes;
             return this;
@@ -176,8 +182,8 @@ public final class ShmArena implements AutoCloseable {
     }
 
     private static void validateSizes(long segmentSize, long maxSegments, long maxEntries) {
-        if (segmentSize < (64 << 10) || segmentSize > (1L << 30) || Long.bitCount(segmentSize) != 1) {
-            throw new IllegalArgumentException("segment size must be a power of two from 64 KiB to 1 GiB: " + segmentSize);
+        if (segmentSize < (64 << 10) || segmentSize > MAX_SEGMENT_SIZE || Long.bitCount(segmentSize) != 1) {
+            throw new IllegalArgumentException("segment size must be a power of two from 64 KiB to 4 GiB: " + segmentSize);
         }
         if (maxSegments < 1 || maxSegments > (1 << 20) || maxEntries < 1 || maxEntries > (1 << 26)) {
             throw new IllegalArgumentException("max segments 1..2^20, max entries 1..2^26: " + maxSegments + ", " + maxEntries);

@@ -130,13 +130,7 @@ public final class Channel implements AutoCloseable {
 
     private static Channel accepted(UnixSocket socket, Config config, PeerIdentity knownPeer, PidFd knownPid)
             throws TransportException {
-        SocketPipe control;
-        try {
-            control = SocketPipe.open(socket, config.socket(), knownPeer);
-        } catch (TransportException | RuntimeException e) {
-            closeQuietly(knownPid);
-            throw e;
-        }
+        SocketPipe control = openControl(socket, config, knownPeer, knownPid);
         if (config.ring().isEmpty()) {
             closeQuietly(knownPid);
             control.offerRingSegment(null);
@@ -172,13 +166,7 @@ public final class Channel implements AutoCloseable {
 
     private static Channel connected(UnixSocket socket, Config config, PeerIdentity knownPeer, PidFd knownPid)
             throws TransportException {
-        SocketPipe control;
-        try {
-            control = SocketPipe.open(socket, config.socket(), knownPeer);
-        } catch (TransportException | RuntimeException e) {
-            closeQuietly(knownPid);
-            throw e;
-        }
+        SocketPipe control = openControl(socket, config, knownPeer, knownPid);
         Fd segment = null;
         PidFd pid = knownPid;
         try {
@@ -200,6 +188,17 @@ public final class Channel implements AutoCloseable {
             throw e instanceof TransportException t ? t : new PeerGoneException("ring setup failed: " + e.getMessage(), e);
         } finally {
             closeQuietly(segment);
+        }
+    }
+
+    /** The socket pipe with its HELLO done; on failure the pidfd the caller handed over is closed too. */
+    private static SocketPipe openControl(UnixSocket socket, Config config, PeerIdentity knownPeer, PidFd knownPid)
+            throws TransportException {
+        try {
+            return SocketPipe.open(socket, config.socket(), knownPeer);
+        } catch (TransportException | RuntimeException e) {
+            closeQuietly(knownPid);
+            throw e;
         }
     }
 

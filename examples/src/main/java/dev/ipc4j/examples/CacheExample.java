@@ -20,13 +20,7 @@ public final class CacheExample {
 
     public static void main(String[] args) throws Exception {
         Path runDir = Files.createTempDirectory("ipc4j-example-");
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.add("--enable-native-access=dev.ipc4j");
-        command.add("--module-path");
-        command.add(System.getProperty("jdk.module.path"));
-        command.addAll(List.of("-m", "dev.ipc4j.examples/" + CacheServer.class.getName(), "--run-dir", runDir.toString()));
-        Process server = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Process server = new ProcessBuilder(serverCommand(runDir)).redirectErrorStream(true).start();
         boolean ok = false;
         try {
             // Read by a thread of its own, and never closed here: closing it while that thread reads would block.
@@ -60,6 +54,17 @@ public final class CacheExample {
             Files.deleteIfExists(runDir);
         }
         System.exit(ok ? 0 : 1);
+    }
+
+    /** The command that starts a {@link CacheServer} in a new JVM like this one (same java, same module path). */
+    static List<String> serverCommand(Path runDir) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.add("--enable-native-access=dev.ipc4j");
+        command.add("--module-path");
+        command.add(System.getProperty("jdk.module.path"));
+        command.addAll(List.of("-m", "dev.ipc4j.examples/" + CacheServer.class.getName(), "--run-dir", runDir.toString()));
+        return command;
     }
 
     private static List<String> withMissing() {

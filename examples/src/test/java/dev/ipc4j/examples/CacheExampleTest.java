@@ -22,12 +22,7 @@ class CacheExampleTest {
 
     @Test
     void theClientReadsEveryValueInPlaceAndTheServerStopsCleanly() throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.add("--enable-native-access=dev.ipc4j");
-        command.add("--module-path");
-        command.add(System.getProperty("jdk.module.path"));
-        command.addAll(List.of("-m", "dev.ipc4j.examples/" + CacheServer.class.getName(), "--run-dir", runDir.toString()));
+        List<String> command = CacheExample.serverCommand(runDir);
         Path log = runDir.resolve("server.log");
         Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {

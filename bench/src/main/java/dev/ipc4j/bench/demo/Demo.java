@@ -70,7 +70,7 @@ public final class Demo {
         human.println();
         human.print(DemoReport.table(results));
         human.printf("zero-copy: %s%n", mode.description());
-        human.println("copy: the same message written into a Unix stream socket by the server, read into the client's own buffer.");
+        human.println("copy: a message of the same payload size (16 KiB parts with hashes, raw parts layout) written into a Unix stream socket by the server, read into the client's own buffer.");
         human.printf("rtt: client sends a request, clock stops when it holds the response's root (zero-copy) or has every byte (copy);%n");
         human.printf("wait: zero-copy %s in both processes; copy always blocking socket I/O.%n",
                 options.waitMode() == WaitMode.SPIN ? "busy spin (WaitStrategy.busySpin)" : "blocking (WaitStrategy.blocking: futex park at once)");

@@ -28,7 +28,7 @@ public final class HtmlReport {
                 .append("svg text{font-family:sans-serif;font-size:12px}</style></head><body>\n")
                 .append("<h1>ipc4j demo: round trip versus payload size</h1>\n<p>Wait strategy: <b>").append(escape(options.waitMode().label()))
                 .append("</b>. Zero-copy: ").append(escape(zeroCopyDescription))
-                .append(". Copy: the same message written into a Unix stream socket and read into the client's own buffer.")
+                .append(". Copy: a message of the same payload size (16 KiB parts with hashes, in the raw parts layout) written into a Unix stream socket and read into the client's own buffer.")
                 .append(" The clock runs from the request until the client holds the response's root (zero-copy) or every byte (copy).</p>\n");
         b.append(svg(results)).append('\n');
         b.append("<table><tr><th>payload</th><th>mode</th><th>count</th><th>p50 µs</th><th>p90 µs</th><th>p99 µs</th><th>max µs</th><th>speed-up</th></tr>\n");

@@ -44,13 +44,12 @@ public final class RawShmDemo implements ZeroCopyMode {
         return new RawClient(ShmArena.attach(attachInfo, ShmArena.LeakDetection.OFF));
     }
 
-    private static final class RawServer implements Server {
-        private final ShmArena arena;
+    private static final class RawServer extends ArenaSide implements Server {
         private long id = -1;
         private long bytes;
 
         RawServer(ShmArena arena) {
-            this.arena = arena;
+            super(arena);
         }
 
         @Override
@@ -95,24 +94,13 @@ public final class RawShmDemo implements ZeroCopyMode {
                 id = -1;
             }
         }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                release();
-            } finally {
-                arena.close();
-            }
-        }
     }
 
-    private static final class RawClient implements Client {
-        private final ShmArena arena;
-        private long id = -1;
+    private static final class RawClient extends ArenaSide implements Client {
         private MemorySegment message;
 
         RawClient(ShmArena arena) {
-            this.arena = arena;
+            super(arena);
         }
 
         @Override
@@ -126,7 +114,7 @@ public final class RawShmDemo implements ZeroCopyMode {
             } catch (ShmException e) {
                 throw new CorruptMessageException("the handle does not name a live block: " + e.getMessage());
             }
-            id = block;
+            held = block;
             try {
                 message = arena.memory(block, from.get(ValueLayout.JAVA_LONG_UNALIGNED, at + HANDLE_LENGTH_AT));
                 return PartsLayout.readRoot(message);
@@ -138,7 +126,7 @@ public final class RawShmDemo implements ZeroCopyMode {
 
         @Override
         public void verify() throws CorruptMessageException {
-            if (id == -1) {
+            if (held == -1) {
                 throw new IllegalStateException("no response held");
             }
             PartsLayout.verify(message);
@@ -146,21 +134,8 @@ public final class RawShmDemo implements ZeroCopyMode {
 
         @Override
         public void release() {
-            if (id != -1) {
-                long block = id;
-                id = -1;
-                message = null;
-                arena.free(block);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                release();
-            } finally {
-                arena.close();
-            }
+            message = null;
+            freeHeld();
         }
     }
 }

@@ -4,12 +4,12 @@ import java.util.List;
 
 /** The zero-copy implementations the demo can run, by name; add one here to make it selectable. */
 public final class ZeroCopyModes {
-    public static final String DEFAULT = "raw-shm";
+    public static final String DEFAULT = "flatbuffers";
 
     private ZeroCopyModes() {}
 
     public static List<ZeroCopyMode> all() {
-        return List.of(new RawShmDemo());
+        return List.of(new FlatBuffersDemo(), new RawShmDemo());
     }
 
     public static List<String> names() {

@@ -19,7 +19,7 @@ class DemoOptionsTest {
         DemoOptions o = DemoOptions.parse();
         assertEquals(List.of(100L << 10, 1L << 20, 10L << 20, 100L << 20, 1L << 30), o.sizes());
         assertEquals(WaitMode.BLOCK, o.waitMode());
-        assertEquals("raw-shm", o.zeroCopy());
+        assertEquals("flatbuffers", o.zeroCopy());
         assertNull(o.html());
         assertEquals(-1, o.corruptPart());
         assertEquals(Duration.ofMinutes(10), o.timeout());
@@ -59,7 +59,7 @@ class DemoOptionsTest {
             "--iterations many     | --iterations takes a whole number, not 'many'",
             "--warmup -1           | --warmup must not be negative",
             "--wait sometimes      | unknown wait mode 'sometimes' (spin or block)",
-            "--zero-copy capnp     | unknown zero-copy mode 'capnp' (raw-shm)",
+            "--zero-copy capnp     | unknown zero-copy mode 'capnp' (flatbuffers,raw-shm)",
             "--html                | --html needs a value",
             "--verbose             | unknown option '--verbose'"})
     void badOptionsSayWhatIsWrong(String args, String message) {

@@ -12,18 +12,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The {@link ZeroCopyMode} contract on its raw-shm implementation, both sides in this JVM (the cross-process path is
+ * The {@link ZeroCopyMode} contract on every implementation, both sides in this JVM (the cross-process path is
  * {@link DemoEndToEndTest}'s): a lent handle gives the root, the parts verify, holds are given back, and nothing stays
  * in /dev/shm.
  */
-class RawShmDemoTest {
-    private final ZeroCopyMode mode = ZeroCopyModes.named("raw-shm");
+class ZeroCopyModeContractTest {
+    static List<String> modes() {
+        return ZeroCopyModes.names();
+    }
 
-    @Test
-    void aLentResponseIsBorrowedReadAndVerifiedAgainAndAgain() throws Exception {
+    @ParameterizedTest
+    @MethodSource("modes")
+    void aLentResponseIsBorrowedReadAndVerifiedAgainAndAgain(String name) throws Exception {
+        ZeroCopyMode mode = ZeroCopyModes.named(name);
         try (Arena arena = Arena.ofConfined(); ZeroCopyMode.Server server = mode.openServer("demotest")) {
             MemorySegment reply = arena.allocate(server.handleBytes());
             try (ZeroCopyMode.Client client = mode.openClient(server.attachInfo())) {
@@ -42,8 +47,10 @@ class RawShmDemoTest {
         assertEquals(List.of(), shmObjects("ipc4j.demotest."), "the server's close removes every name");
     }
 
-    @Test
-    void aCorruptedPartIsCaughtByVerifyNotByTheRootRead() throws Exception {
+    @ParameterizedTest
+    @MethodSource("modes")
+    void aCorruptedPartIsCaughtByVerifyNotByTheRootRead(String name) throws Exception {
+        ZeroCopyMode mode = ZeroCopyModes.named(name);
         try (Arena arena = Arena.ofConfined(); ZeroCopyMode.Server server = mode.openServer("demotest");
                 ZeroCopyMode.Client client = mode.openClient(server.attachInfo())) {
             MemorySegment reply = arena.allocate(server.handleBytes());
@@ -51,13 +58,15 @@ class RawShmDemoTest {
             server.lend(reply, 0);
             assertEquals(7, client.receiveRoot(reply, 0, server.handleBytes()), "the root is intact");
             CorruptMessageException e = assertThrows(CorruptMessageException.class, client::verify);
-            assertEquals("part 5 of 7: hash mismatch (its bytes changed)", e.getMessage());
+            assertTrue(e.getMessage().startsWith("part 5 of 7: hash mismatch"), e.getMessage());
             client.release();
         }
     }
 
-    @Test
-    void aHandleOfTheWrongSizeOrToAReleasedResponseIsRefused() throws Exception {
+    @ParameterizedTest
+    @MethodSource("modes")
+    void aHandleOfTheWrongSizeOrToAReleasedResponseIsRefused(String name) throws Exception {
+        ZeroCopyMode mode = ZeroCopyModes.named(name);
         try (Arena arena = Arena.ofConfined(); ZeroCopyMode.Server server = mode.openServer("demotest");
                 ZeroCopyMode.Client client = mode.openClient(server.attachInfo())) {
             MemorySegment reply = arena.allocate(server.handleBytes());

@@ -1,0 +1,216 @@
+package dev.ipc4j.bench.demo;
+
+import com.google.flatbuffers.FlatBufferBuilder;
+import dev.ipc4j.flatbuffers.DemoVerifier;
+import dev.ipc4j.flatbuffers.FlatBufferMessage;
+import dev.ipc4j.flatbuffers.FlatBufferReader;
+import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.ShmFlatBufferBuilder;
+import dev.ipc4j.flatbuffers.demo.Body;
+import dev.ipc4j.flatbuffers.demo.BodyMsg;
+import dev.ipc4j.flatbuffers.demo.GetFileRsp;
+import dev.ipc4j.flatbuffers.demo.Part;
+import dev.ipc4j.shm.ShmArena;
+import dev.ipc4j.shm.ShmException;
+import dev.ipc4j.shm.ShmHandle;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.SplittableRandom;
+
+/**
+ * The zero-copy path with a structured message, as Flow-IPC's demo has it: the server builds a FlatBuffers
+ * {@code Body{GetFileRsp{parts: [Part{size, hash, data}]}}} straight into a block of an OWNED {@link ShmArena}
+ * ({@link ShmFlatBufferBuilder}, sized so a 1 GiB message never grows), 16 KiB parts (the last one takes the rest),
+ * each hashed with XXH64 in place. The handle that crosses is 40 bytes:
+ *
+ * <pre>
+ *  0                    32              36        40
+ *  +--------------------+---------------+---------+
+ *  | ShmHandle (block)  | u32 FB offset | 0       |   FB offset: where the FlatBuffer starts in the lent block
+ *  +--------------------+---------------+---------+   (FlatBuffers build back to front, so it ends the block)
+ * </pre>
+ *
+ * <p>Inside the clock the client borrows the block and takes the root: the root offset, the union type and the parts
+ * vector's length, each read through bounds-checked buffers (a lie gives a typed error, never a stray read). After the
+ * clock it runs the full verifier over the whole buffer (every table, vector and offset) and checks every part's hash.
+ * Segments are 2 GiB so that a 1 GiB message (1.004 GiB with its tables) is a regular block the client keeps mapped.
+ */
+public final class FlatBuffersDemo implements ZeroCopyMode {
+    static final long SEGMENT_BYTES = 2L << 30;
+    static final int PART_BYTES = 16 << 10;
+    static final int HANDLE_BYTES = ShmHandle.BYTES + 8;
+    private static final long LENGTH_AT = 16; // ShmHandle: MAGIC, SEGMENT_ID, OFFSET, LENGTH (docs/wire-format.md)
+
+    @Override
+    public String name() {
+        return "flatbuffers";
+    }
+
+    @Override
+    public String description() {
+        return "FlatBuffers Body{GetFileRsp{parts}} built in an OWNED ShmArena block, verified after the clock;"
+                + " a 40-byte handle crosses";
+    }
+
+    @Override
+    public Server openServer(String app) throws IOException {
+        return new FbServer(ShmArena.create(ShmArena.context().app(app).arena("demofb").kind(ShmArena.Kind.OWNED)
+                .segmentSize(SEGMENT_BYTES).leakDetection(ShmArena.LeakDetection.OFF)));
+    }
+
+    @Override
+    public Client openClient(String attachInfo) throws IOException {
+        return new FbClient(ShmArena.attach(attachInfo, ShmArena.LeakDetection.OFF));
+    }
+
+    /** Parts of a payload: 16 KiB each, the last one what is left. */
+    static int partCount(long payloadBytes) {
+        return (int) ((payloadBytes + PART_BYTES - 1) / PART_BYTES);
+    }
+
+    private static final class FbServer extends ArenaSide implements Server {
+        private FlatBufferMessage message;
+        private ShmHandle handle;
+
+        FbServer(ShmArena arena) {
+            super(arena);
+        }
+
+        @Override
+        public String attachInfo() {
+            return arena.name();
+        }
+
+        @Override
+        public void build(long payloadBytes, int corruptPart) {
+            release();
+            int parts = partCount(payloadBytes);
+            long capacity = (long) parts * (PART_BYTES + 64) + 4L * parts + 1024;
+            if (capacity > ShmFlatBufferBuilder.MAX_CAPACITY) {
+                throw new IllegalArgumentException("a FlatBuffer holds at most 2 GiB; " + payloadBytes + " bytes do not fit");
+            }
+            SplittableRandom random = new SplittableRandom(payloadBytes);
+            try (ShmFlatBufferBuilder shm = ShmFlatBufferBuilder.create(arena, (int) capacity)) {
+                FlatBufferBuilder b = shm.builder();
+                int[] offsets = new int[parts];
+                for (int i = parts - 1; i >= 0; i--) { // back to front, so the parts lie in order in memory
+                    int size = (int) Math.min(PART_BYTES, payloadBytes - (long) i * PART_BYTES);
+                    ByteBuffer data = b.createUnintializedVector(1, size, 1);
+                    MemorySegment bytes = MemorySegment.ofBuffer(data); // in the block: writing it faults the pages in
+                    long at = 0;
+                    for (; at + 8 <= size; at += 8) {
+                        bytes.set(ValueLayout.JAVA_LONG_UNALIGNED, at, random.nextLong());
+                    }
+                    for (; at < size; at++) {
+                        bytes.set(ValueLayout.JAVA_BYTE, at, (byte) random.nextInt());
+                    }
+                    long hash = dev.ipc4j.flatbuffers.PartHash.of(bytes);
+                    if (i == corruptPart) {
+                        bytes.set(ValueLayout.JAVA_BYTE, size / 2, (byte) ~bytes.get(ValueLayout.JAVA_BYTE, size / 2));
+                    }
+                    offsets[i] = Part.createPart(b, size, hash, b.endVector());
+                }
+                int rsp = GetFileRsp.createGetFileRsp(b, GetFileRsp.createPartsVector(b, offsets));
+                message = shm.finish(Body.createBody(b, BodyMsg.GetFileRsp, rsp), DemoVerifier.FILE_IDENTIFIER);
+            }
+            handle = arena.lend(message.block());
+        }
+
+        @Override
+        public int handleBytes() {
+            return HANDLE_BYTES;
+        }
+
+        @Override
+        public void lend(MemorySegment to, long at) {
+            handle.writeTo(to, at); // the server keeps the block while it lends it, so every borrow finds it alive
+            to.set(ValueLayout.JAVA_INT_UNALIGNED, at + ShmHandle.BYTES, message.offset());
+            to.set(ValueLayout.JAVA_INT_UNALIGNED, at + ShmHandle.BYTES + 4, 0);
+        }
+
+        @Override
+        public void release() {
+            if (message != null) {
+                message.close();
+                message = null;
+                handle = null;
+            }
+        }
+    }
+
+    private static final class FbClient extends ArenaSide implements Client {
+        private final GetFileRsp rsp = new GetFileRsp();
+        private MemorySegment buffer;
+
+        FbClient(ShmArena arena) {
+            super(arena);
+        }
+
+        @Override
+        public int receiveRoot(MemorySegment from, long at, int length) throws CorruptMessageException {
+            if (length != HANDLE_BYTES) {
+                throw new CorruptMessageException("a reply of " + length + " bytes, expected a " + HANDLE_BYTES + "-byte handle");
+            }
+            try {
+                held = arena.borrow(from, at);
+            } catch (ShmException e) {
+                throw new CorruptMessageException("the handle does not name a live block: " + e.getMessage());
+            }
+            try {
+                long lent = from.get(ValueLayout.JAVA_LONG_UNALIGNED, at + LENGTH_AT);
+                long offset = Integer.toUnsignedLong(from.get(ValueLayout.JAVA_INT_UNALIGNED, at + ShmHandle.BYTES));
+                if (offset >= lent) {
+                    throw new CorruptMessageException("FlatBuffer offset " + offset + " outside the lent " + lent + " bytes");
+                }
+                buffer = arena.memory(held, lent).asSlice(offset);
+                return FlatBufferReader.read(() -> {
+                    Body body = Body.getRootAsBody(FlatBufferReader.view(buffer));
+                    if (body.msgType() != BodyMsg.GetFileRsp || body.msg(rsp) == null) {
+                        throw new InvalidMessageException("the root is not a GetFileRsp", -1);
+                    }
+                    return rsp.partsLength();
+                });
+            } catch (CorruptMessageException e) {
+                release();
+                throw e;
+            } catch (InvalidMessageException | IndexOutOfBoundsException | IllegalArgumentException e) {
+                release();
+                throw new CorruptMessageException("unreadable response: " + e.getMessage());
+            }
+        }
+
+        @Override
+        public void verify() throws CorruptMessageException {
+            if (held == -1) {
+                throw new IllegalStateException("no response held");
+            }
+            try {
+                DemoVerifier.verify(buffer);
+            } catch (InvalidMessageException e) {
+                throw new CorruptMessageException("the response does not verify: " + e.getMessage());
+            }
+            Part part = new Part();
+            int parts = rsp.partsLength();
+            for (int i = 0; i < parts; i++) {
+                rsp.parts(part, i);
+                ByteBuffer data = part.dataAsByteBuffer();
+                MemorySegment bytes = data == null ? MemorySegment.NULL : MemorySegment.ofBuffer(data);
+                if (bytes.byteSize() != part.size()) {
+                    throw new CorruptMessageException("part " + i + " of " + parts + ": size " + part.size() + " but "
+                            + bytes.byteSize() + " bytes");
+                }
+                if (dev.ipc4j.flatbuffers.PartHash.of(bytes) != part.hash()) {
+                    throw new CorruptMessageException("part " + i + " of " + parts + ": hash mismatch");
+                }
+            }
+        }
+
+        @Override
+        public void release() {
+            buffer = null;
+            freeHeld();
+        }
+    }
+}
