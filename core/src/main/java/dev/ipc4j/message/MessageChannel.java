@@ -391,8 +391,8 @@ public final class MessageChannel<R> implements AutoCloseable {
 
     /**
      * {@code handler} learns, once, of the error that ended the channel: a malformed message, the peer gone, or the
-     * peer ending the channel ({@link ChannelClosedException}); at once if that happened already. Not called when
-     * the channel is closed here.
+     * peer ending the channel or the session ({@link ChannelClosedException}); at once if that happened already. Not
+     * called when the channel or its session is closed here.
      */
     public void onError(Consumer<MessageException> handler) {
         Objects.requireNonNull(handler, "handler");
@@ -484,13 +484,23 @@ public final class MessageChannel<R> implements AutoCloseable {
         }
     }
 
+    /**
+     * The session ended: the channel ends with it, reported to the error handler unless this side ended it, as when
+     * the peer closes just the channel (whichever of the two this side learns first).
+     */
     private void sessionEnded(SessionEnd how) {
-        if (how.isError()) {
-            PeerGoneException gone = new PeerGoneException("the session ended: " + how);
-            ChannelClosedException c = new ChannelClosedException("the session ended: " + how, gone);
-            end(c, c);
+        String why = "the session ended: " + how;
+        ChannelClosedException c = switch (how) {
+            case SessionEnd.ClosedHere here -> null;
+            case SessionEnd.ClosedByPeer peer -> new ChannelClosedException(why, null);
+            case SessionEnd.PeerGone gone -> new ChannelClosedException(why, gone.cause() != null ? gone.cause()
+                    : new PeerGoneException(gone.why()));
+            case SessionEnd.ProtocolViolation violation -> new ChannelClosedException(why, new PeerGoneException(why, violation.cause()));
+        };
+        if (c == null) {
+            end(new ChannelClosedException(why, null), null);
         } else {
-            end(new ChannelClosedException("the session ended: " + how, null), null);
+            end(c, c);
         }
     }
 

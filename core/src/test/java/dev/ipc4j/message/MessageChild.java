@@ -5,6 +5,7 @@ import static dev.ipc4j.testing.ChildSide.say;
 
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.SessionHandle;
+import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.shm.ShmBlock;
 import dev.ipc4j.transport.NativeHandle;
 import java.lang.foreign.MemorySegment;
@@ -28,6 +29,7 @@ public final class MessageChild {
         switch (args[0]) {
             case "responder" -> responder(runDir, Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
             case "hostile" -> hostile(runDir, args[2].split(","));
+            case "server" -> server(runDir);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -86,6 +88,22 @@ public final class MessageChild {
             for (MessageChannel<MemorySegment> ch : all) {
                 ch.close();
             }
+        }
+        say("BYE");
+    }
+
+    /** The roles turned round: a server whose sessions answer on init channel 0 as {@link #responder} does. */
+    private static void server(Path runDir) throws Exception {
+        List<MessageChannel<MemorySegment>> all = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (SessionServer server = SessionServer.start(Types.cache(runDir))) {
+            server.onSession(session -> {
+                MessageChannel<MemorySegment> ch = MessageChannel.of(session, 0, RawCodec.INSTANCE);
+                all.add(ch);
+                serve(ch, 0, new ConcurrentLinkedQueue<>());
+            });
+            say("STARTED");
+            hear("EXIT");
+            all.forEach(MessageChannel::close);
         }
         say("BYE");
     }
