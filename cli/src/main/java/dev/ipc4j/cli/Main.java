@@ -11,10 +11,11 @@ import picocli.CommandLine.Command;
         description = "Zero-copy inter-process communication for Java on Linux.",
         // These run from the bench module's jar, started by the ./ipc4j launcher itself; listed so --help shows them.
         footer = {"%nThe ./ipc4j launcher also runs (each takes --help):",
-                "  demo          the main job: zero-copy vs copied round trips, 100 KiB..1 GiB",
-                "  bench small   64-byte round trips: ipc4j pipes vs Unix socket, TCP, Aeron",
-                "  bench messages  request/response over a MessageChannel: 64 B raw vs 1 GiB zero-copy FlatBuffers",
-                "  jmh           the JMH hot-path benchmarks"},
+                "  demo            the main job: zero-copy vs copied round trips, 100 KiB..1 GiB",
+                "  bench small     64-byte round trips: ipc4j pipes vs Unix socket, TCP, Aeron",
+                "  bench messages  MessageChannel request/response: 64 B raw vs 1 GiB FlatBuffers",
+                "  jmh             the JMH hot-path benchmarks",
+                "  example NAME    examples: cache (server + client), cache-server, cache-client"},
         subcommands = {VersionCommand.class, LsCommand.class, CleanCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
