@@ -1,5 +1,6 @@
 package dev.ipc4j.bench.demo;
 
+import dev.ipc4j.bench.harness.OptionNumbers;
 import dev.ipc4j.bench.harness.WaitMode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,13 +73,13 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
                 case "-h", "--help" -> help = true;
                 case "--json" -> json = true;
                 case "--sizes" -> sizes = sizes(value(args, ++i, arg));
-                case "--iterations" -> iterations = positive(arg, value(args, ++i, arg));
-                case "--warmup" -> warmup = nonNegative(arg, value(args, ++i, arg));
+                case "--iterations" -> iterations = OptionNumbers.positive(arg, value(args, ++i, arg));
+                case "--warmup" -> warmup = OptionNumbers.nonNegative(arg, value(args, ++i, arg));
                 case "--wait" -> wait = WaitMode.parse(value(args, ++i, arg));
                 case "--html" -> html = Path.of(value(args, ++i, arg));
                 case "--zero-copy" -> zeroCopy = ZeroCopyModes.named(value(args, ++i, arg)).name();
-                case "--timeout" -> timeout = Duration.ofSeconds(positive(arg, value(args, ++i, arg)));
-                case "--corrupt-part" -> corruptPart = nonNegative(arg, value(args, ++i, arg));
+                case "--timeout" -> timeout = Duration.ofSeconds(OptionNumbers.positive(arg, value(args, ++i, arg)));
+                case "--corrupt-part" -> corruptPart = OptionNumbers.nonNegative(arg, value(args, ++i, arg));
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
         }
@@ -138,25 +139,5 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
-    }
-
-    private static int positive(String option, String value) {
-        int n = nonNegative(option, value);
-        if (n == 0) {
-            throw new IllegalArgumentException(option + " must be positive");
-        }
-        return n;
-    }
-
-    private static int nonNegative(String option, String value) {
-        try {
-            int n = Integer.parseInt(value.replace("_", ""));
-            if (n < 0) {
-                throw new IllegalArgumentException(option + " must not be negative");
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " takes a whole number, not '" + value + "'");
-        }
     }
 }

@@ -1,12 +1,12 @@
 package dev.ipc4j.bench.demo;
 
+import dev.ipc4j.bench.harness.ChildSide;
 import dev.ipc4j.bench.harness.WaitMode;
 import dev.ipc4j.transport.BlobHandler;
 import dev.ipc4j.transport.BlobPipe;
 import dev.ipc4j.transport.Channel;
 import dev.ipc4j.transport.Receipt;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -66,14 +66,14 @@ public final class DemoServer {
         ZeroCopyMode mode = ZeroCopyModes.named(args[1]);
         WaitMode wait = WaitMode.parse(args[2]);
         Duration timeout = Duration.ofSeconds(Long.parseLong(args[3]));
-        watchClient(timeout);
+        ChildSide.haltWithParent(timeout);
         long deadline = System.nanoTime() + timeout.toNanos();
         try (ZeroCopyMode.Server zeroCopy = mode.openServer("demo");
                 Channel.Listener listener = Channel.listen(DemoProtocol.channelSocket(workDir), 0600, DemoProtocol.config(wait));
                 ServerSocketChannel copyListener = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             Path copyPath = DemoProtocol.copySocket(workDir);
             copyListener.bind(UnixDomainSocketAddress.of(copyPath));
-            say("READY " + zeroCopy.attachInfo());
+            ChildSide.say("READY " + zeroCopy.attachInfo());
             try (Channel channel = listener.accept(timeout);
                     SocketChannel copySocket = copyListener.accept()) {
                 new DemoServer(channel, copySocket, zeroCopy, deadline).serve();
@@ -82,10 +82,10 @@ public final class DemoServer {
             }
         } catch (Exception | LinkageError e) {
             e.printStackTrace();
-            say("FAIL " + e.toString().replace('\n', ' '));
+            ChildSide.say("FAIL " + e.toString().replace('\n', ' '));
             System.exit(1);
         }
-        say("DONE");
+        ChildSide.say("DONE");
     }
 
     /** Answers control messages until the client ends the channel. */
@@ -153,32 +153,5 @@ public final class DemoServer {
             copyArena = null;
             copyBytes = null;
         }
-    }
-
-    private static void say(String line) {
-        System.out.println(line);
-        System.out.flush();
-    }
-
-    /** Halts this JVM when the client goes away (stdin EOF) or the run overstays its timeout, whatever else happens. */
-    private static void watchClient(Duration timeout) {
-        Thread.ofPlatform().daemon().name("client-watch").start(() -> {
-            try (InputStream in = System.in) {
-                while (in.read() >= 0) {
-                    // the client sends nothing; any byte is ignored
-                }
-            } catch (IOException e) {
-                // treated as the client being gone
-            }
-            Runtime.getRuntime().halt(97);
-        });
-        Thread.ofPlatform().daemon().name("lifetime").start(() -> {
-            try {
-                Thread.sleep(timeout.plusSeconds(10));
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(98);
-        });
     }
 }

@@ -49,12 +49,12 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
                 case "--json" -> json = true;
                 case "--pin" -> pin = true;
                 case "-h", "--help" -> help = true;
-                case "--iterations" -> iterations = positive(arg, value(args, ++i, arg));
-                case "--warmup" -> warmup = nonNegative(arg, value(args, ++i, arg));
-                case "--messages" -> messages = positive(arg, value(args, ++i, arg));
-                case "--batch" -> batch = positive(arg, value(args, ++i, arg));
-                case "--payload" -> payload = positive(arg, value(args, ++i, arg));
-                case "--timeout" -> timeout = Duration.ofSeconds(positive(arg, value(args, ++i, arg)));
+                case "--iterations" -> iterations = OptionNumbers.positive(arg, value(args, ++i, arg));
+                case "--warmup" -> warmup = OptionNumbers.nonNegative(arg, value(args, ++i, arg));
+                case "--messages" -> messages = OptionNumbers.positive(arg, value(args, ++i, arg));
+                case "--batch" -> batch = OptionNumbers.positive(arg, value(args, ++i, arg));
+                case "--payload" -> payload = OptionNumbers.positive(arg, value(args, ++i, arg));
+                case "--timeout" -> timeout = Duration.ofSeconds(OptionNumbers.positive(arg, value(args, ++i, arg)));
                 case "--transports" -> {
                     transports = new ArrayList<>();
                     for (String name : list(value(args, ++i, arg))) {
@@ -107,25 +107,5 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
             throw new IllegalArgumentException("empty list");
         }
         return List.copyOf(out);
-    }
-
-    private static int positive(String option, String value) {
-        int n = nonNegative(option, value);
-        if (n == 0) {
-            throw new IllegalArgumentException(option + " must be positive");
-        }
-        return n;
-    }
-
-    private static int nonNegative(String option, String value) {
-        try {
-            int n = Integer.parseInt(value.replace("_", ""));
-            if (n < 0) {
-                throw new IllegalArgumentException(option + " must not be negative");
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " takes a whole number, not '" + value + "'");
-        }
     }
 }

@@ -1,7 +1,6 @@
 package dev.ipc4j.bench.harness;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
 
@@ -19,10 +18,10 @@ public final class EchoSide {
 
     public static void main(String[] args) {
         RunSpec spec = RunSpec.fromArgs(args);
-        watchParent(spec);
+        ChildSide.haltWithParent(spec.timeout());
         long deadline = Deadlines.after(spec.timeout());
         try (PingPongTransport.Link link = Transports.named(spec.transport()).connect(args[0], spec.waitMode(), spec.payloadBytes(), deadline)) {
-            say("READY");
+            ChildSide.say("READY");
             Payload message = new Payload(spec.payloadBytes());
             long sequence = 0;
             for (int i = 0; i < spec.warmup(); i++) {
@@ -43,10 +42,10 @@ public final class EchoSide {
                 expected = takeBatch(link, message, expected, spec.batchSize(), deadline);
             }
             double throughputAlloc = Allocations.perMessage(before, Allocations.current(), spec.measuredMessages());
-            say(String.format(Locale.ROOT, "DONE %.3f %.3f", pingPongAlloc, throughputAlloc));
+            ChildSide.say(String.format(Locale.ROOT, "DONE %.3f %.3f", pingPongAlloc, throughputAlloc));
         } catch (IOException | TimeoutException | RuntimeException e) {
             e.printStackTrace();
-            say("FAIL " + e.toString().replace('\n', ' '));
+            ChildSide.say("FAIL " + e.toString().replace('\n', ' '));
             System.exit(1);
         }
     }
@@ -71,32 +70,5 @@ public final class EchoSide {
         }
         link.send(message, deadline);
         return expected;
-    }
-
-    private static void say(String line) {
-        System.out.println(line);
-        System.out.flush();
-    }
-
-    /** Halts this JVM when the parent goes away (stdin EOF) or the run overstays its timeout, whatever else happens. */
-    private static void watchParent(RunSpec spec) {
-        Thread.ofPlatform().daemon().name("parent-watch").start(() -> {
-            try (InputStream in = System.in) {
-                while (in.read() >= 0) {
-                    // the parent sends nothing; any byte is ignored
-                }
-            } catch (IOException e) {
-                // treated as the parent being gone
-            }
-            Runtime.getRuntime().halt(97);
-        });
-        Thread.ofPlatform().daemon().name("lifetime").start(() -> {
-            try {
-                Thread.sleep(spec.timeout().plusSeconds(10));
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(98);
-        });
     }
 }
