@@ -63,6 +63,9 @@ final class Libc {
     private static final MethodHandle SETSOCKOPT =
             errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle POLL = errno("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    private static final MethodHandle EVENTFD = errno("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle READ = errno("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    private static final MethodHandle WRITE = errno("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
     private static final MethodHandle GETUID = plain("getuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETGID = plain("getgid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle STRERRORNAME = plain("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -295,6 +298,30 @@ final class Libc {
     static int poll(MemorySegment fds, long count, int timeoutMillis) {
         try {
             return (int) POLL.invokeExact(SLOT.get(), fds, count, timeoutMillis);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static int eventfd(int initial, int flags) {
+        try {
+            return (int) EVENTFD.invokeExact(SLOT.get(), initial, flags);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static long read(int fd, MemorySegment buffer, long count) {
+        try {
+            return (long) READ.invokeExact(SLOT.get(), fd, buffer, count);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static long write(int fd, MemorySegment buffer, long count) {
+        try {
+            return (long) WRITE.invokeExact(SLOT.get(), fd, buffer, count);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -50,6 +50,16 @@ public sealed interface BlobPipe extends AutoCloseable permits HandlePipe, RingP
 
     boolean isOpen();
 
+    /**
+     * For a thread that drives this pipe with {@link #poll} and wants to sleep until it has input (e.g. a
+     * {@link Runner}): registers what will wake it in {@code waits} and arms it; false when input (or the end, or a
+     * failure) is here already, and the driver should poll instead. {@link #awoke()} must follow, on the same thread.
+     */
+    boolean prepareToSleep(WaitSet waits);
+
+    /** The sleep after {@link #prepareToSleep} ended (or did not happen): disarms the wake-up. */
+    void awoke();
+
     /** Ends sending, stops receiving, wakes every thread waiting on this pipe, and releases it. Idempotent. */
     @Override
     void close();

@@ -136,16 +136,16 @@ public final class Channel implements AutoCloseable {
             control.offerRingSegment(null);
             return new Channel(control, null);
         }
-        Fd[] segment = new Fd[1];
+        Fd[] offer = new Fd[SocketPipe.RING_FDS];
         RingPipe ring = null;
         PidFd pid = knownPid;
         try {
             if (pid == null) {
                 pid = peerPidFd(control);
             }
-            ring = RingPipe.create(config.ring().get(), segment, pid);
+            ring = RingPipe.create(config.ring().get(), offer, pid);
             pid = null; // the ring owns it now
-            control.offerRingSegment(segment[0]);
+            control.offerRingSegment(offer);
             return new Channel(control, ring);
         } catch (ErrnoException | TransportException | RuntimeException e) {
             closeQuietly(pid);
@@ -155,7 +155,7 @@ public final class Channel implements AutoCloseable {
             control.close();
             throw e instanceof TransportException t ? t : new PeerGoneException("ring setup failed: " + e.getMessage(), e);
         } finally {
-            closeQuietly(segment[0]);
+            closeQuietly(offer[0]); // the segment: the peer has its own descriptor now; the doorbells are the ring's
         }
     }
 
@@ -167,11 +167,12 @@ public final class Channel implements AutoCloseable {
     private static Channel connected(UnixSocket socket, Config config, PeerIdentity knownPeer, PidFd knownPid)
             throws TransportException {
         SocketPipe control = openControl(socket, config, knownPeer, knownPid);
-        Fd segment = null;
+        Fd[] offered = null;
         PidFd pid = knownPid;
+        RingPipe ring = null;
         try {
-            segment = control.takeRingSegment(config.socket().handshakeTimeout());
-            if (segment == null) {
+            offered = control.takeRingSegment(config.socket().handshakeTimeout());
+            if (offered == null) {
                 closeQuietly(pid);
                 return new Channel(control, null);
             }
@@ -179,7 +180,7 @@ public final class Channel implements AutoCloseable {
             if (pid == null) {
                 pid = peerPidFd(control);
             }
-            RingPipe ring = RingPipe.attach(segment, mine, pid);
+            ring = RingPipe.attach(offered, mine, pid);
             pid = null; // the ring owns it now
             return new Channel(control, ring);
         } catch (ErrnoException | TransportException | RuntimeException e) {
@@ -187,7 +188,13 @@ public final class Channel implements AutoCloseable {
             control.close();
             throw e instanceof TransportException t ? t : new PeerGoneException("ring setup failed: " + e.getMessage(), e);
         } finally {
-            closeQuietly(segment);
+            if (offered != null) {
+                closeQuietly(offered[0]); // the segment is mapped (or refused) now
+                if (ring == null) { // the doorbells belong to the ring only once it exists
+                    closeQuietly(offered[1]);
+                    closeQuietly(offered[2]);
+                }
+            }
         }
     }
 
@@ -212,6 +219,19 @@ public final class Channel implements AutoCloseable {
             }
             return PidFd.open(control.peer().pid());
         }
+    }
+
+    /**
+     * For a thread driving this channel's {@link #blobs()} by {@link BlobPipe#poll}: see
+     * {@link BlobPipe#prepareToSleep}.
+     */
+    public boolean prepareToSleep(WaitSet waits) {
+        return blobs().prepareToSleep(waits);
+    }
+
+    /** See {@link BlobPipe#awoke()}. */
+    public void awoke() {
+        blobs().awoke();
     }
 
     /** Where messages go: the ring when the channel has one, else the socket. */

@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The socket pipe's frame (wire format version 1; docs/wire-format.md). Little-endian.
+ * The socket pipe's frame (wire format version 2; docs/wire-format.md). Little-endian.
  *
  * <pre>
  *   +0 LENGTH   u32  payload bytes that follow the header
@@ -15,7 +15,8 @@ import java.lang.foreign.ValueLayout;
  *
  * HELLO payload (first frame each way, 16 bytes):
  *   +0 MAGIC u32 = 0x4a435049 ("IPCJ") | +4 MIN_VERSION u16 | +6 MAX_VERSION u16 | +8 MAX_MESSAGE u64
- * RING payload (creator to acceptor, one descriptor: the ring memfd): empty
+ * RING payload (creator to acceptor): empty; no descriptor (socket only) or three: the ring memfd, the acceptor's
+ *   doorbell (an eventfd the creator rings when the acceptor's consumer sleeps), the creator's doorbell
  * </pre>
  */
 final class Frame {
@@ -38,7 +39,8 @@ final class Frame {
     static final long HELLO_MAX_VERSION = 6;
     static final long HELLO_MAX_MESSAGE = 8;
 
-    static final int VERSION = 1;
+    /** 2: the RING frame carries the doorbells (version 1 had the memfd only, with futex wake-ups). */
+    static final int VERSION = 2;
 
     private Frame() {}
 

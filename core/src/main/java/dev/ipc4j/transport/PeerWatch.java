@@ -25,6 +25,11 @@ final class PeerWatch implements AutoCloseable {
         return pidfd.pid();
     }
 
+    /** The pidfd, readable once the peer has exited (a sleeping driver registers it). */
+    dev.ipc4j.os.Fd pidFd() {
+        return pidfd.fd();
+    }
+
     /** True when the peer has exited; {@code force} skips the throttle. */
     boolean gone(boolean force) throws ErrnoException {
         if (declared != null) {

@@ -17,7 +17,9 @@ import static dev.ipc4j.transport.RingLayout.TYPE_PADDING;
 import static dev.ipc4j.transport.RingLayout.align8;
 
 import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.EventFd;
 import dev.ipc4j.os.Futex;
+import dev.ipc4j.os.Poll;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
@@ -34,6 +36,8 @@ import java.lang.invoke.VarHandle;
  * <p>Sleep/wake: a side about to sleep sets its PARKED word, then re-checks the other side's position; the other side
  * stores its position, then reads PARKED (both with volatile, i.e. sequentially consistent, access) and wakes only a
  * sleeper. So at least one of the two sees the other, and a writer whose reader never sleeps makes no system call.
+ * A sleeping consumer is woken through its doorbell (an eventfd, so a runner can sleep on many rings and sockets in
+ * one poll); a producer waiting for room through the PRODUCER_PARKED futex.
  * Each instance is used by one side only: as producer or as consumer, from one thread at a time.
  */
 final class Ring {
@@ -59,7 +63,11 @@ final class Ring {
     private long lastRecord;
     private long lastPayload;
 
-    Ring(MemorySegment control, MemorySegment data) {
+    private final EventFd consumerBell;
+
+    /** @param consumerBell the doorbell of this ring's consumer (ours for the incoming ring, the peer's for the outgoing) */
+    Ring(MemorySegment control, MemorySegment data, EventFd consumerBell) {
+        this.consumerBell = consumerBell;
         this.control = control;
         this.data = data;
         this.capacity = data.byteSize();
@@ -152,7 +160,7 @@ final class Ring {
         }
         LONG.setVolatile(control, TAIL, tail);
         if ((int) INT.getVolatile(control, CONSUMER_PARKED) == 1 && INT.compareAndSet(control, CONSUMER_PARKED, 1, 0)) {
-            Futex.wake(control, CONSUMER_PARKED, 1);
+            consumerBell.signal();
         }
     }
 
@@ -280,8 +288,34 @@ final class Ring {
 
     /** Consumer: sleep up to {@code nanos} unless a record arrived or the producer ended. */
     void parkConsumer(long nanos) throws ErrnoException {
+        if (armConsumer()) {
+            Poll.readable(consumerBell.fd(), (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
+        }
+        disarmConsumer();
+    }
+
+    /**
+     * First half of a consumer's sleep, for a driver that sleeps on many descriptors: announces it (the producer will
+     * ring {@link #consumerBell()}), then re-checks; false when a record or the end is here already (do not sleep).
+     * Either way {@link #disarmConsumer()} follows.
+     */
+    boolean armConsumer() {
+        if ((int) INT.getOpaque(control, CONSUMER_MAY_PARK) == 0) {
+            // A busy-spinning consumer's ring, now driven by a thread that sleeps: from now on the producer must ring.
+            INT.setVolatile(control, CONSUMER_MAY_PARK, 1);
+        }
         announcePark(CONSUMER_PARKED);
-        sleepUnless(CONSUMER_PARKED, (long) LONG.getVolatile(control, TAIL) != head || producerEnded(), nanos);
+        return (long) LONG.getVolatile(control, TAIL) == head && !producerEnded();
+    }
+
+    /** Second half: no longer asleep; the doorbell is silenced (a ring that came late costs one spurious wake-up). */
+    void disarmConsumer() throws ErrnoException {
+        INT.setRelease(control, CONSUMER_PARKED, 0);
+        consumerBell.drain();
+    }
+
+    EventFd consumerBell() {
+        return consumerBell;
     }
 
     void closeConsuming() throws ErrnoException {
@@ -300,7 +334,7 @@ final class Ring {
     /** Wakes a sleeping consumer whatever the state (close, end). */
     void wakeConsumer() throws ErrnoException {
         INT.setVolatile(control, CONSUMER_PARKED, 0);
-        Futex.wake(control, CONSUMER_PARKED, Integer.MAX_VALUE);
+        consumerBell.signal();
     }
 
     /** Wakes a sleeping producer whatever the state. */

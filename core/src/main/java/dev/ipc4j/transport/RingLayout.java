@@ -1,7 +1,7 @@
 package dev.ipc4j.transport;
 
 /**
- * Where everything lives in a ring pipe's shared segment (wire format version 1; docs/wire-format.md).
+ * Where everything lives in a ring pipe's shared segment (wire format version 2; docs/wire-format.md).
  *
  * <pre>
  * Segment (one memfd, size = DATA_START + 2 * capacity):
@@ -21,7 +21,8 @@ package dev.ipc4j.transport;
  * Ring control (each hot field on its own 128-byte line: no false sharing, even with adjacent-line prefetch):
  *   +0    TAIL              i64  bytes ever written (producer; release)
  *   +128  HEAD              i64  bytes ever consumed (consumer; release)
- *   +256  CONSUMER_PARKED   i32  futex word: 1 while the consumer sleeps or is about to
+ *   +256  CONSUMER_PARKED   i32  1 while the consumer sleeps or is about to: the producer then rings its doorbell
+ *                                (an eventfd passed with the segment; version 1 used this word as a futex)
  *   +384  PRODUCER_PARKED   i32  futex word: 1 while the producer waits for room
  *   +512  PRODUCER_ENDED    i32  1 once the producer ended sending (after its last TAIL)
  *   +516  CONSUMER_CLOSED   i32  1 once the consumer will read no more
@@ -35,7 +36,8 @@ package dev.ipc4j.transport;
  */
 final class RingLayout {
     static final long MAGIC = 0x3167_6e69_726a_6370L; // "pcjring1" little-endian
-    static final int VERSION = 1;
+    /** 2: consumers sleep on eventfd doorbells (pollable with sockets), not on the CONSUMER_PARKED futex. */
+    static final int VERSION = 2;
 
     static final long HEADER_MAGIC = 0;
     static final long HEADER_VERSION = 8;

@@ -7,6 +7,7 @@ import static dev.ipc4j.transport.RingLayout.TYPE_MIDDLE;
 import static dev.ipc4j.transport.RingLayout.TYPE_PADDING;
 
 import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.EventFd;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.Mapping;
 import dev.ipc4j.os.MemFd;
@@ -81,52 +82,100 @@ public final class RingPipe implements BlobPipe {
     private MemorySegment assembly;
     private long assembled = -1;
 
-    private RingPipe(Mapping mapping, int outRing, Config config, PidFd peer) throws ProtocolException {
+    private final EventFd myBell;
+    private final EventFd peerBell;
+    // The driver's sleep (prepareToSleep .. awoke): where the peer's pidfd sits in its WaitSet, to look at it after.
+    private WaitSet sleepingIn;
+    private int pidIndex = -1;
+    private volatile boolean checkPeerNow;
+
+    private RingPipe(Mapping mapping, int outRing, Config config, PidFd peer, EventFd myBell, EventFd peerBell)
+            throws ProtocolException {
         this.mapping = mapping;
         this.config = config;
         this.peer = new PeerWatch(peer);
+        this.myBell = myBell;
+        this.peerBell = peerBell;
         MemorySegment s = mapping.segment();
         long capacity = s.get(ValueLayout.JAVA_LONG, RingLayout.HEADER_CAPACITY);
-        this.out = ring(s, outRing, capacity);
-        this.in = ring(s, 1 - outRing, capacity);
+        this.out = ring(s, outRing, capacity, peerBell);
+        this.in = ring(s, 1 - outRing, capacity, myBell);
         this.sendIdler = new Idler(config.waitStrategy());
         this.receiveIdler = new Idler(config.waitStrategy());
         out.attachProducer(config.waitStrategy().mayPark());
         in.attachConsumer(config.waitStrategy().mayPark());
     }
 
-    private static Ring ring(MemorySegment s, int index, long capacity) {
+    private static Ring ring(MemorySegment s, int index, long capacity, EventFd consumerBell) {
         return new Ring(s.asSlice(RingLayout.control(index), RingLayout.CONTROL_SIZE),
-                s.asSlice(RingLayout.data(index, capacity), capacity));
+                s.asSlice(RingLayout.data(index, capacity), capacity), consumerBell);
     }
 
-    /** Creates the segment (ring 0 carries our messages); the caller sends {@code segment} to the peer, then closes it. */
-    static RingPipe create(Config config, Fd[] segment, PidFd peer) throws ErrnoException, ProtocolException {
+    /**
+     * Creates the segment (ring 0 carries our messages) and both doorbells. {@code offer} receives what the caller
+     * sends the peer in the RING frame: the segment (the caller closes it after sending), the peer's doorbell and ours
+     * (both owned by the pipe).
+     */
+    static RingPipe create(Config config, Fd[] offer, PidFd peer) throws ErrnoException, ProtocolException {
         long size = RingLayout.segmentSize(config.capacity());
         Fd fd = MemFd.create("ipc4j.ring", size);
+        EventFd mine = null;
+        EventFd theirs = null;
         try {
+            mine = EventFd.create();
+            theirs = EventFd.create();
             MemFd.seal(fd, MemFd.SEAL_SIZE);
             Mapping mapping = Mapping.map(fd, size, false);
             MemorySegment s = mapping.segment();
             s.set(ValueLayout.JAVA_LONG, RingLayout.HEADER_MAGIC, RingLayout.MAGIC);
             s.set(ValueLayout.JAVA_INT, RingLayout.HEADER_VERSION, RingLayout.VERSION);
             s.set(ValueLayout.JAVA_LONG, RingLayout.HEADER_CAPACITY, config.capacity());
-            segment[0] = fd;
-            return new RingPipe(mapping, 0, config, peer);
+            offer[0] = fd;
+            offer[1] = theirs.fd();
+            offer[2] = mine.fd();
+            return new RingPipe(mapping, 0, config, peer, mine, theirs);
         } catch (ErrnoException | RuntimeException e) {
             fd.close();
+            closeQuietly(mine);
+            closeQuietly(theirs);
             throw e;
         }
     }
 
-    /** A pipe over a mapping already made (tests hand it corrupted rings); it owns {@code mapping} and {@code peer}. */
-    static RingPipe over(Mapping mapping, int outRing, Config config, PidFd peer) throws ProtocolException {
-        return new RingPipe(mapping, outRing, config, peer);
+    private static void closeQuietly(EventFd bell) {
+        if (bell != null) {
+            try {
+                bell.close();
+            } catch (ErrnoException e) {
+                LOG.log(System.Logger.Level.DEBUG, "closing a doorbell", e);
+            }
+        }
     }
 
-    /** Maps a segment the peer created (ring 1 carries our messages), checking everything about it first. */
-    static RingPipe attach(Fd segment, Config config, PidFd peer) throws TransportException {
+    /**
+     * A pipe over a mapping already made (tests hand it corrupted rings), with doorbells of its own (nobody rings
+     * them: its waits end by their timeouts); it owns {@code mapping} and {@code peer}.
+     */
+    static RingPipe over(Mapping mapping, int outRing, Config config, PidFd peer) throws ProtocolException, ErrnoException {
+        return new RingPipe(mapping, outRing, config, peer, EventFd.create(), EventFd.create());
+    }
+
+    /**
+     * Maps a segment the peer created (ring 1 carries our messages), checking everything about it first.
+     * {@code ring} is what the RING frame brought: the segment (left to the caller), this side's doorbell and the
+     * peer's (owned by the pipe on success, left to the caller on failure).
+     */
+    static RingPipe attach(Fd[] ring, Config config, PidFd peer) throws TransportException {
+        Fd segment = ring[0];
         try {
+            EventFd mine;
+            EventFd theirs;
+            try {
+                mine = EventFd.adopt(ring[1]);
+                theirs = EventFd.adopt(ring[2]);
+            } catch (ErrnoException e) {
+                throw new ProtocolException("the peer's ring doorbells are unusable: " + e.getMessage());
+            }
             MemFd.requireSealedSize(segment);
             long size = segment.stat().size();
             if (size < RingLayout.DATA_START) {
@@ -147,7 +196,7 @@ public final class RingPipe implements BlobPipe {
                 throw new ProtocolException("peer's ring segment rejected: " + problem);
             }
             try {
-                return new RingPipe(mapping, 1, config.withCapacity(capacity), peer);
+                return new RingPipe(mapping, 1, config.withCapacity(capacity), peer, mine, theirs);
             } catch (ProtocolException e) {
                 mapping.close();
                 throw e;
@@ -395,6 +444,12 @@ public final class RingPipe implements BlobPipe {
 
     // ------------------------------------------------------------------------------------------------ receiving
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>When nothing is waiting it also looks (cheaply, throttled; at once after a driver's sleep ended on the
+     * peer's pidfd) whether the peer died or was declared gone, and then fails as {@link #receive} does.
+     */
     @Override
     public int poll(BlobHandler handler, int limit) throws TransportException {
         receiveLock.lock();
@@ -402,7 +457,73 @@ public final class RingPipe implements BlobPipe {
             if (closed.get()) {
                 throw closedError();
             }
-            return pollLocked(handler, limit);
+            int n = pollLocked(handler, limit);
+            if (n == 0) {
+                boolean force = checkPeerNow;
+                checkPeerNow = false;
+                try {
+                    if (peer.gone(force)) {
+                        n = pollLocked(handler, limit); // published just before it died
+                        if (n == 0) {
+                            throw peer.goneException("peer process " + peer.pid() + " died");
+                        }
+                    }
+                } catch (ErrnoException e) {
+                    throw failed(e);
+                }
+            }
+            return n;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    /**
+     * For a driver about to sleep on many descriptors: tells the peer this side's consumer sleeps and registers the
+     * doorbell the peer then rings, and the peer's pidfd; false when a message (or the end) is here already, or the
+     * pipe is closed or its peer declared gone (the next {@link #poll} reports that). {@link #awoke()} must follow.
+     */
+    @Override
+    public boolean prepareToSleep(WaitSet waits) {
+        receiveLock.lock();
+        try {
+            sleepingIn = null;
+            pidIndex = -1;
+            if (closed.get()) {
+                return false;
+            }
+            peer.ensureNotDeclaredGone();
+            boolean sleep = in.armConsumer();
+            sleepingIn = waits;
+            if (sleep) {
+                waits.add(myBell.fd());
+                pidIndex = waits.add(peer.pidFd());
+            }
+            return sleep;
+        } catch (ErrnoException | PeerGoneException | IllegalStateException e) {
+            return false;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    @Override
+    public void awoke() {
+        receiveLock.lock();
+        try {
+            if (sleepingIn == null) {
+                return;
+            }
+            if (pidIndex >= 0 && sleepingIn.ready(pidIndex)) {
+                checkPeerNow = true;
+            }
+            sleepingIn = null;
+            pidIndex = -1;
+            if (!closed.get()) {
+                in.disarmConsumer();
+            }
+        } catch (ErrnoException | IllegalStateException e) {
+            LOG.log(System.Logger.Level.DEBUG, "disarming the ring's doorbell", e);
         } finally {
             receiveLock.unlock();
         }
@@ -608,6 +729,10 @@ public final class RingPipe implements BlobPipe {
             peer.close();
         } catch (ErrnoException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing the peer's pidfd", e);
+        }
+        if (quiet) { // a thread stuck inside may still ring or drain them
+            closeQuietly(myBell);
+            closeQuietly(peerBell);
         }
     }
 

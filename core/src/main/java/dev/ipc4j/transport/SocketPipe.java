@@ -35,6 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class SocketPipe implements HandlePipe {
     private static final System.Logger LOG = System.getLogger(SocketPipe.class.getName());
     private static final Fd[] NO_FDS = new Fd[0];
+    /** A RING frame carries the segment and two doorbells (see {@link Frame}). */
+    static final int RING_FDS = 3;
     private static final long CLOSE_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int SEND_BUFFER = 64 * 1024;
     private static final int RECEIVE_BUFFER = 256 * 1024;
@@ -118,7 +120,7 @@ public final class SocketPipe implements HandlePipe {
     private boolean helloSeen;
     private boolean peerEnded;
     private boolean endOfStream;
-    private Fd ringSegment;
+    private Fd[] ringSegment; // the RING frame's descriptors until the channel takes them
     private boolean ringDecided;
     private volatile long lastReceived = System.nanoTime();
 
@@ -569,10 +571,18 @@ public final class SocketPipe implements HandlePipe {
                         delivered++;
                         handler.onBlob(view);
                     }
-                    case Frame.END -> peerEnded = true;
-                    case Frame.PING -> { }
+                    // A frame that is not a message must not keep a blocking read going: pings arriving more often
+                    // than the read's time-out would hold receive() past its deadline for as long as they come.
+                    case Frame.END -> {
+                        peerEnded = true;
+                        blockingRead = false;
+                    }
+                    case Frame.PING -> blockingRead = false;
                     case Frame.HELLO -> throw protocol(new ProtocolException("a second HELLO"));
-                    case Frame.RING -> takeRingSegment();
+                    case Frame.RING -> {
+                        takeRingSegment();
+                        blockingRead = false;
+                    }
                     default -> throw protocol(new ProtocolException("frame type " + frameType));
                 }
             } finally {
@@ -590,12 +600,16 @@ public final class SocketPipe implements HandlePipe {
     }
 
     private void takeRingSegment() throws TransportException {
-        if (frameHandles.size() > 1 || ringDecided) {
-            throw protocol(new ProtocolException("a RING frame must come once, with at most one descriptor"));
+        if ((frameHandles.size() != 0 && frameHandles.size() != RING_FDS) || ringDecided) {
+            throw protocol(new ProtocolException("a RING frame must come once, with no descriptor or " + RING_FDS
+                    + " (segment, doorbells), not " + frameHandles.size()));
         }
         ringDecided = true;
         if (!frameHandles.isEmpty()) {
-            ringSegment = frameHandles.getFirst().descriptor();
+            ringSegment = new Fd[RING_FDS];
+            for (int i = 0; i < RING_FDS; i++) {
+                ringSegment[i] = frameHandles.get(i).descriptor();
+            }
             frameHandles = List.of();
         }
     }
@@ -736,10 +750,10 @@ public final class SocketPipe implements HandlePipe {
     }
 
     /**
-     * Waits for the peer's RING frame; returns the ring segment it offered (ownership passes to the caller), or null
-     * when it chose a socket-only channel.
+     * Waits for the peer's RING frame; returns the descriptors it offered (the segment, this side's doorbell, the
+     * peer's doorbell; ownership passes to the caller), or null when it chose a socket-only channel.
      */
-    Fd takeRingSegment(Duration timeout) throws TransportException {
+    Fd[] takeRingSegment(Duration timeout) throws TransportException {
         long deadline = System.nanoTime() + timeout.toNanos();
         receiveLock.lock();
         try {
@@ -765,17 +779,45 @@ public final class SocketPipe implements HandlePipe {
                     consumeFrame();
                 }
             }
-            Fd fd = ringSegment;
+            Fd[] fds = ringSegment;
             ringSegment = null;
-            return fd;
+            return fds;
         } finally {
             receiveLock.unlock();
         }
     }
 
-    /** Tells the peer where data flows: the ring segment (its descriptor rides on the header), or null for the socket. */
-    void offerRingSegment(Fd segment) throws TransportException {
-        sendFrame(Frame.RING, MemorySegment.NULL, segment == null ? NO_FDS : new Fd[] {segment}, -1, false);
+    /**
+     * Tells the peer where data flows: the ring's descriptors (segment, the peer's doorbell, ours; they ride on the
+     * header), or null for the socket.
+     */
+    void offerRingSegment(Fd[] ring) throws TransportException {
+        sendFrame(Frame.RING, MemorySegment.NULL, ring == null ? NO_FDS : ring, -1, false);
+    }
+
+    /**
+     * For a driver about to sleep: false when a frame (or the end, or a failure) is here already; else registers the
+     * socket in {@code waits}.
+     */
+    @Override
+    public boolean prepareToSleep(WaitSet waits) {
+        receiveLock.lock();
+        try {
+            if (closed.get() || failure != null || endOfStream || peerEnded || frameReady()) {
+                return false;
+            }
+            waits.add(socket.fd());
+            return true;
+        } catch (TransportException | ErrnoException e) {
+            return false; // the next poll reports it
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    @Override
+    public void awoke() {
+        // nothing armed: a socket needs no announcement that its reader sleeps
     }
 
     /** The socket: the channel takes the peer's pidfd from it, and tests drop it as a dying process would. */
@@ -850,7 +892,7 @@ public final class SocketPipe implements HandlePipe {
             arrivedFds.clear();
             closeAll(frameHandles);
             if (ringSegment != null) {
-                closeAll(List.of(new NativeHandle(ringSegment)));
+                closeAll(ringSegment);
             }
             closeQuietly(socket);
             if (quiet) {

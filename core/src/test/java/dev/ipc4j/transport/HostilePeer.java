@@ -30,7 +30,7 @@ final class HostilePeer implements AutoCloseable {
     }
 
     HostilePeer writeHello() throws ErrnoException {
-        return write(hello(arena, Frame.HELLO_MAGIC, 1, 1, 1 << 20));
+        return write(hello(arena, Frame.HELLO_MAGIC, Frame.VERSION, Frame.VERSION, 1 << 20));
     }
 
     HostilePeer write(MemorySegment bytes) throws ErrnoException {

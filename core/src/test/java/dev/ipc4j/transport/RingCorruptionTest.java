@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.ipc4j.os.EventFd;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.Mapping;
 import dev.ipc4j.os.MemFd;
@@ -34,6 +35,8 @@ class RingCorruptionTest {
             new RingPipe.Config(CAPACITY, WaitStrategy.busySpin(), 64 * 1024);
 
     private Fd memfd;
+    private EventFd bellA;
+    private EventFd bellB;
     private Mapping writer;
     private MemorySegment control;
     private MemorySegment data;
@@ -41,6 +44,8 @@ class RingCorruptionTest {
     @BeforeEach
     void createSegment() throws Exception {
         memfd = MemFd.create("corrupt", SIZE);
+        bellA = EventFd.create();
+        bellB = EventFd.create();
         writer = Mapping.map(memfd, SIZE, false);
         MemorySegment s = writer.segment();
         s.set(ValueLayout.JAVA_LONG, RingLayout.HEADER_MAGIC, RingLayout.MAGIC);
@@ -54,6 +59,13 @@ class RingCorruptionTest {
     void release() throws Exception {
         writer.close();
         memfd.close();
+        bellA.close();
+        bellB.close();
+    }
+
+    /** What a RING frame would bring: the segment and two doorbells. */
+    private Fd[] offered() {
+        return new Fd[] {memfd, bellA.fd(), bellB.fd()};
     }
 
     /** A reader of ring 0 over its own mapping of the segment, as the other process would have. */
@@ -141,16 +153,21 @@ class RingCorruptionTest {
     void aForgedSegmentIsRefusedBeforeItIsUsed() throws Exception {
         try (PidFd self = PidFd.open(ProcessHandle.current().pid())) {
             // Not sealed: its owner could shrink it under our feet.
-            assertTrue(assertThrows(ProtocolException.class, () -> RingPipe.attach(memfd, CONFIG, self)).getMessage().contains("seal"));
+            assertTrue(assertThrows(ProtocolException.class, () -> RingPipe.attach(offered(), CONFIG, self)).getMessage().contains("seal"));
         }
         MemFd.seal(memfd, MemFd.SEAL_SIZE);
         writer.segment().set(ValueLayout.JAVA_LONG, RingLayout.HEADER_CAPACITY, CAPACITY * 2);
         try (PidFd self = PidFd.open(ProcessHandle.current().pid())) {
-            assertTrue(assertThrows(ProtocolException.class, () -> RingPipe.attach(memfd, CONFIG, self)).getMessage().contains("capacity"));
+            assertTrue(assertThrows(ProtocolException.class, () -> RingPipe.attach(offered(), CONFIG, self)).getMessage().contains("capacity"));
+        }
+        try (PidFd self = PidFd.open(ProcessHandle.current().pid())) {
+            // A doorbell that is not an eventfd (here the segment itself): our wake-ups could block on it.
+            assertTrue(assertThrows(ProtocolException.class, () -> RingPipe.attach(new Fd[] {memfd, memfd, bellB.fd()}, CONFIG, self))
+                    .getMessage().contains("doorbell"));
         }
         writer.segment().set(ValueLayout.JAVA_LONG, RingLayout.HEADER_MAGIC, 0xBADL);
         try (PidFd self = PidFd.open(ProcessHandle.current().pid())) {
-            assertTrue(assertThrows(ProtocolException.class, () -> RingPipe.attach(memfd, CONFIG, self)).getMessage().contains("magic"));
+            assertTrue(assertThrows(ProtocolException.class, () -> RingPipe.attach(offered(), CONFIG, self)).getMessage().contains("magic"));
         }
     }
 
@@ -215,7 +232,7 @@ class RingCorruptionTest {
         long start = random.nextLong(0, 1L << 20) & ~7L;
         control.set(ValueLayout.JAVA_LONG, RingLayout.HEAD, start);
         control.set(ValueLayout.JAVA_LONG, RingLayout.TAIL, start);
-        Ring producer = new Ring(control, data);
+        Ring producer = new Ring(control, data, bellA);
         producer.attachProducer(false); // positions are valid here: this is the honest writer
         int messages = random.nextInt(1, 12);
         for (int m = 0; m < messages; m++) {

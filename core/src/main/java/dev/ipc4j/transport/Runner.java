@@ -1,0 +1,408 @@
+package dev.ipc4j.transport;
+
+import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.EventFd;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Threads that drive {@link Agent}s: any number of agents (e.g. the message endpoints of many sessions) per thread, a
+ * small fixed number of threads, all made by the {@link Config#threadFactory()} the user gives (platform or virtual).
+ * Each thread runs a duty cycle: {@link Agent#doWork()} on each of its agents; when none had work it idles as its
+ * {@link WaitStrategy} says (spin, yield) and then sleeps in one {@code poll(2)} on every descriptor its agents
+ * registered (ring doorbells, sockets, pidfds) and its own doorbell, which {@link Attachment#wake()} rings. A thread
+ * with no agent left ends; attaching one starts it again, so an idle runner holds no thread and no descriptor.
+ *
+ * <p>Thread-safe: {@link #attach}, {@link Attachment#wake()} and {@link #close()} may be called from any thread.
+ * Agents stay on the thread they were attached to (their handlers run there, in order).
+ */
+public final class Runner implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(Runner.class.getName());
+    private static final AtomicInteger RUNNERS = new AtomicInteger();
+    private static volatile Runner shared;
+
+    /**
+     * @param threadFactory makes the runner's threads (a daemon platform thread each by default)
+     * @param threads how many threads agents are spread over (each agent stays on one)
+     * @param waitStrategy how a thread with nothing to do idles before it sleeps
+     * @param name a prefix for thread names and logs
+     */
+    public record Config(ThreadFactory threadFactory, int threads, WaitStrategy waitStrategy, String name) {
+        /** One daemon platform thread, the default backoff (a short spin, a few yields, then sleep). */
+        public static final Config DEFAULT = new Config(
+                r -> Thread.ofPlatform().daemon().unstarted(r), 1, WaitStrategy.backoff(), "ipc4j-runner");
+
+        public Config {
+            Objects.requireNonNull(threadFactory, "threadFactory");
+            Objects.requireNonNull(waitStrategy, "waitStrategy");
+            Objects.requireNonNull(name, "name");
+            if (threads < 1 || threads > 1024) {
+                throw new IllegalArgumentException("threads must be 1 to 1024, not " + threads);
+            }
+        }
+
+        public Config withThreadFactory(ThreadFactory threadFactory) {
+            return new Config(threadFactory, threads, waitStrategy, name);
+        }
+
+        public Config withThreads(int threads) {
+            return new Config(threadFactory, threads, waitStrategy, name);
+        }
+
+        public Config withWait(WaitStrategy waitStrategy) {
+            return new Config(threadFactory, threads, waitStrategy, name);
+        }
+
+        public Config withName(String name) {
+            return new Config(threadFactory, threads, waitStrategy, name);
+        }
+    }
+
+    private final Config config;
+    private final Loop[] loops;
+    private volatile boolean closed;
+
+    private Runner(Config config) {
+        this.config = config;
+        this.loops = new Loop[config.threads()];
+        String prefix = config.name() + "-" + RUNNERS.incrementAndGet();
+        for (int i = 0; i < loops.length; i++) {
+            loops[i] = new Loop(prefix + (loops.length > 1 ? "-" + i : ""));
+        }
+    }
+
+    /** A runner; its threads start when the first agent is attached. */
+    public static Runner start(Config config) {
+        return new Runner(Objects.requireNonNull(config, "config"));
+    }
+
+    /**
+     * The process's default runner ({@link Config#DEFAULT}: one daemon thread, started while it has agents): what
+     * message channels use unless given another. Never closed.
+     */
+    public static Runner shared() {
+        Runner r = shared;
+        if (r == null) {
+            synchronized (Runner.class) {
+                r = shared;
+                if (r == null) {
+                    shared = r = new Runner(Config.DEFAULT.withName("ipc4j-shared-runner"));
+                }
+            }
+        }
+        return r;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /**
+     * Drives {@code agent} from now on, on the runner thread with the fewest agents, until it {@link Agent#isDone()}
+     * (checked every cycle; {@link Attachment#wake()} makes a sleeping thread look at once).
+     *
+     * @throws IllegalStateException when the runner is closed
+     */
+    public Attachment attach(Agent agent) {
+        Objects.requireNonNull(agent, "agent");
+        if (closed) {
+            throw new IllegalStateException("the runner is closed");
+        }
+        Loop least = loops[0];
+        for (Loop l : loops) {
+            if (l.load.get() < least.load.get()) {
+                least = l;
+            }
+        }
+        Attachment a = new Attachment(least);
+        least.add(agent);
+        return a;
+    }
+
+    /** How many threads run now (for tests and diagnostics). */
+    public int liveThreads() {
+        int n = 0;
+        for (Loop l : loops) {
+            if (l.isRunning()) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Whether the calling thread is one of this runner's. */
+    public boolean isRunnerThread() {
+        Thread me = Thread.currentThread();
+        for (Loop l : loops) {
+            if (l.thread == me) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Stops the threads after their current cycle; every agent still attached is dropped ({@link Agent#onRemoved()}).
+     * Waits for the threads to end, unless called from one of them. Idempotent. The shared runner cannot be closed.
+     */
+    @Override
+    public void close() {
+        if (this == shared) {
+            throw new IllegalStateException("the shared runner is not closed by its users");
+        }
+        closed = true;
+        for (Loop l : loops) {
+            l.wake();
+        }
+        for (Loop l : loops) {
+            l.join();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Runner[" + config.name() + ", " + loops.length + " threads" + (closed ? ", closed]" : "]");
+    }
+
+    /** An agent's place on a runner thread: how the agent (or anyone) makes that thread look at it now. */
+    public static final class Attachment {
+        private final Loop loop;
+
+        private Attachment(Loop loop) {
+            this.loop = loop;
+        }
+
+        /**
+         * Makes the agent's thread run a cycle soon, waking it if it sleeps: for work that arrives from this process
+         * (a message closed, a send queued, the agent done), which no descriptor announces. Cheap when it is awake.
+         */
+        public void wake() {
+            loop.wake();
+        }
+
+        /** Whether the caller is the thread that drives this agent (a handler running inline). */
+        public boolean isDriverThread() {
+            return loop.thread == Thread.currentThread();
+        }
+    }
+
+    /** One runner thread and its agents. */
+    private final class Loop implements Runnable {
+        private final String name;
+        private final ConcurrentLinkedQueue<Agent> added = new ConcurrentLinkedQueue<>();
+        private final AtomicInteger load = new AtomicInteger();
+        private final List<Agent> agents = new ArrayList<>(); // loop thread only
+        private final WaitSet waits = new WaitSet();
+        private volatile boolean parked;
+        private volatile boolean wakeRequested;
+        private volatile Thread thread;
+        private boolean running; // guarded by this
+        private EventFd bell;    // guarded by this; open while running
+
+        Loop(String name) {
+            this.name = name;
+        }
+
+        void add(Agent agent) {
+            load.incrementAndGet();
+            added.add(agent);
+            synchronized (this) {
+                if (!running) {
+                    try {
+                        bell = EventFd.create();
+                    } catch (ErrnoException e) {
+                        added.remove(agent);
+                        load.decrementAndGet();
+                        throw new IllegalStateException("cannot start a runner thread: " + e.getMessage(), e);
+                    }
+                    Thread t = config.threadFactory().newThread(this);
+                    if (t == null) {
+                        throw new IllegalStateException("the runner's thread factory made no thread");
+                    }
+                    t.setName(name);
+                    running = true;
+                    thread = t;
+                    t.start();
+                    return;
+                }
+            }
+            wake();
+        }
+
+        synchronized boolean isRunning() {
+            return running;
+        }
+
+        void wake() {
+            wakeRequested = true;
+            if (parked) {
+                EventFd b;
+                synchronized (this) {
+                    b = bell;
+                }
+                if (b != null) {
+                    try {
+                        b.signal();
+                    } catch (ErrnoException e) {
+                        LOG.log(System.Logger.Level.DEBUG, name + ": waking", e);
+                    }
+                }
+            }
+        }
+
+        void join() {
+            Thread t = thread;
+            if (t != null && t != Thread.currentThread()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        public void run() {
+            Idler idler = new Idler(config.waitStrategy());
+            try {
+                while (true) {
+                    takeAdded();
+                    if (closed) {
+                        break;
+                    }
+                    if (agents.isEmpty() && stopIfIdle()) {
+                        return;
+                    }
+                    int work = 0;
+                    for (int i = 0; i < agents.size(); i++) {
+                        work += runOne(agents.get(i));
+                    }
+                    removeDone();
+                    if (work > 0) {
+                        idler.reset();
+                        continue;
+                    }
+                    if (!wakeRequested && idler.idle()) {
+                        sleep();
+                        idler.reset();
+                    }
+                    wakeRequested = false;
+                }
+            } catch (Throwable t) {
+                LOG.log(System.Logger.Level.ERROR, name + ": the runner thread failed", t);
+            }
+            // Closed (or failed): every agent is dropped.
+            takeAdded();
+            for (Agent a : agents) {
+                removed(a);
+            }
+            agents.clear();
+            synchronized (this) {
+                running = false;
+                closeBell();
+            }
+        }
+
+        /** No agent: end the thread unless one is being added (then the add saw it running and will not start one). */
+        private boolean stopIfIdle() {
+            synchronized (this) {
+                if (!added.isEmpty()) {
+                    return false;
+                }
+                running = false;
+                thread = null;
+                closeBell();
+                return true;
+            }
+        }
+
+        private void closeBell() {
+            if (bell != null) {
+                try {
+                    bell.close();
+                } catch (ErrnoException e) {
+                    LOG.log(System.Logger.Level.DEBUG, name + ": closing its doorbell", e);
+                }
+                bell = null;
+            }
+        }
+
+        private void takeAdded() {
+            Agent a;
+            while ((a = added.poll()) != null) {
+                agents.add(a);
+            }
+        }
+
+        private int runOne(Agent a) {
+            try {
+                return a.doWork();
+            } catch (RuntimeException | Error e) {
+                LOG.log(System.Logger.Level.ERROR, name + ": an agent failed and is dropped: " + a, e);
+                agents.remove(a);
+                removed(a);
+                return 1;
+            }
+        }
+
+        private void removeDone() {
+            for (int i = agents.size() - 1; i >= 0; i--) {
+                Agent a = agents.get(i);
+                if (a.isDone()) {
+                    agents.remove(i);
+                    removed(a);
+                }
+            }
+        }
+
+        private void removed(Agent a) {
+            load.decrementAndGet();
+            try {
+                a.onRemoved();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, name + ": an agent failed on removal: " + a, e);
+            }
+        }
+
+        /** Sleeps until an agent's descriptor, our doorbell, or the check interval; each agent is re-armed after. */
+        private void sleep() throws ErrnoException, TransportException {
+            waits.clear();
+            EventFd b;
+            synchronized (this) {
+                b = bell;
+            }
+            int bellIndex = waits.add(b.fd());
+            int prepared = 0;
+            boolean sleep = true;
+            parked = true;
+            try {
+                if (wakeRequested) {
+                    sleep = false;
+                } else {
+                    for (Agent a : agents) {
+                        prepared++;
+                        if (!a.prepareToSleep(waits)) {
+                            sleep = false;
+                            break;
+                        }
+                    }
+                }
+                if (sleep) {
+                    waits.await(WaitStrategy.CHECK_INTERVAL.toNanos());
+                }
+            } finally {
+                parked = false;
+                for (int i = 0; i < prepared; i++) {
+                    agents.get(i).awoke();
+                }
+            }
+            if (sleep && waits.ready(bellIndex)) {
+                b.drain();
+            }
+        }
+    }
+}
