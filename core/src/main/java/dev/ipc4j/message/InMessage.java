@@ -27,6 +27,7 @@ public final class InMessage<R> implements AutoCloseable {
     private final MemorySegment payload;
     private final List<NativeHandle> handles;
     private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Runnable onClose; // the endpoint's accounting of unhandled messages
     private R root; // guarded by this
     private boolean decoded; // guarded by this
 
@@ -126,11 +127,25 @@ public final class InMessage<R> implements AutoCloseable {
         return !closed.get();
     }
 
+    /** Runs {@code hook} once when the message is closed (the endpoint counts what its user still holds). */
+    void whenClosed(Runnable hook) {
+        this.onClose = hook;
+    }
+
+    /** The bytes this message holds of the peer's memory or ours, for the endpoint's flow control. */
+    long heldBytes() {
+        return payload.byteSize();
+    }
+
     /** Gives the lease back and closes unclaimed descriptors; idempotent. */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        Runnable hook = onClose;
+        if (hook != null) {
+            hook.run();
         }
         if (lease != null) {
             lease.close();

@@ -41,24 +41,26 @@ final class InTransit implements AutoCloseable {
         releaseConsumed();
     }
 
-    /** Closes the leases of frames the peer has consumed. */
-    void releaseConsumed() {
+    /** Closes the leases of frames the peer has consumed; returns how many. */
+    int releaseConsumed() {
         long consumed;
         try {
             consumed = ring.peerConsumedPosition();
         } catch (IllegalStateException closedMeanwhile) {
-            return; // the ring is unmapped: close() releases everything
+            return 0; // the ring is unmapped: close() releases everything
         }
+        int released = 0;
         while (true) {
             Held h;
             synchronized (this) {
                 h = held.peek();
                 if (h == null || h.position > consumed) {
-                    return;
+                    return released;
                 }
                 held.poll();
             }
             h.lease.close();
+            released++;
         }
     }
 

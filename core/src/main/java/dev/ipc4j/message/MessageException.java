@@ -8,7 +8,8 @@ import java.io.IOException;
  */
 public abstract sealed class MessageException extends IOException
         permits MessageTimeoutException, ChannelClosedException, MalformedMessageException, StreamCancelledException,
-                InvalidPayloadException {
+                InvalidPayloadException,
+                BackPressureException {
     MessageException(String message, Throwable cause) {
         super(message, cause);
     }

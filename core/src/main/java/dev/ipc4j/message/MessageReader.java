@@ -35,7 +35,7 @@ final class MessageReader<R> {
             if (lease != null) {
                 lease.close();
             }
-            MessageChannel.closeAll(handles);
+            MessageEndpoint.closeAll(handles);
         }
     }
 
@@ -86,7 +86,7 @@ final class MessageReader<R> {
             }
             return new Frame<>(h, lease, lease.memory().asSlice(h.payloadOffset(), h.payloadLength()), attached);
         } catch (MalformedMessageException | RuntimeException e) {
-            MessageChannel.closeAll(attached);
+            MessageEndpoint.closeAll(attached);
             throw e;
         }
     }

@@ -9,31 +9,58 @@ import dev.ipc4j.transport.RingPipe;
 import dev.ipc4j.transport.TransportException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
 import java.util.List;
 
 /**
  * Writes frames ({@link Wire}) onto a channel: a payload in shared memory goes as a handle when the channel has a
- * ring (its block held for the peer until it has borrowed it, see {@link InTransit}), anything else inline. Thread-safe: the pipes' sends are; an inline {@link OutMessage}'s header room is
- * written under the message's lock; descriptor pairs are sent under {@link #descriptorSendLock}.
+ * ring (its block held for the peer until it has consumed the frame, see {@link InTransit}), anything else inline.
+ *
+ * <p>Three ways to send ({@link Mode}): wait for ring room (application threads), try once (an {@code offer}), or defer
+ * (the thread that drives the endpoint, e.g. a handler replying: it must never wait for room, since the peer's driver
+ * may be waiting for room in our ring at the same time). Deferred frames keep their order, go out first when the
+ * driver calls {@link #flush()}, and are bounded; while any wait, the driver's later frames queue behind them.
+ *
+ * <p>Descriptors travel on the channel's socket in a frame of their own that names the message's id (on a socket-only
+ * channel they ride on the message's frame), sent at once in every mode; the reader matches them by id, so a deferred
+ * ring frame may follow them late.
+ *
+ * <p>Thread-safe: the pipes' sends are; the deferred queue is guarded by this object; an inline
+ * {@link OutMessage}'s header room is written under the message's lock.
  */
 final class MessageWriter {
+    /** How a frame goes out when the ring has no room for it now. */
+    enum Mode {
+        /** Wait for room (as long as the peer lives). */
+        WAIT,
+        /** Do not send; {@link #write} returns false. */
+        TRY,
+        /** Queue it (bounded) for {@link #flush()}. */
+        DEFER
+    }
+
+    /** A frame waiting for ring room: its bytes, and for a shared-memory frame this side's hold on the block. */
+    private record Deferred(MemorySegment frame, Lease hold) {}
+
     private final Session session;
     private final Channel channel;
-    /** Held while a ring frame announcing descriptors and their socket frame are sent, so both pipes keep one order. */
-    private final Object descriptorSendLock = new Object();
     private final InTransit inTransit; // null without a ring
+    private final int maxDeferred;
+    private final long maxDeferredBytes;
+    private final ArrayDeque<Deferred> deferred = new ArrayDeque<>(); // guarded by this
+    private long deferredBytes; // guarded by this
 
-    MessageWriter(Session session, Channel channel) {
+    MessageWriter(Session session, Channel channel, int maxDeferred, long maxDeferredBytes) {
         this.session = session;
         this.channel = channel;
         this.inTransit = channel.hasRing() ? new InTransit((RingPipe) channel.blobs()) : null;
+        this.maxDeferred = maxDeferred;
+        this.maxDeferredBytes = maxDeferredBytes;
     }
 
-    /** Releases the holds on blocks the peer has borrowed by now (the reader calls this as it goes). */
-    void releaseConsumed() {
-        if (inTransit != null) {
-            inTransit.releaseConsumed();
-        }
+    /** Releases the holds on blocks the peer has consumed by now (the driver calls this every cycle). */
+    int releaseConsumed() {
+        return inTransit == null ? 0 : inTransit.releaseConsumed();
     }
 
     /** Frames whose block this side still holds for the peer. */
@@ -41,20 +68,67 @@ final class MessageWriter {
         return inTransit == null ? 0 : inTransit.size();
     }
 
-    /** The channel has ended: no hold is needed any more. */
+    /** Frames waiting for ring room. */
+    synchronized int deferred() {
+        return deferred.size();
+    }
+
+    /** Whether the deferred queue is at its bound (the driver then stops reading: back-pressure to the peer). */
+    synchronized boolean deferredFull() {
+        return deferred.size() >= maxDeferred || deferredBytes >= maxDeferredBytes;
+    }
+
+    /** Sends deferred frames while the ring has room; returns how many went. */
+    int flush() throws TransportException {
+        int sent = 0;
+        while (true) {
+            Deferred d;
+            synchronized (this) {
+                d = deferred.peek();
+                if (d == null) {
+                    return sent;
+                }
+                if (!channel.blobs().trySend(d.frame())) {
+                    return sent;
+                }
+                deferred.poll();
+                deferredBytes -= d.frame().byteSize();
+                if (d.hold() != null) {
+                    inTransit.hold(d.hold(), ((RingPipe) channel.blobs()).sentPosition());
+                }
+            }
+            sent++;
+        }
+    }
+
+    /** The channel has ended: no hold is needed any more, deferred frames are dropped. */
     void close() {
+        synchronized (this) {
+            for (Deferred d : deferred) {
+                if (d.hold() != null) {
+                    d.hold().close();
+                }
+            }
+            deferred.clear();
+            deferredBytes = 0;
+        }
         if (inTransit != null) {
             inTransit.close();
         }
     }
 
-    /** Sends one frame; {@code out} is null for the kinds without payload. */
-    void write(Kind kind, OutMessage out, long id, long inResponseTo) throws TransportException {
+    /**
+     * Sends one frame; {@code out} is null for the kinds without payload.
+     *
+     * @return false only in {@link Mode#TRY}, when the ring had no room (nothing was sent)
+     * @throws BackPressureException in {@link Mode#DEFER} when the deferred queue is full
+     */
+    boolean write(Kind kind, OutMessage out, long id, long inResponseTo, Mode mode) throws TransportException,
+            BackPressureException {
         if (out == null) {
             MemorySegment frame = MemorySegment.ofArray(new byte[Wire.HEADER]);
             Wire.writeHeader(frame, kind, 0, id, inResponseTo, 0, 0, 0, 0);
-            channel.blobs().send(frame);
-            return;
+            return send(frame, null, mode);
         }
         out.ensureOpen();
         List<NativeHandle> fds = out.handles();
@@ -65,46 +139,108 @@ final class MessageWriter {
             MemorySegment frame = MemorySegment.ofArray(new byte[Wire.SHM_FRAME]);
             Wire.writeHeader(frame, kind, flags | Wire.SHM, id, inResponseTo, out.type(), fds.size(), out.offset(), length);
             handle.writeTo(frame, Wire.HEADER);
-            Lease hold = session.borrow(handle); // this side's own hold until the peer has borrowed
+            sendDescriptors(fds, id);
+            Lease hold = session.borrow(handle); // this side's own hold until the peer has consumed the frame
             try {
-                send(frame, fds, id);
+                return send(frame, hold, mode);
             } catch (TransportException | RuntimeException e) {
                 hold.close();
                 throw e;
             }
-            inTransit.hold(hold, ((RingPipe) channel.blobs()).sentPosition());
-        } else if (out.frame() != null) {
+        }
+        if (!channel.hasRing() && !fds.isEmpty()) {
+            return sendWithDescriptors(kind, out, id, inResponseTo, flags, length, fds);
+        }
+        sendDescriptors(fds, id);
+        if (out.frame() != null) {
             synchronized (out) { // the header room in front of the payload is shared by every send of it
                 Wire.writeHeader(out.frame(), kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
-                send(out.frame().asSlice(0, Wire.HEADER + length), fds, id);
+                return send(out.frame().asSlice(0, Wire.HEADER + length), null, mode);
             }
-        } else {
-            // A shared-memory payload over a channel without a ring: copied into the frame.
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment frame = arena.allocate(Wire.HEADER + length, 16);
-                Wire.writeHeader(frame, kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
-                MemorySegment.copy(out.block().memory(), out.offset(), frame, Wire.HEADER, length);
-                send(frame, fds, id);
-            }
+        }
+        // A shared-memory payload over a channel without a ring: copied into the frame.
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment frame = arena.allocate(Wire.HEADER + length, 16);
+            Wire.writeHeader(frame, kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
+            MemorySegment.copy(out.block().memory(), out.offset(), frame, Wire.HEADER, length);
+            return send(frame, null, mode);
         }
     }
 
-    /**
-     * Descriptors ride on the frame itself over a socket; with a ring they go first in a frame of their own on the
-     * socket.
-     */
-    private void send(MemorySegment frame, List<NativeHandle> fds, long id) throws TransportException {
-        if (fds.isEmpty()) {
-            channel.blobs().send(frame);
-        } else if (!channel.hasRing()) {
-            channel.handles().send(frame, fds.toArray(NativeHandle[]::new));
-        } else {
-            MemorySegment announce = MemorySegment.ofArray(new byte[Wire.FD_FRAME]);
-            Wire.writeFdFrame(announce, fds.size(), id);
-            synchronized (descriptorSendLock) {
-                channel.handles().send(announce, fds.toArray(NativeHandle[]::new));
-                channel.blobs().send(frame);
+    /** A socket-only channel: the descriptors ride on the message's own frame (the socket pipe queues, bounded). */
+    private boolean sendWithDescriptors(Kind kind, OutMessage out, long id, long inResponseTo, int flags, long length,
+            List<NativeHandle> fds) throws TransportException {
+        NativeHandle[] handles = fds.toArray(NativeHandle[]::new);
+        if (out.frame() != null) {
+            synchronized (out) {
+                Wire.writeHeader(out.frame(), kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
+                channel.handles().send(out.frame().asSlice(0, Wire.HEADER + length), handles);
             }
+            return true;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment frame = arena.allocate(Wire.HEADER + length, 16);
+            Wire.writeHeader(frame, kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
+            MemorySegment.copy(out.block().memory(), out.offset(), frame, Wire.HEADER, length);
+            channel.handles().send(frame, handles);
+        }
+        return true;
+    }
+
+    /** With a ring, descriptors go first, in a frame of their own on the socket naming the message. */
+    private void sendDescriptors(List<NativeHandle> fds, long id) throws TransportException {
+        if (fds.isEmpty() || !channel.hasRing()) {
+            return;
+        }
+        MemorySegment announce = MemorySegment.ofArray(new byte[Wire.FD_FRAME]);
+        Wire.writeFdFrame(announce, fds.size(), id);
+        channel.handles().send(announce, fds.toArray(NativeHandle[]::new));
+    }
+
+    private boolean send(MemorySegment frame, Lease hold, Mode mode) throws TransportException, BackPressureException {
+        switch (mode) {
+            case WAIT -> {
+                channel.blobs().send(frame);
+                held(hold);
+                return true;
+            }
+            case TRY -> {
+                synchronized (this) {
+                    if (!deferred.isEmpty() || !channel.blobs().trySend(frame)) {
+                        if (hold != null) {
+                            hold.close();
+                        }
+                        return false;
+                    }
+                    held(hold);
+                }
+                return true;
+            }
+            case DEFER -> {
+                synchronized (this) {
+                    if (deferred.isEmpty() && channel.blobs().trySend(frame)) {
+                        held(hold);
+                        return true;
+                    }
+                    if (deferred.size() >= maxDeferred || deferredBytes + frame.byteSize() > maxDeferredBytes) {
+                        throw new BackPressureException("the ring is full and " + deferred.size() + " frames ("
+                                + deferredBytes + " bytes) already wait for room: a handler that sends this much must"
+                                + " use offer and resume when it returns BACK_PRESSURED no more");
+                    }
+                    MemorySegment copy = MemorySegment.ofArray(new byte[(int) frame.byteSize()]);
+                    MemorySegment.copy(frame, 0, copy, 0, frame.byteSize());
+                    deferred.add(new Deferred(copy, hold));
+                    deferredBytes += copy.byteSize();
+                }
+                return true;
+            }
+        }
+        throw new AssertionError(mode);
+    }
+
+    private void held(Lease hold) {
+        if (hold != null) {
+            inTransit.hold(hold, ((RingPipe) channel.blobs()).sentPosition());
         }
     }
 }

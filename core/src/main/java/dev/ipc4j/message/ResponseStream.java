@@ -9,12 +9,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@link StreamCancelledException}. Thread-safe.
  */
 public final class ResponseStream implements AutoCloseable {
-    private final MessageChannel<?> channel;
+    private final MessageEndpoint<?> channel;
     private final long requestId;
     private final AtomicBoolean ended = new AtomicBoolean();
     private final CompletableFuture<Void> cancelled = new CompletableFuture<>();
 
-    ResponseStream(MessageChannel<?> channel, long requestId) {
+    ResponseStream(MessageEndpoint<?> channel, long requestId) {
         this.channel = channel;
         this.requestId = requestId;
     }

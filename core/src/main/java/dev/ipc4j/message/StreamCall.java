@@ -10,11 +10,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class StreamCall {
     private final long id;
-    private final MessageChannel<?> channel;
+    private final MessageEndpoint<?> channel;
     private final CompletableFuture<Void> done = new CompletableFuture<>();
     private final AtomicBoolean cancelled = new AtomicBoolean();
 
-    StreamCall(long id, MessageChannel<?> channel) {
+    StreamCall(long id, MessageEndpoint<?> channel) {
         this.id = id;
         this.channel = channel;
     }

@@ -175,7 +175,7 @@ public final class ClientSession extends Session {
             SessionMemory memory = new SessionMemory(server, false, kernel.pid(), self.pid(), ok.sessionId(), config.arenas(), null);
             ClientSession session = new ClientSession(server, ok.sessionId(), ok.token(), peer, control, pid,
                     config, memory, channels, ok.initChannels());
-            session.start("ipc4j-session-" + ok.sessionId());
+            session.start();
             return session;
         } catch (IOException | RuntimeException e) {
             received.forEach(Session::closeQuietly);

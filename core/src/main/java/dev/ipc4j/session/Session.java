@@ -15,8 +15,11 @@ import dev.ipc4j.transport.PeerGoneException;
 import dev.ipc4j.transport.PeerIdentity;
 import dev.ipc4j.transport.PipeClosedException;
 import dev.ipc4j.transport.ProtocolException;
-import dev.ipc4j.transport.Receipt;
 import dev.ipc4j.transport.TransportException;
+import dev.ipc4j.transport.Agent;
+import dev.ipc4j.transport.BlobPipe;
+import dev.ipc4j.transport.Runner;
+import dev.ipc4j.transport.WaitSet;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -31,8 +34,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -57,11 +58,14 @@ import java.util.function.Consumer;
  *       in every case the session's channels, memory and threads are released.</li>
  * </ul>
  *
- * <p>Thread-safe. Handlers run on the session's own threads; they should not block for long.
+ * <p>Thread-safe. The session's socket is read by a {@link Runner} thread ({@link SessionConfig#runner()}, by default
+ * the process's shared one): {@link #onEnd} handlers run there and must not block for long. Channel requests
+ * ({@link #onChannel}) are handled on a set-up thread, since accepting one waits for the peer's handshake.
  */
 public abstract sealed class Session implements AutoCloseable permits ClientSession, ServerSession {
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
-    private static final Duration READ_INTERVAL = Duration.ofMillis(100);
+    /** How often the runner looks at the peer's pidfd while the socket is quiet (its EOF usually tells first). */
+    private static final long PID_CHECK_NANOS = 100_000_000;
 
     private final long id;
     private final long token;
@@ -76,16 +80,16 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final Map<Long, PendingOpen> pending = new ConcurrentHashMap<>();
     private final AtomicLong nextRequest = new AtomicLong(1);
-    private final ExecutorService worker;
+    private final java.util.concurrent.Executor worker = SessionTasks.EXECUTOR;
     private final CompletableFuture<SessionEnd> ended = new CompletableFuture<>();
     private final AtomicBoolean ending = new AtomicBoolean();
     private final CountDownLatch peerFinished = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
     private final ArrayDeque<ChannelRequest> waitingRequests = new ArrayDeque<>();
     private Consumer<ChannelRequest> channelHandler;
-    private volatile Thread reader;
-    private boolean byeFromPeer; // reader thread only
-    private final String workerName;
+    private volatile Runner.Attachment reader;
+    private final ControlReader controlReader = new ControlReader();
+    private boolean byeFromPeer; // reader (the control agent's driver) only
     private volatile Runnable onReleased = () -> { };
 
     Session(long id, long token, SessionPeer peer, Channel control, PidFd peerPid, SessionConfig config,
@@ -101,15 +105,11 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         this.initChannels = List.copyOf(initChannels);
         this.initMetadata = List.copyOf(initMetadata);
         this.channels.addAll(initChannels);
-        this.workerName = "ipc4j-session-" + id + "-worker";
-        this.worker = Executors.newCachedThreadPool(r -> Thread.ofPlatform().daemon().name(workerName).unstarted(r));
     }
 
-    /** Starts reading the control socket: from now on requests, ends and deaths are seen. */
-    final void start(String threadName) {
-        Thread t = Thread.ofPlatform().daemon().name(threadName).unstarted(this::readLoop);
-        reader = t;
-        t.start();
+    /** Starts reading the control socket on the configured runner: from now on requests, ends and deaths are seen. */
+    final void start() {
+        reader = config.runner().orElseGet(Runner::shared).attach(controlReader);
     }
 
     final void onReleased(Runnable hook) {
@@ -295,7 +295,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         failPending(closed(null));
         try {
             send(new Control.Bye());
-            if (!peerFinished.await(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!awaitPeerFinished()) {
                 LOG.log(System.Logger.Level.WARNING, "session " + id + ": the peer did not finish within "
                         + config.closeTimeout() + "; releasing anyway");
             }
@@ -308,9 +308,44 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         release(false);
     }
 
+    /**
+     * Waits (up to the close timeout) for the peer's answer to our BYE, which the control reader sees. Called on the
+     * reader's own runner thread (e.g. a message handler closing its session), it drives the reader itself meanwhile:
+     * waiting for the runner there would wait for ourselves.
+     */
+    private boolean awaitPeerFinished() throws InterruptedException {
+        Runner.Attachment r = reader;
+        if (r == null || !r.isDriverThread()) {
+            return peerFinished.await(config.closeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+        WaitSet waits = new WaitSet();
+        while (peerFinished.getCount() > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            if (controlReader.doWork() > 0) {
+                continue;
+            }
+            waits.clear();
+            try {
+                if (controlReader.prepareToSleep(waits)) {
+                    waits.await(Math.min(left, 10_000_000));
+                }
+            } catch (TransportException e) {
+                return false;
+            } finally {
+                controlReader.awoke();
+            }
+        }
+        return true;
+    }
+
     private void awaitReleased() {
-        if (Thread.currentThread() == reader || Thread.currentThread().getName().equals(workerName)) {
-            return; // a handler on a session thread: the release it would wait for runs after it returns
+        Runner.Attachment r = reader;
+        if ((r != null && r.isDriverThread()) || Thread.currentThread().getName().equals("ipc4j-session-task")) {
+            return; // a handler on a session thread: the release it would wait for may run after it returns
         }
         try {
             if (!released.await(config.closeTimeout().toMillis() * 2 + 1000, TimeUnit.MILLISECONDS)) {
@@ -376,13 +411,9 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     private void release(boolean peerDied) {
         memory.close(peerDied);
         control.close();
-        Thread r = reader;
-        if (r != null && r != Thread.currentThread()) {
-            try {
-                r.join(config.closeTimeout().toMillis() + 1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        Runner.Attachment r = reader;
+        if (r != null) {
+            r.wake(); // the control reader sees the closed socket and leaves its runner
         }
         List<ChannelRequest> waiting;
         synchronized (waitingRequests) {
@@ -395,7 +426,6 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         } catch (ErrnoException e) {
             LOG.log(System.Logger.Level.DEBUG, "closing the peer's pidfd", e);
         }
-        worker.shutdown();
         released.countDown();
         onReleased.run();
     }
@@ -433,41 +463,102 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
 
     // -------------------------------------------------------------------------------------------- control socket
 
-    private void readLoop() {
-        try {
-            while (!Thread.currentThread().isInterrupted()) {
-                Receipt r = control.blobs().receive(this::onControl, READ_INTERVAL);
+    /**
+     * Reads the session's socket on a runner thread: control messages, the peer's BYE, its end of stream, its death
+     * (the pidfd, looked at while the socket is quiet). Done once the session has ended or the answer to our BYE came.
+     */
+    private final class ControlReader implements Agent {
+        private boolean done;
+        private long lastPidCheck = System.nanoTime();
+
+        @Override
+        public int doWork() {
+            if (done) {
+                return 0;
+            }
+            try {
+                int n = control.blobs().poll(Session.this::onControl, 16);
                 if (byeFromPeer) {
-                    endByPeer();
-                    return;
+                    finish();
+                    worker.execute(Session.this::endByPeer); // waits for the user to read: not on the runner
+                    return 1;
                 }
-                if (peerFinished.getCount() == 0) {
-                    return; // the answer to our BYE: close() goes on
+                if (peerFinished.getCount() == 0 || (ending.get() && !control.blobs().isOpen())) {
+                    finish(); // the answer to our BYE (close() goes on), or released
+                    return 1;
                 }
-                if (r == Receipt.ENDED) {
+                if (n == BlobPipe.ENDED) {
+                    finish();
                     endWithError(new SessionEnd.PeerGone("the peer closed the session's socket without ending it", null),
                             "the peer closed the session's socket without ending it");
-                    return;
+                    return 1;
                 }
-                if (r == Receipt.TIMED_OUT && peerPid.hasExited()) {
-                    String why = "peer process " + peer.pid() + " exited";
-                    endWithError(new SessionEnd.PeerGone(why, null), why);
-                    return;
+                long now = System.nanoTime();
+                if (n == 0 && now - lastPidCheck >= PID_CHECK_NANOS) {
+                    lastPidCheck = now;
+                    if (peerPid.hasExited()) {
+                        finish();
+                        String why = "peer process " + peer.pid() + " exited";
+                        endWithError(new SessionEnd.PeerGone(why, null), why);
+                        return 1;
+                    }
                 }
+                return n;
+            } catch (PipeClosedException e) {
+                finish(); // closed here: nothing to report
+            } catch (ControlFailure e) {
+                finish();
+                endWithError(new SessionEnd.ProtocolViolation(e.cause.getMessage(), e.cause), "protocol violation: " + e.getMessage());
+            } catch (PeerGoneException e) {
+                finish();
+                endWithError(new SessionEnd.PeerGone(e.getMessage(), e), e.getMessage());
+            } catch (TransportException e) { // a ProtocolException: the sealed set has no other member left
+                finish();
+                endWithError(new SessionEnd.ProtocolViolation(e.getMessage(), e), "protocol violation: " + e.getMessage());
+            } catch (ErrnoException | RuntimeException e) {
+                LOG.log(System.Logger.Level.ERROR, "session " + id + ": reading its socket failed", e);
+                finish();
+                endWithError(new SessionEnd.ProtocolViolation(e.toString(), e), e.toString());
             }
-        } catch (PipeClosedException e) {
-            // closed here: nothing to report
-        } catch (ControlFailure e) {
-            endWithError(new SessionEnd.ProtocolViolation(e.cause.getMessage(), e.cause), "protocol violation: " + e.getMessage());
-        } catch (PeerGoneException e) {
-            endWithError(new SessionEnd.PeerGone(e.getMessage(), e), e.getMessage());
-        } catch (TransportException e) { // a ProtocolException: the sealed set has no other member left
-            endWithError(new SessionEnd.ProtocolViolation(e.getMessage(), e), "protocol violation: " + e.getMessage());
-        } catch (ErrnoException | RuntimeException e) {
-            LOG.log(System.Logger.Level.ERROR, "session " + id + ": reading its socket failed", e);
-            endWithError(new SessionEnd.ProtocolViolation(e.toString(), e), e.toString());
-        } finally {
+            return 1;
+        }
+
+        private void finish() {
+            done = true;
             peerFinished.countDown();
+        }
+
+        @Override
+        public boolean prepareToSleep(WaitSet waits) {
+            if (done) {
+                return false;
+            }
+            waits.wakeBy(lastPidCheck + PID_CHECK_NANOS);
+            return control.blobs().prepareToSleep(waits);
+        }
+
+        @Override
+        public void awoke() {
+            control.blobs().awoke();
+        }
+
+        @Override
+        public boolean isDone() {
+            return done;
+        }
+
+        @Override
+        public void onRemoved() {
+            if (!done) { // the runner was closed under a live session: it can no longer see the peer
+                finish();
+                endWithError(new SessionEnd.PeerGone("the runner reading the session was closed", null),
+                        "the runner reading the session was closed");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "ControlReader[session " + id + "]";
         }
     }
 
@@ -539,6 +630,10 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     }
 
     private void dispatch(Consumer<ChannelRequest> handler, ChannelRequest request) {
+        if (released.getCount() == 0) {
+            request.discard();
+            return;
+        }
         try {
             worker.execute(() -> {
                 try {

@@ -1,9 +1,11 @@
 package dev.ipc4j.session;
 
 import dev.ipc4j.transport.Channel;
+import dev.ipc4j.transport.Runner;
 import dev.ipc4j.transport.SocketPipe;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How one side runs its sessions; both sides have one, and each applies its own.
@@ -15,12 +17,13 @@ import java.util.Objects;
  * @param handshakeTimeout how long connecting, logging in and setting a channel up may take
  * @param closeTimeout how long a graceful end waits for the peer to let go of what it borrowed
  * @param arenas sizes of the shared memory this side creates
+ * @param runner the runner whose threads read the sessions' control sockets; empty: {@link Runner#shared()}
  */
 public record SessionConfig(Channel.Config channels, Duration keepAlive, Duration idleTimeout, Duration handshakeTimeout,
-        Duration closeTimeout, ArenaSettings arenas) {
+        Duration closeTimeout, ArenaSettings arenas, Optional<Runner> runner) {
     /** Flow-IPC's defaults: a ping every 2 s, the peer gone after 5 s of silence; rings for data. */
     public static final SessionConfig DEFAULT = new SessionConfig(Channel.Config.DEFAULT, Duration.ofSeconds(2),
-            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(5), ArenaSettings.DEFAULT);
+            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(5), ArenaSettings.DEFAULT, Optional.empty());
 
     /** Control messages are small; the largest is a log-in with 32 channels of 64 KiB metadata each. */
     private static final int CONTROL_MESSAGE_LIMIT = 4 << 20;
@@ -32,6 +35,7 @@ public record SessionConfig(Channel.Config channels, Duration keepAlive, Duratio
         Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
         Objects.requireNonNull(closeTimeout, "closeTimeout");
         Objects.requireNonNull(arenas, "arenas");
+        Objects.requireNonNull(runner, "runner");
         if (keepAlive.isNegative() || idleTimeout.isNegative() || handshakeTimeout.isNegative() || handshakeTimeout.isZero()
                 || closeTimeout.isNegative()) {
             throw new IllegalArgumentException("durations must not be negative, and the handshake timeout positive");
@@ -43,23 +47,28 @@ public record SessionConfig(Channel.Config channels, Duration keepAlive, Duratio
     }
 
     public SessionConfig withChannels(Channel.Config channels) {
-        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas);
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
     }
 
     public SessionConfig withKeepAlive(Duration keepAlive, Duration idleTimeout) {
-        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas);
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
     }
 
     public SessionConfig withHandshakeTimeout(Duration handshakeTimeout) {
-        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas);
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
     }
 
     public SessionConfig withCloseTimeout(Duration closeTimeout) {
-        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas);
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
     }
 
     public SessionConfig withArenas(ArenaSettings arenas) {
-        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas);
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
+    }
+
+    public SessionConfig withRunner(Runner runner) {
+        return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas,
+                Optional.of(runner));
     }
 
     /** The session's own socket: socket only, with the keep-alive. */

@@ -389,7 +389,7 @@ public final class SessionServer implements AutoCloseable {
                 s.close();
                 return;
             }
-            s.start("ipc4j-session-" + id);
+            s.start();
             Consumer<ServerSession> h;
             synchronized (unclaimed) {
                 h = handler;

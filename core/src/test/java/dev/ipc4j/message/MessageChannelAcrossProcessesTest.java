@@ -305,7 +305,7 @@ class MessageChannelAcrossProcessesTest {
              NativeHandle handle = NativeHandle.adopt(memfd.dup().release())) {
             Files.write(Path.of("/proc/self/fd/" + memfd.get()), secret);
             MessageChannel<MemorySegment> ch = peer.channel(0);
-            assertEquals(!socketOnly, ch.channel().hasRing());
+            assertEquals(!socketOnly, ch.endpoint().hasRing());
             try (OutMessage out = ch.newMessage(1, Types.FD).attach(handle);
                  InMessage<MemorySegment> rsp = ch.request(out, WAIT)) {
                 assertArrayEquals(secret, rsp.payload().toArray(ValueLayout.JAVA_BYTE));
@@ -319,7 +319,7 @@ class MessageChannelAcrossProcessesTest {
         long size = 64L << 20;
         try (Peer peer = Peer.responder(runDir, 1, true)) {
             MessageChannel<MemorySegment> ch = peer.channel(0);
-            assertFalse(ch.channel().hasRing());
+            assertFalse(ch.endpoint().hasRing());
             try (OutMessage out = ch.newMessage(size, Types.CHECKSUM)) {
                 assertFalse(out.isShared());
                 fill(out.payload());

@@ -134,7 +134,9 @@ public final class MessageChild {
                 }
             }
         });
-        ch.expectEvery(Types.ENDLESS, req -> {
+        // An endless stream is written by a thread of the application's: a handler runs on the channel's driving
+        // thread, which must go on reading (here: the requester's CANCEL).
+        ch.expectEvery(Types.ENDLESS, req -> Thread.ofPlatform().daemon().name("endless-stream").start(() -> {
             int sent = 0;
             try (req; ResponseStream stream = ch.openStream(req)) {
                 while (true) {
@@ -145,8 +147,10 @@ public final class MessageChild {
                 }
             } catch (StreamCancelledException e) {
                 say("CANCELLED " + sent);
+            } catch (MessageException e) {
+                say("STREAM-FAILED " + e);
             }
-        });
+        }));
         ch.expectEvery(Types.FD, req -> {
             try (req) {
                 List<NativeHandle> fds = req.handles();

@@ -1,0 +1,12 @@
+package dev.ipc4j.message;
+
+/**
+ * A send that must not wait found no room: the ring is full (the peer reads slower than this side writes) and the
+ * bounded queue for frames sent from inside handlers is full too. Nothing was sent; send again once the peer has caught
+ * up (e.g. when an {@code offer} no longer returns {@link MessageEndpoint#BACK_PRESSURED}).
+ */
+public final class BackPressureException extends MessageException {
+    public BackPressureException(String message) {
+        super(message, null);
+    }
+}

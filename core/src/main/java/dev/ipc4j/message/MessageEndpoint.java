@@ -1,0 +1,1094 @@
+package dev.ipc4j.message;
+
+import dev.ipc4j.session.Session;
+import dev.ipc4j.session.SessionEnd;
+import dev.ipc4j.transport.Agent;
+import dev.ipc4j.transport.BlobPipe;
+import dev.ipc4j.transport.BlobView;
+import dev.ipc4j.transport.Channel;
+import dev.ipc4j.transport.NativeHandle;
+import dev.ipc4j.transport.PeerGoneException;
+import dev.ipc4j.transport.PipeClosedException;
+import dev.ipc4j.transport.RingPipe;
+import dev.ipc4j.transport.Runner;
+import dev.ipc4j.transport.TransportException;
+import dev.ipc4j.transport.WaitSet;
+import dev.ipc4j.transport.WaitStrategy;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The caller-driven core of structured messages over one channel of a session (Flow-IPC's {@code sync_io} objects,
+ * Aeron's {@code poll(handler, limit)}): it owns no thread. Whoever drives it ({@link #poll}, a {@link Runner} it is
+ * attached to as an {@link Agent}, or a thread blocked in {@link #request(OutMessage, Duration)}) reads frames and runs
+ * their handlers inline, on the driving thread; a handler may reply inline. {@link MessageChannel} is this endpoint on
+ * a runner, with the simple API.
+ *
+ * <p>Sending:
+ * <ul>
+ *   <li>{@link #offer}, {@link #offerReply} never wait and never queue: they return {@link #BACK_PRESSURED} when the
+ *       ring is full (the peer reads slower than we write).</li>
+ *   <li>{@link #send}, {@link #reply}, {@link #request(OutMessage)}, streams: from an application thread they wait for
+ *       ring room; from the driving thread (a handler) they never wait: a frame that finds the ring full waits in a
+ *       bounded queue sent first on the next cycle, and past the bound they throw {@link BackPressureException}.</li>
+ *   <li>{@link #request(OutMessage, Duration)} blocks; the waiting thread drives the endpoint itself (so a response
+ *       reaches it with no hand-off between threads), and the runner stands aside meanwhile. It is refused from a
+ *       handler: that would wait for a response only the waiting thread could read.</li>
+ * </ul>
+ *
+ * <p>Flow control: messages this side has received and not yet closed (handled, waiting for a handler of their type,
+ * or held by the user) are counted, with their bytes; at {@link MessageChannel.Config#maxUnhandled()} or
+ * {@link MessageChannel.Config#maxUnhandledBytes()} the endpoint stops reading, the ring fills and the peer's sends
+ * are back-pressured; closing messages resumes reading. The same happens while the deferred-send queue is full. So a
+ * peer can never make us hold an unbounded number of its blocks, and memory never grows with a slow reader.
+ *
+ * <p>Threads and invariants:
+ * <ul>
+ *   <li>{@code driveLock} is held by whoever reads frames (one thread at a time); a runner holds it from
+ *       {@link #prepareToSleep} to {@link #awoke()} too, and stands aside while {@code driversWaiting > 0}.</li>
+ *   <li>Every request is in {@code pending} before its frame is sent; whoever removes it completes it (the driver with
+ *       the response, a timeout, the end of the channel), so each completes exactly once.</li>
+ *   <li>The endpoint ends once ({@code closing}); what is pending then fails with {@link ChannelClosedException}; the
+ *       error handler learns of an error end exactly once.</li>
+ *   <li>Sends, {@link #expect}, {@link #close()} are thread-safe; {@link #poll} takes the drive lock.</li>
+ * </ul>
+ *
+ * @param <R> the root type of the channel's {@link Codec}
+ */
+public final class MessageEndpoint<R> implements Agent, AutoCloseable {
+    /** What an {@code offer} returns when the ring has no room: nothing was sent. */
+    public static final long BACK_PRESSURED = -1;
+    /** Frames one runner cycle reads at most from one endpoint, so others on the thread get their turn. */
+    static final int CYCLE_LIMIT = 64;
+    /** Descriptor frames that may wait for the ring frame naming them. */
+    private static final int MAX_WAITING_FD_FRAMES = 64;
+    /** How soon a driver with deferred frames looks for ring room again (room is announced by no descriptor). */
+    private static final long DEFERRED_RETRY_NANOS = 200_000;
+    private static final long STEAL_SLICE_NANOS = 200_000;
+    private static final System.Logger LOG = System.getLogger("dev.ipc4j.message");
+    private static final AtomicLong ENDPOINTS = new AtomicLong();
+    /** The endpoint this thread is driving now (handlers run inside): sends defer, blocking requests are refused. */
+    private static final ThreadLocal<MessageEndpoint<?>> DRIVING = new ThreadLocal<>();
+
+    /** A streamed request of this side: its handle and where its items go. */
+    private record Call<R>(StreamCall call, MessageHandler<R> handler) {}
+
+    /** A message routed to its handler, to run on the driving thread. */
+    private record Delivery<R>(MessageHandler<R> handler, InMessage<R> message) {}
+
+    private final Session session;
+    private final Channel channel;
+    private final Codec<R> codec;
+    private final MessageChannel.Config config;
+    private final MessageReader<R> reader;
+    private final MessageWriter writer;
+    private final Router<R> router;
+    private final String name;
+    private final AtomicLong nextId = new AtomicLong(1);
+    private final Map<Long, CompletableFuture<InMessage<R>>> pending = new ConcurrentHashMap<>();
+    private final Map<Long, Call<R>> calls = new ConcurrentHashMap<>();
+    private final Set<Long> draining = ConcurrentHashMap.newKeySet(); // cancelled streams until their STREAM_END
+    private final Map<Long, ResponseStream> responding = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Delivery<R>> ready = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private final CompletableFuture<MessageException> failure = new CompletableFuture<>();
+    private volatile ChannelClosedException closedCause;
+    private volatile Consumer<UnexpectedResponse> unexpectedListener =
+            u -> LOG.log(System.Logger.Level.WARNING, "unexpected response: " + u);
+
+    private final ReentrantLock driveLock = new ReentrantLock();
+    private final AtomicInteger driversWaiting = new AtomicInteger();
+    private volatile Runner.Attachment attachment;
+    private final AtomicInteger unhandled = new AtomicInteger();
+    private final AtomicLong unhandledBytes = new AtomicLong();
+    private volatile boolean starved;
+
+    // Driver only (under driveLock):
+    private MessageReader.Frame<R> received;
+    private MalformedMessageException rejected;
+    private MessageReader.Frame<R> awaitingFds;
+    private long awaitingDeadline;
+    private final Map<Long, List<NativeHandle>> fdFrames = new HashMap<>();
+    private MalformedMessageException badFdFrame;
+    private boolean sleeping;
+    private boolean armed;
+    private WaitSet ownWaits;
+    private boolean cleaned;
+
+    private MessageEndpoint(Session session, Channel channel, Codec<R> codec, MessageChannel.Config config) {
+        this.session = session;
+        this.channel = channel;
+        this.codec = codec;
+        this.config = config;
+        this.reader = new MessageReader<>(session, codec);
+        this.writer = new MessageWriter(session, channel, config.maxDeferred(), config.maxDeferredBytes());
+        this.name = "ipc4j-endpoint-" + ENDPOINTS.incrementAndGet();
+        this.router = new Router<>((h, m) -> ready.add(new Delivery<>(h, m)), Integer.MAX_VALUE);
+    }
+
+    /**
+     * A caller-driven endpoint over {@code channel}, a channel of {@code session}, which it owns from now on (closing
+     * it closes the channel). Nothing happens until it is driven: call {@link #poll} (or attach it to a
+     * {@link Runner}). Both sides must use the message protocol on the channel and nothing else.
+     */
+    public static <R> MessageEndpoint<R> over(Session session, Channel channel, Codec<R> codec, MessageChannel.Config config) {
+        Objects.requireNonNull(session, "session");
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(codec, "codec");
+        Objects.requireNonNull(config, "config");
+        MessageEndpoint<R> ep = new MessageEndpoint<>(session, channel, codec, config);
+        session.onEnd(ep::sessionEnded);
+        return ep;
+    }
+
+    /** Attached to a runner: how this endpoint wakes its thread (package-private: {@link MessageChannel} does it). */
+    void attachedTo(Runner.Attachment attachment) {
+        this.attachment = attachment;
+    }
+
+    // ------------------------------------------------------------------------------------------------- building
+
+    /** A message of type 0 with room for {@code capacity} payload bytes; see {@link #newMessage(long, int)}. */
+    public OutMessage newMessage(long capacity) {
+        return newMessage(capacity, 0);
+    }
+
+    /**
+     * A message with room for {@code capacity} payload bytes: in the session's shared memory when the channel has a
+     * ring and the message is not small (limited only by the arena), else in native memory sent inline (limited by
+     * the pipe's message size, 64 MiB by default). Write {@link OutMessage#payload()}, then
+     * {@link OutMessage#commit} the length if it is less than the capacity. Thread-safe.
+     */
+    public OutMessage newMessage(long capacity, int type) {
+        if (capacity < 0) {
+            throw new IllegalArgumentException("negative capacity " + capacity);
+        }
+        if (channel.hasRing() && capacity >= config.inlineBelow()) {
+            return OutMessage.inBlock(session.arena().allocate(Math.max(1, capacity)), capacity, type);
+        }
+        return OutMessage.inline(capacity, type);
+    }
+
+    // -------------------------------------------------------------------------------------------------- sending
+
+    /** Sends a notification (no answer expected); returns its id. Waits for room only on an application thread. */
+    public long send(OutMessage out) throws MessageException {
+        long id = nextId.getAndIncrement();
+        transmit(Kind.NOTIFY, out, id, 0, sendMode());
+        return id;
+    }
+
+    /**
+     * Sends the response to {@code inResponseTo}, a request the peer sent on this channel; returns its id. A response
+     * the requester no longer waits for is reported to both sides ({@link #onUnexpectedResponse}).
+     */
+    public long send(OutMessage out, InMessage<R> inResponseTo) throws MessageException {
+        Objects.requireNonNull(inResponseTo, "inResponseTo");
+        long id = nextId.getAndIncrement();
+        transmit(Kind.RESPONSE, out, id, inResponseTo.id(), sendMode());
+        return id;
+    }
+
+    /** The same as {@link #send(OutMessage, InMessage)}: answers {@code request}. */
+    public long reply(OutMessage out, InMessage<R> request) throws MessageException {
+        return send(out, request);
+    }
+
+    /**
+     * Sends a notification if the ring has room now: its id, or {@link #BACK_PRESSURED} (nothing sent). Never waits,
+     * never queues; any thread.
+     */
+    public long offer(OutMessage out) throws MessageException {
+        long id = nextId.getAndIncrement();
+        return transmit(Kind.NOTIFY, out, id, 0, MessageWriter.Mode.TRY) ? id : BACK_PRESSURED;
+    }
+
+    /** Answers {@code request} if the ring has room now: the response's id, or {@link #BACK_PRESSURED}. */
+    public long offerReply(OutMessage out, InMessage<R> request) throws MessageException {
+        Objects.requireNonNull(request, "request");
+        long id = nextId.getAndIncrement();
+        return transmit(Kind.RESPONSE, out, id, request.id(), MessageWriter.Mode.TRY) ? id : BACK_PRESSURED;
+    }
+
+    /**
+     * Sends a request; the future completes, on the driving thread, with the response (its to close), or exceptionally
+     * with {@link ChannelClosedException}. Cancelling the future (or timing it out) gives up on the response, which is
+     * then an unexpected one should it still come.
+     */
+    public CompletableFuture<InMessage<R>> request(OutMessage out) {
+        long id = nextId.getAndIncrement();
+        CompletableFuture<InMessage<R>> future = new CompletableFuture<>();
+        pending.put(id, future);
+        future.whenComplete((m, e) -> pending.remove(id, future));
+        if (closing.get()) {
+            future.completeExceptionally(closed());
+            return future;
+        }
+        try {
+            transmit(Kind.REQUEST, out, id, 0, sendMode());
+        } catch (MessageException | RuntimeException e) {
+            future.completeExceptionally(e);
+        }
+        return future;
+    }
+
+    /**
+     * Sends a request and waits up to {@code timeout} for the response, driving the endpoint on this thread meanwhile
+     * (handlers of other messages may run here).
+     *
+     * @throws MessageTimeoutException when none came in time (a later one is reported as unexpected on both sides)
+     * @throws ChannelClosedException when the channel ended first (the cause says why, e.g. the peer is gone)
+     * @throws IllegalStateException when called from a handler of a channel (use {@link #request(OutMessage)})
+     */
+    public InMessage<R> request(OutMessage out, Duration timeout) throws MessageException, InterruptedException {
+        refuseInDriver("a blocking request");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        CompletableFuture<InMessage<R>> future = request(out);
+        awaitDriving(future, deadline);
+        try {
+            return future.get(0, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            MessageTimeoutException timedOut = new MessageTimeoutException("no response within " + timeout);
+            if (future.completeExceptionally(timedOut)) {
+                throw timedOut;
+            }
+            return await(future); // the response (or the end) raced the timeout
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        }
+    }
+
+    private InMessage<R> await(CompletableFuture<InMessage<R>> done) throws MessageException, InterruptedException {
+        try {
+            return done.get();
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        }
+    }
+
+    /** What failed a request's future, thrown as itself: a MessageException, or a caller's mistake (unchecked). */
+    private static MessageException unwrap(ExecutionException e) {
+        switch (e.getCause()) {
+            case MessageException m -> {
+                return m;
+            }
+            case RuntimeException r -> throw r; // e.g. a closed OutMessage, or one too large for a socket-only channel
+            case Error err -> throw err;
+            default -> {
+                return new ChannelClosedException("the request failed: " + e.getCause(), e.getCause());
+            }
+        }
+    }
+
+    /**
+     * Sends a request answered by a stream: {@code onItem} gets each item (on the driving thread, in order) until the
+     * responder ends the stream or {@link StreamCall#cancel()} is called.
+     */
+    public StreamCall requestStream(OutMessage out, MessageHandler<R> onItem) {
+        Objects.requireNonNull(onItem, "onItem");
+        long id = nextId.getAndIncrement();
+        StreamCall call = new StreamCall(id, this);
+        calls.put(id, new Call<>(call, onItem));
+        call.future().whenComplete((v, e) -> {
+            if (!call.isCancelled()) {
+                calls.remove(id);
+            }
+        });
+        if (closing.get()) {
+            call.future().completeExceptionally(closed());
+            return call;
+        }
+        try {
+            transmit(Kind.STREAM_REQUEST, out, id, 0, sendMode());
+        } catch (MessageException | RuntimeException e) {
+            call.future().completeExceptionally(e);
+        }
+        return call;
+    }
+
+    /**
+     * The writer for the stream {@code request} asks for (a {@link InMessage#isStreamRequest() stream request} that
+     * arrived on this channel); the same writer each time.
+     */
+    public ResponseStream openStream(InMessage<R> request) {
+        ResponseStream stream = responding.get(request.id());
+        if (stream == null || !request.isStreamRequest()) {
+            throw new IllegalArgumentException(request + " is not an open stream request of this channel");
+        }
+        return stream;
+    }
+
+    void sendItem(OutMessage item, long requestId) throws MessageException {
+        transmit(Kind.STREAM_ITEM, item, nextId.getAndIncrement(), requestId, sendMode());
+    }
+
+    void endStream(long requestId) throws MessageException {
+        responding.remove(requestId);
+        transmit(Kind.STREAM_END, null, nextId.getAndIncrement(), requestId, sendMode());
+    }
+
+    /** Our side cancels a stream: deliver nothing more, drop what is in flight until the responder's STREAM_END. */
+    void cancelStream(long requestId) {
+        if (calls.remove(requestId) == null) {
+            return;
+        }
+        draining.add(requestId);
+        try {
+            transmit(Kind.CANCEL, null, nextId.getAndIncrement(), requestId, sendMode());
+        } catch (MessageException e) {
+            draining.remove(requestId); // the channel is over: nothing more will come
+        }
+    }
+
+    /** Application threads wait for room; the driving thread (handlers) defers, bounded. */
+    private MessageWriter.Mode sendMode() {
+        return DRIVING.get() != null ? MessageWriter.Mode.DEFER : MessageWriter.Mode.WAIT;
+    }
+
+    /** Sends one frame (see {@link MessageWriter}), mapping transport failures to the channel's end. */
+    private boolean transmit(Kind kind, OutMessage out, long id, long inResponseTo, MessageWriter.Mode mode)
+            throws MessageException {
+        if (closing.get()) {
+            throw closed();
+        }
+        try {
+            boolean sent = writer.write(kind, out, id, inResponseTo, mode);
+            if (sent && mode == MessageWriter.Mode.DEFER && writer.deferred() > 0) {
+                wake(); // a driver that is not this thread must flush it
+            }
+            return sent;
+        } catch (PipeClosedException e) {
+            throw closing.get() ? closed() : new ChannelClosedException("the channel is closed", e);
+        } catch (TransportException e) {
+            throw new ChannelClosedException("sending failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void refuseInDriver(String what) {
+        if (DRIVING.get() != null) {
+            throw new IllegalStateException(what + " from inside a message handler would wait for a response that only"
+                    + " this thread can read: use request(out) and act when its future completes");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------- handlers
+
+    /** {@code handler} gets the next message of {@code type} (or the oldest cached one), once, on the driving thread. */
+    public void expect(int type, MessageHandler<R> handler) {
+        router.expect(type, Objects.requireNonNull(handler, "handler"), true);
+        wakeIfReady();
+    }
+
+    /** {@code handler} gets every message of {@code type}, those cached first, in arrival order, on the driving thread. */
+    public void expectEvery(int type, MessageHandler<R> handler) {
+        router.expect(type, Objects.requireNonNull(handler, "handler"), false);
+        wakeIfReady();
+    }
+
+    /** Stops handling {@code type}: its messages are cached again until it is expected. */
+    public boolean unexpect(int type) {
+        return router.unexpect(type);
+    }
+
+    private void wakeIfReady() {
+        if (!ready.isEmpty()) {
+            wake();
+        }
+    }
+
+    /**
+     * {@code handler} learns, once, of the error that ended the channel: a malformed message, the peer gone, or the
+     * peer ending the channel or the session ({@link ChannelClosedException}); at once if that happened already. Not
+     * called when the channel or its session is closed here. Runs on the thread that noticed the end.
+     */
+    public void onError(Consumer<MessageException> handler) {
+        Objects.requireNonNull(handler, "handler");
+        failure.thenAccept(e -> runUser(() -> handler.accept(e)));
+    }
+
+    /** Where unexpected responses are reported, on both sides (by default: logged as warnings). */
+    public void onUnexpectedResponse(Consumer<UnexpectedResponse> listener) {
+        this.unexpectedListener = Objects.requireNonNull(listener, "listener");
+    }
+
+    // --------------------------------------------------------------------------------------------------- state
+
+    public Session session() {
+        return session;
+    }
+
+    public Codec<R> codec() {
+        return codec;
+    }
+
+    /** Whether the channel has a shared-memory ring (payloads then cross as handles). */
+    public boolean hasRing() {
+        return channel.hasRing();
+    }
+
+    public boolean isOpen() {
+        return !closing.get();
+    }
+
+    /** How many messages wait for a handler of their type (for tests and diagnostics). */
+    int cached() {
+        return router.cached();
+    }
+
+    /** How many received messages are not closed yet: the flow-control count (for tests and diagnostics). */
+    public int unhandled() {
+        return unhandled.get();
+    }
+
+    /** How many sent shared-memory frames the peer has not consumed yet (for tests). */
+    int inTransit() {
+        return writer.inTransit();
+    }
+
+    /** How many frames wait for ring room (for tests and diagnostics). */
+    public int deferred() {
+        return writer.deferred();
+    }
+
+    // ---------------------------------------------------------------------------------------------------- driving
+
+    /**
+     * Does what is ready on this endpoint, on this thread, without waiting: sends deferred frames, runs handlers of
+     * messages whose handler was registered since, reads up to {@code limit} frames and runs their handlers inline.
+     * Returns how much work was done (0: nothing was ready). Takes the drive lock: one driver at a time.
+     *
+     * @throws IllegalStateException from one of this endpoint's own handlers
+     */
+    public int poll(int limit) {
+        if (DRIVING.get() == this) {
+            throw new IllegalStateException("poll from inside a handler of the same endpoint");
+        }
+        driveLock.lock();
+        try {
+            return cycle(limit);
+        } finally {
+            driveLock.unlock();
+        }
+    }
+
+    @Override
+    public int doWork() {
+        if (driversWaiting.get() > 0 || !driveLock.tryLock()) {
+            return 0; // a thread blocked in a request drives it; it wakes the runner when it stops
+        }
+        try {
+            return cycle(CYCLE_LIMIT);
+        } finally {
+            driveLock.unlock();
+        }
+    }
+
+    @Override
+    public boolean prepareToSleep(WaitSet waits) {
+        if (closing.get()) {
+            return false;
+        }
+        if (driversWaiting.get() > 0 || !driveLock.tryLock()) {
+            return true; // not ours to watch now
+        }
+        sleeping = true; // the lock is held until awoke(): a stealer waits for our sleep to end
+        return armSleep(waits);
+    }
+
+    @Override
+    public void awoke() {
+        if (!sleeping) {
+            return;
+        }
+        sleeping = false;
+        try {
+            disarmSleep();
+        } finally {
+            driveLock.unlock();
+        }
+    }
+
+    @Override
+    public boolean isDone() {
+        return closing.get();
+    }
+
+    @Override
+    public void onRemoved() {
+        if (!closing.get()) {
+            end(new ChannelClosedException("the runner driving the channel was closed", null), null);
+        }
+        if (driveLock.tryLock()) {
+            try {
+                cleanUpDriverState();
+            } finally {
+                driveLock.unlock();
+            }
+        }
+    }
+
+    /** Under driveLock: registers what wakes this endpoint; false when there is work now. */
+    private boolean armSleep(WaitSet waits) {
+        armed = false;
+        if (!ready.isEmpty()) {
+            return false;
+        }
+        if (writer.deferred() > 0) {
+            waits.wakeBy(System.nanoTime() + DEFERRED_RETRY_NANOS);
+        }
+        if (flowBlocked()) {
+            starved = true;
+            return flowBlocked(); // woken by a message closed (released()), not by the ring
+        }
+        if (awaitingFds != null) {
+            waits.wakeBy(awaitingDeadline);
+            return channel.handles().prepareToSleep(waits);
+        }
+        armed = true;
+        return channel.prepareToSleep(waits);
+    }
+
+    private void disarmSleep() {
+        if (armed) {
+            armed = false;
+            channel.awoke();
+        }
+    }
+
+    /** One duty cycle under driveLock; any failure of the channel ends the endpoint here. */
+    private int cycle(int limit) {
+        if (closing.get()) {
+            cleanUpDriverState();
+            return 0;
+        }
+        MessageEndpoint<?> outer = DRIVING.get();
+        DRIVING.set(this);
+        int work = 0;
+        try {
+            work += writer.releaseConsumed();
+            work += writer.flush();
+            work += drainReady();
+            work += readFrames(limit);
+        } catch (PipeClosedException e) {
+            end(new ChannelClosedException("the channel is closed", e), null); // closed here, or by the session
+            work++;
+        } catch (PeerGoneException e) {
+            ChannelClosedException c = new ChannelClosedException("the peer is gone: " + e.getMessage(), e);
+            end(c, c);
+            work++;
+        } catch (TransportException e) {
+            ChannelClosedException c = new ChannelClosedException("the channel broke: " + e.getMessage(), e);
+            end(c, c);
+            work++;
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.ERROR, name + ": the driver failed", e);
+            ChannelClosedException c = new ChannelClosedException("the driver failed: " + e, e);
+            end(c, c);
+            work++;
+        } finally {
+            DRIVING.set(outer);
+        }
+        if (closing.get()) {
+            cleanUpDriverState();
+        }
+        return work;
+    }
+
+    /** Whether reading must pause: too much received and not closed, or too many frames wait for ring room. */
+    private boolean flowBlocked() {
+        return unhandled.get() >= config.maxUnhandled() || unhandledBytes.get() >= config.maxUnhandledBytes()
+                || writer.deferredFull();
+    }
+
+    private int readFrames(int limit) throws TransportException {
+        int n = 0;
+        while (n < limit && !closing.get()) {
+            if (awaitingFds != null) {
+                if (!resolveAwaitingFds()) {
+                    return n;
+                }
+                n++;
+                continue;
+            }
+            if (flowBlocked()) {
+                starved = true;
+                if (flowBlocked()) { // re-checked after the flag, so a release in between is not lost
+                    return n;
+                }
+                starved = false;
+            }
+            int r = channel.blobs().poll(this::onBlob, 1);
+            if (r == BlobPipe.ENDED) {
+                ChannelClosedException c = new ChannelClosedException("the peer closed the channel", null);
+                end(c, c);
+                return n + 1;
+            }
+            if (r == 0) {
+                return n;
+            }
+            n++;
+            takeReceived();
+        }
+        return n;
+    }
+
+    private void onBlob(BlobView blob) {
+        try {
+            received = reader.read(blob);
+        } catch (MalformedMessageException e) {
+            rejected = e;
+        }
+    }
+
+    private void takeReceived() throws TransportException {
+        MalformedMessageException bad = rejected;
+        MessageReader.Frame<R> frame = received;
+        rejected = null;
+        received = null;
+        if (bad != null) {
+            invalid(bad);
+            return;
+        }
+        if (frame == null) {
+            return;
+        }
+        if (closing.get()) {
+            frame.release();
+            return;
+        }
+        Wire.Header h = frame.header();
+        if (h.hasFds() && frame.handles().isEmpty()) {
+            if (!channel.hasRing()) {
+                frame.release();
+                invalid(new MalformedMessageException(h.kind() + " " + h.id() + " announces " + h.fdCount()
+                        + " descriptors but has none"));
+                return;
+            }
+            awaitingFds = frame;
+            awaitingDeadline = System.nanoTime() + config.descriptorTimeout().toNanos();
+            resolveAwaitingFds();
+            return;
+        }
+        deliver(frame, frame.handles());
+    }
+
+    /** The ring frame waiting for its descriptor frame: delivered (true) once it came; dropped as malformed at the deadline. */
+    private boolean resolveAwaitingFds() throws TransportException {
+        MessageReader.Frame<R> frame = awaitingFds;
+        Wire.Header h = frame.header();
+        List<NativeHandle> fds = fdFrames.remove(h.id());
+        if (fds == null) {
+            int r;
+            do {
+                r = channel.handles().poll(this::onFdFrame, 1);
+            } while (r > 0 && badFdFrame == null && !fdFrames.containsKey(h.id()));
+            if (badFdFrame != null) {
+                MalformedMessageException bad = badFdFrame;
+                badFdFrame = null;
+                awaitingFds = null;
+                frame.release();
+                invalid(bad);
+                return true;
+            }
+            fds = fdFrames.remove(h.id());
+            if (fds == null) {
+                if (r == BlobPipe.ENDED || System.nanoTime() - awaitingDeadline >= 0) {
+                    awaitingFds = null;
+                    frame.release();
+                    invalid(new MalformedMessageException(h.kind() + " " + h.id() + ": its " + h.fdCount()
+                            + " descriptors did not come" + (r == BlobPipe.ENDED ? " before the end" : " within "
+                            + config.descriptorTimeout())));
+                    return true;
+                }
+                return false;
+            }
+        }
+        awaitingFds = null;
+        if (fds.size() != h.fdCount()) {
+            MessageEndpoint.closeAll(fds);
+            frame.release();
+            invalid(new MalformedMessageException(h.kind() + " " + h.id() + ": " + fds.size()
+                    + " descriptors came, the header says " + h.fdCount()));
+            return true;
+        }
+        deliver(frame, fds);
+        return true;
+    }
+
+    /** A frame on a ring channel's socket: descriptors for a ring frame, by the id they name. */
+    private void onFdFrame(BlobView blob) {
+        List<NativeHandle> got = blob.handles();
+        MemorySegment announce = blob.segment();
+        if (!Wire.isFdFrame(announce) || Wire.fdCount(announce) != got.size() || got.isEmpty()
+                || fdFrames.size() >= MAX_WAITING_FD_FRAMES || fdFrames.containsKey(Wire.fdFrameId(announce))) {
+            closeAll(got);
+            badFdFrame = new MalformedMessageException("a frame on the channel's socket is not a descriptor frame that"
+                    + " a message can claim (" + blob.length() + " bytes, " + got.size() + " descriptors, "
+                    + fdFrames.size() + " unclaimed)");
+            return;
+        }
+        fdFrames.put(Wire.fdFrameId(announce), List.copyOf(got));
+    }
+
+    private void deliver(MessageReader.Frame<R> frame, List<NativeHandle> fds) {
+        InMessage<R> m;
+        try {
+            m = frame.toMessage(codec, fds);
+        } catch (RuntimeException e) {
+            frame.release();
+            throw e;
+        }
+        account(m);
+        dispatch(m);
+        drainReady();
+    }
+
+    /** Counts a received message until it is closed (the flow-control bound). */
+    private void account(InMessage<R> m) {
+        long bytes = m.heldBytes();
+        unhandled.incrementAndGet();
+        unhandledBytes.addAndGet(bytes);
+        m.whenClosed(() -> released(bytes));
+    }
+
+    private void released(long bytes) {
+        unhandled.decrementAndGet();
+        unhandledBytes.addAndGet(-bytes);
+        if (starved) {
+            starved = false;
+            wake();
+        }
+    }
+
+    /** Runs the handlers of routed messages, in routing order, on this (the driving) thread. */
+    private int drainReady() {
+        int n = 0;
+        Delivery<R> d;
+        while ((d = ready.poll()) != null) {
+            if (closing.get()) {
+                d.message().close();
+                continue;
+            }
+            invoke(d.handler(), d.message());
+            n++;
+        }
+        return n;
+    }
+
+    /** Wakes whoever drives this endpoint (its runner); a thread driving it by hand looks every cycle anyway. */
+    private void wake() {
+        Runner.Attachment a = attachment;
+        if (a != null) {
+            a.wake();
+        }
+    }
+
+    // ------------------------------------------------------------------------- blocking: the caller drives
+
+    /**
+     * Waits until {@code future} is done or {@code deadline} passes, driving the endpoint on this thread whenever no
+     * other thread does (so its response needs no hand-off); the runner stands aside meanwhile.
+     */
+    private void awaitDriving(CompletableFuture<?> future, long deadline) throws InterruptedException {
+        driversWaiting.incrementAndGet();
+        wake(); // a runner asleep on the ring holds the lock: it lets go when it wakes
+        try {
+            while (!future.isDone()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return;
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (driveLock.tryLock()) {
+                    try {
+                        driveUntil(future, deadline);
+                    } finally {
+                        driveLock.unlock();
+                    }
+                } else {
+                    try {
+                        future.get(Math.min(left, STEAL_SLICE_NANOS), TimeUnit.NANOSECONDS);
+                    } catch (TimeoutException | ExecutionException e) {
+                        // not done yet, or done (the loop sees it)
+                    }
+                }
+            }
+        } finally {
+            driversWaiting.decrementAndGet();
+            wake();
+        }
+    }
+
+    /** Under driveLock: cycles until the future is done, idling as the ring's wait strategy says, then sleeping once. */
+    private void driveUntil(CompletableFuture<?> future, long deadline) {
+        WaitStrategy strategy = channel.hasRing() ? ((RingPipe) channel.blobs()).config().waitStrategy() : WaitStrategy.blocking();
+        int spins = strategy instanceof WaitStrategy.Backoff b ? b.spins() : Integer.MAX_VALUE;
+        int yields = strategy instanceof WaitStrategy.Backoff b ? b.yields() : 0;
+        int idle = 0;
+        while (!future.isDone() && !closing.get()) {
+            long now = System.nanoTime();
+            if (now - deadline >= 0) {
+                return;
+            }
+            if (cycle(CYCLE_LIMIT) > 0) {
+                idle = 0;
+                continue;
+            }
+            if (future.isDone()) {
+                return;
+            }
+            if (idle < spins) {
+                idle++;
+                Thread.onSpinWait();
+                continue;
+            }
+            if (idle - spins < yields) {
+                idle++;
+                Thread.yield();
+                continue;
+            }
+            if (ownWaits == null) {
+                ownWaits = new WaitSet();
+            }
+            ownWaits.clear();
+            try {
+                if (armSleep(ownWaits)) {
+                    ownWaits.await(Math.min(deadline - now, WaitStrategy.CHECK_INTERVAL.toNanos()));
+                }
+            } catch (TransportException e) {
+                LOG.log(System.Logger.Level.DEBUG, name + ": sleeping", e);
+            } finally {
+                disarmSleep();
+            }
+            return; // let another waiting thread (or the loop's checks) have a turn
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------- ending
+
+    /**
+     * Closes the channel: pending requests and streams fail with {@link ChannelClosedException}, cached messages are
+     * closed, and the runner (if any) drops the endpoint. Idempotent; any thread, handlers included.
+     */
+    @Override
+    public void close() {
+        end(new ChannelClosedException("the channel was closed here", null), null);
+        if (driveLock.tryLock()) {
+            try {
+                cleanUpDriverState();
+            } finally {
+                driveLock.unlock();
+            }
+        }
+    }
+
+    private ChannelClosedException closed() {
+        ChannelClosedException c = closedCause;
+        return new ChannelClosedException(c == null ? "the channel is closed" : c.getMessage(), c == null ? null : c.getCause());
+    }
+
+    /** Ends the channel once: reports {@code report} (if any) to the error handler, fails what is pending. */
+    private void end(ChannelClosedException cause, MessageException report) {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        closedCause = cause;
+        if (report != null) {
+            failure.complete(report);
+        }
+        writer.close(); // before the ring is unmapped
+        channel.close();
+        for (Long id : List.copyOf(pending.keySet())) {
+            CompletableFuture<InMessage<R>> f = pending.remove(id);
+            if (f != null) {
+                f.completeExceptionally(closed());
+            }
+        }
+        for (Long id : List.copyOf(calls.keySet())) {
+            Call<R> c = calls.remove(id);
+            if (c != null) {
+                c.call().future().completeExceptionally(closed());
+            }
+        }
+        draining.clear();
+        responding.clear(); // their writers' sends fail with ChannelClosedException from now on
+        router.close();
+        Delivery<R> d;
+        while ((d = ready.poll()) != null) {
+            d.message().close();
+        }
+        wake(); // the runner sees isDone() and drops us
+    }
+
+    /** Under driveLock, once the channel has ended: what only the driver touches is released. */
+    private void cleanUpDriverState() {
+        if (cleaned) {
+            return;
+        }
+        cleaned = true;
+        if (awaitingFds != null) {
+            awaitingFds.release();
+            awaitingFds = null;
+        }
+        if (received != null) {
+            received.release();
+            received = null;
+        }
+        for (List<NativeHandle> fds : fdFrames.values()) {
+            closeAll(fds);
+        }
+        fdFrames.clear();
+    }
+
+    /**
+     * The session ended: the channel ends with it, reported to the error handler unless this side ended it, as when
+     * the peer closes just the channel (whichever of the two this side learns first).
+     */
+    private void sessionEnded(SessionEnd how) {
+        String why = "the session ended: " + how;
+        ChannelClosedException c = switch (how) {
+            case SessionEnd.ClosedHere here -> null;
+            case SessionEnd.ClosedByPeer peer -> new ChannelClosedException(why, null);
+            case SessionEnd.PeerGone gone -> new ChannelClosedException(why, gone.cause() != null ? gone.cause()
+                    : new PeerGoneException(gone.why()));
+            case SessionEnd.ProtocolViolation violation -> new ChannelClosedException(why, new PeerGoneException(why, violation.cause()));
+        };
+        if (c == null) {
+            end(new ChannelClosedException(why, null), null);
+        } else {
+            end(c, c);
+        }
+    }
+
+    // --------------------------------------------------------------------------------------------------- dispatch
+
+    /** A malformed frame or invalid payload: reported; by default the channel ends. */
+    void invalid(MessageException e) {
+        if (config.closeOnInvalidMessage()) {
+            end(new ChannelClosedException("a malformed message ended the channel: " + e.getMessage(), e), e);
+        } else if (!failure.complete(e)) {
+            LOG.log(System.Logger.Level.WARNING, name + ": dropped a malformed message: " + e.getMessage());
+        }
+    }
+
+    private void dispatch(InMessage<R> m) {
+        switch (m.kind()) {
+            case NOTIFY, REQUEST -> router.route(m);
+            case STREAM_REQUEST -> {
+                responding.put(m.id(), new ResponseStream(this, m.id()));
+                router.route(m);
+            }
+            case RESPONSE -> {
+                CompletableFuture<InMessage<R>> f = pending.remove(m.inResponseTo());
+                if (f == null || !f.complete(m)) {
+                    unexpected(m);
+                }
+            }
+            case STREAM_ITEM -> {
+                Call<R> c = calls.get(m.inResponseTo());
+                if (c == null) {
+                    if (draining.contains(m.inResponseTo())) {
+                        m.close(); // in flight when we cancelled
+                    } else {
+                        unexpected(m);
+                    }
+                } else if (c.call().isCancelled() || c.call().future().isDone()) {
+                    m.close();
+                } else {
+                    invoke(c.handler(), m);
+                }
+            }
+            case STREAM_END -> {
+                m.close();
+                draining.remove(m.inResponseTo());
+                Call<R> c = calls.remove(m.inResponseTo());
+                if (c != null) {
+                    runUser(() -> c.call().future().complete(null));
+                }
+            }
+            case CANCEL -> {
+                m.close();
+                ResponseStream s = responding.get(m.inResponseTo());
+                if (s != null) {
+                    s.markCancelled();
+                    runUser(s::close); // acknowledges with STREAM_END
+                }
+            }
+            case UNEXPECTED_RESPONSE -> {
+                long request = Wire.readLong(m.payload(), 0);
+                m.close();
+                UnexpectedResponse u = new UnexpectedResponse(m.inResponseTo(), request, true);
+                runUser(() -> unexpectedListener.accept(u));
+            }
+        }
+    }
+
+    /** A response nobody waits for: reported here, and to the responder. */
+    private void unexpected(InMessage<R> m) {
+        long response = m.id();
+        long request = m.inResponseTo();
+        m.close();
+        UnexpectedResponse u = new UnexpectedResponse(response, request, false);
+        runUser(() -> unexpectedListener.accept(u));
+        try (OutMessage out = OutMessage.inline(Wire.UNEXPECTED_BODY, 0)) {
+            Wire.writeLong(out.payload(), 0, request);
+            transmit(Kind.UNEXPECTED_RESPONSE, out, nextId.getAndIncrement(), response, MessageWriter.Mode.DEFER);
+        } catch (MessageException e) {
+            LOG.log(System.Logger.Level.DEBUG, name + ": could not report an unexpected response to the peer", e);
+        }
+    }
+
+    private void invoke(MessageHandler<R> handler, InMessage<R> m) {
+        try {
+            handler.onMessage(m);
+        } catch (InvalidPayloadException e) {
+            m.close();
+            invalid(e);
+        } catch (Exception e) {
+            m.close();
+            LOG.log(System.Logger.Level.WARNING, name + ": a message handler threw", e);
+        }
+    }
+
+    private void runUser(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, name + ": a handler threw", e);
+        }
+    }
+
+    static void closeAll(List<NativeHandle> handles) {
+        for (NativeHandle h : handles) {
+            try {
+                h.close();
+            } catch (Exception ignored) {
+                // already closed
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MessageEndpoint[" + name + " over " + channel + (closing.get() ? ", closed]" : "]");
+    }
+}
