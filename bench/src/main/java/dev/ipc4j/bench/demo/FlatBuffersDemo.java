@@ -1,15 +1,15 @@
 package dev.ipc4j.bench.demo;
 
 import com.google.flatbuffers.FlatBufferBuilder;
-import dev.ipc4j.flatbuffers.DemoVerifier;
 import dev.ipc4j.flatbuffers.FlatBufferMessage;
 import dev.ipc4j.flatbuffers.FlatBufferReader;
 import dev.ipc4j.flatbuffers.InvalidMessageException;
 import dev.ipc4j.flatbuffers.ShmFlatBufferBuilder;
-import dev.ipc4j.flatbuffers.demo.Body;
-import dev.ipc4j.flatbuffers.demo.BodyMsg;
-import dev.ipc4j.flatbuffers.demo.GetFileRsp;
-import dev.ipc4j.flatbuffers.demo.Part;
+import dev.ipc4j.samples.flatbuffers.DemoVerifier;
+import dev.ipc4j.samples.flatbuffers.demo.Body;
+import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
+import dev.ipc4j.samples.flatbuffers.demo.GetFileRsp;
+import dev.ipc4j.samples.flatbuffers.demo.Part;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmException;
 import dev.ipc4j.shm.ShmHandle;
@@ -106,7 +106,7 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
                     for (; at < size; at++) {
                         bytes.set(ValueLayout.JAVA_BYTE, at, (byte) random.nextInt());
                     }
-                    long hash = dev.ipc4j.flatbuffers.PartHash.of(bytes);
+                    long hash = dev.ipc4j.samples.flatbuffers.PartHash.of(bytes);
                     if (i == corruptPart) {
                         bytes.set(ValueLayout.JAVA_BYTE, size / 2, (byte) ~bytes.get(ValueLayout.JAVA_BYTE, size / 2));
                     }
@@ -201,7 +201,7 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
                     throw new CorruptMessageException("part " + i + " of " + parts + ": size " + part.size() + " but "
                             + bytes.byteSize() + " bytes");
                 }
-                if (dev.ipc4j.flatbuffers.PartHash.of(bytes) != part.hash()) {
+                if (dev.ipc4j.samples.flatbuffers.PartHash.of(bytes) != part.hash()) {
                     throw new CorruptMessageException("part " + i + " of " + parts + ": hash mismatch");
                 }
             }
