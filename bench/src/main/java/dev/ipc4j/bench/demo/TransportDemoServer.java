@@ -12,7 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -20,14 +19,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The demo's server JVM, started by {@link DemoRun}: answers requests as {@link DemoProtocol} describes, zero-copy
+ * The server JVM of {@code ./ipc4j demo --stack transport} (the raw-transport rows), started by
+ * {@link TransportDemoRun}: answers requests as {@link DemoProtocol} describes, zero-copy
  * through a {@link ZeroCopyMode} and copied over a Unix socket.
  *
  * <p>Arguments: {@code WORK_DIR ZERO_COPY_MODE WAIT TIMEOUT_SECONDS}. Lines on stdout: {@code READY <attach info>} once
  * listening, {@code DONE} after the client ended the channel and everything is closed, {@code FAIL <reason>} on error
  * (exit code 1). It never outlives the client: it halts when its stdin reaches end of file, or after the timeout.
  */
-public final class DemoServer {
+public final class TransportDemoServer {
     private static final Duration SLICE = Duration.ofMillis(100);
 
     private final Channel channel;
@@ -36,7 +36,6 @@ public final class DemoServer {
     private final ZeroCopyMode.Server zeroCopy;
     private final MemorySegment control = Arena.global().allocate(DemoProtocol.CONTROL_BYTES);
     private final MemorySegment reply;
-    private final ByteBuffer copyRequest = ByteBuffer.allocateDirect(DemoProtocol.COPY_REQUEST_BYTES);
     private final long deadline;
     private long op;
     private long argA;
@@ -49,10 +48,9 @@ public final class DemoServer {
         argA = blob.buffer().get(ValueLayout.JAVA_LONG_UNALIGNED, blob.offset() + 8);
         argB = blob.buffer().get(ValueLayout.JAVA_LONG_UNALIGNED, blob.offset() + 16);
     };
-    private Arena copyArena;
-    private MemorySegment copyBytes;
+    private CopiedBaseline.Source copy;
 
-    private DemoServer(Channel channel, SocketChannel copySocket, ZeroCopyMode.Server zeroCopy, long deadline) {
+    private TransportDemoServer(Channel channel, SocketChannel copySocket, ZeroCopyMode.Server zeroCopy, long deadline) {
         this.channel = channel;
         this.pipe = channel.blobs();
         this.copySocket = copySocket;
@@ -76,7 +74,7 @@ public final class DemoServer {
             ChildSide.say("READY " + zeroCopy.attachInfo());
             try (Channel channel = listener.accept(timeout);
                     SocketChannel copySocket = copyListener.accept()) {
-                new DemoServer(channel, copySocket, zeroCopy, deadline).serve();
+                new TransportDemoServer(channel, copySocket, zeroCopy, deadline).serve();
             } finally {
                 Files.deleteIfExists(copyPath);
             }
@@ -125,33 +123,24 @@ public final class DemoServer {
     private void prepare(long bytes, int corruptPart) throws IOException {
         release();
         zeroCopy.build(bytes, corruptPart);
-        // The copied baseline's bytes: the same message, built in this process's own memory (touched, so no page
-        // faults land inside the baseline's clock either).
-        copyArena = Arena.ofShared();
-        copyBytes = copyArena.allocate(bytes, 4096);
-        PartsLayout.build(copyBytes, bytes);
+        copy = new CopiedBaseline.Source(bytes);
         DemoProtocol.write(control, DemoProtocol.PREPARE, bytes, 0);
         pipe.send(control);
     }
 
-    /** Serves {@code count} copied round trips: read the 8-byte request, write every byte of the message. */
+    /** Serves {@code count} copied round trips. */
     private void serveCopies(long count) throws IOException {
-        if (copyBytes == null) {
+        if (copy == null) {
             throw new IOException("COPY before PREPARE");
         }
-        for (long i = 0; i < count; i++) {
-            copyRequest.clear();
-            SocketCopy.readFully(copySocket, MemorySegment.ofBuffer(copyRequest));
-            SocketCopy.writeAll(copySocket, copyBytes);
-        }
+        copy.serve(copySocket, count);
     }
 
     private void release() {
         zeroCopy.release();
-        if (copyArena != null) {
-            copyArena.close();
-            copyArena = null;
-            copyBytes = null;
+        if (copy != null) {
+            copy.close();
+            copy = null;
         }
     }
 }
