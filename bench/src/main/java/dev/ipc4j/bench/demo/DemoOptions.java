@@ -15,11 +15,13 @@ import java.util.List;
  * @param sizes payload sizes in bytes, in the order given
  * @param iterations measured round trips per size and mode; 0 means the per-size defaults
  * @param warmup round trips before measuring; -1 means the per-size defaults
+ * @param stack the layers the zero-copy rows go through: the whole stack (message, the default) or the raw transport
+ * @param zeroCopy the raw transport's zero-copy implementation ({@link ZeroCopyModes}); used with {@code --stack transport}
  * @param corruptPart test hook, not in the usage text: the server flips a byte of this part after hashing it, so the
  *     client's verification must fail; -1 for none
  */
-public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode waitMode, boolean json, Path html, String zeroCopy,
-        Duration timeout, int corruptPart, boolean help) {
+public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode waitMode, boolean json, Path html, DemoStack stack,
+        String zeroCopy, Duration timeout, int corruptPart, boolean help) {
 
     static final int ZERO_COPY_WARMUP = 10_000;
 
@@ -33,10 +35,11 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
 
     public static final String USAGE = """
             usage: ./ipc4j demo [options]
-              A server JVM answers each request with a message of the payload size (16 KiB parts, each with its size and
-              a 64-bit hash, built in shared memory before the clock starts); this JVM, the client, times the round trip
-              until it holds the response's root, zero-copy (only a 32-byte handle crosses), then the same bytes copied
-              over a Unix socket as the baseline. Prints p50/p90/p99 per size and mode and the speed-up.
+              A server JVM (a SessionServer) answers each GetFileReq with a FlatBuffers GetFileRsp of the payload size
+              (16 KiB parts, each with its size and a 64-bit hash, built once in its session's shared memory before the
+              clock starts); this JVM, the client (a ClientSession), times the round trip over a MessageChannel until it
+              holds the response's root, zero-copy (only a handle crosses), then the same bytes copied over a Unix
+              socket as the baseline. Prints p50/p90/p99 per size and mode and the speed-up.
               --sizes LIST       payload sizes, e.g. 100KiB,1MiB,1GiB (default 100KiB,1MiB,10MiB,100MiB,1GiB; 4KiB..4GiB)
               --iterations N     measured round trips per size and mode (default: 2000 zero-copy for every size;
                                  copied 1000 for 100 KiB, 300 for 1 MiB, 40 for 10 MiB, 10 for 100 MiB, 5 for 1 GiB)
@@ -46,7 +49,10 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
                                  busy spin, a core per side); the copied baseline always uses blocking socket I/O
               --json             one JSON object per line per (size, mode) on stdout; the table goes to stderr
               --html FILE        also write a self-contained HTML report with a log-log chart
-              --zero-copy NAME   the zero-copy implementation (default %s; available: %s)
+              --stack NAME       message (default): session + MessageChannel + FlatBuffers codec, what a user's code
+                                 runs on; transport: the raw-transport rows, a hand-rolled protocol over a
+                                 transport.Channel below the session and message layers
+              --zero-copy NAME   with --stack transport: its zero-copy implementation (default %s; available: %s)
               --timeout S        seconds the whole run may take before the server is killed (default 600)
               -h, --help         this text
             Exit code: 0 when every size ran and verified, 1 when something failed, 2 for bad options.
@@ -63,7 +69,8 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
         WaitMode wait = WaitMode.BLOCK;
         boolean json = false;
         Path html = null;
-        String zeroCopy = ZeroCopyModes.DEFAULT;
+        DemoStack stack = DemoStack.MESSAGE;
+        String zeroCopy = null;
         Duration timeout = Duration.ofMinutes(10);
         int corruptPart = -1;
         boolean help = false;
@@ -77,13 +84,18 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
                 case "--warmup" -> warmup = OptionNumbers.nonNegative(arg, value(args, ++i, arg));
                 case "--wait" -> wait = WaitMode.parse(value(args, ++i, arg));
                 case "--html" -> html = Path.of(value(args, ++i, arg));
+                case "--stack" -> stack = DemoStack.parse(value(args, ++i, arg));
                 case "--zero-copy" -> zeroCopy = ZeroCopyModes.named(value(args, ++i, arg)).name();
                 case "--timeout" -> timeout = Duration.ofSeconds(OptionNumbers.positive(arg, value(args, ++i, arg)));
                 case "--corrupt-part" -> corruptPart = OptionNumbers.nonNegative(arg, value(args, ++i, arg));
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
         }
-        return new DemoOptions(sizes, iterations, warmup, wait, json, html, zeroCopy, timeout, corruptPart, help);
+        if (zeroCopy != null && stack != DemoStack.TRANSPORT) {
+            throw new IllegalArgumentException("--zero-copy chooses the raw transport's implementation: use it with --stack transport");
+        }
+        return new DemoOptions(sizes, iterations, warmup, wait, json, html, stack, zeroCopy == null ? ZeroCopyModes.DEFAULT : zeroCopy,
+                timeout, corruptPart, help);
     }
 
     /**

@@ -8,8 +8,9 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 
 /**
- * What client and server of the demo say to each other. Control messages on the channel's blob pipe are 24 bytes:
- * {@code op u64, a u64, b u64}, little-endian. The zero-copy response is the mode's handle alone (32 bytes for
+ * What client and server of the raw-transport demo ({@code --stack transport}) say to each other; the full stack's
+ * exchange is {@link MessageDemo}'s. The copy socket's name and request size are shared by both. Control messages on
+ * the channel's blob pipe are 24 bytes: {@code op u64, a u64, b u64}, little-endian. The zero-copy response is the mode's handle alone (32 bytes for
  * raw-shm), so a round trip is one 24-byte request and one handle.
  *
  * <pre>

@@ -1,29 +1,24 @@
 package dev.ipc4j.bench.demo;
 
-import com.google.flatbuffers.FlatBufferBuilder;
-import dev.ipc4j.flatbuffers.DemoVerifier;
 import dev.ipc4j.flatbuffers.FlatBufferMessage;
 import dev.ipc4j.flatbuffers.FlatBufferReader;
 import dev.ipc4j.flatbuffers.InvalidMessageException;
-import dev.ipc4j.flatbuffers.ShmFlatBufferBuilder;
-import dev.ipc4j.flatbuffers.demo.Body;
-import dev.ipc4j.flatbuffers.demo.BodyMsg;
-import dev.ipc4j.flatbuffers.demo.GetFileRsp;
-import dev.ipc4j.flatbuffers.demo.Part;
+import dev.ipc4j.samples.flatbuffers.DemoVerifier;
+import dev.ipc4j.samples.flatbuffers.demo.Body;
+import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
+import dev.ipc4j.samples.flatbuffers.demo.GetFileRsp;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmException;
 import dev.ipc4j.shm.ShmHandle;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteBuffer;
-import java.util.SplittableRandom;
 
 /**
- * The zero-copy path with a structured message, as Flow-IPC's demo has it: the server builds a FlatBuffers
- * {@code Body{GetFileRsp{parts: [Part{size, hash, data}]}}} straight into a block of an OWNED {@link ShmArena}
- * ({@link ShmFlatBufferBuilder}, sized so a 1 GiB message never grows), 16 KiB parts (the last one takes the rest),
- * each hashed with XXH64 in place. The handle that crosses is 40 bytes:
+ * The raw-transport stack's zero-copy path with a structured message ({@code --stack transport}, the default
+ * {@code --zero-copy} there): the server builds the demo's FlatBuffers response ({@link FileResponse}) straight into a
+ * block of an OWNED {@link ShmArena} and lends it itself, below the session and message layers. The handle that
+ * crosses is 40 bytes:
  *
  * <pre>
  *  0                    32              36        40
@@ -39,7 +34,6 @@ import java.util.SplittableRandom;
  */
 public final class FlatBuffersDemo implements ZeroCopyMode {
     static final long SEGMENT_BYTES = 2L << 30;
-    static final int PART_BYTES = 16 << 10;
     static final int HANDLE_BYTES = ShmHandle.BYTES + 8;
     private static final long LENGTH_AT = 16; // ShmHandle: MAGIC, SEGMENT_ID, OFFSET, LENGTH (docs/wire-format.md)
 
@@ -65,11 +59,6 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
         return new FbClient(ShmArena.attach(attachInfo, ShmArena.LeakDetection.OFF));
     }
 
-    /** Parts of a payload: 16 KiB each, the last one what is left. */
-    static int partCount(long payloadBytes) {
-        return (int) ((payloadBytes + PART_BYTES - 1) / PART_BYTES);
-    }
-
     private static final class FbServer extends ArenaSide implements Server {
         private FlatBufferMessage message;
         private ShmHandle handle;
@@ -86,35 +75,7 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
         @Override
         public void build(long payloadBytes, int corruptPart) {
             release();
-            int parts = partCount(payloadBytes);
-            long capacity = (long) parts * (PART_BYTES + 64) + 4L * parts + 1024;
-            if (capacity > ShmFlatBufferBuilder.MAX_CAPACITY) {
-                throw new IllegalArgumentException("a FlatBuffer holds at most 2 GiB; " + payloadBytes + " bytes do not fit");
-            }
-            SplittableRandom random = new SplittableRandom(payloadBytes);
-            try (ShmFlatBufferBuilder shm = ShmFlatBufferBuilder.create(arena, (int) capacity)) {
-                FlatBufferBuilder b = shm.builder();
-                int[] offsets = new int[parts];
-                for (int i = parts - 1; i >= 0; i--) { // back to front, so the parts lie in order in memory
-                    int size = (int) Math.min(PART_BYTES, payloadBytes - (long) i * PART_BYTES);
-                    ByteBuffer data = b.createUnintializedVector(1, size, 1);
-                    MemorySegment bytes = MemorySegment.ofBuffer(data); // in the block: writing it faults the pages in
-                    long at = 0;
-                    for (; at + 8 <= size; at += 8) {
-                        bytes.set(ValueLayout.JAVA_LONG_UNALIGNED, at, random.nextLong());
-                    }
-                    for (; at < size; at++) {
-                        bytes.set(ValueLayout.JAVA_BYTE, at, (byte) random.nextInt());
-                    }
-                    long hash = dev.ipc4j.flatbuffers.PartHash.of(bytes);
-                    if (i == corruptPart) {
-                        bytes.set(ValueLayout.JAVA_BYTE, size / 2, (byte) ~bytes.get(ValueLayout.JAVA_BYTE, size / 2));
-                    }
-                    offsets[i] = Part.createPart(b, size, hash, b.endVector());
-                }
-                int rsp = GetFileRsp.createGetFileRsp(b, GetFileRsp.createPartsVector(b, offsets));
-                message = shm.finish(Body.createBody(b, BodyMsg.GetFileRsp, rsp), DemoVerifier.FILE_IDENTIFIER);
-            }
+            message = FileResponse.build(arena, payloadBytes, corruptPart);
             handle = arena.lend(message.block());
         }
 
@@ -191,20 +152,7 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
             } catch (InvalidMessageException e) {
                 throw new CorruptMessageException("the response does not verify: " + e.getMessage());
             }
-            Part part = new Part();
-            int parts = rsp.partsLength();
-            for (int i = 0; i < parts; i++) {
-                rsp.parts(part, i);
-                ByteBuffer data = part.dataAsByteBuffer();
-                MemorySegment bytes = data == null ? MemorySegment.NULL : MemorySegment.ofBuffer(data);
-                if (bytes.byteSize() != part.size()) {
-                    throw new CorruptMessageException("part " + i + " of " + parts + ": size " + part.size() + " but "
-                            + bytes.byteSize() + " bytes");
-                }
-                if (dev.ipc4j.flatbuffers.PartHash.of(bytes) != part.hash()) {
-                    throw new CorruptMessageException("part " + i + " of " + parts + ": hash mismatch");
-                }
-            }
+            FileResponse.checkParts(rsp);
         }
 
         @Override

@@ -26,22 +26,23 @@ public final class HtmlReport {
                 .append("body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse}")
                 .append("td,th{border:1px solid #ccc;padding:.2em .6em;text-align:right}th{background:#eee}")
                 .append("svg text{font-family:sans-serif;font-size:12px}</style></head><body>\n")
-                .append("<h1>ipc4j demo: round trip versus payload size</h1>\n<p>Wait strategy: <b>").append(escape(options.waitMode().label()))
+                .append("<h1>ipc4j demo: round trip versus payload size</h1>\n<p>Stack: <b>").append(escape(options.stack().label()))
+                .append("</b>. Wait strategy: <b>").append(escape(options.waitMode().label()))
                 .append("</b>. Zero-copy: ").append(escape(zeroCopyDescription))
                 .append(". Copy: a message of the same payload size (16 KiB parts with hashes, in the raw parts layout) written into a Unix stream socket and read into the client's own buffer.")
                 .append(" The clock runs from the request until the client holds the response's root (zero-copy) or every byte (copy).</p>\n");
         b.append(svg(results)).append('\n');
-        b.append("<table><tr><th>payload</th><th>mode</th><th>count</th><th>p50 µs</th><th>p90 µs</th><th>p99 µs</th><th>max µs</th><th>speed-up</th></tr>\n");
+        b.append("<table><tr><th>payload</th><th>mode</th><th>stack</th><th>count</th><th>p50 µs</th><th>p90 µs</th><th>p99 µs</th><th>max µs</th><th>speed-up</th></tr>\n");
         for (DemoResult r : results) {
             String speedUp = r.mode() == DemoMode.ZERO_COPY ? DemoReport.speedUp(results, r.payloadBytes()).map(DemoReport::times).orElse("") : "";
             b.append("<tr><td>").append(escape(ByteSizes.format(r.payloadBytes()))).append("</td><td>").append(r.mode().label())
-                    .append("</td><td>").append(r.iterations()).append("</td><td>").append(ResultFormat.micros(r.rtt().p50()))
+                    .append("</td><td>").append(r.stack().label()).append("</td><td>").append(r.iterations()).append("</td><td>").append(ResultFormat.micros(r.rtt().p50()))
                     .append("</td><td>").append(ResultFormat.micros(r.rtt().p90())).append("</td><td>").append(ResultFormat.micros(r.rtt().p99()))
                     .append("</td><td>").append(ResultFormat.micros(r.rtt().max())).append("</td><td>").append(speedUp).append("</td></tr>\n");
         }
         b.append("</table>\n");
         if (!targets.isEmpty()) {
-            b.append("<h2>Targets (issue 7)</h2><ul>");
+            b.append("<h2>Targets (issues 7 and 11)</h2><ul>");
             targets.forEach(t -> b.append("<li>").append(escape(t)).append("</li>"));
             b.append("</ul>\n");
         }

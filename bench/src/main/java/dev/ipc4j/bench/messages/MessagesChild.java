@@ -1,13 +1,13 @@
 package dev.ipc4j.bench.messages;
 
 import dev.ipc4j.bench.harness.WaitMode;
-import dev.ipc4j.flatbuffers.DemoCodec;
-import dev.ipc4j.flatbuffers.DemoMessages;
-import dev.ipc4j.flatbuffers.LazyBody;
-import dev.ipc4j.flatbuffers.demo.BodyMsg;
 import dev.ipc4j.message.MessageChannel;
 import dev.ipc4j.message.OutMessage;
 import dev.ipc4j.message.RawCodec;
+import dev.ipc4j.samples.flatbuffers.DemoCodec;
+import dev.ipc4j.samples.flatbuffers.DemoMessages;
+import dev.ipc4j.samples.flatbuffers.LazyBody;
+import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
 import dev.ipc4j.session.ClientSession;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;

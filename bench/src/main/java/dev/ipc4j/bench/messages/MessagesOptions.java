@@ -1,7 +1,7 @@
 package dev.ipc4j.bench.messages;
 
 import dev.ipc4j.bench.harness.WaitMode;
-import dev.ipc4j.flatbuffers.DemoMessages;
+import dev.ipc4j.samples.flatbuffers.DemoMessages;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -25,8 +25,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The demo's main between this JVM (the client) and a real server JVM, with small sizes and few round trips. Behaviour
- * only (outputs, verification, cleanup), never speed: the machine may be busy.
+ * The demo's main between this JVM (the client) and a real server JVM, with small sizes and few round trips, on the whole
+ * stack (the default) and the raw transport. Behaviour only (outputs, verification, cleanup), never speed: the machine
+ * may be busy.
  */
 class DemoEndToEndTest {
     private Set<String> shmBefore;
@@ -44,7 +45,8 @@ class DemoEndToEndTest {
                 "server processes still running");
         Set<String> shm = list(Path.of("/dev/shm"));
         shm.removeAll(shmBefore);
-        shm.removeIf(name -> !name.startsWith("ipc4j"));
+        // Only the demo's objects (its server app is "demo" on both stacks): other programs on a shared machine come and go.
+        shm.removeIf(name -> !name.startsWith("ipc4j.demo."));
         assertEquals(Set.of(), shm, "left in /dev/shm");
         Set<String> tmp = list(Path.of(System.getProperty("java.io.tmpdir")));
         tmp.removeAll(tmpBefore);
@@ -55,22 +57,53 @@ class DemoEndToEndTest {
     @ParameterizedTest(name = "--wait {0}")
     @ValueSource(strings = {"block", "spin"})
     @Timeout(120)
-    void jsonLinesAndHtmlForEverySizeAndMode(String wait, @TempDir Path dir) throws Exception {
+    void jsonLinesAndHtmlForEverySizeAndModeOnTheWholeStack(String wait, @TempDir Path dir) throws Exception {
         Path html = dir.resolve("report.html");
         Output o = run("--sizes", "100KiB,1MiB", "--iterations", "20", "--warmup", "2", "--wait", wait, "--json", "--html", html.toString());
 
         assertEquals(0, o.code, o.err);
+        assertRows(o, wait, "message");
+        // With --json the table goes to stderr, so stdout stays machine-readable.
+        assertTrue(o.err.contains("speed-up") && o.err.contains("1 MiB"), o.err);
+        assertTrue(o.err.contains("zero-copy (stack message)") && o.err.contains("MessageChannel"), o.err);
+
+        String page = Files.readString(html);
+        assertTrue(page.contains("<svg") && page.contains("</svg>") && page.contains("<polyline class=\"zero-copy\"")
+                && page.contains("<polyline class=\"copy\"") && page.contains("Stack: <b>message</b>"), page);
+        // Self-contained: no scripts, nothing fetched (the SVG namespace is a name, not a download).
+        String fetched = page.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
+        for (String external : List.of("<script", "http:", "https:", "src=", "url(", "@import")) {
+            assertFalse(fetched.contains(external), external);
+        }
+    }
+
+    @ParameterizedTest(name = "--zero-copy {0}")
+    @ValueSource(strings = {"flatbuffers", "raw-shm"})
+    @Timeout(120)
+    void theRawTransportRowsAreLabelledAsSuch(String zeroCopy) throws Exception {
+        Output o = run("--stack", "transport", "--zero-copy", zeroCopy, "--sizes", "100KiB,1MiB", "--iterations", "20", "--warmup", "2",
+                "--json");
+
+        assertEquals(0, o.code, o.err);
+        assertRows(o, "block", "transport");
+        assertTrue(o.err.contains("zero-copy (stack transport): raw transport (below the session and message layers)"), o.err);
+    }
+
+    /** Four JSON lines, one per (size, mode), with exactly the fields; zero-copy rows through {@code stack}. */
+    private static void assertRows(Output o, String wait, String stack) {
         List<String> lines = o.out.lines().toList();
         assertEquals(4, lines.size(), o.out);
         Set<String> seen = new HashSet<>();
         for (String line : lines) {
             Map<?, ?> json = assertInstanceOf(Map.class, MiniJson.parse(line), line);
-            assertEquals(Set.of("payload_bytes", "mode", "wait", "iterations", "rtt_us"), json.keySet(), line);
+            assertEquals(Set.of("payload_bytes", "mode", "stack", "wait", "iterations", "rtt_us"), json.keySet(), line);
             double bytes = (Double) json.get("payload_bytes");
             assertTrue(bytes == 100 * 1024 || bytes == 1024 * 1024, line);
             assertTrue(json.get("mode").equals("zero-copy") || json.get("mode").equals("copy"), line);
-            // The copied baseline always uses blocking socket I/O; --wait applies to the zero-copy channel.
-            assertEquals(json.get("mode").equals("copy") ? "block" : wait, json.get("wait"), line);
+            boolean copy = json.get("mode").equals("copy");
+            // The copied baseline is a plain Unix socket with blocking I/O, whatever the stack and --wait say.
+            assertEquals(copy ? "transport" : stack, json.get("stack"), line);
+            assertEquals(copy ? "block" : wait, json.get("wait"), line);
             assertEquals(20.0, json.get("iterations"));
             Map<?, ?> rtt = assertInstanceOf(Map.class, json.get("rtt_us"));
             assertEquals(Set.of("p50", "p90", "p99", "max"), rtt.keySet());
@@ -80,27 +113,17 @@ class DemoEndToEndTest {
             seen.add((long) bytes + " " + json.get("mode"));
         }
         assertEquals(Set.of("102400 zero-copy", "102400 copy", "1048576 zero-copy", "1048576 copy"), seen);
-        // With --json the table goes to stderr, so stdout stays machine-readable.
-        assertTrue(o.err.contains("speed-up") && o.err.contains("1 MiB"), o.err);
-
-        String page = Files.readString(html);
-        assertTrue(page.contains("<svg") && page.contains("</svg>") && page.contains("<polyline class=\"zero-copy\"")
-                && page.contains("<polyline class=\"copy\""), page);
-        // Self-contained: no scripts, nothing fetched (the SVG namespace is a name, not a download).
-        String fetched = page.replace("xmlns=\"http://www.w3.org/2000/svg\"", "");
-        for (String external : List.of("<script", "http:", "https:", "src=", "url(", "@import")) {
-            assertFalse(fetched.contains(external), external);
-        }
     }
 
-    @Test
+    @ParameterizedTest(name = "--stack {0}")
+    @ValueSource(strings = {"message", "transport"})
     @Timeout(120)
-    void aCorruptedPartFailsTheRunNamingThePart() throws Exception {
-        Output o = run("--sizes", "100KiB", "--iterations", "5", "--corrupt-part", "3");
+    void aCorruptedPartFailsTheRunNamingThePart(String stack) throws Exception {
+        Output o = run("--stack", stack, "--sizes", "100KiB", "--iterations", "5", "--corrupt-part", "3");
 
         assertEquals(1, o.code, o.err);
         assertTrue(o.err.contains("part 3 of 7: hash mismatch"), o.err);
-        assertFalse(o.out.contains("zero-copy block"), "no figures for a response that did not verify");
+        assertFalse(o.out.contains("zero-copy"), "no figures for a response that did not verify");
     }
 
     @Test
@@ -128,7 +151,8 @@ class DemoEndToEndTest {
     void helpListsEveryOption() {
         Output o = run("--help");
         assertEquals(0, o.code);
-        for (String option : List.of("--sizes", "--iterations", "--warmup", "--wait spin|block", "--json", "--html FILE", "--zero-copy")) {
+        for (String option : List.of("--sizes", "--iterations", "--warmup", "--wait spin|block", "--json", "--html FILE", "--stack NAME",
+                "--zero-copy")) {
             assertTrue(o.out.contains(option), option);
         }
     }

@@ -19,6 +19,7 @@ class DemoOptionsTest {
         DemoOptions o = DemoOptions.parse();
         assertEquals(List.of(100L << 10, 1L << 20, 10L << 20, 100L << 20, 1L << 30), o.sizes());
         assertEquals(WaitMode.BLOCK, o.waitMode());
+        assertEquals(DemoStack.MESSAGE, o.stack(), "the whole stack by default");
         assertEquals("flatbuffers", o.zeroCopy());
         assertNull(o.html());
         assertEquals(-1, o.corruptPart());
@@ -36,7 +37,7 @@ class DemoOptionsTest {
     @Test
     void everyOptionIsRead() {
         DemoOptions o = DemoOptions.parse("--sizes", "100KiB, 1MiB,1GiB,1MiB", "--iterations", "7", "--warmup", "0", "--wait", "spin",
-                "--json", "--html", "out.html", "--zero-copy", "raw-shm", "--timeout", "30");
+                "--json", "--html", "out.html", "--stack", "transport", "--zero-copy", "raw-shm", "--timeout", "30");
         assertEquals(List.of(100L << 10, 1L << 20, 1L << 30), o.sizes(), "in order, duplicates dropped");
         assertEquals(7, o.zeroCopyIterations(1L << 30));
         assertEquals(7, o.copyIterations(100L << 10));
@@ -46,6 +47,8 @@ class DemoOptionsTest {
         assertTrue(o.json());
         assertEquals(Path.of("out.html"), o.html());
         assertEquals(Duration.ofSeconds(30), o.timeout());
+        assertEquals(DemoStack.TRANSPORT, o.stack());
+        assertEquals("raw-shm", o.zeroCopy());
         assertTrue(DemoOptions.parse("-h").help());
     }
 
@@ -60,6 +63,8 @@ class DemoOptionsTest {
             "--warmup -1           | --warmup must not be negative",
             "--wait sometimes      | unknown wait mode 'sometimes' (spin or block)",
             "--zero-copy capnp     | unknown zero-copy mode 'capnp' (flatbuffers,raw-shm)",
+            "--zero-copy raw-shm   | --zero-copy chooses the raw transport's implementation: use it with --stack transport",
+            "--stack grpc          | --stack: 'grpc' is neither message nor transport",
             "--html                | --html needs a value",
             "--verbose             | unknown option '--verbose'"})
     void badOptionsSayWhatIsWrong(String args, String message) {

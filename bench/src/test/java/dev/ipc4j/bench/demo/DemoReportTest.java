@@ -14,20 +14,23 @@ class DemoReportTest {
     private static final long GIB = 1L << 30;
 
     private static DemoResult result(long size, DemoMode mode, WaitMode wait, long p50Nanos) {
-        return new DemoResult(size, mode, wait, 2000, new LatencyStats(2000, p50Nanos, p50Nanos * 2, p50Nanos * 3, p50Nanos * 10));
+        DemoStack stack = mode == DemoMode.ZERO_COPY ? DemoStack.MESSAGE : DemoStack.TRANSPORT;
+        return new DemoResult(size, mode, stack, wait, 2000, new LatencyStats(2000, p50Nanos, p50Nanos * 2, p50Nanos * 3, p50Nanos * 10));
     }
 
     private static final List<DemoResult> RESULTS = List.of(
             result(KIB_100, DemoMode.ZERO_COPY, WaitMode.BLOCK, 40_000),
             result(KIB_100, DemoMode.COPY, WaitMode.BLOCK, 60_000),
             result(GIB, DemoMode.ZERO_COPY, WaitMode.BLOCK, 50_000),
-            result(GIB, DemoMode.COPY, WaitMode.BLOCK, 400_000_000));
+            result(GIB, DemoMode.COPY, WaitMode.BLOCK, 600_000_000));
 
     @Test
     void jsonHasExactlyTheIssuesFieldsInMicroseconds() {
-        assertEquals("{\"payload_bytes\":1073741824,\"mode\":\"zero-copy\",\"wait\":\"block\",\"iterations\":2000,"
+        assertEquals("{\"payload_bytes\":1073741824,\"mode\":\"zero-copy\",\"stack\":\"message\",\"wait\":\"block\",\"iterations\":2000,"
                 + "\"rtt_us\":{\"p50\":50.000,\"p90\":100.000,\"p99\":150.000,\"max\":500.000}}", DemoReport.json(RESULTS.get(2)));
-        assertEquals("copy", ((java.util.Map<?, ?>) MiniJson.parse(DemoReport.json(RESULTS.get(3)))).get("mode"));
+        java.util.Map<?, ?> copy = (java.util.Map<?, ?>) MiniJson.parse(DemoReport.json(RESULTS.get(3)));
+        assertEquals("copy", copy.get("mode"));
+        assertEquals("transport", copy.get("stack"), "the copied baseline is a plain socket, no message layer");
     }
 
     @Test
@@ -35,19 +38,20 @@ class DemoReportTest {
         List<String> lines = DemoReport.table(RESULTS).lines().toList();
         assertEquals(5, lines.size());
         assertTrue(lines.get(0).contains("p50 us") && lines.get(0).contains("speed-up"), lines.get(0));
-        assertTrue(lines.get(1).startsWith("100 KiB   zero-copy block") && lines.get(1).endsWith("1.5x"), lines.get(1));
-        assertTrue(lines.get(3).startsWith("1 GiB     zero-copy") && lines.get(3).contains("50.000") && lines.get(3).endsWith("8,000x"), lines.get(3));
+        assertTrue(lines.get(1).startsWith("100 KiB   zero-copy message   block") && lines.get(1).endsWith("1.5x"), lines.get(1));
+        assertTrue(lines.get(3).startsWith("1 GiB     zero-copy") && lines.get(3).contains("50.000") && lines.get(3).endsWith("12,000x"), lines.get(3));
         assertFalse(lines.get(4).endsWith("x"), "no speed-up on a copy row");
+        assertTrue(lines.get(4).startsWith("1 GiB     copy      transport block"), lines.get(4));
     }
 
     @Test
     void targetsAreCheckedAgainstTheFigures() {
         assertEquals(List.of(
                 "1 GiB zero-copy p50 / 100 KiB zero-copy p50 = 1.25x (target <= 2x): met",
-                "copy p50 / zero-copy p50 at 1 GiB = 8,000x (target >= 1000x): met",
+                "copy p50 / zero-copy p50 at 1 GiB = 12,000x (target >= 10,000x): met",
                 "1 GiB zero-copy p50 = 50.0 us (target with blocking waits: < 300 us): met"), DemoReport.targets(RESULTS));
         List<DemoResult> spin = List.of(result(GIB, DemoMode.ZERO_COPY, WaitMode.SPIN, 7_000), result(GIB, DemoMode.COPY, WaitMode.BLOCK, 5_000_000));
-        assertEquals(List.of("copy p50 / zero-copy p50 at 1 GiB = 714x (target >= 1000x): MISSED",
+        assertEquals(List.of("copy p50 / zero-copy p50 at 1 GiB = 714x (target >= 10,000x): MISSED",
                 "1 GiB zero-copy p50 = 7.0 us (target with busy spin: < 5 us): MISSED"), DemoReport.targets(spin));
         assertEquals(List.of(), DemoReport.targets(List.of(result(KIB_100, DemoMode.ZERO_COPY, WaitMode.BLOCK, 1))), "no 1 GiB, no targets");
     }
@@ -62,7 +66,8 @@ class DemoReportTest {
         assertTrue(page.contains("raw &lt;layout&gt;"), "text is escaped");
         assertTrue(page.contains(">100 KiB<") && page.contains(">1 GiB<"), "sizes label the x axis");
         assertTrue(page.contains(">10 µs<") && page.contains(">1 s<"), "decades label the y axis");
-        assertTrue(page.contains("8,000x") && page.contains("target &gt;= 1000x"));
+        assertTrue(page.contains("12,000x") && page.contains("target &gt;= 10,000x")
+                && page.contains("<td>message</td>") && page.contains("<td>transport</td>"));
         assertFalse(page.contains("<script"));
     }
 
