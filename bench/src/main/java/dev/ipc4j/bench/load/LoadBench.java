@@ -159,8 +159,11 @@ public final class LoadBench {
         boolean clean = false;
         Set<Long> pids = new HashSet<>();
         try {
-            timer.schedule(() -> children.forEach(c -> c.process().destroyForcibly()), options.timeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            timer.schedule(() -> {
+                synchronized (children) {
+                    children.forEach(c -> c.process().destroyForcibly()); // wakes every wait below with an error
+                }
+            }, options.timeout().toMillis(), TimeUnit.MILLISECONDS);
             String timeoutSeconds = Long.toString(options.timeout().toSeconds());
             ChildJvm server = ChildJvm.start(List.of(), LoadServer.class, List.of(dir.toString(), options.waitName(), timeoutSeconds),
                     dir.resolve("server.stderr"));
