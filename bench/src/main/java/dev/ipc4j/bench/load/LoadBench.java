@@ -89,8 +89,9 @@ public final class LoadBench {
             return Long.parseLong(serverCounts.get("verified"));
         }
 
+        /** Answered requests of the timed part, all clients, per second of the longest client's timed part. */
         double requestsPerSecond() {
-            return answered() / seconds;
+            return clientCounts.get("measured") / seconds;
         }
 
         /** Every request sent was answered, every answer and every request checked out, and the server saw them all. */
@@ -180,7 +181,8 @@ public final class LoadBench {
                 for (int i = 0; i < options.clients(); i++) {
                     ChildJvm client = ChildJvm.start(List.of(), LoadClient.class, List.of(dir.toString(), options.waitName(),
                             Integer.toString(i), Integer.toString(options.seconds()), Integer.toString(options.minRequests()),
-                            Integer.toString(options.largeBytes()), Long.toString(options.requestTimeout().toSeconds()), timeoutSeconds),
+                            Integer.toString(options.largeBytes()), Long.toString(options.requestTimeout().toSeconds()), timeoutSeconds,
+                            Integer.toString(options.warmupSeconds())),
                             dir.resolve("client-" + i + ".stderr"));
                     synchronized (children) {
                         children.add(client);
@@ -191,7 +193,8 @@ public final class LoadBench {
                 for (ChildJvm client : clients) {
                     client.expect("READY", deadline);
                 }
-                err.printf("bench load: %d clients connected; %d s of requests...%n", clients.size(), options.seconds());
+                err.printf("bench load: %d clients connected; %d s of warm-up, %d s of measured requests...%n", clients.size(),
+                        options.warmupSeconds(), options.seconds());
                 AtomicReference<ProcStats> peak = new AtomicReference<>(before);
                 timer.scheduleAtFixedRate(() -> {
                     try {
@@ -211,7 +214,8 @@ public final class LoadBench {
                 long longest = 0;
                 for (ChildJvm client : clients) {
                     Map<String, String> done = fields(client.expect("DONE", deadline));
-                    for (String key : List.of("sent", "answered", "verified", "bad", "lost", "small", "large_response", "large_request")) {
+                    for (String key : List.of("sent", "answered", "verified", "bad", "lost", "measured", "small", "large_response",
+                            "large_request")) {
                         counts.merge(key, Long.parseLong(done.get(key)), Long::sum);
                     }
                     if (done.containsKey("first_problem")) {
@@ -291,10 +295,12 @@ public final class LoadBench {
         LatencyStats s = r.rtt();
         Map<String, Long> c = r.clientCounts();
         return "{\"bench\":\"load\",\"test\":\"mixed\",\"stack\":\"message\",\"wait\":" + ResultFormat.quote(r.options().waitName())
-                + ",\"clients\":" + r.options().clients() + ",\"seconds\":" + String.format(Locale.ROOT, "%.3f", r.seconds())
+                + ",\"clients\":" + r.options().clients() + ",\"warmup_seconds\":" + r.options().warmupSeconds()
+                + ",\"seconds\":" + String.format(Locale.ROOT, "%.3f", r.seconds())
                 + ",\"payload_bytes\":{\"small\":" + LoadProtocol.SMALL_BYTES + ",\"large\":" + r.options().largeBytes() + "}"
                 + ",\"requests\":{\"sent\":" + c.get("sent") + ",\"answered\":" + c.get("answered") + ",\"verified\":"
-                + c.get("verified") + ",\"lost\":" + c.get("lost") + ",\"bad\":" + c.get("bad") + ",\"small\":" + c.get("small")
+                + c.get("verified") + ",\"lost\":" + c.get("lost") + ",\"bad\":" + c.get("bad") + ",\"measured\":" + c.get("measured")
+                + ",\"small\":" + c.get("small")
                 + ",\"large_response\":" + c.get("large_response") + ",\"large_request\":" + c.get("large_request") + "}"
                 + ",\"server_requests\":{\"received\":" + r.serverReceived() + ",\"verified\":" + r.serverVerified() + ",\"bad\":"
                 + r.serverCounts().get("bad") + ",\"closed\":" + r.serverCounts().get("closed") + ",\"errors\":"
@@ -313,18 +319,18 @@ public final class LoadBench {
         StringBuilder b = new StringBuilder();
         Map<String, Long> c = r.clientCounts();
         LatencyStats s = r.rtt();
-        b.append(String.format(Locale.ROOT, "bench load: %d clients x %d s, wait %s; of every 20 requests 13 are 64 B both ways,"
+        b.append(String.format(Locale.ROOT, "bench load: %d clients x %d s after %d s of warm-up, wait %s; of every 20 requests 13 are 64 B both ways,"
                 + " 5 get a %,d-byte response, 2 send a %,d-byte request%n", r.options().clients(), r.options().seconds(),
-                r.options().waitName(), r.options().largeBytes(), r.options().largeBytes()));
-        b.append(String.format(Locale.ROOT, "requests    sent %,d  answered %,d  verified %,d  lost %d  bad %d"
-                + "  (verified: small %,d, large responses %,d, large requests %,d)%n", c.get("sent"), c.get("answered"),
+                r.options().warmupSeconds(), r.options().waitName(), r.options().largeBytes(), r.options().largeBytes()));
+        b.append(String.format(Locale.ROOT, "requests    sent %,d  answered %,d  verified %,d  lost %d  bad %d  (warm-up included;"
+                + " verified: small %,d, large responses %,d, large requests %,d)%n", c.get("sent"), c.get("answered"),
                 c.get("verified"), c.get("lost"), c.get("bad"), c.get("small"), c.get("large_response"), c.get("large_request")));
         b.append(String.format(Locale.ROOT, "server      received %,d  verified %,d  bad %s  replied %,d  errors %s%n",
                 r.serverReceived(), r.serverVerified(), r.serverCounts().get("bad"), Long.parseLong(r.serverCounts().get("replied")),
                 r.serverCounts().get("errors")));
-        b.append(String.format(Locale.ROOT, "throughput  %,.0f requests/s (answered, all clients, over the longest client's %.2f s)%n",
-                r.requestsPerSecond(), r.seconds()));
-        b.append(String.format(Locale.ROOT, "rtt us      p50 %s  p90 %s  p99 %s  max %s  (%,d round trips, all clients)%n",
+        b.append(String.format(Locale.ROOT, "throughput  %,.0f requests/s (%,d answered after the warm-up, all clients, over the"
+                + " longest client's %.2f s)%n", r.requestsPerSecond(), c.get("measured"), r.seconds()));
+        b.append(String.format(Locale.ROOT, "rtt us      p50 %s  p90 %s  p99 %s  max %s  (%,d round trips after the warm-up, all clients)%n",
                 ResultFormat.micros(s.p50()), ResultFormat.micros(s.p90()), ResultFormat.micros(s.p99()), ResultFormat.micros(s.max()),
                 s.count()));
         b.append(String.format(Locale.ROOT, "server %-7d %8s %12s %6s%n", r.serverPid(), "threads", "RSS KiB", "fds"));

@@ -24,15 +24,18 @@ import org.HdrHistogram.Histogram;
 /**
  * A client process of {@code bench load}: one {@link ClientSession}, one {@link MessageChannel} with the raw codec, and
  * one thread making requests one after another, as fast as it can, from the parent's {@code GO} until its time is up
- * (and it made at least the minimum count). Each request is a new message (as a user's code would make it), its kind
+ * (and it made at least the minimum count), after a warm-up whose requests are checked and counted but not timed. Each
+ * request is a new message (as a user's code would make it), its kind
  * from {@link LoadProtocol#kindOf}; each response is checked completely. The clock covers {@code request()} until the
  * response is there: not filling the request before it, nor checking the response after it.
  *
- * <p>Lines on stdout: {@code READY} once connected; {@code DONE sent=.. answered=.. verified=.. bad=.. lost=.. small=..
- * large_response=.. large_request=.. elapsed_ns=.. hist=<base64 HdrHistogram>} at the end; {@code FAIL reason} when the
+ * <p>Lines on stdout: {@code READY} once connected; {@code DONE sent=.. answered=.. verified=.. bad=.. lost=.. measured=..
+ * small=.. large_response=.. large_request=.. elapsed_ns=.. hist=<base64 HdrHistogram>} at the end; {@code FAIL reason} when the
  * channel fails (exit code 1). Then it waits for its stdin to close before closing its session, so the parent can
  * look at the loaded server first. It halts if its stdin closes early (the parent is gone) or the run overstays its
- * timeout. Args: run directory, wait, client id, seconds, min requests, large bytes, request timeout s, timeout s.
+ * timeout. Args: run directory, wait, client id, seconds, min requests, large bytes, request timeout s, timeout s,
+ * warm-up s. Counts cover the warm-up too (nothing may be lost there either); measured, the histogram and elapsed_ns
+ * only the timed part.
  */
 public final class LoadClient {
     private LoadClient() {}
@@ -42,6 +45,7 @@ public final class LoadClient {
         String wait = args[1];
         int id = Integer.parseInt(args[2]);
         long runNanos = Duration.ofSeconds(Long.parseLong(args[3])).toNanos();
+        long warmupNanos = Duration.ofSeconds(Long.parseLong(args[8])).toNanos();
         long minRequests = Long.parseLong(args[4]);
         int large = Integer.parseInt(args[5]);
         Duration requestTimeout = Duration.ofSeconds(Long.parseLong(args[6]));
@@ -77,10 +81,20 @@ public final class LoadClient {
             long lost = 0;
             long[] perKind = new long[LoadProtocol.KINDS];
             String firstProblem = null;
-            long start = System.nanoTime();
+            long measured = 0;
+            long warmupEnd = System.nanoTime() + warmupNanos;
+            long start = 0;
+            boolean measuring = false;
             long sequence = 0;
             String failure = null;
-            while (sequence < minRequests || System.nanoTime() - start < runNanos) {
+            while (true) {
+                if (!measuring && System.nanoTime() - warmupEnd >= 0) {
+                    measuring = true;
+                    start = System.nanoTime();
+                }
+                if (measuring && measured >= minRequests && System.nanoTime() - start >= runNanos) {
+                    break;
+                }
                 int kind = LoadProtocol.kindOf(sequence);
                 int requestBytes = kind == LoadProtocol.LARGE_REQUEST ? large : LoadProtocol.SMALL_BYTES;
                 int responseBytes = kind == LoadProtocol.LARGE_RESPONSE ? large : LoadProtocol.SMALL_BYTES;
@@ -100,7 +114,10 @@ public final class LoadClient {
                     long nanos = System.nanoTime() - t0;
                     try (response) {
                         answered++;
-                        histogram.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
+                        if (measuring) {
+                            measured++;
+                            histogram.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
+                        }
                         MemorySegment in = response.payload();
                         String problem = in.byteSize() != responseBytes
                                 ? "a " + in.byteSize() + "-byte response, expected " + responseBytes
@@ -125,13 +142,13 @@ public final class LoadClient {
                 }
                 sequence++;
             }
-            long elapsed = System.nanoTime() - start;
+            long elapsed = measuring ? System.nanoTime() - start : 0;
             finished.set(true);
             if (failure != null) {
                 ChildSide.say("FAIL " + failure.replace('\n', ' '));
                 System.exit(1);
             }
-            ChildSide.say("DONE sent=" + sent + " answered=" + answered + " verified=" + verified + " bad=" + bad + " lost=" + lost
+            ChildSide.say("DONE sent=" + sent + " answered=" + answered + " verified=" + verified + " bad=" + bad + " lost=" + lost + " measured=" + measured
                     + " small=" + perKind[LoadProtocol.SMALL] + " large_response=" + perKind[LoadProtocol.LARGE_RESPONSE]
                     + " large_request=" + perKind[LoadProtocol.LARGE_REQUEST] + " elapsed_ns=" + elapsed + " hist="
                     + encode(histogram) + (firstProblem == null ? "" : " first_problem=" + firstProblem.replace(' ', '_')));
