@@ -113,14 +113,39 @@ class LoadBenchTest {
         for (long pid : pids) {
             assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "process " + pid + " still runs");
         }
+        assertNothingLeft(runDir);
+    }
+
+    @Test
+    void aRunPastItsTimeoutIsKilledAndLeavesNothing(@TempDir Path runDir) throws IOException {
+        // the clients cannot make 2e9 requests in 4 s: the watchdog kills every process, and the run fails
+        LoadOptions options = LoadOptions.parse("--clients", "2", "--seconds", "1", "--warmup-seconds", "0", "--min-requests",
+                "2000000000", "--timeout-seconds", "4");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = LoadBench.run(options, runDir, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        String stderr = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, code, stderr);
+        assertTrue(stderr.contains("bench load: failed: "), stderr);
+        assertEquals("", out.toString(StandardCharsets.UTF_8));
+        assertNothingLeft(runDir);
+    }
+
+    /** No process started for the run (each has the run's directory on its command line), no file, no SHM object. */
+    private static void assertNothingLeft(Path runDir) throws IOException {
+        String dir = runDir.toString();
+        List<String> running = ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != ProcessHandle.current().pid())
+                .filter(p -> p.info().commandLine().orElse("").contains(dir))
+                .map(p -> p.pid() + " " + p.info().commandLine().orElse(""))
+                .toList();
+        assertEquals(List.of(), running);
         try (Stream<Path> left = Files.list(runDir)) {
             assertEquals(List.of(), left.toList());
         }
         try (Stream<Path> shm = Files.list(Path.of("/dev/shm"))) {
-            List<String> ours = shm.map(p -> p.getFileName().toString())
-                    .filter(name -> name.contains("benchload") || pids.stream().anyMatch(pid -> name.contains("." + pid + ".")))
-                    .toList();
-            assertEquals(List.of(), ours);
+            assertEquals(List.of(), shm.map(p -> p.getFileName().toString()).filter(name -> name.contains(".benchload.")).toList());
         }
     }
 
