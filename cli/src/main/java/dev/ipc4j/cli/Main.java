@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         footer = {"%nThe ./ipc4j launcher also runs (each takes --help):",
                 "  demo            the main job: zero-copy vs copied round trips, 100 KiB..1 GiB",
                 "  bench small     64-byte round trips: ipc4j pipes vs Unix socket, TCP, Aeron",
-                "  bench messages  MessageChannel request/response: 64 B raw vs 1 GiB FlatBuffers",
+                "  bench messages  64 B and 1 GiB round trips: MessageChannel vs the bare ring",
+                "  bench load      a server process and 16 clients: mixed requests, req/s, p99",
                 "  jmh             the JMH hot-path benchmarks",
                 "  example NAME    examples: cache (server + client), cache-server, cache-client"},
         subcommands = {VersionCommand.class, LsCommand.class, CleanCommand.class, CommandLine.HelpCommand.class})

@@ -29,5 +29,6 @@ class VersionCommandTest {
         assertEquals(0, exit);
         assertTrue(out.toString().contains("version"), out.toString());
         assertTrue(out.toString().contains("  demo ") && out.toString().contains("  bench small "), out.toString());
+        assertTrue(out.toString().contains("  bench messages ") && out.toString().contains("  bench load "), out.toString());
     }
 }

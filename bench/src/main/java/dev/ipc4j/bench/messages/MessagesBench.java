@@ -41,19 +41,33 @@ import org.HdrHistogram.Histogram;
 /**
  * {@code ./ipc4j bench messages}: request/response round trips over a session and {@link MessageChannel}s between this
  * JVM (the server and the clock) and a child JVM it starts (the responder, {@link MessagesChild}): a 64-byte raw-codec
- * exchange and a 1 GiB zero-copy FlatBuffers response, in one invocation, per wait strategy; reports p50/p90/p99 and
- * the ratio of the two p50s (issue 6: the 1 GiB one within 2x of the 64-byte one).
+ * exchange and a 1 GiB zero-copy FlatBuffers response, in one invocation, per wait strategy, each beside the same
+ * exchange on the raw ring pipe of another channel of the same session (transport only, {@link RingExchange}): the
+ * message layer's cost is read off one run. Reports p50/p90/p99/max per test and issue 11's two targets: message 64 B
+ * p50 <= 1.3x the ring's 64 B p50 (blocking waits), message 1 GiB p50 <= 1.2x message 64 B p50.
  *
  * <p>What the clock covers, per round trip: sending the request (a message made before the clock and re-sent), the
  * child's reader and handler threads, its reply, our reader thread completing the request's future, and on our side
  * reading the response (raw: its sequence number; FlatBuffers: {@code root()}, i.e. borrowing the block and the shallow
  * verification of {@link LazyBody}) and closing it. Not covered: building the 1 GiB response (once, before the clock),
- * verifying it in full and hashing every part (once, after the clock).
+ * verifying it in full and hashing every part (once, after the clock). Transport rows: the ring send, the child's one
+ * thread receiving and replying, our receive; for the large one the borrow of the lent block, reading its first and
+ * last words in place, and giving it back.
  */
 public final class MessagesBench {
     static final ClientApp CLIENT = ClientApp.named("benchclient").build();
     static final int SMALL_BYTES = 64;
     static final int ECHO = 1;
+    /** Init channels: 0 raw MessageChannel, 1 FlatBuffers MessageChannel, 2 the bare ring of the transport rows. */
+    static final int INIT_CHANNELS = 3;
+    static final int RING_CHANNEL = 2;
+    /** Issue 11: message 64 B p50 / transport 64 B p50, with blocking waits. */
+    static final double MESSAGE_OVER_TRANSPORT_TARGET = 1.3;
+    /** Issue 11: message 1 GiB p50 / message 64 B p50. */
+    static final double LARGE_OVER_SMALL_TARGET = 1.2;
+
+    static final String MESSAGE = "message";
+    static final String TRANSPORT = "transport";
 
     private MessagesBench() {}
 
@@ -68,8 +82,32 @@ public final class MessagesBench {
                 .withArenas(new ArenaSettings(2L << 30, 1L << 40));
     }
 
-    /** One test's figures. */
-    public record Figures(String test, WaitMode waitMode, long payloadBytes, LatencyStats rtt) {}
+    /** One test's figures; {@code stack} is {@value #MESSAGE} (session + MessageChannel) or {@value #TRANSPORT} (ring). */
+    public record Figures(String test, String stack, WaitMode waitMode, long payloadBytes, LatencyStats rtt) {}
+
+    /** One wait strategy's four rows. */
+    record Run(Figures ringSmall, Figures messageSmall, Figures ringLarge, Figures messageLarge) {
+        List<Figures> rows() {
+            return List.of(ringSmall, messageSmall, ringLarge, messageLarge);
+        }
+
+        double messageOverTransport() {
+            return ratio(messageSmall, ringSmall);
+        }
+
+        double largeOverSmall() {
+            return ratio(messageLarge, messageSmall);
+        }
+
+        WaitMode waitMode() {
+            return messageSmall.waitMode();
+        }
+
+        /** The 1.3x target is stated for blocking waits; with spin the ratio is shown for information. */
+        boolean messageOverTransportTargeted() {
+            return waitMode() == WaitMode.BLOCK;
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         MessagesOptions options;
@@ -91,17 +129,17 @@ public final class MessagesBench {
     /** Runs every wait strategy {@code options} asks for; returns the exit code. */
     public static int run(MessagesOptions options, PrintStream out, PrintStream err) {
         PrintStream human = options.json() ? err : out;
-        List<Figures> all = new ArrayList<>();
+        List<Run> all = new ArrayList<>();
         int failures = 0;
         for (WaitMode wait : options.waits()) {
             err.printf("bench messages: %s: %,d round trips per test after %,d of warm-up...%n", wait.label(),
                     options.iterations(), options.warmup());
             try {
-                List<Figures> figures = runOne(options, wait, err);
-                all.addAll(figures);
+                Run run = runOne(options, wait, err);
+                all.add(run);
                 if (options.json()) {
-                    figures.forEach(f -> out.println(json(f)));
-                    out.println(ratioJson(figures.get(0), figures.get(1)));
+                    run.rows().forEach(f -> out.println(json(f)));
+                    ratioJson(run).forEach(out::println);
                     out.flush();
                 }
             } catch (Exception e) {
@@ -113,30 +151,55 @@ public final class MessagesBench {
             }
         }
         human.println();
-        human.printf("%-8s %-5s %14s %9s %9s %9s %9s %9s%n", "test", "wait", "payload B", "count", "p50 us", "p90 us", "p99 us", "max us");
-        for (Figures f : all) {
-            human.printf("%-8s %-5s %,14d %9d %9s %9s %9s %9s%n", f.test(), f.waitMode().label(), f.payloadBytes(), f.rtt().count(),
-                    ResultFormat.micros(f.rtt().p50()), ResultFormat.micros(f.rtt().p90()), ResultFormat.micros(f.rtt().p99()),
-                    ResultFormat.micros(f.rtt().max()));
+        human.printf("%-9s %-9s %-5s %14s %9s %9s %9s %9s %9s%n", "test", "stack", "wait", "payload B", "count", "p50 us",
+                "p90 us", "p99 us", "max us");
+        for (Run run : all) {
+            for (Figures f : run.rows()) {
+                human.printf("%-9s %-9s %-5s %,14d %9d %9s %9s %9s %9s%n", f.test(), f.stack(), f.waitMode().label(),
+                        f.payloadBytes(), f.rtt().count(), ResultFormat.micros(f.rtt().p50()), ResultFormat.micros(f.rtt().p90()),
+                        ResultFormat.micros(f.rtt().p99()), ResultFormat.micros(f.rtt().max()));
+            }
         }
-        for (int i = 0; i + 1 < all.size(); i += 2) {
-            double ratio = ratio(all.get(i), all.get(i + 1));
-            human.printf(Locale.ROOT, "ratio %s: fb-1GiB p50 / raw-64B p50 = %.2f (target <= 2: %s)%n", all.get(i).waitMode().label(),
-                    ratio, ratio <= 2 ? "met" : "NOT met");
+        for (String line : targets(all)) {
+            human.println(line);
         }
-        human.println("rtt: request -> response -> response read and closed, clock in this JVM (the server); raw-64B: raw codec,");
-        human.println("both messages inline; fb-1GiB: FlatBuffers Body{GetFileRsp} of 16 KiB parts built once in the child's");
-        human.println("session arena and re-sent as a handle, root taken (shallow verify) inside the clock, full verify and");
-        human.println("every part's XXH64 after it. block: futex park at once; spin: busy spin on both sides' ring readers.");
+        human.println("rtt: request -> response -> response read and closed, clock in this JVM (the server). message rows:");
+        human.println("session + MessageChannel; raw-64B: raw codec, both messages inline; fb-1GiB: FlatBuffers Body{GetFileRsp}");
+        human.println("of 16 KiB parts built once in the child's session arena and re-sent as a handle, root taken (shallow");
+        human.println("verify) inside the clock, full verify and every part's XXH64 after it. transport rows: the bare ring");
+        human.println("pipe of a third channel of the same session, one thread per side; ring-64B: 64 bytes each way;");
+        human.println("ring-1GiB: a 40-byte session handle of a raw block answers, borrowed, read in place (first and last");
+        human.println("word) and given back inside the clock, every word checked after it. block: futex park at once;");
+        human.println("spin: busy spin on both sides' ring readers.");
         human.flush();
         return failures == 0 ? 0 : 1;
     }
 
-    private static double ratio(Figures small, Figures large) {
-        return (double) large.rtt().p50() / small.rtt().p50();
+    /** Issue 11's targets per wait strategy, each with its figure and met / NOT met. */
+    static List<String> targets(List<Run> runs) {
+        List<String> lines = new ArrayList<>();
+        for (Run run : runs) {
+            String w = run.waitMode().label();
+            double a = run.messageOverTransport();
+            lines.add(run.messageOverTransportTargeted()
+                    ? String.format(Locale.ROOT, "target %s: message 64 B p50 / transport 64 B p50 = %.2f (target <= %.1f: %s)", w, a,
+                            MESSAGE_OVER_TRANSPORT_TARGET, a <= MESSAGE_OVER_TRANSPORT_TARGET ? "met" : "NOT met")
+                    : String.format(Locale.ROOT, "info   %s: message 64 B p50 / transport 64 B p50 = %.2f (the <= %.1f target is"
+                            + " for blocking waits)", w, a, MESSAGE_OVER_TRANSPORT_TARGET));
+            double b = run.largeOverSmall();
+            lines.add(String.format(Locale.ROOT, "target %s: message 1 GiB p50 / message 64 B p50 = %.2f (target <= %.1f: %s)", w, b,
+                    LARGE_OVER_SMALL_TARGET, b <= LARGE_OVER_SMALL_TARGET ? "met" : "NOT met"));
+            lines.add(String.format(Locale.ROOT, "info   %s: transport 1 GiB p50 / transport 64 B p50 = %.2f", w,
+                    ratio(run.ringLarge(), run.ringSmall())));
+        }
+        return lines;
     }
 
-    private static List<Figures> runOne(MessagesOptions options, WaitMode wait, PrintStream err) throws Exception {
+    private static double ratio(Figures numerator, Figures denominator) {
+        return (double) numerator.rtt().p50() / Math.max(1, denominator.rtt().p50());
+    }
+
+    private static Run runOne(MessagesOptions options, WaitMode wait, PrintStream err) throws Exception {
         long deadline = Deadlines.after(options.timeout());
         Duration timeout = options.timeout();
         Path runDir = Files.createTempDirectory("ipc4j-bench-messages-");
@@ -148,21 +211,25 @@ public final class MessagesBench {
             watchdog.schedule(() -> child.process().destroyForcibly(), timeout.toMillis(), TimeUnit.MILLISECONDS);
             try {
                 ServerSession session = server.accept(timeout);
-                List<Figures> figures;
+                Run run;
                 try (MessageChannel<MemorySegment> raw = MessageChannel.over(session, session.channel(0), RawCodec.INSTANCE,
                         MessageChannel.Config.DEFAULT);
                      MessageChannel<LazyBody> fb = MessageChannel.over(session, session.channel(1), DemoCodec.LAZY,
-                             MessageChannel.Config.DEFAULT)) {
+                             MessageChannel.Config.DEFAULT);
+                     RingExchange ring = new RingExchange(session, session.channel(RING_CHANNEL))) {
                     long built = Long.parseLong(child.expect("READY", deadline));
                     err.printf("bench messages:   the child built a %,d-byte GetFileRsp in its session arena%n", built);
+                    // transport first, then the message layer over the same session, per size
+                    Figures ringSmall = ringSmall(ring, options, wait, deadline);
                     Figures small = small(raw, options, wait, timeout);
+                    Figures ringLarge = ringLarge(ring, options, wait, deadline, err);
                     Figures large = large(fb, options, wait, timeout, err);
-                    figures = List.of(small, large);
+                    run = new Run(ringSmall, small, ringLarge, large);
                 }
                 child.process().getOutputStream().close(); // tells the child to finish
                 child.expect("DONE", deadline);
                 child.awaitExit(deadline);
-                return figures;
+                return run;
             } catch (Exception e) {
                 e.addSuppressed(new IOException("child side:" + child.stderrTail()));
                 throw e;
@@ -171,6 +238,61 @@ public final class MessagesBench {
             watchdog.shutdownNow();
             FileTrees.delete(runDir);
         }
+    }
+
+    private static Figures ringSmall(RingExchange ring, MessagesOptions options, WaitMode wait, long deadline) throws Exception {
+        Histogram h = LatencyStats.newHistogram();
+        for (int i = 0, n = options.warmup() + options.iterations(); i < n; i++) {
+            long start = System.nanoTime();
+            long echoed = ring.small(i, deadline);
+            long nanos = System.nanoTime() - start;
+            if (echoed != i) {
+                throw new IOException("ring round trip " + i + " came back as " + echoed);
+            }
+            if (i >= options.warmup()) {
+                h.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
+            }
+        }
+        return new Figures("ring-64B", TRANSPORT, wait, RingExchange.REQUEST_BYTES, LatencyStats.of(h));
+    }
+
+    private static Figures ringLarge(RingExchange ring, MessagesOptions options, WaitMode wait, long deadline, PrintStream err)
+            throws Exception {
+        long bytes = options.largeBytes();
+        long last = bytes - 8;
+        long expected = MessagesChild.word(0) ^ MessagesChild.word(last);
+        RingExchange.BlockReader ends = block -> {
+            if (block.byteSize() != bytes) {
+                throw new IOException("a lent block of " + block.byteSize() + " bytes, expected " + bytes);
+            }
+            return block.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) ^ block.get(ValueLayout.JAVA_LONG_UNALIGNED, last);
+        };
+        Histogram h = LatencyStats.newHistogram();
+        for (int i = 0, n = options.warmup() + options.iterations(); i < n; i++) {
+            long start = System.nanoTime();
+            long read = ring.large(i, deadline, ends);
+            long nanos = System.nanoTime() - start;
+            if (read != expected) {
+                throw new IOException("ring round trip " + i + ": the block's first and last words are wrong");
+            }
+            if (i >= options.warmup()) {
+                h.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
+            }
+        }
+        // after the clock: one more, every word of the block checked in place
+        long start = System.nanoTime();
+        long words = ring.large(-1, deadline, block -> {
+            long n = 0;
+            for (long at = 0; at + 8 <= block.byteSize(); at += 8, n++) {
+                if (block.get(ValueLayout.JAVA_LONG_UNALIGNED, at) != MessagesChild.word(at)) {
+                    throw new IOException("the lent block's word at " + at + " is wrong");
+                }
+            }
+            return n;
+        });
+        err.printf(Locale.ROOT, "bench messages:   verified the %,d-byte lent block after the clock: %,d words (%d ms)%n", bytes,
+                words, (System.nanoTime() - start) / 1_000_000);
+        return new Figures("ring-1GiB", TRANSPORT, wait, bytes, LatencyStats.of(h));
     }
 
     private static Figures small(MessageChannel<MemorySegment> raw, MessagesOptions options, WaitMode wait, Duration timeout)
@@ -193,7 +315,7 @@ public final class MessagesBench {
                 }
             }
         }
-        return new Figures("raw-64B", wait, SMALL_BYTES, LatencyStats.of(h));
+        return new Figures("raw-64B", MESSAGE, wait, SMALL_BYTES, LatencyStats.of(h));
     }
 
     private static Figures large(MessageChannel<LazyBody> fb, MessagesOptions options, WaitMode wait, Duration timeout,
@@ -230,19 +352,31 @@ public final class MessagesBench {
                         (System.nanoTime() - start) / 1_000_000);
             }
         }
-        return new Figures("fb-1GiB", wait, payload, LatencyStats.of(h));
+        return new Figures("fb-1GiB", MESSAGE, wait, payload, LatencyStats.of(h));
     }
 
+    /** One row: the key names of {@code bench small} and the demo ({@code payload_bytes}, {@code iterations}, {@code rtt_us}). */
     static String json(Figures f) {
-        return String.format(Locale.ROOT, "{\"bench\":\"messages\",\"test\":%s,\"wait\":%s,\"payloadBytes\":%d,\"count\":%d,"
-                        + "\"p50Nanos\":%d,\"p90Nanos\":%d,\"p99Nanos\":%d,\"maxNanos\":%d}", ResultFormat.quote(f.test()),
-                ResultFormat.quote(f.waitMode().label()), f.payloadBytes(), f.rtt().count(), f.rtt().p50(), f.rtt().p90(),
-                f.rtt().p99(), f.rtt().max());
+        LatencyStats s = f.rtt();
+        return "{\"bench\":\"messages\",\"test\":" + ResultFormat.quote(f.test()) + ",\"stack\":" + ResultFormat.quote(f.stack())
+                + ",\"wait\":" + ResultFormat.quote(f.waitMode().label()) + ",\"payload_bytes\":" + f.payloadBytes()
+                + ",\"iterations\":" + s.count() + ",\"rtt_us\":{\"p50\":" + ResultFormat.micros(s.p50()) + ",\"p90\":"
+                + ResultFormat.micros(s.p90()) + ",\"p99\":" + ResultFormat.micros(s.p99()) + ",\"max\":" + ResultFormat.micros(s.max())
+                + "}}";
     }
 
-    static String ratioJson(Figures small, Figures large) {
-        double r = ratio(small, large);
-        return String.format(Locale.ROOT, "{\"bench\":\"messages\",\"ratio\":\"fb-1GiB p50 / raw-64B p50\",\"wait\":%s,"
-                + "\"value\":%.3f,\"target\":2.0,\"met\":%b}", ResultFormat.quote(small.waitMode().label()), r, r <= 2);
+    /** The two targets of one wait strategy as rows; a ratio without a target for this wait has null target and met. */
+    static List<String> ratioJson(Run run) {
+        String wait = ResultFormat.quote(run.waitMode().label());
+        double a = run.messageOverTransport();
+        double b = run.largeOverSmall();
+        String aTarget = run.messageOverTransportTargeted() ? String.format(Locale.ROOT, "%.1f", MESSAGE_OVER_TRANSPORT_TARGET) : "null";
+        String aMet = run.messageOverTransportTargeted() ? Boolean.toString(a <= MESSAGE_OVER_TRANSPORT_TARGET) : "null";
+        return List.of(
+                String.format(Locale.ROOT, "{\"bench\":\"messages\",\"ratio\":\"message raw-64B p50 / transport ring-64B p50\","
+                        + "\"wait\":%s,\"value\":%.3f,\"target\":%s,\"met\":%s}", wait, a, aTarget, aMet),
+                String.format(Locale.ROOT, "{\"bench\":\"messages\",\"ratio\":\"message fb-1GiB p50 / message raw-64B p50\","
+                        + "\"wait\":%s,\"value\":%.3f,\"target\":%.1f,\"met\":%b}", wait, b, LARGE_OVER_SMALL_TARGET,
+                        b <= LARGE_OVER_SMALL_TARGET));
     }
 }

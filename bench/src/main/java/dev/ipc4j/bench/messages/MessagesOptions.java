@@ -78,20 +78,26 @@ public record MessagesOptions(int iterations, int warmup, long largeBytes, List<
         return """
                 usage: ./ipc4j bench messages [--iterations N] [--warmup N] [--waits block,spin] [--large-bytes N]
                                               [--timeout-seconds N] [--json] [--help]
-                Request/response round trips over a session + MessageChannel between this JVM and a child JVM it starts:
-                  raw-64B   a 64-byte raw-codec request answered by a 64-byte response (both sent inline)
-                  fb-1GiB   a GetFileReq FlatBuffer answered by a GetFileRsp of 65,536 parts of 16 KiB (1 GiB) that the
-                            child built in its session arena before the clock and re-sends every time: only a handle
-                            crosses; the clock includes taking the root (shallow verification). The response is verified
-                            in full and every part's XXH64 checked once, after the clock.
-                Reports p50/p90/p99 per test and wait strategy, and the ratio fb-1GiB p50 / raw-64B p50 (target <= 2).
+                Request/response round trips over a session + MessageChannel between this JVM and a child JVM it starts,
+                each beside the same exchange on the bare ring pipe of another channel of the session (transport only):
+                  ring-64B  transport: 64 bytes each way on the ring, one thread per side
+                  raw-64B   message: a 64-byte raw-codec request answered by a 64-byte response (both sent inline)
+                  ring-1GiB transport: a 64-byte request answered by the session handle of a 1 GiB raw block in the
+                            child's arena, borrowed, read in place (first and last word) and given back inside the clock
+                  fb-1GiB   message: a GetFileReq FlatBuffer answered by a GetFileRsp of 65,536 parts of 16 KiB (1 GiB)
+                            that the child built in its session arena before the clock and re-sends every time: only a
+                            handle crosses; the clock includes taking the root (shallow verification). The response is
+                            verified in full and every part's XXH64 checked once, after the clock.
+                Reports p50/p90/p99/max per test and wait strategy, and issue 11's targets: message 64 B p50 <= 1.3x
+                transport 64 B p50 (blocking waits); message 1 GiB p50 <= 1.2x message 64 B p50.
                   --iterations N      measured round trips per test (default 20000)
                   --warmup N          unmeasured round trips first (default 5000)
                   --waits LIST        block (futex park at once), spin (busy spin), each its own run (default block;
                                       spin needs 4+ free CPUs: two ring readers spin and two handler threads work)
                   --large-bytes N     the large response's data bytes, a multiple of 16384 (default 1073741824)
                   --timeout-seconds N one run's limit; its child is killed past it (default 600)
-                  --json              JSON lines on stdout, the table on stderr
+                  --json              JSON lines on stdout (a row per test with stack message|transport, a row per
+                                      target), the table on stderr
                 Exit code 0 when every run succeeded, 1 when one failed, 2 for bad options.
                 """;
     }
