@@ -31,8 +31,8 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>This is a {@link MessageEndpoint} (the caller-driven core, where every method is documented) attached to a
- * {@link Runner}: {@link Config#runner()}, else the process's {@link Runner#shared() shared} runner, one thread for
- * all channels. Handlers, stream items, response futures and reports run on that thread (or on a thread blocked in
+ * {@link Runner}: {@link Config#runner()}, else the session's ({@link Session#runner()}: by default the process's
+ * {@link Runner#shared() shared} runner, one thread for all channels). Handlers, stream items, response futures and reports run on that thread (or on a thread blocked in
  * {@link #request(OutMessage, Duration)} of the same channel, which drives it meanwhile); a handler that blocks holds
  * up every channel of its runner thread, and the channel's flow control: its peer is back-pressured. All methods are
  * thread-safe.
@@ -43,7 +43,7 @@ public final class MessageChannel<R> implements AutoCloseable {
     /**
      * How messages run on a channel (for a {@link MessageChannel} and a bare {@link MessageEndpoint} alike).
      *
-     * @param runner the runner that drives a {@link MessageChannel}; empty: {@link Runner#shared()}. A bare endpoint
+     * @param runner the runner that drives a {@link MessageChannel}; empty: the session's {@link Session#runner()}. A bare endpoint
      *     ignores it (its caller drives it)
      * @param closeOnInvalidMessage whether a malformed frame or invalid payload ends the channel (after reporting it to
      *     the error handler); otherwise it is reported (the first time) or logged, and dropped
@@ -120,7 +120,7 @@ public final class MessageChannel<R> implements AutoCloseable {
      */
     public static <R> MessageChannel<R> over(Session session, Channel channel, Codec<R> codec, Config config) {
         MessageEndpoint<R> endpoint = MessageEndpoint.over(session, channel, codec, config);
-        Runner runner = config.runner().orElseGet(Runner::shared);
+        Runner runner = config.runner().orElseGet(session::runner);
         endpoint.attachedTo(runner.attach(endpoint));
         return new MessageChannel<>(endpoint);
     }

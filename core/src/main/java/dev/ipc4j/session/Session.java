@@ -109,7 +109,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
 
     /** Starts reading the control socket on the configured runner: from now on requests, ends and deaths are seen. */
     final void start() {
-        reader = config.runner().orElseGet(Runner::shared).attach(controlReader);
+        reader = runner().attach(controlReader);
     }
 
     final void onReleased(Runnable hook) {
@@ -126,6 +126,14 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     /** Who is on the other side, as the kernel reported it. */
     public SessionPeer peer() {
         return peer;
+    }
+
+    /**
+     * The runner that reads this session's socket ({@link SessionConfig#runner()}, else {@link Runner#shared()}), and by
+     * default drives the message channels over its channels too.
+     */
+    public Runner runner() {
+        return config.runner().orElseGet(Runner::shared);
     }
 
     /** The server app's description (both sides have it). */

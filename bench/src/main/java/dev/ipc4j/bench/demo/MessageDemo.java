@@ -7,7 +7,6 @@ import dev.ipc4j.session.Permissions;
 import dev.ipc4j.session.ServerApp;
 import dev.ipc4j.session.SessionConfig;
 import dev.ipc4j.transport.Channel;
-import dev.ipc4j.transport.WaitStrategy;
 import java.nio.file.Path;
 
 /**
@@ -45,10 +44,9 @@ final class MessageDemo {
         return ServerApp.named("demo").allowing(CLIENT).permissions(Permissions.USER).runDirectory(runDir).build();
     }
 
-    /** Both sides: rings waiting as asked; 2 GiB segments so a 1.004 GiB FlatBuffer is a regular block kept mapped. */
+    /** Both sides: rings and the runner waiting as asked; 2 GiB segments so a 1.004 GiB FlatBuffer is a regular block kept mapped. */
     static SessionConfig sessionConfig(WaitMode wait) {
-        WaitStrategy strategy = wait == WaitMode.SPIN ? WaitStrategy.busySpin() : WaitStrategy.blocking();
-        return SessionConfig.DEFAULT.withChannels(Channel.Config.DEFAULT.withWait(strategy))
-                .withArenas(new ArenaSettings(2L << 30, 1L << 40));
+        return SessionConfig.DEFAULT.withChannels(Channel.Config.DEFAULT.withWait(wait.strategy()))
+                .withArenas(new ArenaSettings(2L << 30, 1L << 40)).withRunner(wait.runner());
     }
 }

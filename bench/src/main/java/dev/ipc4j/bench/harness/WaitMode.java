@@ -1,6 +1,10 @@
 package dev.ipc4j.bench.harness;
 
+import dev.ipc4j.transport.Runner;
+import dev.ipc4j.transport.WaitStrategy;
+import java.util.EnumMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * How a transport waits for the next message. Every result names its wait mode, because the same transport differs by
@@ -11,6 +15,24 @@ public enum WaitMode {
     SPIN,
     /** Let the kernel put the waiting thread to sleep (or the transport's closest equivalent, documented per transport). */
     BLOCK;
+
+    private static final Map<WaitMode, Runner> RUNNERS = new EnumMap<>(WaitMode.class);
+
+    /** The ring wait strategy of this mode: busy spin, or park at once. */
+    public WaitStrategy strategy() {
+        return this == SPIN ? WaitStrategy.busySpin() : WaitStrategy.blocking();
+    }
+
+    /**
+     * The runner whose thread waits this way, one per mode in this JVM, for the sessions and message channels of a run
+     * in this mode (its thread ends whenever it drives nothing, so it is never closed).
+     */
+    public Runner runner() {
+        synchronized (RUNNERS) {
+            return RUNNERS.computeIfAbsent(this, m -> Runner.start(Runner.Config.DEFAULT.withWait(m.strategy())
+                    .withName("ipc4j-bench-" + m.label())));
+        }
+    }
 
     /** The name used on the command line and in JSON: {@code spin} or {@code block}. */
     public String label() {

@@ -1,5 +1,7 @@
 package dev.ipc4j.bench.load;
 
+import dev.ipc4j.bench.harness.WaitMode;
+
 import dev.ipc4j.bench.harness.ChildJvm;
 import dev.ipc4j.bench.harness.Deadlines;
 import dev.ipc4j.bench.harness.FileTrees;
@@ -58,7 +60,9 @@ public final class LoadBench {
 
     /** The library's defaults but for the rings' wait strategy, on both sides. */
     static SessionConfig sessionConfig(String wait) {
-        return SessionConfig.DEFAULT.withChannels(Channel.Config.DEFAULT.withWait(LoadOptions.waitStrategy(wait)));
+        SessionConfig config = SessionConfig.DEFAULT.withChannels(Channel.Config.DEFAULT.withWait(LoadOptions.waitStrategy(wait)));
+        // spin and block: a runner that waits the same way; backoff: the shared runner, which backs off by default
+        return wait.equals("spin") || wait.equals("block") ? config.withRunner(WaitMode.parse(wait).runner()) : config;
     }
 
     static SessionServer.Config serverConfig(String wait) {

@@ -22,7 +22,6 @@ import dev.ipc4j.session.ServerSession;
 import dev.ipc4j.session.SessionConfig;
 import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.transport.Channel;
-import dev.ipc4j.transport.WaitStrategy;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.foreign.MemorySegment;
@@ -75,11 +74,10 @@ public final class MessagesBench {
         return ServerApp.named("benchmsgs").allowing(CLIENT).permissions(Permissions.USER).runDirectory(runDir).build();
     }
 
-    /** Both sides: rings waiting as asked; 2 GiB segments so the 1.004 GiB FlatBuffer is a regular block kept mapped. */
+    /** Both sides: rings and the runner waiting as asked; 2 GiB segments so the 1.004 GiB FlatBuffer is a regular block kept mapped. */
     static SessionConfig sessionConfig(WaitMode wait) {
-        WaitStrategy strategy = wait == WaitMode.SPIN ? WaitStrategy.busySpin() : WaitStrategy.blocking();
-        return SessionConfig.DEFAULT.withChannels(Channel.Config.DEFAULT.withWait(strategy))
-                .withArenas(new ArenaSettings(2L << 30, 1L << 40));
+        return SessionConfig.DEFAULT.withChannels(Channel.Config.DEFAULT.withWait(wait.strategy()))
+                .withArenas(new ArenaSettings(2L << 30, 1L << 40)).withRunner(wait.runner());
     }
 
     /** One test's figures; {@code stack} is {@value #MESSAGE} (session + MessageChannel) or {@value #TRANSPORT} (ring). */
