@@ -14,6 +14,7 @@ import dev.ipc4j.transport.Runner;
 import dev.ipc4j.transport.TransportException;
 import dev.ipc4j.transport.WaitSet;
 import dev.ipc4j.transport.WaitStrategy;
+import dev.ipc4j.transport.Waiter;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -81,7 +82,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private static final int MAX_WAITING_FD_FRAMES = 64;
     /** How soon a driver with deferred frames looks for ring room again (room is announced by no descriptor). */
     private static final long DEFERRED_RETRY_NANOS = 200_000;
-    private static final long STEAL_SLICE_NANOS = 200_000;
+    private static final long STEAL_SLICE_NANOS = 50_000;
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.message");
     private static final AtomicLong ENDPOINTS = new AtomicLong();
     /** The endpoint this thread is driving now (handlers run inside): sends defer, blocking requests are refused. */
@@ -127,8 +128,9 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private long awaitingDeadline;
     private final Map<Long, List<NativeHandle>> fdFrames = new HashMap<>();
     private MalformedMessageException badFdFrame;
-    private boolean sleeping;
-    private boolean armed;
+    private volatile boolean runnerArmed; // the runner sleeps with the channel's wake-up armed
+    private Waiter armedAs;               // who armed the channel's wake-up last (under driveLock)
+    private boolean awaitingOnSocket;
     private WaitSet ownWaits;
     private boolean cleaned;
 
@@ -500,28 +502,44 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
     }
 
+    /**
+     * The runner arms the channel's wake-up under the drive lock but sleeps without it, so a thread blocked in a
+     * request can drive at once. Whoever holds the lock when the wake-up comes consumes it: the runner disarms only if
+     * it gets the lock in {@link #awoke()}; a requester that consumed the runner's wake-up re-arms it before it leaves.
+     */
     @Override
     public boolean prepareToSleep(WaitSet waits) {
+        runnerArmed = false;
         if (closing.get()) {
             return false;
         }
         if (driversWaiting.get() > 0 || !driveLock.tryLock()) {
-            return true; // not ours to watch now
+            return true; // a requester drives: it re-arms for us (or wakes us) when it stops
         }
-        sleeping = true; // the lock is held until awoke(): a stealer waits for our sleep to end
-        return armSleep(waits);
+        try {
+            boolean sleep = armSleep(waits, Waiter.RUNNER);
+            runnerArmed = armedAs == Waiter.RUNNER;
+            return sleep;
+        } finally {
+            driveLock.unlock();
+        }
     }
 
     @Override
     public void awoke() {
-        if (!sleeping) {
+        if (!runnerArmed) {
             return;
         }
-        sleeping = false;
-        try {
-            disarmSleep();
-        } finally {
-            driveLock.unlock();
+        runnerArmed = false;
+        if (driveLock.tryLock()) { // else a requester drives now: it withdrew the runner's wake-up
+            try {
+                if (armedAs == null) { // a requester came and went: it re-armed for us, or woke us
+                    armedAs = Waiter.RUNNER;
+                }
+                disarmSleep(Waiter.RUNNER);
+            } finally {
+                driveLock.unlock();
+            }
         }
     }
 
@@ -544,9 +562,9 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
     }
 
-    /** Under driveLock: registers what wakes this endpoint; false when there is work now. */
-    private boolean armSleep(WaitSet waits) {
-        armed = false;
+    /** Under driveLock: registers what wakes {@code waiter} for this endpoint; false when there is work now. */
+    private boolean armSleep(WaitSet waits, Waiter waiter) {
+        armedAs = null;
         if (!ready.isEmpty()) {
             return false;
         }
@@ -557,18 +575,25 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             starved = true;
             return flowBlocked(); // woken by a message closed (released()), not by the ring
         }
+        armedAs = waiter;
         if (awaitingFds != null) {
             waits.wakeBy(awaitingDeadline);
-            return channel.handles().prepareToSleep(waits);
+            awaitingOnSocket = true;
+            return channel.handles().prepareToSleep(waits, waiter);
         }
-        armed = true;
-        return channel.prepareToSleep(waits);
+        awaitingOnSocket = false;
+        return channel.prepareToSleep(waits, waiter);
     }
 
-    private void disarmSleep() {
-        if (armed) {
-            armed = false;
-            channel.awoke();
+    /** Under driveLock: undoes {@link #armSleep} for {@code waiter} if it armed. */
+    private void disarmSleep(Waiter waiter) {
+        if (armedAs == waiter) {
+            armedAs = null;
+            if (awaitingOnSocket) {
+                channel.handles().awoke(waiter);
+            } else {
+                channel.awoke(waiter);
+            }
         }
     }
 
@@ -808,32 +833,46 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
      */
     private void awaitDriving(CompletableFuture<?> future, long deadline) throws InterruptedException {
         driversWaiting.incrementAndGet();
-        wake(); // a runner asleep on the ring holds the lock: it lets go when it wakes
         try {
             while (!future.isDone()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return;
                 }
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                if (driveLock.tryLock()) {
+                // The runner holds the lock only for a cycle or to arm its sleep; another requester for its turn.
+                if (driveLock.tryLock(Math.min(left, STEAL_SLICE_NANOS), TimeUnit.NANOSECONDS)) {
                     try {
+                        if (runnerArmed) {
+                            channel.blobs().withdrawRunner(); // our input must not wake the runner too
+                        }
                         driveUntil(future, deadline);
+                        if (driversWaiting.get() == 1) {
+                            handBackToRunner();
+                        }
                     } finally {
                         driveLock.unlock();
-                    }
-                } else {
-                    try {
-                        future.get(Math.min(left, STEAL_SLICE_NANOS), TimeUnit.NANOSECONDS);
-                    } catch (TimeoutException | ExecutionException e) {
-                        // not done yet, or done (the loop sees it)
                     }
                 }
             }
         } finally {
             driversWaiting.decrementAndGet();
+        }
+    }
+
+    /**
+     * Under driveLock, the last requester leaving: if the runner sleeps believing the channel armed, our sleeps may
+     * have consumed its wake-up; arm it again for the runner, or wake the runner when input is here already.
+     */
+    private void handBackToRunner() {
+        if (!runnerArmed || closing.get()) {
+            return;
+        }
+        if (ownWaits == null) {
+            ownWaits = new WaitSet();
+        }
+        ownWaits.clear();
+        if (!armSleep(ownWaits, Waiter.RUNNER)) {
+            disarmSleep(Waiter.RUNNER);
             wake();
         }
     }
@@ -871,13 +910,13 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             }
             ownWaits.clear();
             try {
-                if (armSleep(ownWaits)) {
+                if (armSleep(ownWaits, Waiter.CALLER)) {
                     ownWaits.await(Math.min(deadline - now, WaitStrategy.CHECK_INTERVAL.toNanos()));
                 }
             } catch (TransportException e) {
                 LOG.log(System.Logger.Level.DEBUG, name + ": sleeping", e);
             } finally {
-                disarmSleep();
+                disarmSleep(Waiter.CALLER);
             }
             return; // let another waiting thread (or the loop's checks) have a turn
         }

@@ -66,6 +66,8 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
     /** How often the runner looks at the peer's pidfd while the socket is quiet (its EOF usually tells first). */
     private static final long PID_CHECK_NANOS = 100_000_000;
+    /** How often a runner that never sleeps (busy spin) reads a session socket that was not readable when last read. */
+    private static final long QUIET_READ_NANOS = 1_000_000;
 
     private final long id;
     private final long token;
@@ -478,6 +480,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     private final class ControlReader implements Agent {
         private boolean done;
         private long lastPidCheck = System.nanoTime();
+        private long lastRead;
 
         @Override
         public int doWork() {
@@ -485,6 +488,11 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 return 0;
             }
             try {
+                long start = System.nanoTime();
+                if (!control.blobs().mayHaveInput() && start - lastRead < QUIET_READ_NANOS) {
+                    return 0; // not readable when last looked at: no system call per cycle of a busy runner
+                }
+                lastRead = start;
                 int n = control.blobs().poll(Session.this::onControl, 16);
                 if (byeFromPeer) {
                     finish();

@@ -53,12 +53,37 @@ public sealed interface BlobPipe extends AutoCloseable permits HandlePipe, RingP
     /**
      * For a thread that drives this pipe with {@link #poll} and wants to sleep until it has input (e.g. a
      * {@link Runner}): registers what will wake it in {@code waits} and arms it; false when input (or the end, or a
-     * failure) is here already, and the driver should poll instead. {@link #awoke()} must follow, on the same thread.
+     * failure) is here already, and the driver should poll instead. {@link #awoke(Waiter)} must follow, with the same
+     * waiter. Calls for one pipe must not overlap (the driver serializes them).
      */
-    boolean prepareToSleep(WaitSet waits);
+    boolean prepareToSleep(WaitSet waits, Waiter waiter);
 
-    /** The sleep after {@link #prepareToSleep} ended (or did not happen): disarms the wake-up. */
-    void awoke();
+    /** The sleep after {@link #prepareToSleep} ended (or did not happen): disarms the wake-up, silences the doorbell. */
+    void awoke(Waiter waiter);
+
+    /** {@link #prepareToSleep(WaitSet, Waiter)} as the {@link Waiter#RUNNER}. */
+    default boolean prepareToSleep(WaitSet waits) {
+        return prepareToSleep(waits, Waiter.RUNNER);
+    }
+
+    /** {@link #awoke(Waiter)} as the {@link Waiter#RUNNER}. */
+    default void awoke() {
+        awoke(Waiter.RUNNER);
+    }
+
+    /**
+     * A caller takes over driving the pipe from the runner for a while: the runner's announced sleep is withdrawn, so
+     * input wakes the caller only (see {@link Waiter}). No effect on pipes without doorbells.
+     */
+    default void withdrawRunner() {}
+
+    /**
+     * A hint for a driver that polls many pipes in every cycle: false when a {@link #poll} now would surely find
+     * nothing and cost a system call (a socket that was not readable when last looked at). True by default.
+     */
+    default boolean mayHaveInput() {
+        return true;
+    }
 
     /** Ends sending, stops receiving, wakes every thread waiting on this pipe, and releases it. Idempotent. */
     @Override

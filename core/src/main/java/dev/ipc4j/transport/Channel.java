@@ -191,8 +191,9 @@ public final class Channel implements AutoCloseable {
             if (offered != null) {
                 closeQuietly(offered[0]); // the segment is mapped (or refused) now
                 if (ring == null) { // the doorbells belong to the ring only once it exists
-                    closeQuietly(offered[1]);
-                    closeQuietly(offered[2]);
+                    for (int i = 1; i < offered.length; i++) {
+                        closeQuietly(offered[i]);
+                    }
                 }
             }
         }
@@ -225,13 +226,13 @@ public final class Channel implements AutoCloseable {
      * For a thread driving this channel's {@link #blobs()} by {@link BlobPipe#poll}: see
      * {@link BlobPipe#prepareToSleep}.
      */
-    public boolean prepareToSleep(WaitSet waits) {
-        return blobs().prepareToSleep(waits);
+    public boolean prepareToSleep(WaitSet waits, Waiter waiter) {
+        return blobs().prepareToSleep(waits, waiter);
     }
 
-    /** See {@link BlobPipe#awoke()}. */
-    public void awoke() {
-        blobs().awoke();
+    /** See {@link BlobPipe#awoke(Waiter)}. */
+    public void awoke(Waiter waiter) {
+        blobs().awoke(waiter);
     }
 
     /** Where messages go: the ring when the channel has one, else the socket. */

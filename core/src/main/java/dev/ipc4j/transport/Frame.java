@@ -15,8 +15,9 @@ import java.lang.foreign.ValueLayout;
  *
  * HELLO payload (first frame each way, 16 bytes):
  *   +0 MAGIC u32 = 0x4a435049 ("IPCJ") | +4 MIN_VERSION u16 | +6 MAX_VERSION u16 | +8 MAX_MESSAGE u64
- * RING payload (creator to acceptor): empty; no descriptor (socket only) or three: the ring memfd, the acceptor's
- *   doorbell (an eventfd the creator rings when the acceptor's consumer sleeps), the creator's doorbell
+ * RING payload (creator to acceptor): empty; no descriptor (socket only) or five: the ring memfd, the acceptor's two
+ *   doorbells (eventfds the creator rings when the acceptor's runner, resp. a caller, sleeps on its input), the
+ *   creator's two
  * </pre>
  */
 final class Frame {

@@ -63,11 +63,14 @@ final class Ring {
     private long lastRecord;
     private long lastPayload;
 
-    private final EventFd consumerBell;
+    private final EventFd[] consumerBells;
 
-    /** @param consumerBell the doorbell of this ring's consumer (ours for the incoming ring, the peer's for the outgoing) */
-    Ring(MemorySegment control, MemorySegment data, EventFd consumerBell) {
-        this.consumerBell = consumerBell;
+    /**
+     * @param consumerBells the doorbells of this ring's consumer (ours for the incoming ring, the peer's for the
+     *     outgoing), one per {@link Waiter}, in that order
+     */
+    Ring(MemorySegment control, MemorySegment data, EventFd... consumerBells) {
+        this.consumerBells = consumerBells;
         this.control = control;
         this.data = data;
         this.capacity = data.byteSize();
@@ -159,8 +162,10 @@ final class Ring {
             return;
         }
         LONG.setVolatile(control, TAIL, tail);
-        if ((int) INT.getVolatile(control, CONSUMER_PARKED) == 1 && INT.compareAndSet(control, CONSUMER_PARKED, 1, 0)) {
-            consumerBell.signal();
+        int parked = (int) INT.getVolatile(control, CONSUMER_PARKED);
+        // 1 + the waiter's ordinal; any other value is the peer's nonsense and wakes nobody.
+        if (parked != 0 && INT.compareAndSet(control, CONSUMER_PARKED, parked, 0) && parked > 0 && parked <= consumerBells.length) {
+            consumerBells[parked - 1].signal();
         }
     }
 
@@ -286,36 +291,41 @@ final class Ring {
         return (int) INT.getAcquire(control, PRODUCER_ENDED) != 0;
     }
 
-    /** Consumer: sleep up to {@code nanos} unless a record arrived or the producer ended. */
+    /** Consumer: sleep up to {@code nanos} unless a record arrived or the producer ended (as the runner). */
     void parkConsumer(long nanos) throws ErrnoException {
-        if (armConsumer()) {
-            Poll.readable(consumerBell.fd(), (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
+        if (armConsumer(Waiter.RUNNER)) {
+            Poll.readable(consumerBell(Waiter.RUNNER).fd(), (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
         }
-        disarmConsumer();
+        disarmConsumer(Waiter.RUNNER);
     }
 
     /**
      * First half of a consumer's sleep, for a driver that sleeps on many descriptors: announces it (the producer will
-     * ring {@link #consumerBell()}), then re-checks; false when a record or the end is here already (do not sleep).
-     * Either way {@link #disarmConsumer()} follows.
+     * ring {@code waiter}'s doorbell, and only that one), then re-checks; false when a record or the end is here
+     * already (do not sleep). Either way {@link #disarmConsumer} follows.
      */
-    boolean armConsumer() {
+    boolean armConsumer(Waiter waiter) {
         if ((int) INT.getOpaque(control, CONSUMER_MAY_PARK) == 0) {
             // A busy-spinning consumer's ring, now driven by a thread that sleeps: from now on the producer must ring.
             INT.setVolatile(control, CONSUMER_MAY_PARK, 1);
         }
-        announcePark(CONSUMER_PARKED);
+        INT.setVolatile(control, CONSUMER_PARKED, waiter.ordinal() + 1);
         return (long) LONG.getVolatile(control, TAIL) == head && !producerEnded();
     }
 
     /** Second half: no longer asleep; the doorbell is silenced (a ring that came late costs one spurious wake-up). */
-    void disarmConsumer() throws ErrnoException {
+    void disarmConsumer(Waiter waiter) throws ErrnoException {
         INT.setRelease(control, CONSUMER_PARKED, 0);
-        consumerBell.drain();
+        consumerBell(waiter).drain();
     }
 
-    EventFd consumerBell() {
-        return consumerBell;
+    /** Withdraws the runner's announcement (a caller drives now and does not want the runner woken for its input). */
+    void withdrawRunner() {
+        INT.compareAndSet(control, CONSUMER_PARKED, Waiter.RUNNER.ordinal() + 1, 0);
+    }
+
+    EventFd consumerBell(Waiter waiter) {
+        return consumerBells[waiter.ordinal()];
     }
 
     void closeConsuming() throws ErrnoException {
@@ -331,10 +341,12 @@ final class Ring {
         return (int) INT.getVolatile(control, PRODUCER_PARKED);
     }
 
-    /** Wakes a sleeping consumer whatever the state (close, end). */
+    /** Wakes a sleeping consumer whatever the state (close, end): every doorbell. */
     void wakeConsumer() throws ErrnoException {
         INT.setVolatile(control, CONSUMER_PARKED, 0);
-        consumerBell.signal();
+        for (EventFd bell : consumerBells) {
+            bell.signal();
+        }
     }
 
     /** Wakes a sleeping producer whatever the state. */

@@ -82,48 +82,62 @@ public final class RingPipe implements BlobPipe {
     private MemorySegment assembly;
     private long assembled = -1;
 
-    private final EventFd myBell;
-    private final EventFd peerBell;
-    // The driver's sleep (prepareToSleep .. awoke): where the peer's pidfd sits in its WaitSet, to look at it after.
-    private WaitSet sleepingIn;
-    private int pidIndex = -1;
+    private final EventFd[] myBells;   // one per Waiter: the peer rings them
+    private final EventFd[] peerBells; // one per Waiter: we ring them
+    // Each waiter's sleep (prepareToSleep .. awoke): where the peer's pidfd sits in its WaitSet, to look at it after.
+    private final WaitSet[] sleepingIn = new WaitSet[2];
+    private final int[] pidIndex = {-1, -1};
     private volatile boolean checkPeerNow;
 
-    private RingPipe(Mapping mapping, int outRing, Config config, PidFd peer, EventFd myBell, EventFd peerBell)
+    private RingPipe(Mapping mapping, int outRing, Config config, PidFd peer, EventFd[] myBells, EventFd[] peerBells)
             throws ProtocolException {
         this.mapping = mapping;
         this.config = config;
         this.peer = new PeerWatch(peer);
-        this.myBell = myBell;
-        this.peerBell = peerBell;
+        this.myBells = myBells;
+        this.peerBells = peerBells;
         MemorySegment s = mapping.segment();
         long capacity = s.get(ValueLayout.JAVA_LONG, RingLayout.HEADER_CAPACITY);
-        this.out = ring(s, outRing, capacity, peerBell);
-        this.in = ring(s, 1 - outRing, capacity, myBell);
+        this.out = ring(s, outRing, capacity, peerBells);
+        this.in = ring(s, 1 - outRing, capacity, myBells);
         this.sendIdler = new Idler(config.waitStrategy());
         this.receiveIdler = new Idler(config.waitStrategy());
         out.attachProducer(config.waitStrategy().mayPark());
         in.attachConsumer(config.waitStrategy().mayPark());
     }
 
-    private static Ring ring(MemorySegment s, int index, long capacity, EventFd consumerBell) {
+    private static Ring ring(MemorySegment s, int index, long capacity, EventFd[] consumerBells) {
         return new Ring(s.asSlice(RingLayout.control(index), RingLayout.CONTROL_SIZE),
-                s.asSlice(RingLayout.data(index, capacity), capacity), consumerBell);
+                s.asSlice(RingLayout.data(index, capacity), capacity), consumerBells);
+    }
+
+    /** The doorbells of one side, one per {@link Waiter}. */
+    private static EventFd[] bells() throws ErrnoException {
+        EventFd[] bells = new EventFd[Waiter.values().length];
+        try {
+            for (int i = 0; i < bells.length; i++) {
+                bells[i] = EventFd.create();
+            }
+            return bells;
+        } catch (ErrnoException e) {
+            closeQuietly(bells);
+            throw e;
+        }
     }
 
     /**
-     * Creates the segment (ring 0 carries our messages) and both doorbells. {@code offer} receives what the caller
-     * sends the peer in the RING frame: the segment (the caller closes it after sending), the peer's doorbell and ours
-     * (both owned by the pipe).
+     * Creates the segment (ring 0 carries our messages) and the doorbells. {@code offer} receives what the caller
+     * sends the peer in the RING frame ({@link SocketPipe#RING_FDS}): the segment (the caller closes it after
+     * sending), the peer's doorbells and ours (owned by the pipe), each pair in {@link Waiter} order.
      */
     static RingPipe create(Config config, Fd[] offer, PidFd peer) throws ErrnoException, ProtocolException {
         long size = RingLayout.segmentSize(config.capacity());
         Fd fd = MemFd.create("ipc4j.ring", size);
-        EventFd mine = null;
-        EventFd theirs = null;
+        EventFd[] mine = null;
+        EventFd[] theirs = null;
         try {
-            mine = EventFd.create();
-            theirs = EventFd.create();
+            mine = bells();
+            theirs = bells();
             MemFd.seal(fd, MemFd.SEAL_SIZE);
             Mapping mapping = Mapping.map(fd, size, false);
             MemorySegment s = mapping.segment();
@@ -131,14 +145,24 @@ public final class RingPipe implements BlobPipe {
             s.set(ValueLayout.JAVA_INT, RingLayout.HEADER_VERSION, RingLayout.VERSION);
             s.set(ValueLayout.JAVA_LONG, RingLayout.HEADER_CAPACITY, config.capacity());
             offer[0] = fd;
-            offer[1] = theirs.fd();
-            offer[2] = mine.fd();
+            offer[1] = theirs[0].fd();
+            offer[2] = theirs[1].fd();
+            offer[3] = mine[0].fd();
+            offer[4] = mine[1].fd();
             return new RingPipe(mapping, 0, config, peer, mine, theirs);
         } catch (ErrnoException | RuntimeException e) {
             fd.close();
             closeQuietly(mine);
             closeQuietly(theirs);
             throw e;
+        }
+    }
+
+    private static void closeQuietly(EventFd[] bells) {
+        if (bells != null) {
+            for (EventFd b : bells) {
+                closeQuietly(b);
+            }
         }
     }
 
@@ -157,7 +181,7 @@ public final class RingPipe implements BlobPipe {
      * them: its waits end by their timeouts); it owns {@code mapping} and {@code peer}.
      */
     static RingPipe over(Mapping mapping, int outRing, Config config, PidFd peer) throws ProtocolException, ErrnoException {
-        return new RingPipe(mapping, outRing, config, peer, EventFd.create(), EventFd.create());
+        return new RingPipe(mapping, outRing, config, peer, bells(), bells());
     }
 
     /**
@@ -168,11 +192,11 @@ public final class RingPipe implements BlobPipe {
     static RingPipe attach(Fd[] ring, Config config, PidFd peer) throws TransportException {
         Fd segment = ring[0];
         try {
-            EventFd mine;
-            EventFd theirs;
+            EventFd[] mine;
+            EventFd[] theirs;
             try {
-                mine = EventFd.adopt(ring[1]);
-                theirs = EventFd.adopt(ring[2]);
+                mine = new EventFd[] {EventFd.adopt(ring[1]), EventFd.adopt(ring[2])};
+                theirs = new EventFd[] {EventFd.adopt(ring[3]), EventFd.adopt(ring[4])};
             } catch (ErrnoException e) {
                 throw new ProtocolException("the peer's ring doorbells are unusable: " + e.getMessage());
             }
@@ -479,25 +503,27 @@ public final class RingPipe implements BlobPipe {
     }
 
     /**
-     * For a driver about to sleep on many descriptors: tells the peer this side's consumer sleeps and registers the
-     * doorbell the peer then rings, and the peer's pidfd; false when a message (or the end) is here already, or the
-     * pipe is closed or its peer declared gone (the next {@link #poll} reports that). {@link #awoke()} must follow.
+     * For a driver about to sleep on many descriptors: tells the peer that {@code waiter} sleeps (the peer then rings
+     * that waiter's doorbell, and only it) and registers that doorbell and the peer's pidfd; false when a message (or
+     * the end) is here already, or the pipe is closed or its peer declared gone (the next {@link #poll} reports
+     * that). {@link #awoke(Waiter)} must follow.
      */
     @Override
-    public boolean prepareToSleep(WaitSet waits) {
+    public boolean prepareToSleep(WaitSet waits, Waiter waiter) {
+        int w = waiter.ordinal();
         receiveLock.lock();
         try {
-            sleepingIn = null;
-            pidIndex = -1;
+            sleepingIn[w] = null;
+            pidIndex[w] = -1;
             if (closed.get()) {
                 return false;
             }
             peer.ensureNotDeclaredGone();
-            boolean sleep = in.armConsumer();
-            sleepingIn = waits;
+            boolean sleep = in.armConsumer(waiter);
+            sleepingIn[w] = waits;
             if (sleep) {
-                waits.add(myBell.fd());
-                pidIndex = waits.add(peer.pidFd());
+                waits.add(myBells[w].fd());
+                pidIndex[w] = waits.add(peer.pidFd());
             }
             return sleep;
         } catch (ErrnoException | PeerGoneException | IllegalStateException e) {
@@ -508,22 +534,32 @@ public final class RingPipe implements BlobPipe {
     }
 
     @Override
-    public void awoke() {
+    public void awoke(Waiter waiter) {
+        int w = waiter.ordinal();
         receiveLock.lock();
         try {
-            if (sleepingIn == null) {
-                return;
-            }
-            if (pidIndex >= 0 && sleepingIn.ready(pidIndex)) {
+            if (sleepingIn[w] != null && pidIndex[w] >= 0 && sleepingIn[w].ready(pidIndex[w])) {
                 checkPeerNow = true;
             }
-            sleepingIn = null;
-            pidIndex = -1;
+            sleepingIn[w] = null;
+            pidIndex[w] = -1;
             if (!closed.get()) {
-                in.disarmConsumer();
+                in.disarmConsumer(waiter);
             }
         } catch (ErrnoException | IllegalStateException e) {
             LOG.log(System.Logger.Level.DEBUG, "disarming the ring's doorbell", e);
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    @Override
+    public void withdrawRunner() {
+        receiveLock.lock();
+        try {
+            if (!closed.get()) {
+                in.withdrawRunner();
+            }
         } finally {
             receiveLock.unlock();
         }
@@ -731,8 +767,8 @@ public final class RingPipe implements BlobPipe {
             LOG.log(System.Logger.Level.DEBUG, "closing the peer's pidfd", e);
         }
         if (quiet) { // a thread stuck inside may still ring or drain them
-            closeQuietly(myBell);
-            closeQuietly(peerBell);
+            closeQuietly(myBells);
+            closeQuietly(peerBells);
         }
     }
 

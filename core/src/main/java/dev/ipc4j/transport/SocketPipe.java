@@ -35,8 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class SocketPipe implements HandlePipe {
     private static final System.Logger LOG = System.getLogger(SocketPipe.class.getName());
     private static final Fd[] NO_FDS = new Fd[0];
-    /** A RING frame carries the segment and two doorbells (see {@link Frame}). */
-    static final int RING_FDS = 3;
+    /** A RING frame carries the segment and four doorbells (see {@link Frame}). */
+    static final int RING_FDS = 5;
     private static final long CLOSE_FLUSH_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int SEND_BUFFER = 64 * 1024;
     private static final int RECEIVE_BUFFER = 256 * 1024;
@@ -121,6 +121,10 @@ public final class SocketPipe implements HandlePipe {
     private boolean peerEnded;
     private boolean endOfStream;
     private Fd[] ringSegment; // the RING frame's descriptors until the channel takes them
+    // A driver's sleep on this socket (prepareToSleep .. awoke), and what a poll may find since (receive lock).
+    private WaitSet sleepingIn;
+    private int socketIndex;
+    private volatile boolean mayHaveInput = true;
     private boolean ringDecided;
     private volatile long lastReceived = System.nanoTime();
 
@@ -500,7 +504,9 @@ public final class SocketPipe implements HandlePipe {
     public int poll(BlobHandler handler, int limit) throws TransportException {
         receiveLock.lock();
         try {
-            return pollLocked(handler, limit);
+            int n = pollLocked(handler, limit);
+            mayHaveInput = n != 0;
+            return n;
         } finally {
             receiveLock.unlock();
         }
@@ -800,24 +806,57 @@ public final class SocketPipe implements HandlePipe {
      * socket in {@code waits}.
      */
     @Override
-    public boolean prepareToSleep(WaitSet waits) {
+    public boolean prepareToSleep(WaitSet waits, Waiter waiter) {
         receiveLock.lock();
         try {
-            if (closed.get() || failure != null || endOfStream || peerEnded || frameReady()) {
+            sleepingIn = null;
+            if (closed.get() || failure != null || endOfStream || peerEnded || wholeFrameBuffered()) {
                 return false;
             }
-            waits.add(socket.fd());
+            socketIndex = waits.add(socket.fd());
+            sleepingIn = waits;
             return true;
-        } catch (TransportException | ErrnoException e) {
+        } catch (ProtocolException | ErrnoException e) {
             return false; // the next poll reports it
         } finally {
             receiveLock.unlock();
         }
     }
 
+    /** Whether a whole frame waits in our buffer already (no system call: the driver's poll asks the kernel). */
+    private boolean wholeFrameBuffered() throws ProtocolException {
+        if (framePending) {
+            return true;
+        }
+        if (bigLength >= 0) {
+            return bigFilled == bigLength;
+        }
+        long available = readEnd - readStart;
+        return available >= Frame.HEADER && available >= Frame.HEADER
+                + Frame.readLength(receiveBuffer, readStart, Math.max(Frame.HELLO_SIZE, config.maxMessageSize()));
+    }
+
     @Override
-    public void awoke() {
-        // nothing armed: a socket needs no announcement that its reader sleeps
+    public void awoke(Waiter waiter) {
+        receiveLock.lock();
+        try {
+            if (sleepingIn != null && sleepingIn.ready(socketIndex)) {
+                mayHaveInput = true;
+            }
+            sleepingIn = null;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    /**
+     * False only when the last {@link #poll} found nothing and no sleep since has seen the socket readable: a driver
+     * that polls this pipe in every cycle (a busy runner) may then skip the read system call, looking again after
+     * its next sleep or at an interval of its own. Bytes are never lost by skipping: the socket stays readable.
+     */
+    @Override
+    public boolean mayHaveInput() {
+        return mayHaveInput || framePending;
     }
 
     /** The socket: the channel takes the peer's pidfd from it, and tests drop it as a dying process would. */

@@ -30,6 +30,7 @@ public final class MessageChild {
             case "responder" -> responder(runDir, Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
             case "hostile" -> hostile(runDir, args[2].split(","));
             case "server" -> server(runDir);
+            case "flooder" -> flooder(runDir);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -87,6 +88,35 @@ public final class MessageChild {
             }
             for (MessageChannel<MemorySegment> ch : all) {
                 ch.close();
+            }
+        }
+        say("BYE");
+    }
+
+    /**
+     * Sends FLOOD notifications as fast as it can when told (FLOOD n): each is offered first, and when the ring is
+     * full (BACK_PRESSURED) sent with a send that waits for room. Says BACKPRESSURED the first time, then FLOODED n
+     * and how often it was back-pressured.
+     */
+    private static void flooder(Path runDir) throws Exception {
+        try (ClientSession session = connect(runDir, 1, false);
+             MessageChannel<MemorySegment> ch = MessageChannel.of(session, 0, RawCodec.INSTANCE)) {
+            say("READY");
+            for (String command; !(command = hear()).equals("EXIT"); ) {
+                int n = Integer.parseInt(command.split(" ")[1]);
+                int pressured = 0;
+                for (int i = 0; i < n; i++) {
+                    try (OutMessage out = ch.newMessage(4096, Types.FLOOD)) {
+                        out.payload().set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                        if (ch.offer(out) == MessageEndpoint.BACK_PRESSURED) {
+                            if (pressured++ == 0) {
+                                say("BACKPRESSURED " + i);
+                            }
+                            ch.send(out);
+                        }
+                    }
+                }
+                say("FLOODED " + n + " " + pressured);
             }
         }
         say("BYE");

@@ -29,6 +29,8 @@ final class Types {
     /** Notifications counted by the responder; the int -1 asks it to notify back (type COUNTED) with the count. */
     static final int NOTE = 10;
     static final int COUNTED = 11;
+    /** Notifications of 4 KiB in shared memory a flooder sends as fast as it can, payload an int sequence number. */
+    static final int FLOOD = 30;
     /** Notifications the responder sends when asked (EARLY command), payload an int sequence number. */
     static final int EARLY = 20;
 

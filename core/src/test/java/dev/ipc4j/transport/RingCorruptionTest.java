@@ -37,6 +37,8 @@ class RingCorruptionTest {
     private Fd memfd;
     private EventFd bellA;
     private EventFd bellB;
+    private EventFd bellC;
+    private EventFd bellD;
     private Mapping writer;
     private MemorySegment control;
     private MemorySegment data;
@@ -46,6 +48,8 @@ class RingCorruptionTest {
         memfd = MemFd.create("corrupt", SIZE);
         bellA = EventFd.create();
         bellB = EventFd.create();
+        bellC = EventFd.create();
+        bellD = EventFd.create();
         writer = Mapping.map(memfd, SIZE, false);
         MemorySegment s = writer.segment();
         s.set(ValueLayout.JAVA_LONG, RingLayout.HEADER_MAGIC, RingLayout.MAGIC);
@@ -61,11 +65,13 @@ class RingCorruptionTest {
         memfd.close();
         bellA.close();
         bellB.close();
+        bellC.close();
+        bellD.close();
     }
 
-    /** What a RING frame would bring: the segment and two doorbells. */
+    /** What a RING frame would bring: the segment and four doorbells. */
     private Fd[] offered() {
-        return new Fd[] {memfd, bellA.fd(), bellB.fd()};
+        return new Fd[] {memfd, bellA.fd(), bellB.fd(), bellC.fd(), bellD.fd()};
     }
 
     /** A reader of ring 0 over its own mapping of the segment, as the other process would have. */
@@ -162,7 +168,7 @@ class RingCorruptionTest {
         }
         try (PidFd self = PidFd.open(ProcessHandle.current().pid())) {
             // A doorbell that is not an eventfd (here the segment itself): our wake-ups could block on it.
-            assertTrue(assertThrows(ProtocolException.class, () -> RingPipe.attach(new Fd[] {memfd, memfd, bellB.fd()}, CONFIG, self))
+            assertTrue(assertThrows(ProtocolException.class, () -> RingPipe.attach(new Fd[] {memfd, bellA.fd(), bellB.fd(), memfd, bellD.fd()}, CONFIG, self))
                     .getMessage().contains("doorbell"));
         }
         writer.segment().set(ValueLayout.JAVA_LONG, RingLayout.HEADER_MAGIC, 0xBADL);

@@ -92,8 +92,8 @@ public record MessagesOptions(int iterations, int warmup, long largeBytes, List<
                 transport 64 B p50 (blocking waits); message 1 GiB p50 <= 1.2x message 64 B p50.
                   --iterations N      measured round trips per test (default 20000)
                   --warmup N          unmeasured round trips first (default 5000)
-                  --waits LIST        block (futex park at once), spin (busy spin), each its own run (default block;
-                                      spin needs 4+ free CPUs: two ring readers spin and two handler threads work)
+                  --waits LIST        block (park at once), spin (busy spin), each its own run (default block; spin:
+                                      the requester and the child's runner spin, so it needs 2 free CPUs)
                   --large-bytes N     the large response's data bytes, a multiple of 16384 (default 1073741824)
                   --timeout-seconds N one run's limit; its child is killed past it (default 600)
                   --json              JSON lines on stdout (a row per test with stack message|transport, a row per
