@@ -1,23 +1,34 @@
 package dev.ipc4j.message;
 
-import dev.ipc4j.shm.Lease;
+import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.transport.RingPipe;
 import java.util.PriorityQueue;
 
 /**
  * Keeps blocks lent in ring frames alive until the peer has taken the frame: a sender may close its
  * {@link OutMessage} as soon as {@code send} returns, and the peer's borrow must still find the block. For each
- * shared-memory frame the writer takes a lease on its own block ({@code Session.borrow} of the handle it lent) and
- * gives it here with the ring's {@link RingPipe#sentPosition()} read after the send; the lease is closed once
- * {@link RingPipe#peerConsumedPosition()} reaches that position, i.e. the peer's reader has handled the frame, and
- * that reader borrows before its handler returns. No acknowledgement message is needed.
+ * shared-memory frame the writer retains its own block ({@link ShmArena#retain}: a private count, no shared-memory
+ * write) and gives the hold here with the ring's {@link RingPipe#sentPosition()} read after the send; it is given
+ * back once {@link RingPipe#peerConsumedPosition()} reaches that position, i.e. the peer's reader has handled the
+ * frame, and that reader borrows before its handler returns. No acknowledgement message is needed.
  *
- * <p>Invariant: {@code held} holds exactly the leases not yet closed, ordered by position; positions only grow, so
+ * <p>Invariant: {@code held} holds exactly the holds not yet given back, ordered by position; positions only grow, so
  * the released ones are always a prefix. A hostile peer can only make its own borrows fail by publishing a consumer
- * position ahead of what it read. When the channel ends, every lease left is closed.
+ * position ahead of what it read. When the channel ends, every hold left is given back.
  */
 final class InTransit implements AutoCloseable {
-    private record Held(long position, Lease lease) {}
+    /** This side's retained hold on a block: given back with {@link #release()}. */
+    record Hold(ShmArena arena, long id) {
+        void release() {
+            try {
+                arena.free(id);
+            } catch (RuntimeException e) {
+                // the arena is closed (the session ended): every hold went with it
+            }
+        }
+    }
+
+    private record Held(long position, Hold lease) {}
 
     private final RingPipe ring;
     private final PriorityQueue<Held> held = new PriorityQueue<>((a, b) -> Long.compare(a.position, b.position));
@@ -27,8 +38,8 @@ final class InTransit implements AutoCloseable {
         this.ring = ring;
     }
 
-    /** Holds {@code lease} until the peer has consumed the ring up to {@code position}. */
-    void hold(Lease lease, long position) {
+    /** Keeps {@code lease} until the peer has consumed the ring up to {@code position}. */
+    void hold(Hold lease, long position) {
         synchronized (this) {
             if (!closed) {
                 held.add(new Held(position, lease));
@@ -36,7 +47,7 @@ final class InTransit implements AutoCloseable {
             }
         }
         if (lease != null) {
-            lease.close(); // the channel has ended: nothing will be consumed any more
+            lease.release(); // the channel has ended: nothing will be consumed any more
         }
         releaseConsumed();
     }
@@ -59,7 +70,7 @@ final class InTransit implements AutoCloseable {
                 }
                 held.poll();
             }
-            h.lease.close();
+            h.lease.release();
             released++;
         }
     }
@@ -83,7 +94,7 @@ final class InTransit implements AutoCloseable {
             if (h == null) {
                 return;
             }
-            h.lease.close();
+            h.lease.release();
         }
     }
 }

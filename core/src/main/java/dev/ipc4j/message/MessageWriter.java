@@ -2,7 +2,6 @@ package dev.ipc4j.message;
 
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionHandle;
-import dev.ipc4j.shm.Lease;
 import dev.ipc4j.transport.Channel;
 import dev.ipc4j.transport.NativeHandle;
 import dev.ipc4j.transport.RingPipe;
@@ -40,7 +39,7 @@ final class MessageWriter {
     }
 
     /** A frame waiting for ring room: its bytes, and for a shared-memory frame this side's hold on the block. */
-    private record Deferred(MemorySegment frame, Lease hold) {}
+    private record Deferred(MemorySegment frame, InTransit.Hold hold) {}
 
     private final Session session;
     private final Channel channel;
@@ -106,7 +105,7 @@ final class MessageWriter {
         synchronized (this) {
             for (Deferred d : deferred) {
                 if (d.hold() != null) {
-                    d.hold().close();
+                    d.hold().release();
                 }
             }
             deferred.clear();
@@ -140,11 +139,12 @@ final class MessageWriter {
             Wire.writeHeader(frame, kind, flags | Wire.SHM, id, inResponseTo, out.type(), fds.size(), out.offset(), length);
             handle.writeTo(frame, Wire.HEADER);
             sendDescriptors(fds, id);
-            Lease hold = session.borrow(handle); // this side's own hold until the peer has consumed the frame
+            // This side's own hold until the peer has consumed the frame (retained: no lend-then-borrow round trip).
+            InTransit.Hold hold = new InTransit.Hold(out.block().arena(), out.block().arena().retain(out.block()));
             try {
                 return send(frame, hold, mode);
             } catch (TransportException | RuntimeException e) {
-                hold.close();
+                hold.release();
                 throw e;
             }
         }
@@ -197,7 +197,7 @@ final class MessageWriter {
         channel.handles().send(announce, fds.toArray(NativeHandle[]::new));
     }
 
-    private boolean send(MemorySegment frame, Lease hold, Mode mode) throws TransportException, BackPressureException {
+    private boolean send(MemorySegment frame, InTransit.Hold hold, Mode mode) throws TransportException, BackPressureException {
         switch (mode) {
             case WAIT -> {
                 channel.blobs().send(frame);
@@ -208,7 +208,7 @@ final class MessageWriter {
                 synchronized (this) {
                     if (!deferred.isEmpty() || !channel.blobs().trySend(frame)) {
                         if (hold != null) {
-                            hold.close();
+                            hold.release();
                         }
                         return false;
                     }
@@ -238,7 +238,7 @@ final class MessageWriter {
         throw new AssertionError(mode);
     }
 
-    private void held(Lease hold) {
+    private void held(InTransit.Hold hold) {
         if (hold != null) {
             inTransit.hold(hold, ((RingPipe) channel.blobs()).sentPosition());
         }

@@ -389,6 +389,27 @@ public final class ShmArena implements AutoCloseable {
         release(entry, (int) id);
     }
 
+    /**
+     * One more hold by this process on {@code block}, which it holds already (Netty's {@code retain}): a private
+     * counter goes up by one, nothing in shared memory is written and nothing is allocated. The block stays alive at
+     * least until the hold is given back with {@link #free(long)}, whoever else lets go meanwhile. Returns the id to
+     * give back.
+     *
+     * @throws IllegalArgumentException when {@code block} is not an open block of this arena
+     * @throws IllegalStateException when it was closed meanwhile
+     */
+    public long retain(ShmBlock block) {
+        ensureOpen();
+        if (block.arena != this || !block.isOpen()) {
+            throw new IllegalArgumentException("retain an open block of this arena: " + block);
+        }
+        if (holds.acquire(block.entry) == LocalHolds.TRANSITION) { // the block's last hold went between the two checks
+            holds.publish(block.entry, 0);
+            throw new IllegalStateException("block " + block.entry + " was closed while it was retained");
+        }
+        return (long) block.entry << 32 | Integer.toUnsignedLong(block.life);
+    }
+
     /** The first {@code length} bytes of a block this process holds through {@code id}. */
     public MemorySegment memory(long id, long length) {
         int entry = (int) (id >>> 32);

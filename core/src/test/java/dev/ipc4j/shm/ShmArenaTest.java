@@ -54,6 +54,25 @@ class ShmArenaTest {
     }
 
     @Test
+    void aRetainedBlockOutlivesItsOwnersCloseUntilItsHoldIsFreed() throws Exception {
+        try (ShmArena arena = ShmArena.create(context())) {
+            ShmBlock block = arena.allocate(100);
+            ShmHandle handle = arena.lend(block);
+            long id = arena.retain(block);
+            block.memory().set(ValueLayout.JAVA_INT, 0, 42);
+            block.close();
+            assertEquals(128, arena.liveBytes(), "still allocated: the retained hold keeps it");
+            assertEquals(42, arena.memory(id, 100).get(ValueLayout.JAVA_INT, 0));
+            try (Lease lease = arena.borrow(handle)) {
+                assertEquals(42, lease.memory().get(ValueLayout.JAVA_INT, 0), "the handle is still good");
+            }
+            arena.free(id);
+            assertEquals(0, arena.liveBytes(), "freed with the last hold");
+            assertThrows(IllegalArgumentException.class, () -> arena.retain(block), "a closed block cannot be retained");
+        }
+    }
+
+    @Test
     void freedBlocksAreReusedAndTheirOldHandlesGoStale() throws Exception {
         try (ShmArena arena = ShmArena.create(context())) {
             ShmHandle first;
