@@ -84,7 +84,7 @@ public final class RingPipe implements BlobPipe {
 
     private final EventFd[] myBells;   // one per Waiter: the peer rings them
     private final EventFd[] peerBells; // one per Waiter: we ring them
-    // Each waiter's sleep (prepareToSleep .. awoke): where the peer's pidfd sits in its WaitSet, to look at it after.
+    // Each waiter's sleep (prepareToSleep .. awoke): where its doorbell sits in its WaitSet, to look at it after.
     private final WaitSet[] sleepingIn = new WaitSet[2];
     private final int[] pidIndex = {-1, -1};
     private volatile boolean checkPeerNow;
@@ -504,7 +504,8 @@ public final class RingPipe implements BlobPipe {
 
     /**
      * For a driver about to sleep on many descriptors: tells the peer that {@code waiter} sleeps (the peer then rings
-     * that waiter's doorbell, and only it) and registers that doorbell and the peer's pidfd; false when a message (or
+     * that waiter's doorbell, and only it) and registers that doorbell; after a sleep it did not end, the next
+     * {@link #poll} looks at the peer's pidfd (sleeps last at most {@link WaitStrategy#CHECK_INTERVAL}); false when a message (or
      * the end) is here already, or the pipe is closed or its peer declared gone (the next {@link #poll} reports
      * that). {@link #awoke(Waiter)} must follow.
      */
@@ -522,8 +523,9 @@ public final class RingPipe implements BlobPipe {
             boolean sleep = in.armConsumer(waiter);
             sleepingIn[w] = waits;
             if (sleep) {
-                waits.add(myBells[w].fd());
-                pidIndex[w] = waits.add(peer.pidFd());
+                // The doorbell only: the peer's pidfd is looked at after any sleep the doorbell did not end (a
+                // pidfd in every poll costs the hot path a wait-queue registration per sleep).
+                pidIndex[w] = waits.add(myBells[w].fd());
             }
             return sleep;
         } catch (ErrnoException | PeerGoneException | IllegalStateException e) {
@@ -538,8 +540,8 @@ public final class RingPipe implements BlobPipe {
         int w = waiter.ordinal();
         receiveLock.lock();
         try {
-            if (sleepingIn[w] != null && pidIndex[w] >= 0 && sleepingIn[w].ready(pidIndex[w])) {
-                checkPeerNow = true;
+            if (sleepingIn[w] != null && pidIndex[w] >= 0 && !sleepingIn[w].ready(pidIndex[w])) {
+                checkPeerNow = true; // woken by something else, or by the time limit: is the peer still there?
             }
             sleepingIn[w] = null;
             pidIndex[w] = -1;
