@@ -1,6 +1,7 @@
 package dev.ipc4j.bench.messages;
 
 import dev.ipc4j.bench.harness.ChildJvm;
+import dev.ipc4j.bench.harness.Pinning;
 import dev.ipc4j.bench.harness.Deadlines;
 import dev.ipc4j.bench.harness.FileTrees;
 import dev.ipc4j.bench.harness.LatencyStats;
@@ -129,11 +130,22 @@ public final class MessagesBench {
         PrintStream human = options.json() ? err : out;
         List<Run> all = new ArrayList<>();
         int failures = 0;
+        Pinning pinning = null;
+        if (options.pin()) {
+            try {
+                pinning = Pinning.pinSelf();
+                err.printf("bench messages: pinned: this JVM on CPU %d, the child on CPU %d%n", pinning.parentCpu(),
+                        pinning.childCpu());
+            } catch (IOException | InterruptedException e) {
+                err.println("bench messages: --pin failed: " + e.getMessage());
+                return 1;
+            }
+        }
         for (WaitMode wait : options.waits()) {
             err.printf("bench messages: %s: %,d round trips per test after %,d of warm-up...%n", wait.label(),
                     options.iterations(), options.warmup());
             try {
-                Run run = runOne(options, wait, err);
+                Run run = runOne(options, wait, err, pinning);
                 all.add(run);
                 if (options.json()) {
                     run.rows().forEach(f -> out.println(json(f)));
@@ -197,7 +209,7 @@ public final class MessagesBench {
         return (double) numerator.rtt().p50() / Math.max(1, denominator.rtt().p50());
     }
 
-    private static Run runOne(MessagesOptions options, WaitMode wait, PrintStream err) throws Exception {
+    private static Run runOne(MessagesOptions options, WaitMode wait, PrintStream err, Pinning pinning) throws Exception {
         long deadline = Deadlines.after(options.timeout());
         Duration timeout = options.timeout();
         Path runDir = Files.createTempDirectory("ipc4j-bench-messages-");
@@ -207,7 +219,7 @@ public final class MessagesBench {
         // stands by, so it parks whatever the mode: a spinning one would take a CPU from the two that are measured.
         SessionConfig ours = sessionConfig(wait).withRunner(WaitMode.BLOCK.runner());
         try (SessionServer server = SessionServer.start(server(runDir), SessionServer.Config.DEFAULT.withSession(ours));
-             ChildJvm child = ChildJvm.start(List.of(), MessagesChild.class,
+             ChildJvm child = ChildJvm.start(pinning == null ? List.of() : pinning.childPrefix(), MessagesChild.class,
                      List.of(runDir.toString(), wait.label(), Long.toString(options.largeBytes())), runDir.resolve("child.stderr"))) {
             watchdog.schedule(() -> child.process().destroyForcibly(), timeout.toMillis(), TimeUnit.MILLISECONDS);
             try {

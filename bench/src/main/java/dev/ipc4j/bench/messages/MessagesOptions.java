@@ -16,11 +16,13 @@ import java.util.List;
  * @param json JSON lines on stdout (the table goes to stderr)
  * @param timeout how long one run may take before its child is killed
  * @param help print the usage
+ * @param pin this JVM on one CPU, the child on another ({@code taskset}), so the scheduler's placement does not
+ *     change the figures from run to run
  */
 public record MessagesOptions(int iterations, int warmup, long largeBytes, List<WaitMode> waits, boolean json,
-        Duration timeout, boolean help) {
+        Duration timeout, boolean help, boolean pin) {
     public static final MessagesOptions DEFAULT = new MessagesOptions(20_000, 5_000, 1L << 30, List.of(WaitMode.BLOCK),
-            false, Duration.ofMinutes(10), false);
+            false, Duration.ofMinutes(10), false, false);
 
     public MessagesOptions {
         if (iterations < 1 || warmup < 0) {
@@ -45,11 +47,13 @@ public record MessagesOptions(int iterations, int warmup, long largeBytes, List<
         boolean json = false;
         Duration timeout = o.timeout;
         boolean help = false;
+        boolean pin = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
                 case "--help", "-h" -> help = true;
                 case "--json" -> json = true;
+                case "--pin" -> pin = true;
                 case "--iterations" -> iterations = Integer.parseInt(value(args, ++i, a));
                 case "--warmup" -> warmup = Integer.parseInt(value(args, ++i, a));
                 case "--large-bytes" -> large = Long.parseLong(value(args, ++i, a));
@@ -64,7 +68,7 @@ public record MessagesOptions(int iterations, int warmup, long largeBytes, List<
                 default -> throw new IllegalArgumentException("unknown option " + a);
             }
         }
-        return new MessagesOptions(iterations, warmup, large, waits, json, timeout, help);
+        return new MessagesOptions(iterations, warmup, large, waits, json, timeout, help, pin);
     }
 
     private static String value(String[] args, int i, String option) {
@@ -77,7 +81,7 @@ public record MessagesOptions(int iterations, int warmup, long largeBytes, List<
     public static String usage() {
         return """
                 usage: ./ipc4j bench messages [--iterations N] [--warmup N] [--waits block,spin] [--large-bytes N]
-                                              [--timeout-seconds N] [--json] [--help]
+                                              [--timeout-seconds N] [--pin] [--json] [--help]
                 Request/response round trips over a session + MessageChannel between this JVM and a child JVM it starts,
                 each beside the same exchange on the bare ring pipe of another channel of the session (transport only):
                   ring-64B  transport: 64 bytes each way on the ring, one thread per side
@@ -96,6 +100,8 @@ public record MessagesOptions(int iterations, int warmup, long largeBytes, List<
                                       the requester and the child's runner spin, so it needs 2 free CPUs)
                   --large-bytes N     the large response's data bytes, a multiple of 16384 (default 1073741824)
                   --timeout-seconds N one run's limit; its child is killed past it (default 600)
+                  --pin               this JVM on one CPU, the child on another (taskset): placement no longer
+                                      varies between runs
                   --json              JSON lines on stdout (a row per test with stack message|transport, a row per
                                       target), the table on stderr
                 Exit code 0 when every run succeeded, 1 when one failed, 2 for bad options.
