@@ -59,12 +59,22 @@ final class LoadProtocol {
     }
 
     /** Writes a whole payload: header with the body's CRC32C, then the body's words. */
+    /** The body's repeating unit (see {@link #write}). */
+    private static final long TILE = 4096;
+
     static void write(MemorySegment payload, long sequence, int client, int kind, int responseLength, int status,
             boolean response) {
         long length = payload.byteSize();
         long seed = seed(sequence, client, response);
-        for (long at = HEADER; at + 8 <= length; at += 8) {
+        // The first tile word by word (seeded per request), the rest copies of it: a 1 MiB body costs a memcpy, not
+        // 131,072 computed stores, so the figures measure the IPC more than the payload's making. The CRC32C in the
+        // header still covers every byte, and the seed makes every request's body differ.
+        long tileEnd = Math.min(length, HEADER + TILE);
+        for (long at = HEADER; at + 8 <= tileEnd; at += 8) {
             payload.set(LONG, at, word(seed, at));
+        }
+        for (long at = tileEnd; at < length; at += TILE) {
+            MemorySegment.copy(payload, HEADER, payload, at, Math.min(TILE, length - at));
         }
         payload.set(LONG, SEQUENCE, sequence);
         payload.set(INT, CLIENT, client);
