@@ -18,9 +18,21 @@ enum Kind {
     CANCEL(7, false),
     /** The requester got a response it was not waiting for: IN_RESPONSE_TO names the response; 8 inline bytes name
      * the request the response claimed to answer. */
-    UNEXPECTED_RESPONSE(8, true);
+    UNEXPECTED_RESPONSE(8, true),
+    /** Opens a call (version 2): ID is the call's id on the opener's side; the inline body is its {@link CallOptions}. */
+    CALL_OPEN(9, true),
+    /** One message of a call, either way: IN_RESPONSE_TO names the call (FLAGS' PEER_CALL: the receiver opened it). */
+    CALL_MESSAGE(10, true),
+    /** The sender sends no more messages on the call; no payload. */
+    CALL_HALF_CLOSE(11, false),
+    /** The callee ends the call: inline body status code, description and trailers ({@link Calls}). */
+    CALL_CLOSE(12, true),
+    /** Either side gives the call up: 4 inline bytes, the status code why (CANCELLED, DEADLINE_EXCEEDED). */
+    CALL_CANCEL(13, true),
+    /** The receiver of a call's messages allows the sender N more: 8 inline bytes. */
+    CALL_CREDIT(14, true);
 
-    private static final Kind[] BY_CODE = new Kind[9];
+    private static final Kind[] BY_CODE = new Kind[15];
 
     static {
         for (Kind k : values()) {
@@ -43,6 +55,19 @@ enum Kind {
 
     /** Whether IN_RESPONSE_TO must name a message of the peer. */
     boolean answers() {
-        return this == RESPONSE || this == STREAM_ITEM || this == STREAM_END || this == CANCEL || this == UNEXPECTED_RESPONSE;
+        return this == RESPONSE || this == STREAM_ITEM || this == STREAM_END || this == CANCEL || this == UNEXPECTED_RESPONSE
+                || this == CALL_MESSAGE || this == CALL_HALF_CLOSE || this == CALL_CLOSE || this == CALL_CANCEL
+                || this == CALL_CREDIT;
+    }
+
+    /** Whether the frame belongs to a call (version 2), so FLAGS may carry PEER_CALL. */
+    boolean ofCall() {
+        return code >= CALL_MESSAGE.code;
+    }
+
+    /** Whether the body must be inline bytes the message layer itself reads (never a handle, never descriptors). */
+    boolean control() {
+        return this == CALL_OPEN || this == CALL_CLOSE || this == CALL_CREDIT || this == CALL_CANCEL
+                || this == UNEXPECTED_RESPONSE;
     }
 }

@@ -185,6 +185,16 @@ public final class MessageChannel<R> implements AutoCloseable {
         return endpoint.openStream(request);
     }
 
+    /** See {@link MessageEndpoint#openCall}. */
+    public Call<R> openCall(CallOptions options, CallListener<R> listener) throws MessageException {
+        return endpoint.openCall(options, listener);
+    }
+
+    /** See {@link MessageEndpoint#onCall}. */
+    public void onCall(int type, CallHandler<R> handler) {
+        endpoint.onCall(type, handler);
+    }
+
     /** See {@link MessageEndpoint#expect}. */
     public void expect(int type, MessageHandler<R> handler) {
         endpoint.expect(type, handler);

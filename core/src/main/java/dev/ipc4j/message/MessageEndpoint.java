@@ -89,7 +89,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private static final ThreadLocal<MessageEndpoint<?>> DRIVING = new ThreadLocal<>();
 
     /** A streamed request of this side: its handle and where its items go. */
-    private record Call<R>(StreamCall call, MessageHandler<R> handler) {}
+    private record StreamRequest<R>(StreamCall call, MessageHandler<R> handler) {}
 
     /** A message routed to its handler, to run on the driving thread. */
     private record Delivery<R>(MessageHandler<R> handler, InMessage<R> message) {}
@@ -104,10 +104,16 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private final String name;
     private final AtomicLong nextId = new AtomicLong(1);
     private final Map<Long, CompletableFuture<InMessage<R>>> pending = new ConcurrentHashMap<>();
-    private final Map<Long, Call<R>> calls = new ConcurrentHashMap<>();
+    private final Map<Long, StreamRequest<R>> calls = new ConcurrentHashMap<>();
     private final Set<Long> draining = ConcurrentHashMap.newKeySet(); // cancelled streams until their STREAM_END
     private final Map<Long, ResponseStream> responding = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Delivery<R>> ready = new ConcurrentLinkedQueue<>();
+    private final Map<Long, Call<R>> myCalls = new ConcurrentHashMap<>();   // opened here, by our call id
+    private final Map<Long, Call<R>> peerCalls = new ConcurrentHashMap<>(); // opened by the peer, by its call id
+    private final Map<Integer, CallHandler<R>> callHandlers = new ConcurrentHashMap<>();
+    /** Calls with a deadline, earliest first (guarded by itself). */
+    private final java.util.PriorityQueue<Call<R>> deadlines =
+            new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Call::deadlineNanos));
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<MessageException> failure = new CompletableFuture<>();
     private volatile ChannelClosedException closedCause;
@@ -307,7 +313,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         Objects.requireNonNull(onItem, "onItem");
         long id = nextId.getAndIncrement();
         StreamCall call = new StreamCall(id, this);
-        calls.put(id, new Call<>(call, onItem));
+        calls.put(id, new StreamRequest<>(call, onItem));
         call.future().whenComplete((v, e) -> {
             if (!call.isCancelled()) {
                 calls.remove(id);
@@ -367,11 +373,16 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     /** Sends one frame (see {@link MessageWriter}), mapping transport failures to the channel's end. */
     private boolean transmit(Kind kind, OutMessage out, long id, long inResponseTo, MessageWriter.Mode mode)
             throws MessageException {
+        return transmit(kind, out, id, inResponseTo, mode, 0);
+    }
+
+    private boolean transmit(Kind kind, OutMessage out, long id, long inResponseTo, MessageWriter.Mode mode, int flags)
+            throws MessageException {
         if (closing.get()) {
             throw closed();
         }
         try {
-            boolean sent = writer.write(kind, out, id, inResponseTo, mode);
+            boolean sent = writer.write(kind, out, id, inResponseTo, mode, flags);
             if (sent && mode == MessageWriter.Mode.DEFER && writer.deferred() > 0) {
                 wake(); // a driver that is not this thread must flush it
             }
@@ -387,6 +398,275 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         if (DRIVING.get() != null) {
             throw new IllegalStateException(what + " from inside a message handler would wait for a response that only"
                     + " this thread can read: use request(out) and act when its future completes");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------- calls
+
+    /**
+     * Opens a call (message protocol version 2): the callee's {@link CallHandler} for {@code options.type()} gets it;
+     * {@code listener} learns of its messages and its end, on the driving thread. The caller may send one message at
+     * once (the initial credit) and more as the callee grants. Past {@code options.timeout()} the call ends here with
+     * {@link Status#DEADLINE_EXCEEDED} and the callee is cancelled. Opening waits for ring room only on an application
+     * thread, as {@link #send} does.
+     */
+    public Call<R> openCall(CallOptions options, CallListener<R> listener) throws MessageException {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(listener, "listener");
+        long id = nextId.getAndIncrement();
+        long deadline = deadline(options);
+        Call<R> call = new Call<>(this, id, true, options, deadline, listener);
+        myCalls.put(id, call);
+        schedule(call);
+        try (OutMessage body = Calls.open(options)) {
+            transmit(Kind.CALL_OPEN, body, id, 0, sendMode());
+        } catch (MessageException | RuntimeException e) {
+            myCalls.remove(id);
+            unschedule(call);
+            call.markEnded();
+            throw e;
+        }
+        return call;
+    }
+
+    /**
+     * {@code handler} gets every call of routing type {@code type} as it opens, on the driving thread. A call of a type
+     * nobody handles is closed at once with {@link Status#UNIMPLEMENTED}.
+     */
+    public void onCall(int type, CallHandler<R> handler) {
+        Objects.requireNonNull(handler, "handler");
+        if (callHandlers.putIfAbsent(type, handler) != null) {
+            throw new IllegalStateException("calls of type " + type + " have a handler already");
+        }
+    }
+
+    private static long deadline(CallOptions options) {
+        if (options.timeout().isEmpty()) {
+            return Long.MAX_VALUE;
+        }
+        long nanos = options.timeout().get().toNanos(); // saturates for huge timeouts
+        long now = System.nanoTime();
+        return nanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE - 1 : now + nanos;
+    }
+
+    private void schedule(Call<R> call) {
+        if (call.deadlineNanos() == Long.MAX_VALUE) {
+            return;
+        }
+        synchronized (deadlines) {
+            deadlines.add(call);
+        }
+        wake(); // a sleeping runner must wake by this deadline
+    }
+
+    private void unschedule(Call<R> call) {
+        if (call.deadlineNanos() != Long.MAX_VALUE) {
+            synchronized (deadlines) {
+                deadlines.remove(call);
+            }
+        }
+    }
+
+    /** The earliest deadline of an open call, or {@link Long#MAX_VALUE}. */
+    private long nextDeadline() {
+        synchronized (deadlines) {
+            Call<R> c = deadlines.peek();
+            return c == null ? Long.MAX_VALUE : c.deadlineNanos();
+        }
+    }
+
+    /** Ends the calls whose deadline has passed: the caller's with DEADLINE_EXCEEDED, the callee's as cancelled. */
+    private int expireDeadlines() {
+        if (nextDeadline() == Long.MAX_VALUE) {
+            return 0;
+        }
+        int n = 0;
+        long now = System.nanoTime();
+        while (true) {
+            Call<R> c;
+            synchronized (deadlines) {
+                c = deadlines.peek();
+                if (c == null || c.deadlineNanos() - now > 0) {
+                    return n;
+                }
+                deadlines.poll();
+            }
+            n++;
+            Status expired = Status.DEADLINE_EXCEEDED.withDescription("deadline of " + c.options().timeout().orElseThrow()
+                    + " exceeded");
+            if (c.isCaller()) {
+                cancelCall(c, expired, true);
+            } else if (c.markEnded()) { // the callee tells the caller, and its handler learns it is cancelled
+                peerCalls.remove(c.id());
+                try (OutMessage body = Calls.close(expired, Metadata.empty())) {
+                    transmit(Kind.CALL_CLOSE, body, nextId.getAndIncrement(), c.id(), sendMode(), Wire.PEER_CALL);
+                } catch (MessageException e) {
+                    LOG.log(System.Logger.Level.DEBUG, name + ": telling the caller of an expired call", e);
+                }
+                notifyClose(c, expired, Metadata.empty());
+            }
+        }
+    }
+
+    /** Sends a frame of {@code call}; for a CALL_MESSAGE never waits ({@link #BACK_PRESSURED} when the ring is full). */
+    long callFrame(Kind kind, OutMessage out, Call<R> call) throws MessageException {
+        int flags = call.isCaller() ? 0 : Wire.PEER_CALL;
+        long id = nextId.getAndIncrement();
+        MessageWriter.Mode mode = kind == Kind.CALL_MESSAGE ? MessageWriter.Mode.TRY : sendMode();
+        return transmit(kind, out, id, call.id(), mode, flags) ? id : BACK_PRESSURED;
+    }
+
+    /** The callee closes {@code call} (marked ended by it already): tells the caller. */
+    void closeCall(Call<R> call, OutMessage body) throws MessageException {
+        peerCalls.remove(call.id());
+        unschedule(call);
+        transmit(Kind.CALL_CLOSE, body, nextId.getAndIncrement(), call.id(), sendMode(), Wire.PEER_CALL);
+    }
+
+    /** Ends {@code call} here with {@code status}: telling the peer (CALL_CANCEL) when {@code tellPeer}. */
+    void cancelCall(Call<R> call, Status status, boolean tellPeer) {
+        if (!call.markEnded()) {
+            return;
+        }
+        (call.isCaller() ? myCalls : peerCalls).remove(call.id());
+        unschedule(call);
+        if (tellPeer && !closing.get()) {
+            try (OutMessage why = Calls.cancel(status)) {
+                transmit(Kind.CALL_CANCEL, why, nextId.getAndIncrement(), call.id(), sendMode(),
+                        call.isCaller() ? 0 : Wire.PEER_CALL);
+            } catch (MessageException e) {
+                LOG.log(System.Logger.Level.DEBUG, name + ": telling the peer of a cancelled call", e);
+            }
+        }
+        notifyClose(call, status, Metadata.empty());
+    }
+
+    private void notifyClose(Call<R> call, Status status, Metadata trailers) {
+        CallListener<R> l = call.listener;
+        if (l != null) {
+            runUser(() -> l.onClose(status, trailers));
+        }
+    }
+
+    /** CALL_OPEN from the peer: a call for one of our handlers. */
+    private void callOpened(InMessage<R> m) {
+        CallOptions options;
+        try (m) {
+            options = Calls.readOpen(m.payload(), m.type());
+        } catch (MalformedMessageException e) {
+            invalid(e);
+            return;
+        }
+        if (peerCalls.containsKey(m.id())) {
+            invalid(new MalformedMessageException("CALL_OPEN " + m.id() + ": that call is open already"));
+            return;
+        }
+        Call<R> call = new Call<>(this, m.id(), false, options, deadline(options), null);
+        peerCalls.put(call.id(), call);
+        schedule(call);
+        CallHandler<R> handler = callHandlers.get(options.type());
+        CallListener<R> listener = null;
+        Status refusal = null;
+        if (handler == null) {
+            refusal = Status.UNIMPLEMENTED.withDescription("no handler for calls of type " + options.type() + " ("
+                    + options.method() + ")");
+        } else {
+            try {
+                listener = handler.onCall(call);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, name + ": a call handler threw", e);
+                refusal = Status.UNKNOWN.withDescription("the handler failed: " + e);
+            }
+        }
+        call.listener = listener != null ? listener : new CallListener<>() {};
+        if (refusal != null && call.isOpen()) {
+            try {
+                call.close(refusal, Metadata.empty());
+            } catch (MessageException e) {
+                LOG.log(System.Logger.Level.DEBUG, name + ": refusing a call", e);
+            }
+        }
+    }
+
+    /** A frame of an open call: PEER_CALL set means we opened it. */
+    private void callFrame(InMessage<R> m, boolean weOpened) {
+        if (m.kind() == Kind.CALL_CREDIT || m.kind() == Kind.CALL_CLOSE) { // a lying body is an error, call or no call
+            try {
+                if (m.kind() == Kind.CALL_CREDIT) {
+                    Calls.readCredit(m.payload());
+                } else {
+                    Calls.readClose(m.payload());
+                }
+            } catch (MalformedMessageException e) {
+                m.close();
+                invalid(e);
+                return;
+            }
+        }
+        Call<R> call = (weOpened ? myCalls : peerCalls).get(m.inResponseTo());
+        if (call == null || !call.isOpen()) {
+            m.close(); // it ended here meanwhile (cancel, deadline): what was in flight is dropped
+            return;
+        }
+        CallListener<R> l = call.listener;
+        switch (m.kind()) {
+            case CALL_MESSAGE -> {
+                if (call.halfClosedThere || call.receiveCredit.getAndDecrement() <= 0) {
+                    m.close();
+                    invalid(new MalformedMessageException("CALL_MESSAGE on call " + call.id() + " beyond the credit granted"
+                            + (call.halfClosedThere ? " (after its half-close)" : "")));
+                    return;
+                }
+                try {
+                    l.onMessage(m);
+                } catch (RuntimeException e) {
+                    m.close();
+                    LOG.log(System.Logger.Level.WARNING, name + ": a call listener threw", e);
+                }
+            }
+            case CALL_HALF_CLOSE -> {
+                m.close();
+                call.halfClosedThere = true;
+                runUser(l::onHalfClose);
+            }
+            case CALL_CLOSE -> {
+                Calls.Closing closing;
+                try (m) {
+                    if (!weOpened) {
+                        throw new MalformedMessageException("CALL_CLOSE from the caller of call " + call.id());
+                    }
+                    closing = Calls.readClose(m.payload());
+                } catch (MalformedMessageException e) {
+                    invalid(e);
+                    return;
+                }
+                if (call.markEnded()) {
+                    myCalls.remove(call.id());
+                    unschedule(call);
+                    notifyClose(call, closing.status(), closing.trailers());
+                }
+            }
+            case CALL_CANCEL -> {
+                Status why;
+                try (m) {
+                    why = Calls.readCancel(m.payload(), !weOpened);
+                }
+                cancelCall(call, why, false);
+            }
+            case CALL_CREDIT -> {
+                long n;
+                try (m) {
+                    n = Calls.readCredit(m.payload());
+                } catch (MalformedMessageException e) {
+                    invalid(e);
+                    return;
+                }
+                long before = call.sendCredit.getAndAdd(n);
+                if (before <= 0) {
+                    runUser(l::onReady);
+                }
+            }
+            default -> throw new AssertionError(m.kind());
         }
     }
 
@@ -571,6 +851,10 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         if (writer.deferred() > 0) {
             waits.wakeBy(System.nanoTime() + DEFERRED_RETRY_NANOS);
         }
+        long deadline = nextDeadline();
+        if (deadline != Long.MAX_VALUE) {
+            waits.wakeBy(deadline);
+        }
         if (flowBlocked()) {
             starved = true;
             return flowBlocked(); // woken by a message closed (released()), not by the ring
@@ -608,6 +892,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         int work = 0;
         try {
             work += writer.releaseConsumed();
+            work += expireDeadlines();
             work += writer.flush();
             work += drainReady();
             work += readFrames(limit);
@@ -781,7 +1066,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             throw e;
         }
         account(m);
-        dispatch(m);
+        dispatch(m, frame.header().flags());
         drainReady();
     }
 
@@ -963,13 +1248,26 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             }
         }
         for (Long id : List.copyOf(calls.keySet())) {
-            Call<R> c = calls.remove(id);
+            StreamRequest<R> c = calls.remove(id);
             if (c != null) {
                 c.call().future().completeExceptionally(closed());
             }
         }
         draining.clear();
         responding.clear(); // their writers' sends fail with ChannelClosedException from now on
+        Status gone = cause.getCause() != null || report != null
+                ? Status.UNAVAILABLE.withDescription(cause.getMessage()) : Status.CANCELLED.withDescription(cause.getMessage());
+        for (Map<Long, Call<R>> calls : List.of(myCalls, peerCalls)) {
+            for (Call<R> c : List.copyOf(calls.values())) {
+                if (c.markEnded()) {
+                    calls.remove(c.id());
+                    notifyClose(c, gone, Metadata.empty());
+                }
+            }
+        }
+        synchronized (deadlines) {
+            deadlines.clear();
+        }
         router.close();
         Delivery<R> d;
         while ((d = ready.poll()) != null) {
@@ -1029,8 +1327,11 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
     }
 
-    private void dispatch(InMessage<R> m) {
+    private void dispatch(InMessage<R> m, int flags) {
         switch (m.kind()) {
+            case CALL_OPEN -> callOpened(m);
+            case CALL_MESSAGE, CALL_HALF_CLOSE, CALL_CLOSE, CALL_CANCEL, CALL_CREDIT ->
+                    callFrame(m, (flags & Wire.PEER_CALL) != 0);
             case NOTIFY, REQUEST -> router.route(m);
             case STREAM_REQUEST -> {
                 responding.put(m.id(), new ResponseStream(this, m.id()));
@@ -1043,7 +1344,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                 }
             }
             case STREAM_ITEM -> {
-                Call<R> c = calls.get(m.inResponseTo());
+                StreamRequest<R> c = calls.get(m.inResponseTo());
                 if (c == null) {
                     if (draining.contains(m.inResponseTo())) {
                         m.close(); // in flight when we cancelled
@@ -1059,7 +1360,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             case STREAM_END -> {
                 m.close();
                 draining.remove(m.inResponseTo());
-                Call<R> c = calls.remove(m.inResponseTo());
+                StreamRequest<R> c = calls.remove(m.inResponseTo());
                 if (c != null) {
                     runUser(() -> c.call().future().complete(null));
                 }

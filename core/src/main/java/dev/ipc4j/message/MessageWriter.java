@@ -124,14 +124,20 @@ final class MessageWriter {
      */
     boolean write(Kind kind, OutMessage out, long id, long inResponseTo, Mode mode) throws TransportException,
             BackPressureException {
+        return write(kind, out, id, inResponseTo, mode, 0);
+    }
+
+    /** As {@link #write(Kind, OutMessage, long, long, Mode)} with {@code extraFlags} (a call frame's PEER_CALL). */
+    boolean write(Kind kind, OutMessage out, long id, long inResponseTo, Mode mode, int extraFlags)
+            throws TransportException, BackPressureException {
         if (out == null) {
             MemorySegment frame = MemorySegment.ofArray(new byte[Wire.HEADER]);
-            Wire.writeHeader(frame, kind, 0, id, inResponseTo, 0, 0, 0, 0);
+            Wire.writeHeader(frame, kind, extraFlags, id, inResponseTo, 0, 0, 0, 0);
             return send(frame, null, mode);
         }
         out.ensureOpen();
         List<NativeHandle> fds = out.handles();
-        int flags = fds.isEmpty() ? 0 : Wire.HAS_FDS;
+        int flags = (fds.isEmpty() ? 0 : Wire.HAS_FDS) | extraFlags;
         long length = out.length();
         if (out.isShared() && channel.hasRing()) {
             SessionHandle handle = session.lend(out.block());

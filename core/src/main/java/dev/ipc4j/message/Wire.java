@@ -38,7 +38,8 @@ import java.lang.foreign.ValueLayout;
  */
 final class Wire {
     static final int MAGIC = 0x4d43_5049; // "IPCM" read as little-endian bytes
-    static final int VERSION = 1;
+    /** 2: calls (CALL_* kinds, the PEER_CALL flag). A version-1 frame is refused with a message naming both. */
+    static final int VERSION = 2;
 
     static final int MAGIC_AT = 0;
     static final int VERSION_AT = 4;
@@ -57,7 +58,9 @@ final class Wire {
     static final int SHM = 1;
     /** Descriptors come with the message. */
     static final int HAS_FDS = 2;
-    static final int KNOWN_FLAGS = SHM | HAS_FDS;
+    /** A call frame about a call the frame's receiver opened (else one its sender opened). */
+    static final int PEER_CALL = 4;
+    static final int KNOWN_FLAGS = SHM | HAS_FDS | PEER_CALL;
 
     static final int FD_MAGIC = 0x4443_5049; // "IPCD"
     static final int FD_FRAME = 16;
@@ -69,6 +72,12 @@ final class Wire {
 
     /** The bytes of an UNEXPECTED_RESPONSE body: the request id the unexpected response named. */
     static final int UNEXPECTED_BODY = 8;
+    /** The bytes of a CALL_CREDIT body: how many more messages the sender may send (1 .. 2^31-1). */
+    static final int CREDIT_BODY = 8;
+    /** The bytes of a CALL_CANCEL body: the status code why. */
+    static final int CANCEL_BODY = 4;
+    /** The largest CALL_OPEN or CALL_CLOSE body (options or status with headers or trailers). */
+    static final int MAX_CALL_BODY = 64 * 1024;
 
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
@@ -116,7 +125,8 @@ final class Wire {
         }
         int version = blob.get(ValueLayout.JAVA_BYTE, VERSION_AT) & 0xff;
         if (version != VERSION) {
-            throw new MalformedMessageException("message protocol version " + version + "; this side speaks " + VERSION);
+            throw new MalformedMessageException("message protocol version " + version + "; this side speaks " + VERSION
+                    + (version == 1 ? " (version 1 had no calls: the peer runs an older ipc4j)" : ""));
         }
         int code = blob.get(ValueLayout.JAVA_BYTE, KIND_AT) & 0xff;
         Kind kind = Kind.of(code);
@@ -134,6 +144,13 @@ final class Wire {
         if ((flags & ~KNOWN_FLAGS) != 0) {
             throw new MalformedMessageException(what + ": unknown flags 0x" + Integer.toHexString(flags));
         }
+        if ((flags & PEER_CALL) != 0 && !kind.ofCall()) {
+            throw new MalformedMessageException(what + ": PEER_CALL on a frame that belongs to no call");
+        }
+        if (kind.control() && (flags & (SHM | HAS_FDS)) != 0) {
+            throw new MalformedMessageException(what + ": its body is inline bytes without descriptors, flags 0x"
+                    + Integer.toHexString(flags));
+        }
         if (id == 0) {
             throw new MalformedMessageException(what + ": message id 0 is reserved");
         }
@@ -148,12 +165,21 @@ final class Wire {
         if (offset < 0 || length < 0) {
             throw new MalformedMessageException(what + ": negative payload offset " + offset + " or length " + length);
         }
-        if (!kind.payload && (flags != 0 || offset != 0 || length != 0 || size != HEADER)) {
+        if (!kind.payload && ((flags & ~PEER_CALL) != 0 || offset != 0 || length != 0 || size != HEADER)) {
             throw new MalformedMessageException(what + " carries no payload, but flags 0x" + Integer.toHexString(flags)
                     + ", offset " + offset + ", length " + length + ", frame " + size + " bytes");
         }
         if (kind == Kind.UNEXPECTED_RESPONSE && (flags != 0 || length != UNEXPECTED_BODY)) {
             throw new MalformedMessageException(what + ": its body is " + UNEXPECTED_BODY + " inline bytes, not " + length);
+        }
+        if (kind == Kind.CALL_CANCEL && length != CANCEL_BODY) {
+            throw new MalformedMessageException(what + ": its body is " + CANCEL_BODY + " inline bytes, not " + length);
+        }
+        if (kind == Kind.CALL_CREDIT && length != CREDIT_BODY) {
+            throw new MalformedMessageException(what + ": its body is " + CREDIT_BODY + " inline bytes, not " + length);
+        }
+        if ((kind == Kind.CALL_OPEN || kind == Kind.CALL_CLOSE) && length > MAX_CALL_BODY) {
+            throw new MalformedMessageException(what + ": a body of " + length + " bytes (at most " + MAX_CALL_BODY + ")");
         }
         if ((flags & SHM) != 0) {
             if (size != SHM_FRAME) {

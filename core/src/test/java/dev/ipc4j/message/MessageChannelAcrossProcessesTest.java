@@ -405,7 +405,7 @@ class MessageChannelAcrossProcessesTest {
     @Test
     void forgedFramesAreRejectedOnTheirChannelOnly() throws Exception {
         List<String> forgeries = List.of("magic", "version", "kind", "flags", "length", "negative", "short", "answer",
-                "offset", "overflow", "handle", "garbled-handle", "fds");
+                "offset", "overflow", "handle", "garbled-handle", "fds", "version1", "peer-call", "credit-zero");
         int n = forgeries.size();
         MessageChannel.Config config = MessageChannel.Config.DEFAULT.withDescriptorTimeout(Duration.ofMillis(500));
         try (Peer peer = Peer.start(runDir, false, n + 1, config, "hostile", runDir.toString(), String.join(",", forgeries))) {
@@ -422,6 +422,9 @@ class MessageChannelAcrossProcessesTest {
                 String what = forgeries.get(i);
                 awaitTrue(() -> !ch.isOpen() && !mine.isEmpty(), what + " rejected");
                 assertInstanceOf(MalformedMessageException.class, mine.getFirst(), what + ": " + mine);
+                if (what.equals("version1")) {
+                    assertTrue(mine.getFirst().getMessage().contains("version 1; this side speaks 2"), mine.getFirst().getMessage());
+                }
                 try (OutMessage out = ch.newMessage(0)) {
                     var closed = assertThrows(ChannelClosedException.class, () -> ch.send(out));
                     assertInstanceOf(MalformedMessageException.class, closed.getCause(), what);

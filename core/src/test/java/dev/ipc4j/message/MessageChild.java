@@ -199,6 +199,7 @@ public final class MessageChild {
                 ch.reply(out, req);
             }
         });
+        serveCalls(ch);
         AtomicInteger notes = new AtomicInteger();
         ch.expectEvery(Types.NOTE, note -> {
             try (note) {
@@ -211,6 +212,127 @@ public final class MessageChild {
                 ch.send(out);
             }
         });
+    }
+
+    /** The callee's side of every call shape ({@link Types}' CALL_* types). */
+    private static void serveCalls(MessageChannel<MemorySegment> ch) {
+        ch.onCall(Types.CALL_UNARY, call -> new CallListener<>() {
+            @Override
+            public void onMessage(InMessage<MemorySegment> m) {
+                try (m; OutMessage out = Types.intMessage(ch, Types.CALL_UNARY, Types.readInt(m.payload()) + 1)) {
+                    call.send(out); // within the caller's initial credit of one
+                    call.close(Status.OK, Metadata.empty().with("served-by", "child").with("n-bin", new byte[] {0, 1, 2}));
+                } catch (MessageException e) {
+                    say("CALL-FAILED " + e);
+                }
+            }
+        });
+        ch.onCall(Types.CALL_SERVER_STREAM, call -> new CallListener<>() {
+            int next;
+            int count = -1;
+
+            @Override
+            public void onMessage(InMessage<MemorySegment> m) {
+                try (m) {
+                    count = Types.readInt(m.payload());
+                }
+                pump();
+            }
+
+            @Override
+            public void onReady() {
+                pump();
+            }
+
+            private void pump() {
+                try {
+                    while (next < count) {
+                        try (OutMessage out = Types.intMessage(ch, Types.CALL_SERVER_STREAM, next)) {
+                            if (call.send(out) == MessageEndpoint.BACK_PRESSURED) {
+                                return; // onReady resumes
+                            }
+                        }
+                        next++;
+                    }
+                    call.close(Status.OK, Metadata.empty());
+                } catch (MessageException e) {
+                    say("CALL-FAILED " + e);
+                }
+            }
+        });
+        ch.onCall(Types.CALL_CLIENT_STREAM, call -> {
+            grant(call, 100);
+            return new CallListener<>() {
+                int sum;
+
+                @Override
+                public void onMessage(InMessage<MemorySegment> m) {
+                    try (m) {
+                        sum += Types.readInt(m.payload());
+                    }
+                }
+
+                @Override
+                public void onHalfClose() {
+                    try (OutMessage out = Types.intMessage(ch, Types.CALL_CLIENT_STREAM, sum)) {
+                        call.send(out);
+                        call.close(Status.OK, Metadata.empty());
+                    } catch (MessageException e) {
+                        say("CALL-FAILED " + e);
+                    }
+                }
+            };
+        });
+        ch.onCall(Types.CALL_BIDI, call -> {
+            grant(call, 100);
+            return new CallListener<>() {
+                @Override
+                public void onMessage(InMessage<MemorySegment> m) {
+                    try (m; OutMessage out = Types.intMessage(ch, Types.CALL_BIDI, Types.readInt(m.payload()) * 10)) {
+                        if (call.send(out) == MessageEndpoint.BACK_PRESSURED) {
+                            say("CALL-FAILED no credit for an echo");
+                        }
+                    } catch (MessageException e) {
+                        say("CALL-FAILED " + e);
+                    }
+                }
+
+                @Override
+                public void onHalfClose() {
+                    try {
+                        call.close(Status.OK, Metadata.empty().with("echoed", "yes"));
+                    } catch (MessageException e) {
+                        say("CALL-FAILED " + e);
+                    }
+                }
+            };
+        });
+        ch.onCall(Types.CALL_HANG, call -> {
+            String method = call.options().method();
+            say("CALL-OPENED " + method + " " + (call.deadlineNanos() != Long.MAX_VALUE) + " "
+                    + call.options().headers().get("who"));
+            return new CallListener<>() {
+                @Override
+                public void onClose(Status status, Metadata trailers) {
+                    say("CALL-ENDED " + method + " " + status.code());
+                }
+            };
+        });
+        ch.onCall(Types.CALL_CALLEE_CANCELS, call -> new CallListener<>() {
+            @Override
+            public void onMessage(InMessage<MemorySegment> m) {
+                m.close();
+                call.cancel();
+            }
+        });
+    }
+
+    private static void grant(Call<MemorySegment> call, int n) {
+        try {
+            call.request(n);
+        } catch (MessageException e) {
+            say("CALL-FAILED " + e);
+        }
     }
 
     /**
@@ -241,6 +363,13 @@ public final class MessageChild {
         switch (what) {
             case "magic" -> f.set(ValueLayout.JAVA_INT_UNALIGNED, Wire.MAGIC_AT, 0xdeadbeef);
             case "version" -> f.set(ValueLayout.JAVA_BYTE, Wire.VERSION_AT, (byte) 9);
+            case "version1" -> f.set(ValueLayout.JAVA_BYTE, Wire.VERSION_AT, (byte) 1); // an older ipc4j: no calls
+            case "peer-call" -> f.set(ValueLayout.JAVA_SHORT_UNALIGNED, Wire.FLAGS_AT, (short) Wire.PEER_CALL);
+            case "credit-zero" -> { // a CALL_CREDIT granting nothing, on a call that does not exist
+                MemorySegment c = MemorySegment.ofArray(new byte[Wire.HEADER + Wire.CREDIT_BODY]);
+                Wire.writeHeader(c, Kind.CALL_CREDIT, Wire.PEER_CALL, 1, 5, 0, 0, 0, Wire.CREDIT_BODY);
+                return c;
+            }
             case "kind" -> f.set(ValueLayout.JAVA_BYTE, Wire.KIND_AT, (byte) 99);
             case "flags" -> f.set(ValueLayout.JAVA_SHORT_UNALIGNED, Wire.FLAGS_AT, (short) 0x80);
             case "length" -> f.set(ValueLayout.JAVA_LONG_UNALIGNED, Wire.PAYLOAD_LENGTH_AT, 1000);

@@ -29,6 +29,14 @@ final class Types {
     /** Notifications counted by the responder; the int -1 asks it to notify back (type COUNTED) with the count. */
     static final int NOTE = 10;
     static final int COUNTED = 11;
+    /** Calls (message protocol version 2), answered by the responder as their names say. */
+    static final int CALL_UNARY = 40;
+    static final int CALL_SERVER_STREAM = 41;
+    static final int CALL_CLIENT_STREAM = 42;
+    static final int CALL_BIDI = 43;
+    /** Never answered: for cancels, deadlines and peer death; the responder says CALL-OPENED and CALL-ENDED. */
+    static final int CALL_HANG = 44;
+    static final int CALL_CALLEE_CANCELS = 45;
     /** Notifications of 4 KiB in shared memory a flooder sends as fast as it can, payload an int sequence number. */
     static final int FLOOD = 30;
     /** Notifications the responder sends when asked (EARLY command), payload an int sequence number. */

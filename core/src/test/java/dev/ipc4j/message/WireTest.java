@@ -41,11 +41,13 @@ class WireTest {
     void everyFieldIsChecked() {
         rejected("short", frame(f -> { }).asSlice(0, Wire.HEADER - 1));
         rejected("magic", frame(f -> f.set(ValueLayout.JAVA_INT_UNALIGNED, Wire.MAGIC_AT, 0)));
-        rejected("version", frame(f -> f.set(ValueLayout.JAVA_BYTE, Wire.VERSION_AT, (byte) 2)));
+        rejected("version", frame(f -> f.set(ValueLayout.JAVA_BYTE, Wire.VERSION_AT, (byte) 3)));
+        rejected("version 1", frame(f -> f.set(ValueLayout.JAVA_BYTE, Wire.VERSION_AT, (byte) 1)));
         rejected("kind 0", frame(f -> f.set(ValueLayout.JAVA_BYTE, Wire.KIND_AT, (byte) 0)));
-        rejected("kind 9", frame(f -> f.set(ValueLayout.JAVA_BYTE, Wire.KIND_AT, (byte) 9)));
+        rejected("kind 15", frame(f -> f.set(ValueLayout.JAVA_BYTE, Wire.KIND_AT, (byte) 15)));
         rejected("kind 255", frame(f -> f.set(ValueLayout.JAVA_BYTE, Wire.KIND_AT, (byte) -1)));
-        rejected("flag", frame(f -> f.set(ValueLayout.JAVA_SHORT_UNALIGNED, Wire.FLAGS_AT, (short) 4)));
+        rejected("flag", frame(f -> f.set(ValueLayout.JAVA_SHORT_UNALIGNED, Wire.FLAGS_AT, (short) 8)));
+        rejected("PEER_CALL off a call", frame(f -> f.set(ValueLayout.JAVA_SHORT_UNALIGNED, Wire.FLAGS_AT, (short) 4)));
         rejected("id 0", frame(f -> f.set(ValueLayout.JAVA_LONG_UNALIGNED, Wire.ID_AT, 0)));
         rejected("a notification answering", frame(f -> f.set(ValueLayout.JAVA_LONG_UNALIGNED, Wire.IN_RESPONSE_TO_AT, 3)));
         rejected("a response answering nothing", frame(f -> f.set(ValueLayout.JAVA_BYTE, Wire.KIND_AT, (byte) Kind.RESPONSE.code)));

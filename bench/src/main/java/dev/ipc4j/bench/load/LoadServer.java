@@ -90,7 +90,9 @@ public final class LoadServer {
                 });
                 session.onEnd(end -> {
                     ch.close();
-                    ChildSide.say("ENDED " + ended.incrementAndGet());
+                    synchronized (ended) { // sessions end on different threads: the counts must be said in order
+                        ChildSide.say("ENDED " + ended.incrementAndGet());
+                    }
                 });
             });
             ChildSide.say("READY");
