@@ -114,6 +114,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     /** Calls with a deadline, earliest first (guarded by itself). */
     private final java.util.PriorityQueue<Call<R>> deadlines =
             new java.util.PriorityQueue<>(java.util.Comparator.comparingLong(Call::deadlineNanos));
+    private volatile boolean deadlinesEmpty = true; // written under the queue's lock
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<MessageException> failure = new CompletableFuture<>();
     private volatile ChannelClosedException closedCause;
@@ -127,6 +128,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private final AtomicLong unhandledBytes = new AtomicLong();
     private volatile boolean starved;
 
+    private final dev.ipc4j.transport.BlobHandler onBlob = this::onBlob; // one object, not one per poll
     // Driver only (under driveLock):
     private MessageReader.Frame<R> received;
     private MalformedMessageException rejected;
@@ -455,6 +457,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
         synchronized (deadlines) {
             deadlines.add(call);
+            deadlinesEmpty = false;
         }
         wake(); // a sleeping runner must wake by this deadline
     }
@@ -463,12 +466,16 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         if (call.deadlineNanos() != Long.MAX_VALUE) {
             synchronized (deadlines) {
                 deadlines.remove(call);
+                deadlinesEmpty = deadlines.isEmpty();
             }
         }
     }
 
     /** The earliest deadline of an open call, or {@link Long#MAX_VALUE}. */
     private long nextDeadline() {
+        if (deadlinesEmpty) {
+            return Long.MAX_VALUE; // the common case, every cycle: no lock
+        }
         synchronized (deadlines) {
             Call<R> c = deadlines.peek();
             return c == null ? Long.MAX_VALUE : c.deadlineNanos();
@@ -490,6 +497,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                     return n;
                 }
                 deadlines.poll();
+                deadlinesEmpty = deadlines.isEmpty();
             }
             n++;
             Status expired = Status.DEADLINE_EXCEEDED.withDescription("deadline of " + c.options().timeout().orElseThrow()
@@ -944,7 +952,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                 }
                 starved = false;
             }
-            int r = channel.blobs().poll(this::onBlob, 1);
+            int r = channel.blobs().poll(onBlob, 1);
             if (r == BlobPipe.ENDED) {
                 ChannelClosedException c = new ChannelClosedException("the peer closed the channel", null);
                 end(c, c);
@@ -1267,6 +1275,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
         synchronized (deadlines) {
             deadlines.clear();
+            deadlinesEmpty = true;
         }
         router.close();
         Delivery<R> d;

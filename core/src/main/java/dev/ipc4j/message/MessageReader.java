@@ -16,8 +16,13 @@ import java.util.List;
  * payload's offset and length against the handle and then the lease, before a payload byte is touched.
  */
 final class MessageReader<R> {
+    private static final long SLAB = 64 * 1024;
+    private static final long SLAB_PIECE_MAX = 4 * 1024;
+
     private final Session session;
     private final Codec<R> codec;
+    private MemorySegment slab;
+    private long slabUsed;
 
     MessageReader(Session session, Codec<R> codec) {
         this.session = session;
@@ -55,8 +60,8 @@ final class MessageReader<R> {
             if (!h.shm()) {
                 MemorySegment copy = MemorySegment.NULL;
                 if (h.payloadLength() > 0) {
-                    // A private copy: the blob is only valid during this call. Auto arena: freed with its last reader.
-                    copy = Arena.ofAuto().allocate(h.payloadLength(), 16);
+                    // A private copy: the blob is only valid during this call.
+                    copy = copyRoom(h.payloadLength());
                     MemorySegment.copy(bytes, Wire.HEADER, copy, 0, h.payloadLength());
                 }
                 return new Frame<>(h, null, copy, attached);
@@ -93,5 +98,23 @@ final class MessageReader<R> {
 
     Codec<R> codec() {
         return codec;
+    }
+
+    /**
+     * Room for an inline payload's private copy, 16-byte aligned, freed by the garbage collector once nothing refers to
+     * it. Small copies are cut from a shared 64 KiB slab (one automatic arena, one cleaner, per slab rather than per
+     * message); a kept message keeps its slab alive, nothing more. Called by the one thread reading (driveLock).
+     */
+    private MemorySegment copyRoom(long length) {
+        if (length > SLAB_PIECE_MAX) {
+            return Arena.ofAuto().allocate(length, 16);
+        }
+        long at = (slabUsed + 15) & ~15L;
+        if (slab == null || at + length > SLAB) {
+            slab = Arena.ofAuto().allocate(SLAB, 16);
+            at = 0;
+        }
+        slabUsed = at + length;
+        return slab.asSlice(at, length);
     }
 }
