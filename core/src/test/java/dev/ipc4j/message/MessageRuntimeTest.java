@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.ipc4j.session.ServerSession;
 import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.testing.JvmChild;
+import dev.ipc4j.testing.Eventually;
 import dev.ipc4j.testing.NoLeaks;
 import dev.ipc4j.transport.Runner;
 import dev.ipc4j.transport.WaitStrategy;
@@ -45,13 +46,7 @@ class MessageRuntimeTest {
     Path runDir;
 
     private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                fail("not within " + WAIT + ": " + what);
-            }
-            Thread.yield();
-        }
+        Eventually.await(condition, what, WAIT);
     }
 
     @Test

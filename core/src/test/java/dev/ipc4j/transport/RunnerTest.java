@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.ipc4j.os.EventFd;
+import dev.ipc4j.testing.Eventually;
 import dev.ipc4j.testing.NoLeaks;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -68,13 +68,7 @@ class RunnerTest {
     }
 
     private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline >= 0) {
-                fail("not within " + WAIT + ": " + what);
-            }
-            Thread.yield();
-        }
+        Eventually.await(condition, what, WAIT);
     }
 
     @Test

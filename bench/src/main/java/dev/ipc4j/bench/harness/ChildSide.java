@@ -26,6 +26,14 @@ public final class ChildSide {
             }
             Runtime.getRuntime().halt(97);
         });
+        haltAfter(timeout);
+    }
+
+    /**
+     * Halts this JVM when the run overstays {@code timeout} (plus 10 s of grace), whatever else happens: for a child
+     * whose stdin carries commands, so that end of input cannot be its parent-watch.
+     */
+    public static void haltAfter(Duration timeout) {
         Thread.ofPlatform().daemon().name("lifetime").start(() -> {
             try {
                 Thread.sleep(timeout.plusSeconds(10));

@@ -49,7 +49,7 @@ public final class LoadClient {
         long minRequests = Long.parseLong(args[4]);
         int large = Integer.parseInt(args[5]);
         Duration requestTimeout = Duration.ofSeconds(Long.parseLong(args[6]));
-        LoadServer.haltAfter(Duration.ofSeconds(Long.parseLong(args[7])));
+        ChildSide.haltAfter(Duration.ofSeconds(Long.parseLong(args[7])));
         BufferedReader stdin = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         AtomicBoolean finished = new AtomicBoolean();
         CountDownLatch released = new CountDownLatch(1);

@@ -36,7 +36,7 @@ public final class LoadServer {
         Path runDir = Path.of(args[0]);
         String wait = args[1];
         Duration timeout = Duration.ofSeconds(Long.parseLong(args[2]));
-        haltAfter(timeout);
+        ChildSide.haltAfter(timeout);
         AtomicLong received = new AtomicLong();
         AtomicLong verified = new AtomicLong();
         AtomicLong bad = new AtomicLong();
@@ -107,15 +107,4 @@ public final class LoadServer {
         }
     }
 
-    /** Halts this JVM when the run overstays its timeout, whatever else happens (the parent kills us first normally). */
-    static void haltAfter(Duration timeout) {
-        Thread.ofPlatform().daemon().name("lifetime").start(() -> {
-            try {
-                Thread.sleep(timeout.plusSeconds(10));
-            } catch (InterruptedException e) {
-                return;
-            }
-            Runtime.getRuntime().halt(98);
-        });
-    }
 }

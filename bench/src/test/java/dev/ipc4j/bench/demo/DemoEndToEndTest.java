@@ -1,5 +1,6 @@
 package dev.ipc4j.bench.demo;
 
+import dev.ipc4j.bench.json.MiniJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

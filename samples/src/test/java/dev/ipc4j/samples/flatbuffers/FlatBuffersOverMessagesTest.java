@@ -1,5 +1,7 @@
 package dev.ipc4j.samples.flatbuffers;
 
+import dev.ipc4j.samples.testing.SecondJvm;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

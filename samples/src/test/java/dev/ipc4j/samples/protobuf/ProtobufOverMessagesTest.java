@@ -1,5 +1,7 @@
 package dev.ipc4j.samples.protobuf;
 
+import dev.ipc4j.samples.testing.SecondJvm;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;

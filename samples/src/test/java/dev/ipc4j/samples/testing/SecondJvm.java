@@ -1,4 +1,4 @@
-package dev.ipc4j.samples.flatbuffers;
+package dev.ipc4j.samples.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -12,11 +12,11 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A second JVM for a test, started as {@link CrossProcessTest} starts its reader (this JVM's java, dev.ipc4j on the
+ * A second JVM for a test, started as the samples' cross-process tests start their readers (this JVM's java, dev.ipc4j on the
  * module path with native access, the test class path), talking in lines: the child says things on stdout, the parent
  * on its stdin. {@link #close()} kills and reaps it if it is still there.
  */
-final class SecondJvm implements AutoCloseable {
+public final class SecondJvm implements AutoCloseable {
     private static final String EOF = "\0EOF";
     private final Process process;
     private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
@@ -37,9 +37,9 @@ final class SecondJvm implements AutoCloseable {
         });
     }
 
-    static SecondJvm start(Class<?> main, String... args) throws IOException {
+    public static SecondJvm start(Class<?> main, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=dev.ipc4j", "--illegal-native-access=deny", "-XX:+UseSerialGC",
+                "--enable-native-access=dev.ipc4j", "--illegal-native-access=deny", "-XX:+UseSerialGC", "--sun-misc-unsafe-memory-access=allow",
                 "--module-path", System.getProperty("jdk.module.path"), "--add-modules", "dev.ipc4j",
                 "-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(List.of(args));
@@ -47,7 +47,7 @@ final class SecondJvm implements AutoCloseable {
     }
 
     /** The child's next line, which must start with {@code word}; returns the rest. */
-    String expect(String word) throws InterruptedException {
+    public String expect(String word) throws InterruptedException {
         String line = lines.poll(120, TimeUnit.SECONDS);
         if (line == null || line.equals(EOF)) {
             throw new AssertionError("the child " + (line == null ? "said nothing in time" : "ended") + ", expected " + word);
@@ -58,12 +58,12 @@ final class SecondJvm implements AutoCloseable {
         return line.substring(word.length()).trim();
     }
 
-    void send(String line) {
+    public void send(String line) {
         in.println(line);
     }
 
     /** Waits for the child to exit by itself (after being told to) and checks its exit code. */
-    void awaitExit() throws InterruptedException {
+    public void awaitExit() throws InterruptedException {
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             throw new AssertionError("the child did not exit");
         }
