@@ -315,8 +315,19 @@ final class Ring {
 
     /** Second half: no longer asleep; the doorbell is silenced (a ring that came late costs one spurious wake-up). */
     void disarmConsumer(Waiter waiter) throws ErrnoException {
+        disarmConsumer(waiter, true);
+    }
+
+    /**
+     * As {@link #disarmConsumer(Waiter)}, reading the doorbell empty only when {@code rung} (the poll said it was
+     * readable): a runner that sleeps on many rings then makes one read for the ring that woke it, not one per ring. A
+     * bell rung after the poll stays readable and ends the next sleep at once, where it is read.
+     */
+    void disarmConsumer(Waiter waiter, boolean rung) throws ErrnoException {
         INT.setRelease(control, CONSUMER_PARKED, 0);
-        consumerBell(waiter).drain();
+        if (rung) {
+            consumerBell(waiter).drain();
+        }
     }
 
     /** Withdraws the runner's announcement (a caller drives now and does not want the runner woken for its input). */

@@ -540,13 +540,15 @@ public final class RingPipe implements BlobPipe {
         int w = waiter.ordinal();
         receiveLock.lock();
         try {
-            if (sleepingIn[w] != null && pidIndex[w] >= 0 && !sleepingIn[w].ready(pidIndex[w])) {
+            boolean slept = sleepingIn[w] != null && pidIndex[w] >= 0;
+            boolean rung = slept && sleepingIn[w].ready(pidIndex[w]);
+            if (slept && !rung) {
                 checkPeerNow = true; // woken by something else, or by the time limit: is the peer still there?
             }
             sleepingIn[w] = null;
             pidIndex[w] = -1;
             if (!closed.get()) {
-                in.disarmConsumer(waiter);
+                in.disarmConsumer(waiter, rung || !slept);
             }
         } catch (ErrnoException | IllegalStateException e) {
             LOG.log(System.Logger.Level.DEBUG, "disarming the ring's doorbell", e);
