@@ -17,6 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * registered (ring doorbells, sockets, pidfds) and its own doorbell, which {@link Attachment#wake()} rings. A thread
  * with no agent left ends; attaching one starts it again, so an idle runner holds no thread and no descriptor.
  *
+ * <p>A runner thread sleeps in {@code poll(2)}, a native call: on a virtual thread it pins its carrier while it sleeps
+ * (one carrier per runner thread), which is the price of one wait for many rings and sockets.
+ *
  * <p>Thread-safe: {@link #attach}, {@link Attachment#wake()} and {@link #close()} may be called from any thread.
  * Agents stay on the thread they were attached to (their handlers run there, in order).
  */

@@ -50,7 +50,7 @@ public final class Ipc4jChannelTransport implements PingPongTransport {
     @Override
     public String description() {
         return ring
-                ? "ipc4j RingPipe: SPSC rings in a sealed memfd, copy in, read in place (spin: busy spin; block: futex park at once)"
+                ? "ipc4j RingPipe: SPSC rings in a sealed memfd, copy in, read in place (spin: busy spin; block: park at once on the ring's doorbell)"
                 : "ipc4j SocketPipe: framed Unix socket, HELLO/END protocol, bounded send queue (block: poll + recvmsg)";
     }
 

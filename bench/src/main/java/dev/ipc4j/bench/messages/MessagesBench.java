@@ -179,7 +179,7 @@ public final class MessagesBench {
         human.println("verify) inside the clock, full verify and every part's XXH64 after it. transport rows: the bare ring");
         human.println("pipe of a third channel of the same session, one thread per side; ring-64B: 64 bytes each way;");
         human.println("ring-1GiB: a 40-byte session handle of a raw block answers, borrowed, read in place (first and last");
-        human.println("word) and given back inside the clock, every word checked after it. block: futex park at once;");
+        human.println("word) and given back inside the clock, every word checked after it. block: park at once;");
         human.println("spin: busy spin on both sides' ring readers.");
         human.flush();
         return failures == 0 ? 0 : 1;
