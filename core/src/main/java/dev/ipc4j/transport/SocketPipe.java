@@ -197,6 +197,9 @@ public final class SocketPipe implements HandlePipe {
         try {
             while (!helloSeen) {
                 if (!frameReady()) {
+                    if (endOfStream) { // else poll says "readable" at once, again and again, until the deadline
+                        throw new PeerGoneException("the peer closed the connection before its HELLO");
+                    }
                     long left = deadline - System.nanoTime();
                     if (left <= 0) {
                         throw new PeerGoneException("the peer sent no HELLO within " + config.handshakeTimeout());

@@ -72,6 +72,18 @@ class SocketPipeProtocolTest {
     }
 
     @Test
+    void aPeerThatEndsBeforeItsHelloIsGoneAtOnceNotAtTheHandshakeDeadline() throws Exception {
+        try (HostilePeer peer = new HostilePeer().end()) {
+            SocketPipe.Config patient = new SocketPipe.Config(1 << 20, 1 << 20, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30));
+            long start = System.nanoTime();
+            PeerGoneException e = assertThrows(PeerGoneException.class, () -> SocketPipe.open(peer.ours, patient));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(e.getMessage().contains("before its HELLO"), e.getMessage());
+            assertTrue(millis < 5_000, "at once, not at the 30 s deadline (a busy loop until then): " + millis + " ms");
+        }
+    }
+
+    @Test
     void corruptedLengthsTypesFlagsAndDescriptorCountsAreProtocolErrors() throws Exception {
         try (HostilePeer peer = new HostilePeer().writeHello()) {
             peer.frame(0xFFFF_FFF0L, Frame.DATA, 0, 0);
