@@ -117,17 +117,12 @@ final class MessageWriter {
     }
 
     /**
-     * Sends one frame; {@code out} is null for the kinds without payload.
+     * Sends one frame; {@code out} is null for the kinds without payload; {@code extraFlags} go into FLAGS (a call
+     * frame's PEER_CALL).
      *
      * @return false only in {@link Mode#TRY}, when the ring had no room (nothing was sent)
      * @throws BackPressureException in {@link Mode#DEFER} when the deferred queue is full
      */
-    boolean write(Kind kind, OutMessage out, long id, long inResponseTo, Mode mode) throws TransportException,
-            BackPressureException {
-        return write(kind, out, id, inResponseTo, mode, 0);
-    }
-
-    /** As {@link #write(Kind, OutMessage, long, long, Mode)} with {@code extraFlags} (a call frame's PEER_CALL). */
     boolean write(Kind kind, OutMessage out, long id, long inResponseTo, Mode mode, int extraFlags)
             throws TransportException, BackPressureException {
         if (out == null) {

@@ -179,7 +179,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             return CompletableFuture.failedFuture(e);
         }
         long request = nextRequest.getAndIncrement();
-        pending.put(request, new PendingOpen(pair[0], future));
+        pending.put(request, new PendingOpen(pair[0], future, System.nanoTime() + timeout.toNanos(), timeout));
         try {
             send(new Control.Open(request, metadata.clone()), pair[1]);
         } catch (IOException e) {
@@ -191,14 +191,10 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         } finally {
             closeDescriptor(pair[1]); // the peer has it now: shutting it down would cut the channel off
         }
-        CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
-            PendingOpen p = pending.remove(request);
-            if (p != null) {
-                closeQuietly(p.near());
-                p.future().completeExceptionally(new SessionTimeoutException(
-                        "the peer did not answer a channel request within " + timeout));
-            }
-        });
+        Runner.Attachment r = reader;
+        if (r != null) {
+            r.wake(); // the control reader expires unanswered requests: it must wake by this one's deadline
+        }
         return future;
     }
 
@@ -489,8 +485,9 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             }
             try {
                 long start = System.nanoTime();
+                int expired = expireOpens(start);
                 if (!control.blobs().mayHaveInput() && start - lastRead < QUIET_READ_NANOS) {
-                    return 0; // not readable when last looked at: no system call per cycle of a busy runner
+                    return expired; // not readable when last looked at: no system call per cycle of a busy runner
                 }
                 lastRead = start;
                 int n = control.blobs().poll(Session.this::onControl, 16);
@@ -550,6 +547,10 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 return false;
             }
             waits.wakeBy(lastPidCheck + PID_CHECK_NANOS);
+            long open = nextOpenDeadline();
+            if (open != Long.MAX_VALUE) {
+                waits.wakeBy(open);
+            }
             return control.blobs().prepareToSleep(waits);
         }
 
@@ -717,7 +718,36 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     }
 
     /** A channel this side asked for, waiting for the peer's answer. */
-    private record PendingOpen(UnixSocket near, CompletableFuture<Channel> future) {}
+    private record PendingOpen(UnixSocket near, CompletableFuture<Channel> future, long deadline, Duration timeout) {}
+
+    /** Fails the channel requests the peer did not answer in time (the control reader's duty); returns how many. */
+    private int expireOpens(long now) {
+        if (pending.isEmpty()) {
+            return 0;
+        }
+        int n = 0;
+        for (Map.Entry<Long, PendingOpen> e : pending.entrySet()) {
+            PendingOpen p = e.getValue();
+            if (now - p.deadline() >= 0 && pending.remove(e.getKey(), p)) {
+                closeQuietly(p.near());
+                p.future().completeExceptionally(new SessionTimeoutException(
+                        "the peer did not answer a channel request within " + p.timeout()));
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** The earliest deadline of an unanswered channel request, or {@link Long#MAX_VALUE}. */
+    private long nextOpenDeadline() {
+        long next = Long.MAX_VALUE;
+        for (PendingOpen p : pending.values()) {
+            if (p.deadline() - next < 0) {
+                next = p.deadline();
+            }
+        }
+        return next;
+    }
 
     /** Carries a protocol error out of the control handler (a lambda cannot throw checked exceptions). */
     private static final class ControlFailure extends RuntimeException {

@@ -137,16 +137,6 @@ public final class Runner implements AutoCloseable {
         return n;
     }
 
-    /** Whether the calling thread is one of this runner's. */
-    public boolean isRunnerThread() {
-        Thread me = Thread.currentThread();
-        for (Loop l : loops) {
-            if (l.thread == me) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /**
      * Stops the threads after their current cycle; every agent still attached is dropped ({@link Agent#onRemoved()}).
