@@ -78,6 +78,12 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     public static final long BACK_PRESSURED = -1;
     /** Frames one runner cycle reads at most from one endpoint, so others on the thread get their turn. */
     static final int CYCLE_LIMIT = 64;
+    /**
+     * The longest a thread driving a blocking request spins before it yields and sleeps, whatever the wait strategy
+     * counts: a cycle of the endpoint costs far more than a ring's own check, and on a busy machine a spinning driver
+     * takes the CPU its peer needs to answer.
+     */
+    static final long MAX_SPIN_NANOS = 4_000;
     /** Descriptor frames that may wait for the ring frame naming them. */
     private static final int MAX_WAITING_FD_FRAMES = 64;
     /** How soon a driver with deferred frames looks for ring room again (room is announced by no descriptor). */
@@ -1176,6 +1182,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         int spins = strategy instanceof WaitStrategy.Backoff b ? b.spins() : Integer.MAX_VALUE;
         int yields = strategy instanceof WaitStrategy.Backoff b ? b.yields() : 0;
         int idle = 0;
+        long spinStart = 0;
         while (!future.isDone() && !closing.get()) {
             long now = System.nanoTime();
             if (now - deadline >= 0) {
@@ -1188,10 +1195,16 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             if (future.isDone()) {
                 return;
             }
-            if (idle < spins) {
+            if (idle == 0) {
+                spinStart = now;
+            }
+            if (idle < spins && now - spinStart < MAX_SPIN_NANOS) {
                 idle++;
                 Thread.onSpinWait();
                 continue;
+            }
+            if (idle < spins) {
+                idle = spins; // spun for long enough: a cycle here costs more than a ring's own check
             }
             if (idle - spins < yields) {
                 idle++;

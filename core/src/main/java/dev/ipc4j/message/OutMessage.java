@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class OutMessage implements AutoCloseable {
     private final ShmBlock block;      // the shared-memory case, else null
-    private final Arena arena;         // the native-buffer case, else null
+    private final Arena arena;         // the native-buffer case above InlineBuffers.LARGEST, else null
+    private final MemorySegment pooled; // the native-buffer case up to InlineBuffers.LARGEST, else null
     private final MemorySegment frame; // native case: header room + payload area
     private final MemorySegment area;  // where the payload is written
     private final long offset;         // the payload's offset in the block (0 in the native case)
@@ -30,8 +31,14 @@ public final class OutMessage implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private OutMessage(ShmBlock block, Arena arena, MemorySegment frame, MemorySegment area, long offset, long length, int type) {
+        this(block, arena, null, frame, area, offset, length, type);
+    }
+
+    private OutMessage(ShmBlock block, Arena arena, MemorySegment pooled, MemorySegment frame, MemorySegment area,
+            long offset, long length, int type) {
         this.block = block;
         this.arena = arena;
+        this.pooled = pooled;
         this.frame = frame;
         this.area = area;
         this.offset = offset;
@@ -59,12 +66,21 @@ public final class OutMessage implements AutoCloseable {
 
     /** A message in native memory of this process, sent inline. */
     static OutMessage inline(long capacity, int type) {
-        Arena arena = Arena.ofShared();
-        MemorySegment frame = arena.allocate(Wire.HEADER + capacity, 16);
+        long bytes = Wire.HEADER + capacity;
+        if (InlineBuffers.pooled(bytes)) {
+            MemorySegment buffer = InlineBuffers.take(bytes);
+            MemorySegment frame = buffer.asSlice(0, bytes);
+            return new OutMessage(null, null, buffer, frame, frame.asSlice(Wire.HEADER, capacity), 0, capacity, type);
+        }
+        Arena arena = Arena.ofShared(); // large and rare: an arena of its own is freed at close, not by the GC
+        MemorySegment frame = arena.allocate(bytes, 16);
         return new OutMessage(null, arena, frame, frame.asSlice(Wire.HEADER, capacity), 0, capacity, type);
     }
 
-    /** Where to write the payload: {@link #capacity()} bytes. */
+    /**
+     * Where to write the payload: {@link #capacity()} bytes. Valid until {@link #close()}: don't keep the segment past
+     * it (a small inline message's buffer is reused by a later message of this process).
+     */
     public MemorySegment payload() {
         ensureOpen();
         return area;
@@ -144,6 +160,8 @@ public final class OutMessage implements AutoCloseable {
         }
         if (block != null) {
             block.close();
+        } else if (pooled != null) {
+            InlineBuffers.give(pooled);
         } else {
             arena.close();
         }

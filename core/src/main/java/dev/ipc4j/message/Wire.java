@@ -140,61 +140,65 @@ final class Wire {
         int fdCount = blob.get(INT, FD_COUNT_AT);
         long offset = blob.get(LONG, PAYLOAD_OFFSET_AT);
         long length = blob.get(LONG, PAYLOAD_LENGTH_AT);
-        String what = kind + " " + Long.toUnsignedString(id);
         if ((flags & ~KNOWN_FLAGS) != 0) {
-            throw new MalformedMessageException(what + ": unknown flags 0x" + Integer.toHexString(flags));
+            throw new MalformedMessageException(what(kind, id) + ": unknown flags 0x" + Integer.toHexString(flags));
         }
         if ((flags & PEER_CALL) != 0 && !kind.ofCall()) {
-            throw new MalformedMessageException(what + ": PEER_CALL on a frame that belongs to no call");
+            throw new MalformedMessageException(what(kind, id) + ": PEER_CALL on a frame that belongs to no call");
         }
         if (kind.control() && (flags & (SHM | HAS_FDS)) != 0) {
-            throw new MalformedMessageException(what + ": its body is inline bytes without descriptors, flags 0x"
+            throw new MalformedMessageException(what(kind, id) + ": its body is inline bytes without descriptors, flags 0x"
                     + Integer.toHexString(flags));
         }
         if (id == 0) {
-            throw new MalformedMessageException(what + ": message id 0 is reserved");
+            throw new MalformedMessageException(what(kind, id) + ": message id 0 is reserved");
         }
         if (kind.answers() != (inResponseTo != 0)) {
-            throw new MalformedMessageException(what + (kind.answers() ? " must" : " must not") + " answer a message (in-response-to "
+            throw new MalformedMessageException(what(kind, id) + (kind.answers() ? " must" : " must not") + " answer a message (in-response-to "
                     + Long.toUnsignedString(inResponseTo) + ")");
         }
         boolean hasFds = (flags & HAS_FDS) != 0;
         if (hasFds ? fdCount < 1 || fdCount > MAX_FDS : fdCount != 0) {
-            throw new MalformedMessageException(what + ": descriptor count " + fdCount + (hasFds ? " out of range" : " without HAS_FDS"));
+            throw new MalformedMessageException(what(kind, id) + ": descriptor count " + fdCount + (hasFds ? " out of range" : " without HAS_FDS"));
         }
         if (offset < 0 || length < 0) {
-            throw new MalformedMessageException(what + ": negative payload offset " + offset + " or length " + length);
+            throw new MalformedMessageException(what(kind, id) + ": negative payload offset " + offset + " or length " + length);
         }
         if (!kind.payload && ((flags & ~PEER_CALL) != 0 || offset != 0 || length != 0 || size != HEADER)) {
-            throw new MalformedMessageException(what + " carries no payload, but flags 0x" + Integer.toHexString(flags)
+            throw new MalformedMessageException(what(kind, id) + " carries no payload, but flags 0x" + Integer.toHexString(flags)
                     + ", offset " + offset + ", length " + length + ", frame " + size + " bytes");
         }
         if (kind == Kind.UNEXPECTED_RESPONSE && (flags != 0 || length != UNEXPECTED_BODY)) {
-            throw new MalformedMessageException(what + ": its body is " + UNEXPECTED_BODY + " inline bytes, not " + length);
+            throw new MalformedMessageException(what(kind, id) + ": its body is " + UNEXPECTED_BODY + " inline bytes, not " + length);
         }
         if (kind == Kind.CALL_CANCEL && length != CANCEL_BODY) {
-            throw new MalformedMessageException(what + ": its body is " + CANCEL_BODY + " inline bytes, not " + length);
+            throw new MalformedMessageException(what(kind, id) + ": its body is " + CANCEL_BODY + " inline bytes, not " + length);
         }
         if (kind == Kind.CALL_CREDIT && length != CREDIT_BODY) {
-            throw new MalformedMessageException(what + ": its body is " + CREDIT_BODY + " inline bytes, not " + length);
+            throw new MalformedMessageException(what(kind, id) + ": its body is " + CREDIT_BODY + " inline bytes, not " + length);
         }
         if ((kind == Kind.CALL_OPEN || kind == Kind.CALL_CLOSE) && length > MAX_CALL_BODY) {
-            throw new MalformedMessageException(what + ": a body of " + length + " bytes (at most " + MAX_CALL_BODY + ")");
+            throw new MalformedMessageException(what(kind, id) + ": a body of " + length + " bytes (at most " + MAX_CALL_BODY + ")");
         }
         if ((flags & SHM) != 0) {
             if (size != SHM_FRAME) {
-                throw new MalformedMessageException(what + ": a shared-memory frame is " + SHM_FRAME + " bytes, not " + size);
+                throw new MalformedMessageException(what(kind, id) + ": a shared-memory frame is " + SHM_FRAME + " bytes, not " + size);
             }
         } else {
             if (offset != 0) {
-                throw new MalformedMessageException(what + ": inline payload at offset " + offset + " (must be 0)");
+                throw new MalformedMessageException(what(kind, id) + ": inline payload at offset " + offset + " (must be 0)");
             }
             if (length != size - HEADER) {
-                throw new MalformedMessageException(what + ": payload length " + length + " but " + (size - HEADER)
+                throw new MalformedMessageException(what(kind, id) + ": payload length " + length + " but " + (size - HEADER)
                         + " bytes follow the header");
             }
         }
         return new Header(kind, flags, id, inResponseTo, type, fdCount, offset, length);
+    }
+
+    /** How an error names a frame: built only when there is an error (a string per frame would be garbage per message). */
+    private static String what(Kind kind, long id) {
+        return kind + " " + Long.toUnsignedString(id);
     }
 
     /** Whether [offset, offset + length) lies within {@code size} bytes, without overflow. */

@@ -2,15 +2,25 @@ package dev.ipc4j.transport;
 
 /**
  * Counts the idle steps of one wait under a {@link WaitStrategy}: spin, then yield, then say it is time to park.
- * Not thread-safe: one per waiting side.
+ * Optionally the spin phase also ends after a time (for a waiter whose step is a whole duty cycle over many agents, so
+ * that the strategy's count does not turn into a long burn of a CPU the peers need). Not thread-safe: one per waiting
+ * side.
  */
 final class Idler {
     private final int spins;
     private final int yields;
     private final boolean parks;
+    private final long maxSpinNanos;
     private int step;
+    private long spinStart;
 
     Idler(WaitStrategy strategy) {
+        this(strategy, Long.MAX_VALUE);
+    }
+
+    /** {@code maxSpinNanos} bounds the spin phase of a backoff (a busy spin spins on, as asked). */
+    Idler(WaitStrategy strategy, long maxSpinNanos) {
+        this.maxSpinNanos = maxSpinNanos;
         switch (strategy) {
             case WaitStrategy.BusySpin b -> {
                 spins = Integer.MAX_VALUE;
@@ -31,10 +41,24 @@ final class Idler {
 
     /** One idle step; true when the caller should park now. */
     boolean idle() {
-        if (!parks || step < spins) {
-            step = parks ? step + 1 : 0;
+        if (!parks) {
             Thread.onSpinWait();
             return false;
+        }
+        if (step < spins) {
+            if (maxSpinNanos != Long.MAX_VALUE) {
+                long now = System.nanoTime();
+                if (step == 0) {
+                    spinStart = now;
+                } else if (now - spinStart >= maxSpinNanos) {
+                    step = spins; // spun long enough: on to the yields
+                }
+            }
+            if (step < spins) {
+                step++;
+                Thread.onSpinWait();
+                return false;
+            }
         }
         if (step - spins < yields) {
             step++;

@@ -5,12 +5,18 @@ import dev.ipc4j.os.PidFd;
 
 /**
  * Whether the peer process still lives, asked cheaply often: a spinning waiter looks at most once per
- * {@link #SPIN_CHECK_NANOS}, a waiter back from parking looks every time. A pidfd cannot be fooled by pid reuse.
+ * {@link #SPIN_CHECK_NANOS}, a waiter back from parking on this pipe looks every time, and a runner back from a sleep
+ * that something else ended looks when {@link #checkDue} says so. A pidfd cannot be fooled by pid reuse.
  * A layer above (the session's keep-alive) may also {@linkplain #declareGone declare} the peer gone while its process
  * still exists, e.g. when it hangs: from then on it counts as gone.
  */
 final class PeerWatch implements AutoCloseable {
     private static final long SPIN_CHECK_NANOS = 1_000_000;
+    /**
+     * How often a pipe whose doorbell did not end its runner's sleep looks at the pidfd: a runner with many pipes is
+     * woken by one at a time, and a system call per quiet pipe per wake-up would make every wake-up cost O(pipes).
+     */
+    static final long AFTER_SLEEP_CHECK_NANOS = 10_000_000;
 
     private final PidFd pidfd;
     private volatile PeerGoneException declared;
@@ -43,9 +49,14 @@ final class PeerWatch implements AutoCloseable {
             if (now - lastCheck < SPIN_CHECK_NANOS) {
                 return false;
             }
-            lastCheck = now;
         }
+        lastCheck = System.nanoTime();
         return pidfd.hasExited();
+    }
+
+    /** Whether the last look at the pidfd is {@link #AFTER_SLEEP_CHECK_NANOS} old or more. */
+    boolean checkDue() {
+        return System.nanoTime() - lastCheck >= AFTER_SLEEP_CHECK_NANOS;
     }
 
     /** From now on the peer counts as gone, for the reason {@code cause} gives. */

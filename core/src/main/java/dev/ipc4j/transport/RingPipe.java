@@ -505,7 +505,8 @@ public final class RingPipe implements BlobPipe {
     /**
      * For a driver about to sleep on many descriptors: tells the peer that {@code waiter} sleeps (the peer then rings
      * that waiter's doorbell, and only it) and registers that doorbell; after a sleep it did not end, the next
-     * {@link #poll} looks at the peer's pidfd (sleeps last at most {@link WaitStrategy#CHECK_INTERVAL}); false when a message (or
+     * {@link #poll} looks at the peer's pidfd if it was not looked at for {@link PeerWatch#AFTER_SLEEP_CHECK_NANOS}
+     * (sleeps last at most {@link WaitStrategy#CHECK_INTERVAL}); false when a message (or
      * the end) is here already, or the pipe is closed or its peer declared gone (the next {@link #poll} reports
      * that). {@link #awoke(Waiter)} must follow.
      */
@@ -542,8 +543,10 @@ public final class RingPipe implements BlobPipe {
         try {
             boolean slept = sleepingIn[w] != null && pidIndex[w] >= 0;
             boolean rung = slept && sleepingIn[w].ready(pidIndex[w]);
-            if (slept && !rung) {
-                checkPeerNow = true; // woken by something else, or by the time limit: is the peer still there?
+            if (slept && !rung && peer.checkDue()) {
+                // Woken by something else (another pipe of the runner: then not on every wake-up), or by the time
+                // limit: is the peer still there?
+                checkPeerNow = true;
             }
             sleepingIn[w] = null;
             pidIndex[w] = -1;

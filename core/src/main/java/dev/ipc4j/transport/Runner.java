@@ -27,6 +27,12 @@ public final class Runner implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Runner.class.getName());
     private static final AtomicInteger RUNNERS = new AtomicInteger();
     private static volatile Runner shared;
+    /**
+     * The longest an idle runner thread spins (a {@link WaitStrategy.Backoff}'s spins) before it yields and sleeps:
+     * one spin step is a whole cycle over its agents, so a count alone would mean a long burn with many agents, taking
+     * the CPU the peers need on a small machine.
+     */
+    static final long MAX_SPIN_NANOS = 4_000;
 
     /**
      * @param threadFactory makes the runner's threads (a daemon platform thread each by default)
@@ -260,7 +266,7 @@ public final class Runner implements AutoCloseable {
 
         @Override
         public void run() {
-            Idler idler = new Idler(config.waitStrategy());
+            Idler idler = new Idler(config.waitStrategy(), MAX_SPIN_NANOS);
             try {
                 while (true) {
                     takeAdded();

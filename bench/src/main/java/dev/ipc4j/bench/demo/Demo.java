@@ -75,7 +75,7 @@ public final class Demo {
         human.println("copy (stack transport): a message of the same payload size (16 KiB parts with hashes, raw parts layout) written into a Unix stream socket by the server, read into the client's own buffer.");
         human.printf("rtt: client sends a request, clock stops when it holds the response's root (zero-copy) or has every byte (copy);%n");
         human.printf("wait: zero-copy %s in both processes; copy always blocking socket I/O.%n",
-                options.waitMode() == WaitMode.SPIN ? "busy spin (WaitStrategy.busySpin)" : "blocking (WaitStrategy.blocking: park at once, woken through the ring's doorbell)");
+                options.waitMode().describe());
         human.println("speed-up = copy p50 / zero-copy p50. Every part verified by hash outside the clock.");
         List<String> targets = DemoReport.targets(results);
         if (!targets.isEmpty()) {

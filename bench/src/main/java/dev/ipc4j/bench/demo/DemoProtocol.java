@@ -2,7 +2,6 @@ package dev.ipc4j.bench.demo;
 
 import dev.ipc4j.bench.harness.WaitMode;
 import dev.ipc4j.transport.Channel;
-import dev.ipc4j.transport.WaitStrategy;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
@@ -37,7 +36,7 @@ final class DemoProtocol {
     private DemoProtocol() {}
 
     static Channel.Config config(WaitMode wait) {
-        return Channel.Config.DEFAULT.withWait(wait == WaitMode.SPIN ? WaitStrategy.busySpin() : WaitStrategy.blocking());
+        return Channel.Config.DEFAULT.withWait(wait.strategy());
     }
 
     static Path channelSocket(Path workDir) {

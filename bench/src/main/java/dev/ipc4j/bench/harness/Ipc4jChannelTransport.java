@@ -61,7 +61,7 @@ public final class Ipc4jChannelTransport implements PingPongTransport {
 
     private Channel.Config config(WaitMode wait) {
         Channel.Config base = ring ? Channel.Config.DEFAULT : Channel.Config.SOCKET_ONLY;
-        return base.withWait(wait == WaitMode.SPIN ? WaitStrategy.busySpin() : WaitStrategy.blocking());
+        return base.withWait(wait.strategy());
     }
 
     @Override

@@ -14,13 +14,32 @@ public enum WaitMode {
     /** Busy-poll without ever giving the CPU away: lowest latency, burns a core per waiting side. */
     SPIN,
     /** Let the kernel put the waiting thread to sleep (or the transport's closest equivalent, documented per transport). */
-    BLOCK;
+    BLOCK,
+    /**
+     * The library's default ({@link WaitStrategy#backoff()}): spin a few microseconds, yield a few times, then sleep as
+     * {@link #BLOCK} does. What a user who sets nothing gets.
+     */
+    BACKOFF;
 
     private static final Map<WaitMode, Runner> RUNNERS = new EnumMap<>(WaitMode.class);
 
-    /** The ring wait strategy of this mode: busy spin, or park at once. */
+    /** The ring wait strategy of this mode: busy spin, park at once, or the default backoff. */
     public WaitStrategy strategy() {
-        return this == SPIN ? WaitStrategy.busySpin() : WaitStrategy.blocking();
+        return switch (this) {
+            case SPIN -> WaitStrategy.busySpin();
+            case BLOCK -> WaitStrategy.blocking();
+            case BACKOFF -> WaitStrategy.backoff();
+        };
+    }
+
+    /** How result lines name this mode's wait, e.g. "blocking (WaitStrategy.blocking: park at once)". */
+    public String describe() {
+        return switch (this) {
+            case SPIN -> "busy spin (WaitStrategy.busySpin)";
+            case BLOCK -> "blocking (WaitStrategy.blocking: park at once, woken through the ring's doorbell)";
+            case BACKOFF -> "the library's default (WaitStrategy.backoff: spin up to a few microseconds, yield, then park"
+                    + " as blocking does)";
+        };
     }
 
     /**
@@ -34,7 +53,7 @@ public enum WaitMode {
         }
     }
 
-    /** The name used on the command line and in JSON: {@code spin} or {@code block}. */
+    /** The name used on the command line and in JSON: {@code spin}, {@code block} or {@code backoff}. */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }
@@ -45,6 +64,6 @@ public enum WaitMode {
                 return mode;
             }
         }
-        throw new IllegalArgumentException("unknown wait mode '" + label + "' (spin or block)");
+        throw new IllegalArgumentException("unknown wait mode '" + label + "' (spin, block or backoff)");
     }
 }
