@@ -5,7 +5,8 @@ import dev.ipc4j.transport.NativeHandle;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * A received message, read in place: in the peer's shared memory through a {@link Lease} held until {@link #close()},
@@ -25,9 +26,9 @@ public final class InMessage<R> implements AutoCloseable {
     private final int type;
     private final Lease lease; // null when the payload came inline
     private final MemorySegment payload;
-    private final List<NativeHandle> handles;
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile Runnable onClose; // the endpoint's accounting of unhandled messages
+    private List<NativeHandle> handles; // guarded by this; List.of() (shared, no allocation) when none came
+    private volatile boolean closed;     // set once, by CLOSED
+    private volatile ClosedHook onClose; // the endpoint's accounting of unhandled messages
     private R root; // guarded by this
     private boolean decoded; // guarded by this
 
@@ -40,7 +41,26 @@ public final class InMessage<R> implements AutoCloseable {
         this.type = type;
         this.lease = lease;
         this.payload = payload.asReadOnly();
-        this.handles = new ArrayList<>(handles);
+        this.handles = handles.isEmpty() ? List.of() : new ArrayList<>(handles);
+    }
+
+    private static final VarHandle CLOSED;
+
+    static {
+        try {
+            CLOSED = MethodHandles.lookup().findVarHandle(InMessage.class, "closed", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * What the endpoint runs when a message it delivered is closed: one object per endpoint, not a lambda per message
+     * (a received message allocates as little as it can).
+     */
+    @FunctionalInterface
+    interface ClosedHook {
+        void closed(InMessage<?> message);
     }
 
     /** This message's id, unique among the messages its sender sent on the channel (never 0). */
@@ -109,8 +129,11 @@ public final class InMessage<R> implements AutoCloseable {
 
     /** Takes the descriptors out: they are the caller's to close from now on. */
     public synchronized List<NativeHandle> takeHandles() {
+        if (handles.isEmpty()) {
+            return List.of();
+        }
         List<NativeHandle> taken = List.copyOf(handles);
-        handles.clear();
+        handles = List.of();
         return taken;
     }
 
@@ -124,11 +147,11 @@ public final class InMessage<R> implements AutoCloseable {
     }
 
     public boolean isOpen() {
-        return !closed.get();
+        return !closed;
     }
 
     /** Runs {@code hook} once when the message is closed (the endpoint counts what its user still holds). */
-    void whenClosed(Runnable hook) {
+    void whenClosed(ClosedHook hook) {
         this.onClose = hook;
     }
 
@@ -140,12 +163,12 @@ public final class InMessage<R> implements AutoCloseable {
     /** Gives the lease back and closes unclaimed descriptors; idempotent. */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
+        if (!CLOSED.compareAndSet(this, false, true)) {
             return;
         }
-        Runnable hook = onClose;
+        ClosedHook hook = onClose;
         if (hook != null) {
-            hook.run();
+            hook.closed(this);
         }
         if (lease != null) {
             lease.close();
@@ -160,7 +183,7 @@ public final class InMessage<R> implements AutoCloseable {
     }
 
     private void ensureOpen() {
-        if (closed.get()) {
+        if (closed) {
             throw new IllegalStateException("message " + id + " is closed");
         }
     }
@@ -168,6 +191,6 @@ public final class InMessage<R> implements AutoCloseable {
     @Override
     public String toString() {
         return "InMessage[" + kind + " " + id + (inResponseTo != 0 ? " answering " + inResponseTo : "") + ", type " + type
-                + ", " + payload.byteSize() + " bytes" + (lease != null ? ", shared" : "") + (closed.get() ? ", closed]" : "]");
+                + ", " + payload.byteSize() + " bytes" + (lease != null ? ", shared" : "") + (closed ? ", closed]" : "]");
     }
 }

@@ -123,6 +123,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private volatile boolean deadlinesEmpty = true; // written under the queue's lock
     private final AtomicBoolean closing = new AtomicBoolean();
     private final CompletableFuture<MessageException> failure = new CompletableFuture<>();
+    private final InMessage.ClosedHook closedHook = m -> released(m.heldBytes());
     private volatile ChannelClosedException closedCause;
     private volatile Consumer<UnexpectedResponse> unexpectedListener =
             u -> LOG.log(System.Logger.Level.WARNING, "unexpected response: " + u);
@@ -250,9 +251,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
      */
     public CompletableFuture<InMessage<R>> request(OutMessage out) {
         long id = nextId.getAndIncrement();
-        CompletableFuture<InMessage<R>> future = new CompletableFuture<>();
+        CompletableFuture<InMessage<R>> future = new PendingResponse(id);
         pending.put(id, future);
-        future.whenComplete((m, e) -> pending.remove(id, future));
         if (closing.get()) {
             future.completeExceptionally(closed());
             return future;
@@ -288,6 +288,45 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             return await(future); // the response (or the end) raced the timeout
         } catch (ExecutionException e) {
             throw unwrap(e);
+        }
+    }
+
+    /**
+     * A request's future, which leaves {@link #pending} however it completes (the response, a timeout, a cancel, the
+     * end): overridden completions rather than a {@code whenComplete} stage, which would be three more objects per
+     * request.
+     */
+    private final class PendingResponse extends CompletableFuture<InMessage<R>> {
+        private final long id;
+
+        PendingResponse(long id) {
+            this.id = id;
+        }
+
+        @Override
+        public boolean complete(InMessage<R> value) {
+            boolean done = super.complete(value);
+            pending.remove(id, this);
+            return done;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable ex) {
+            boolean done = super.completeExceptionally(ex);
+            pending.remove(id, this);
+            return done;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean done = super.cancel(mayInterruptIfRunning);
+            pending.remove(id, this);
+            return done;
+        }
+
+        @Override
+        public <U> CompletableFuture<U> newIncompleteFuture() {
+            return new CompletableFuture<>(); // dependent stages are plain futures
         }
     }
 
@@ -1086,10 +1125,9 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     /** Counts a received message until it is closed (the flow-control bound). */
     private void account(InMessage<R> m) {
-        long bytes = m.heldBytes();
         unhandled.incrementAndGet();
-        unhandledBytes.addAndGet(bytes);
-        m.whenClosed(() -> released(bytes));
+        unhandledBytes.addAndGet(m.heldBytes());
+        m.whenClosed(closedHook);
     }
 
     private void released(long bytes) {

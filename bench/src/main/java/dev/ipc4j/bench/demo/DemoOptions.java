@@ -45,8 +45,9 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
                                  copied 1000 for 100 KiB, 300 for 1 MiB, 40 for 10 MiB, 10 for 100 MiB, 5 for 1 GiB)
               --warmup N         round trips before measuring, not recorded (default: 10000 zero-copy, a tenth of
                                  the copied ones)
-              --wait MODE        block, spin or backoff: how both processes wait on the channel (default block: park at once; spin:
-                                 busy spin, a core per side); the copied baseline always uses blocking socket I/O
+              --wait MODE        how both processes wait on the channel: block (default; park at once), spin
+                                 (busy spin, a core per side) or backoff (the library's default: spin a few
+                                 microseconds, yield, park); the copied baseline always uses blocking socket I/O
               --json             one JSON object per line per (size, mode) on stdout; the table goes to stderr
               --html FILE        also write a self-contained HTML report with a log-log chart
               --stack NAME       message (default): session + MessageChannel + FlatBuffers codec, what a user's code

@@ -27,7 +27,7 @@ public final class TcpTransport implements PingPongTransport {
 
     @Override
     public Set<WaitMode> waits() {
-        return EnumSet.allOf(WaitMode.class);
+        return EnumSet.of(WaitMode.SPIN, WaitMode.BLOCK); // a socket has no backoff of its own
     }
 
     @Override

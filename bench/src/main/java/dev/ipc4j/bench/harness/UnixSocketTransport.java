@@ -29,7 +29,7 @@ public final class UnixSocketTransport implements PingPongTransport {
 
     @Override
     public Set<WaitMode> waits() {
-        return EnumSet.allOf(WaitMode.class);
+        return EnumSet.of(WaitMode.SPIN, WaitMode.BLOCK); // a socket has no backoff of its own
     }
 
     @Override

@@ -152,7 +152,7 @@ class DemoEndToEndTest {
     void helpListsEveryOption() {
         Output o = run("--help");
         assertEquals(0, o.code);
-        for (String option : List.of("--sizes", "--iterations", "--warmup", "--wait spin|block", "--json", "--html FILE", "--stack NAME",
+        for (String option : List.of("--sizes", "--iterations", "--warmup", "--wait MODE", "--json", "--html FILE", "--stack NAME",
                 "--zero-copy")) {
             assertTrue(o.out.contains(option), option);
         }

@@ -61,7 +61,7 @@ class DemoOptionsTest {
             "--iterations 0        | --iterations must be positive",
             "--iterations many     | --iterations takes a whole number, not 'many'",
             "--warmup -1           | --warmup must not be negative",
-            "--wait sometimes      | unknown wait mode 'sometimes' (spin or block)",
+            "--wait sometimes      | unknown wait mode 'sometimes' (spin, block or backoff)",
             "--zero-copy capnp     | unknown zero-copy mode 'capnp' (flatbuffers,raw-shm)",
             "--zero-copy raw-shm   | --zero-copy chooses the raw transport's implementation: use it with --stack transport",
             "--stack grpc          | --stack: 'grpc' is neither message nor transport",
