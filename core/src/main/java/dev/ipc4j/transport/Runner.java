@@ -41,7 +41,7 @@ public final class Runner implements AutoCloseable {
      * @param name a prefix for thread names and logs
      */
     public record Config(ThreadFactory threadFactory, int threads, WaitStrategy waitStrategy, String name) {
-        /** One daemon platform thread, the default backoff (a short spin, a few yields, then sleep). */
+        /** One daemon platform thread, the default backoff (a spin of at most 4 µs, a few yields, then sleep). */
         public static final Config DEFAULT = new Config(
                 r -> Thread.ofPlatform().daemon().unstarted(r), 1, WaitStrategy.backoff(), "ipc4j-runner");
 
