@@ -79,8 +79,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     /** Frames one runner cycle reads at most from one endpoint, so others on the thread get their turn. */
     static final int CYCLE_LIMIT = 64;
     /**
-     * The longest a thread driving a blocking request spins before it yields and sleeps, whatever the wait strategy
-     * counts: a cycle of the endpoint costs far more than a ring's own check, and on a busy machine a spinning driver
+     * The longest a thread driving a blocking request spins before it yields and sleeps, whatever a backoff wait
+     * strategy counts (a busy spin spins on): a cycle of the endpoint costs far more than a ring's own check, and on a busy machine a spinning driver
      * takes the CPU its peer needs to answer.
      */
     static final long MAX_SPIN_NANOS = 4_000;
@@ -1219,6 +1219,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         WaitStrategy strategy = channel.hasRing() ? ((RingPipe) channel.blobs()).config().waitStrategy() : WaitStrategy.blocking();
         int spins = strategy instanceof WaitStrategy.Backoff b ? b.spins() : Integer.MAX_VALUE;
         int yields = strategy instanceof WaitStrategy.Backoff b ? b.yields() : 0;
+        long maxSpin = strategy instanceof WaitStrategy.Backoff ? MAX_SPIN_NANOS : Long.MAX_VALUE; // busy spin: on
         int idle = 0;
         long spinStart = 0;
         while (!future.isDone() && !closing.get()) {
@@ -1236,7 +1237,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             if (idle == 0) {
                 spinStart = now;
             }
-            if (idle < spins && now - spinStart < MAX_SPIN_NANOS) {
+            if (idle < spins && now - spinStart < maxSpin) {
                 idle++;
                 Thread.onSpinWait();
                 continue;
