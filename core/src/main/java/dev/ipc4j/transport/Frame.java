@@ -40,8 +40,12 @@ final class Frame {
     static final long HELLO_MAX_VERSION = 6;
     static final long HELLO_MAX_MESSAGE = 8;
 
-    /** 2: the RING frame carries the doorbells (version 1 had the memfd only, with futex wake-ups). */
-    static final int VERSION = 2;
+    /**
+     * 3: the ring segment is {@link RingLayout#VERSION} 3 (records commit through their own header words). 2: the RING
+     * frame carries the doorbells (version 1 had the memfd only, with futex wake-ups). A peer of another version is
+     * refused at HELLO: its rings would be misread, not merely slower.
+     */
+    static final int VERSION = 3;
 
     private Frame() {}
 

@@ -8,8 +8,6 @@ import static dev.ipc4j.transport.RingLayout.PRODUCER_ENDED;
 import static dev.ipc4j.transport.RingLayout.PRODUCER_MAY_PARK;
 import static dev.ipc4j.transport.RingLayout.PRODUCER_PARKED;
 import static dev.ipc4j.transport.RingLayout.RECORD_HEADER;
-import static dev.ipc4j.transport.RingLayout.RECORD_LENGTH;
-import static dev.ipc4j.transport.RingLayout.RECORD_TYPE;
 import static dev.ipc4j.transport.RingLayout.TAIL;
 import static dev.ipc4j.transport.RingLayout.TYPE_DATA;
 import static dev.ipc4j.transport.RingLayout.TYPE_END;
@@ -28,14 +26,25 @@ import java.lang.invoke.VarHandle;
  * One direction of a ring pipe: a single-producer single-consumer queue of variable-length records in shared memory.
  * Layout in {@link RingLayout}.
  *
- * <p>Invariant: {@code HEAD <= TAIL <= HEAD + capacity}, both multiples of 8; the bytes in {@code [HEAD, TAIL)} are
- * complete records, published by the producer's release store of TAIL and handed back by the consumer's release store
- * of HEAD. The peer may break this invariant (it is another process): the consumer checks every TAIL and record header
- * it reads and reports a {@link ProtocolException} rather than touching memory outside the data area.
+ * <p>Commit: each record is published through its own header word ({@link RingLayout#headerWord}, never 0 for a real
+ * record), stored last with release semantics; the consumer polls the header word at its position, so once it has
+ * caught up it waits on the line it is about to read, not on a shared tail (one cache-line transfer per record, not
+ * two). For that, the header word at the producer's position is always 0 until the record there is committed: when it
+ * claims a record the producer clears the header word of the one after it, and it never fills the ring so far that
+ * this next header would lie in bytes the consumer has not handed back ({@link RingLayout#NEXT_HEADER_RESERVE}).
+ * TAIL is still published after each commit, for {@link #publishedTail()} and diagnostics; the consumer never uses it
+ * to find records.
  *
- * <p>Sleep/wake: a side about to sleep sets its PARKED word, then re-checks the other side's position; the other side
- * stores its position, then reads PARKED (both with volatile, i.e. sequentially consistent, access) and wakes only a
- * sleeper. So at least one of the two sees the other, and a writer whose reader never sleeps makes no system call.
+ * <p>Invariant (honest producer): {@code HEAD <= tail <= HEAD + capacity - 8}, all multiples of 8; the committed
+ * records between HEAD and the producer's position are complete, and HEAD, handed back by the consumer with one release
+ * store per poll (not per record), says which bytes the producer may reuse. The peer may break this (it is another
+ * process): the consumer checks every header it reads and reports a {@link ProtocolException} rather than touching
+ * memory outside the data area.
+ *
+ * <p>Sleep/wake: a side about to sleep sets its PARKED word, then re-checks the other side's progress (the consumer:
+ * the header word at its position; the producer: HEAD); the other side stores its progress, then reads PARKED (both
+ * with volatile, i.e. sequentially consistent, access) and wakes only a sleeper. So at least one of the two sees the
+ * other, and a writer whose reader never sleeps makes no system call.
  * A sleeping consumer is woken through its doorbell (an eventfd, so a runner can sleep on many rings and sockets in
  * one poll); a producer waiting for room through the PRODUCER_PARKED futex.
  * Each instance is used by one side only: as producer or as consumer, from one thread at a time.
@@ -43,6 +52,9 @@ import java.lang.invoke.VarHandle;
 final class Ring {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    /** What {@link #readRecord()} returns when nothing is committed at the consumer's position yet. */
+    static final int NONE = 0;
 
     private final MemorySegment control;
     private final MemorySegment data;
@@ -55,10 +67,11 @@ final class Ring {
     private long headCache;
     private long claimedAt = -1;
     private long claimedRecord;
-    // Consumer-local: the position to read next, the last TAIL read (re-read only once HEAD reaches it: each read of
-    // the producer's line costs a cache-line transfer), and the record last validated by readRecord.
+    private int claimedLength;
+    // Consumer-local: the position to read next, the position last handed back (published as HEAD), and the record
+    // last validated by readRecord.
     private long head;
-    private long tailCache;
+    private long publishedHead;
     private int lastLength;
     private long lastRecord;
     private long lastPayload;
@@ -76,6 +89,7 @@ final class Ring {
         this.capacity = data.byteSize();
         this.mask = capacity - 1;
         this.maxRecordPayload = (int) Math.min(Integer.MAX_VALUE - 64, capacity / 4 - RECORD_HEADER);
+        assert capacity > 4L * RingLayout.NEXT_HEADER_RESERVE;
     }
 
     /** The largest payload one record may carry; larger messages travel as fragments. */
@@ -109,22 +123,27 @@ final class Ring {
         return capacity - (tail - headCache);
     }
 
-    /** The bytes a payload of {@code length} needs at the current position, padding included. */
+    /**
+     * The free bytes a payload of {@code length} needs at the current position: its record, the padding before it
+     * when it does not fit before the ring's end, and the next record's header word, which the commit clears.
+     */
     long bytesNeeded(int length) {
         long record = align8(RECORD_HEADER + (long) length);
         long toEnd = capacity - (tail & mask);
-        return record > toEnd ? record + toEnd : record;
+        return (record > toEnd ? record + toEnd : record) + RingLayout.NEXT_HEADER_RESERVE;
     }
 
     /**
      * Reserves a record for {@code length} payload bytes; returns the payload's offset in {@link #data()}, or -1 when
-     * there is no room now. Nothing is visible to the consumer before {@link #commit}.
+     * there is no room now. Nothing is visible to the consumer before {@link #commit}, except a padding record when
+     * the claim moved to the ring's start (it is committed here, over a cleared header at 0, so the consumer that
+     * skips it finds "nothing yet" until the claim commits).
      */
     long tryClaim(int length) {
         long record = align8(RECORD_HEADER + (long) length);
         long index = tail & mask;
         long toEnd = capacity - index;
-        long needed = record > toEnd ? record + toEnd : record;
+        long needed = (record > toEnd ? record + toEnd : record) + RingLayout.NEXT_HEADER_RESERVE;
         if (tail + needed - headCache > capacity) {
             headCache = (long) LONG.getAcquire(control, HEAD);
             if (tail + needed - headCache > capacity) {
@@ -132,41 +151,47 @@ final class Ring {
             }
         }
         if (record > toEnd) {
-            data.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH, (int) (toEnd - RECORD_HEADER));
-            data.set(ValueLayout.JAVA_INT, index + RECORD_TYPE, TYPE_PADDING);
+            LONG.set(data, 0L, 0L);
+            LONG.setRelease(data, index, RingLayout.headerWord((int) (toEnd - RECORD_HEADER), TYPE_PADDING));
             tail += toEnd;
             index = 0;
         }
-        data.set(ValueLayout.JAVA_INT, index + RECORD_LENGTH, length);
         claimedAt = index;
         claimedRecord = record;
+        claimedLength = length;
+        // The next record's header word, cleared now (plain; ordered before the commit's release store, which the
+        // consumer acquires before it looks there): before the payload is written, so that the line the consumer
+        // polls is written last and in one burst.
+        LONG.set(data, (index + record) & mask, 0L);
         return index + RECORD_HEADER;
     }
 
-    /** Publishes the claimed record with {@code type}; wakes the consumer if it sleeps. */
+    /**
+     * Publishes the claimed record with {@code type}: stores its header word (release; volatile when the consumer may
+     * sleep, which it must see or be seen by), then TAIL; wakes the consumer if it sleeps.
+     */
     void commit(int type) throws ErrnoException {
-        data.set(ValueLayout.JAVA_INT, claimedAt + RECORD_TYPE, type);
+        long at = claimedAt;
+        long word = RingLayout.headerWord(claimedLength, type);
         tail += claimedRecord;
         claimedAt = -1;
-        publishTail();
-    }
-
-    /** Turns the claimed record into padding the consumer skips. */
-    void abort() throws ErrnoException {
-        commit(TYPE_PADDING);
-    }
-
-    private void publishTail() throws ErrnoException {
         if ((int) INT.getOpaque(control, CONSUMER_MAY_PARK) == 0) {
+            LONG.setRelease(data, at, word);
             LONG.setRelease(control, TAIL, tail);
             return;
         }
-        LONG.setVolatile(control, TAIL, tail);
+        LONG.setVolatile(data, at, word);
+        LONG.setRelease(control, TAIL, tail);
         int parked = (int) INT.getVolatile(control, CONSUMER_PARKED);
         // 1 + the waiter's ordinal; any other value is the peer's nonsense and wakes nobody.
         if (parked != 0 && INT.compareAndSet(control, CONSUMER_PARKED, parked, 0) && parked > 0 && parked <= consumerBells.length) {
             consumerBells[parked - 1].signal();
         }
+    }
+
+    /** Turns the claimed record into padding the consumer skips. */
+    void abort() throws ErrnoException {
+        commit(TYPE_PADDING);
     }
 
     /** Producer: sleep up to {@code nanos} unless room for {@code needed} bytes appeared or the consumer closed. */
@@ -200,10 +225,14 @@ final class Ring {
 
     // ---------------------------------------------------------------- consumer side
 
-    /** Takes up the consumer's position from the segment; an impossible one is reported by the first read. */
-    void attachConsumer(boolean mayPark) {
-        head = (long) LONG.getAcquire(control, HEAD);
-        tailCache = head;
+    /** Takes up the consumer's position from the segment, which the peer may have forged: it is checked first. */
+    void attachConsumer(boolean mayPark) throws ProtocolException {
+        long h = (long) LONG.getAcquire(control, HEAD);
+        if ((h & 7) != 0 || h < 0) {
+            throw new ProtocolException("ring head " + h + " is impossible");
+        }
+        head = h;
+        publishedHead = h;
         INT.setVolatile(control, CONSUMER_MAY_PARK, mayPark ? 1 : 0);
     }
 
@@ -211,7 +240,7 @@ final class Ring {
         return data;
     }
 
-    /** TAIL as published (a shared word): every record below it is complete. Any thread; monotonic. */
+    /** TAIL as published (a shared word): every record below it is committed. Any thread; monotonic. */
     long publishedTail() {
         return (long) LONG.getAcquire(control, TAIL);
     }
@@ -221,37 +250,26 @@ final class Ring {
         return (long) LONG.getAcquire(control, HEAD);
     }
 
-    /** Where complete records end: the last TAIL read while HEAD is below it, else TAIL read (and validated) anew. */
-    long knownTail() throws ProtocolException {
-        return head < tailCache ? tailCache : readTail();
-    }
-
-    /** The validated TAIL: complete records end there. */
-    long readTail() throws ProtocolException {
-        long t = (long) LONG.getAcquire(control, TAIL);
-        if (t < head || t - head > capacity || ((t | head) & 7) != 0) {
-            throw new ProtocolException("ring tail " + t + " is impossible with head " + head + " and capacity " + capacity);
-        }
-        tailCache = t;
-        return t;
-    }
-
-    long head() {
-        return head;
+    /** Whether a record is committed at the consumer's position (acquire: what it says is visible). */
+    boolean hasRecord() {
+        return (long) LONG.getAcquire(data, head & mask) != 0;
     }
 
     /**
-     * Validates the record at HEAD (which must be below {@code tail}) and returns its type; its payload is at
-     * {@link #payloadOffset()} with {@link #lastLength()} bytes.
+     * Validates the record committed at the consumer's position and returns its type, or {@link #NONE} when nothing is
+     * committed there yet; the payload is at {@link #payloadOffset()} with {@link #lastLength()} bytes.
      */
-    int readRecord(long tail) throws ProtocolException {
+    int readRecord() throws ProtocolException {
         long index = head & mask;
-        int length = data.get(ValueLayout.JAVA_INT, index + RECORD_LENGTH);
-        int type = data.get(ValueLayout.JAVA_INT, index + RECORD_TYPE);
+        long word = (long) LONG.getAcquire(data, index);
+        if (word == 0) {
+            return NONE;
+        }
+        int length = RingLayout.length(word);
+        int type = RingLayout.type(word);
         long record = align8(RECORD_HEADER + (long) length);
-        if (length < 0 || index + record > capacity || head + record > tail) {
-            throw new ProtocolException("ring record at " + head + " claims " + length + " bytes: past the "
-                    + (index + record > capacity ? "ring's end" : "published tail " + tail));
+        if (length < 0 || record > capacity - index) {
+            throw new ProtocolException("ring record at " + head + " claims " + length + " bytes: past the ring's end");
         }
         if (type < TYPE_DATA || type > TYPE_END) {
             throw new ProtocolException("ring record at " + head + " has unknown type " + type);
@@ -270,18 +288,25 @@ final class Ring {
         return lastPayload;
     }
 
-    /** Releases the record last read, so the producer may reuse its bytes. */
+    /** Moves past the record last read; the producer may reuse its bytes after the next {@link #publishHead()}. */
     void advance() {
         head += lastRecord;
-        LONG.setRelease(control, HEAD, head);
     }
 
-    /** After a batch of {@link #advance()}s: wake the producer if it sleeps waiting for room. */
-    void wakeProducerIfParked() throws ErrnoException {
-        if ((int) INT.getOpaque(control, PRODUCER_MAY_PARK) == 0) {
+    /**
+     * After a batch of {@link #advance()}s: hands the records back with one release store of HEAD, then wakes the
+     * producer if it sleeps waiting for room.
+     */
+    void publishHead() throws ErrnoException {
+        if (head == publishedHead) {
             return;
         }
-        VarHandle.fullFence();
+        publishedHead = head;
+        if ((int) INT.getOpaque(control, PRODUCER_MAY_PARK) == 0) {
+            LONG.setRelease(control, HEAD, head);
+            return;
+        }
+        LONG.setVolatile(control, HEAD, head);
         if ((int) INT.getVolatile(control, PRODUCER_PARKED) == 1 && INT.compareAndSet(control, PRODUCER_PARKED, 1, 0)) {
             Futex.wake(control, PRODUCER_PARKED, 1);
         }
@@ -310,7 +335,7 @@ final class Ring {
             INT.setVolatile(control, CONSUMER_MAY_PARK, 1);
         }
         INT.setVolatile(control, CONSUMER_PARKED, waiter.ordinal() + 1);
-        return (long) LONG.getVolatile(control, TAIL) == head && !producerEnded();
+        return (long) LONG.getVolatile(data, head & mask) == 0 && !producerEnded();
     }
 
     /** Second half: no longer asleep; the doorbell is silenced (a ring that came late costs one spurious wake-up). */

@@ -1,7 +1,8 @@
 package dev.ipc4j.transport;
 
 /**
- * Where everything lives in a ring pipe's shared segment (wire format version 2; docs/wire-format.md).
+ * Where everything lives in a ring pipe's shared segment (ring layout version 3, spoken with transport protocol
+ * version 3; docs/wire-format.md).
  *
  * <pre>
  * Segment (one memfd, size = DATA_START + 2 * capacity):
@@ -19,8 +20,10 @@ package dev.ipc4j.transport;
  *          +--------------------------------------------------+
  *
  * Ring control (each hot field on its own 128-byte line: no false sharing, even with adjacent-line prefetch):
- *   +0    TAIL              i64  bytes ever written (producer; release)
- *   +128  HEAD              i64  bytes ever consumed (consumer; release)
+ *   +0    TAIL              i64  bytes ever committed (producer; release, after each commit): the producer's own
+ *                                record of its position (sentPosition, diagnostics); the consumer finds records by
+ *                                their header words, never by TAIL
+ *   +128  HEAD              i64  bytes ever consumed (consumer; release, once per poll)
  *   +256  CONSUMER_PARKED   i32  1 while the consumer sleeps or is about to: the producer then rings its doorbell
  *                                (an eventfd passed with the segment; version 1 used this word as a futex)
  *   +384  PRODUCER_PARKED   i32  futex word: 1 while the producer waits for room
@@ -29,15 +32,24 @@ package dev.ipc4j.transport;
  *   +520  CONSUMER_MAY_PARK i32  1 when the consumer's wait strategy may sleep (the producer must then wake it)
  *   +524  PRODUCER_MAY_PARK i32  1 when the producer's wait strategy may sleep
  *
- * Record in the data area (8-byte aligned; position = TAIL/HEAD modulo capacity):
- *   +0 LENGTH i32 (payload bytes, >= 0) | +4 TYPE i32 | +8 payload | padding to a multiple of 8
+ * Record in the data area (8-byte aligned; position modulo capacity):
+ *   +0 HEADER u64: bits 0-31 LENGTH i32 (payload bytes, >= 0), bits 32-63 TYPE i32 (1..5)
+ *      (host byte order: both ends share the host; on x86-64 and AArch64 LENGTH is at +0, TYPE at +4)
+ *   +8 payload | padding to a multiple of 8
+ *   The HEADER word is the commit: 0 until the record is complete, then stored once, last, with release semantics.
+ *   When it claims a record, before the payload, the producer clears the HEADER word of the next record (so the
+ *   consumer, having read this one, finds 0 there until that one commits); it keeps NEXT_HEADER_RESERVE bytes free
+ *   for it, so it never clears a word the consumer has not handed back.
  *   A record never wraps: when it does not fit before the end, a PADDING record fills the rest.
  * </pre>
  */
 final class RingLayout {
     static final long MAGIC = 0x3167_6e69_726a_6370L; // "pcjring1" little-endian
-    /** 2: consumers sleep on eventfd doorbells (pollable with sockets), not on the CONSUMER_PARKED futex. */
-    static final int VERSION = 2;
+    /**
+     * 3: each record commits through its own header word, HEAD is published once per poll. (2: consumers sleep on
+     * eventfd doorbells, pollable with sockets, not on the CONSUMER_PARKED futex, and records were committed by TAIL.)
+     */
+    static final int VERSION = 3;
 
     static final long HEADER_MAGIC = 0;
     static final long HEADER_VERSION = 8;
@@ -57,8 +69,8 @@ final class RingLayout {
     static final long PRODUCER_MAY_PARK = 524;
 
     static final int RECORD_HEADER = 8;
-    static final long RECORD_LENGTH = 0;
-    static final long RECORD_TYPE = 4;
+    /** Free bytes the producer keeps beyond each record it claims: the next record's header word, cleared at claim. */
+    static final int NEXT_HEADER_RESERVE = 8;
     static final int TYPE_DATA = 1;
     static final int TYPE_PADDING = 2;
     static final int TYPE_BEGIN = 3;
@@ -80,6 +92,19 @@ final class RingLayout {
 
     static long data(int ring, long capacity) {
         return DATA_START + ring * capacity;
+    }
+
+    /** The header word of a committed record: never 0, since every type is at least 1. */
+    static long headerWord(int length, int type) {
+        return (length & 0xFFFF_FFFFL) | ((long) type << 32);
+    }
+
+    static int length(long headerWord) {
+        return (int) headerWord;
+    }
+
+    static int type(long headerWord) {
+        return (int) (headerWord >>> 32);
     }
 
     static long align8(long n) {

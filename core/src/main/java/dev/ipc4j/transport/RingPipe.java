@@ -21,7 +21,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link BlobPipe} over two single-producer single-consumer rings in one shared memfd (layout: {@link RingLayout}).
@@ -35,6 +34,8 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class RingPipe implements BlobPipe {
     private static final System.Logger LOG = System.getLogger(RingPipe.class.getName());
     private static final long CLOSE_WAIT_SECONDS = 5;
+    /** A waiting receive looks at more than the next header word every this many idle steps (a power of two). */
+    private static final int CHECK_STEPS = 64;
 
     /**
      * @param capacity bytes per direction (a power of two, 4 KiB to 1 GiB)
@@ -72,8 +73,8 @@ public final class RingPipe implements BlobPipe {
     private final Ring in;
     private final Config config;
     private final PeerWatch peer;
-    private final ReentrantLock sendLock = new ReentrantLock();
-    private final ReentrantLock receiveLock = new ReentrantLock();
+    private final PipeLock sendLock = new PipeLock();
+    private final PipeLock receiveLock = new PipeLock();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Idler sendIdler;
     private final Idler receiveIdler;
@@ -181,7 +182,19 @@ public final class RingPipe implements BlobPipe {
      * them: its waits end by their timeouts); it owns {@code mapping} and {@code peer}.
      */
     static RingPipe over(Mapping mapping, int outRing, Config config, PidFd peer) throws ProtocolException, ErrnoException {
-        return new RingPipe(mapping, outRing, config, peer, bells(), bells());
+        EventFd[] mine = null;
+        EventFd[] theirs = null;
+        try {
+            mine = bells();
+            theirs = bells();
+            return new RingPipe(mapping, outRing, config, peer, mine, theirs);
+        } catch (ProtocolException | ErrnoException | RuntimeException e) {
+            closeQuietly(mine);
+            closeQuietly(theirs);
+            mapping.close();
+            peer.close();
+            throw e;
+        }
     }
 
     /**
@@ -586,11 +599,20 @@ public final class RingPipe implements BlobPipe {
             long deadline = System.nanoTime() + Math.max(0, timeout.toNanos());
             receiveIdler.reset();
             boolean parked = false;
-            while (true) {
+            boolean parkNow = false;
+            for (int step = 0; ; step++) {
+                // A spinning step costs one look at the header word; the rest (close, end of stream, the peer's death,
+                // the clock) is looked at when a record is there, every CHECK_STEPS steps, after a park, and before one.
+                if (!parked && (step & (CHECK_STEPS - 1)) != 0 && !in.hasRecord()) {
+                    parkNow = receiveIdler.idle();
+                    if (!parkNow) {
+                        continue;
+                    }
+                }
                 if (closed.get()) {
                     // Closed while we waited (we hold the receive lock, so the ring is still mapped): if the peer had
                     // ended and everything was read, that is the end of the stream, not an error.
-                    if (in.producerEnded() && in.readTail() == in.head()) {
+                    if (in.producerEnded() && !in.hasRecord()) {
                         return Receipt.ENDED;
                     }
                     throw closedError();
@@ -612,7 +634,8 @@ public final class RingPipe implements BlobPipe {
                 if (now - deadline >= 0) {
                     return Receipt.TIMED_OUT;
                 }
-                parked = receiveIdler.idle();
+                parked = parkNow || receiveIdler.idle();
+                parkNow = false;
                 if (parked) {
                     in.parkConsumer(Math.min(deadline - now, WaitStrategy.CHECK_INTERVAL.toNanos()));
                 }
@@ -624,38 +647,40 @@ public final class RingPipe implements BlobPipe {
         }
     }
 
+    /**
+     * Hands up to {@code limit} committed records to {@code handler}, each read in place, then hands their bytes back
+     * to the producer with one HEAD store (and at most one wake-up) for the whole batch.
+     */
     private int pollLocked(BlobHandler handler, int limit) throws TransportException {
         try {
-            long tail = in.knownTail();
             int delivered = 0;
-            boolean advanced = false;
-            while (delivered < limit && in.head() != tail) {
-                int type = in.readRecord(tail);
-                try {
-                    if (type == TYPE_DATA) {
-                        if (assembled >= 0) {
-                            throw new ProtocolException("a whole message arrived in the middle of a fragmented one");
+            try {
+                int type;
+                while (delivered < limit && (type = in.readRecord()) != Ring.NONE) {
+                    try {
+                        if (type == TYPE_DATA) {
+                            if (assembled >= 0) {
+                                throw new ProtocolException("a whole message arrived in the middle of a fragmented one");
+                            }
+                            view.wrap(in.data(), in.payloadOffset(), in.lastLength(), List.of());
+                            delivered++;
+                            handler.onBlob(view);
+                        } else if (type != TYPE_PADDING && assemble(type) && handlerGetsAssembly(handler)) {
+                            delivered++;
                         }
-                        view.wrap(in.data(), in.payloadOffset(), in.lastLength(), List.of());
-                        delivered++;
-                        handler.onBlob(view);
-                    } else if (type != TYPE_PADDING && assemble(type) && handlerGetsAssembly(handler)) {
-                        delivered++;
+                    } finally {
+                        in.advance(); // local: the record is consumed even when its handler threw
                     }
-                } finally {
-                    if (!closed.get()) { // a handler may close the pipe: then the ring is gone
-                        in.advance();
-                        advanced = true;
+                    if (closed.get()) { // a handler closed the pipe: the ring is gone
+                        return delivered;
                     }
                 }
-                if (closed.get()) {
-                    return delivered;
+            } finally {
+                if (!closed.get()) {
+                    in.publishHead();
                 }
             }
-            if (advanced) {
-                in.wakeProducerIfParked();
-            }
-            if (delivered == 0 && in.producerEnded() && in.readTail() == in.head()) {
+            if (delivered == 0 && in.producerEnded() && !in.hasRecord()) {
                 return ENDED;
             }
             return delivered;
@@ -816,9 +841,9 @@ public final class RingPipe implements BlobPipe {
             return false;
         }
         try {
-            return in.readTail() != in.head();
-        } catch (ProtocolException | IllegalStateException e) {
-            return false; // a lying ring has nothing worth waiting for; a closed one nothing at all
+            return in.hasRecord();
+        } catch (IllegalStateException e) {
+            return false; // closed meanwhile: nothing at all
         }
     }
 

@@ -79,15 +79,15 @@ class RingCorruptionTest {
         return RingPipe.over(Mapping.map(memfd, SIZE, false), 1, CONFIG, PidFd.open(ProcessHandle.current().pid()));
     }
 
+    /** Commits a record header at {@code at} in the data area, as a producer's commit would. */
     private void record(long at, int length, int type) {
-        data.set(ValueLayout.JAVA_INT, at, length);
-        data.set(ValueLayout.JAVA_INT, at + 4, type);
+        data.set(ValueLayout.JAVA_LONG, at, RingLayout.headerWord(length, type));
     }
 
-    /** Publishes {@code tail} over a ring read from the start (a previous scenario's reader moved HEAD). */
-    private void tail(long tail) {
-        control.set(ValueLayout.JAVA_LONG, RingLayout.HEAD, 0);
-        control.set(ValueLayout.JAVA_LONG, RingLayout.TAIL, tail);
+    /** Starts the reader at {@code head} over whatever the data area holds (TAIL is left as garbage: it is not read). */
+    private void head(long head) {
+        control.set(ValueLayout.JAVA_LONG, RingLayout.HEAD, head);
+        control.set(ValueLayout.JAVA_LONG, RingLayout.TAIL, 0xDEAD_BEEFL);
     }
 
     private String fails() throws Exception {
@@ -101,55 +101,120 @@ class RingCorruptionTest {
         }
     }
 
+    private String refusedAtAttach() {
+        return assertThrows(ProtocolException.class, this::reader).getMessage();
+    }
+
     @Test
-    void impossibleTailsAreRejected() throws Exception {
-        tail(CAPACITY + 8);
-        assertTrue(fails().contains("impossible"));
-        tail(12);
-        assertTrue(fails().contains("impossible"));
-        tail(-8);
-        assertTrue(fails().contains("impossible"));
+    void impossibleHeadsAreRefusedAtAttach() {
+        head(12);
+        assertTrue(refusedAtAttach().contains("impossible"));
+        head(-8);
+        assertTrue(refusedAtAttach().contains("impossible"));
+    }
+
+    @Test
+    void aForgedTailIsNeverUsedToFindRecords() throws Exception {
+        head(0);
+        control.set(ValueLayout.JAVA_LONG, RingLayout.TAIL, CAPACITY * 5 + 3); // impossible, and ignored
+        RingPipe pipe = reader();
+        try {
+            assertEquals(0, pipe.poll(blob -> fail("nothing is committed"), 10));
+            record(0, 4, RingLayout.TYPE_DATA);
+            assertEquals(1, pipe.poll(blob -> assertEquals(4, blob.length()), 10));
+        } finally {
+            pipe.close();
+        }
     }
 
     @Test
     void recordsThatLieAboutTheirLengthOrTypeAreRejected() throws Exception {
         record(0, -5, RingLayout.TYPE_DATA);
-        tail(64);
+        head(0);
         assertTrue(fails().contains("claims -5"));
         record(0, (int) CAPACITY, RingLayout.TYPE_DATA);
-        tail(CAPACITY);
+        head(0);
         assertTrue(fails().contains("ring's end"));
-        record(0, 100, RingLayout.TYPE_DATA);
-        tail(64);
-        assertTrue(fails().contains("published tail"));
+        // A record near the end that runs past it (a reader far into its laps: the position is masked).
+        record(CAPACITY - 16, 9, RingLayout.TYPE_DATA);
+        head(7 * CAPACITY + CAPACITY - 16);
+        assertTrue(fails().contains("ring's end"));
+        // Padding that claims more than the rest of the ring.
+        record(CAPACITY - 64, 100, RingLayout.TYPE_PADDING);
+        head(CAPACITY - 64);
+        assertTrue(fails().contains("ring's end"));
         record(0, 8, 99);
-        tail(16);
+        head(0);
         assertTrue(fails().contains("unknown type 99"));
+    }
+
+    @Test
+    void tornOrHalfForgedHeadersAreRejected() throws Exception {
+        // A header word with a length but no type: never what a commit stores (it stores both at once).
+        data.set(ValueLayout.JAVA_LONG, 0, RingLayout.headerWord(16, 0));
+        head(0);
+        assertTrue(fails().contains("unknown type 0"));
+        // A type and a negative length: the length half is checked as a signed 32-bit value.
+        data.set(ValueLayout.JAVA_LONG, 0, RingLayout.headerWord(0x8000_0000, RingLayout.TYPE_DATA));
+        head(0);
+        assertTrue(fails().contains("claims -2147483648"));
+    }
+
+    @Test
+    void aPayloadWithoutItsCommittedHeaderIsNotRead() throws Exception {
+        data.asSlice(8, 64).fill((byte) 7); // written, not committed
+        head(0);
+        RingPipe pipe = reader();
+        try {
+            assertEquals(0, pipe.poll(blob -> fail("uncommitted"), 10));
+            assertFalse(pipe.hasUnreadInput());
+            record(0, 64, RingLayout.TYPE_DATA);
+            assertTrue(pipe.hasUnreadInput());
+            byte[][] got = new byte[1][];
+            assertEquals(1, pipe.poll(blob -> got[0] = blob.toArray(), 10));
+            assertEquals(7, got[0][63]);
+            assertEquals(0, pipe.poll(blob -> fail("the next header is still 0"), 10));
+        } finally {
+            pipe.close();
+        }
     }
 
     @Test
     void brokenFragmentSequencesAreRejected() throws Exception {
         record(0, 8, RingLayout.TYPE_MIDDLE);
-        tail(16);
+        head(0);
         assertTrue(fails().contains("out of sequence"));
         record(0, 8, RingLayout.TYPE_BEGIN);
         record(16, 8, RingLayout.TYPE_DATA);
-        tail(32);
+        head(0);
         assertTrue(fails().contains("middle of a fragmented"));
     }
 
     @Test
-    void aValidRingIsReadInPlace() throws Exception {
+    void aValidRingIsReadInPlaceAndHandedBackOncePerPoll() throws Exception {
         record(0, 5, RingLayout.TYPE_DATA);
         data.set(ValueLayout.JAVA_BYTE, 8, (byte) 42);
-        tail(16);
+        record(16, 0, RingLayout.TYPE_DATA);
+        record(24, 1, RingLayout.TYPE_DATA);
+        head(0);
         RingPipe pipe = reader();
         try {
             byte[][] got = new byte[1][];
-            assertEquals(1, pipe.poll(blob -> got[0] = blob.toArray(), 10));
+            long[] headSeen = new long[3];
+            int[] n = {0};
+            assertEquals(2, pipe.poll(blob -> {
+                headSeen[n[0]++] = control.get(ValueLayout.JAVA_LONG, RingLayout.HEAD);
+                if (got[0] == null) {
+                    got[0] = blob.toArray();
+                }
+            }, 2));
             assertEquals(5, got[0].length);
             assertEquals(42, got[0][0]);
-            assertEquals(16, control.get(ValueLayout.JAVA_LONG, RingLayout.HEAD), "consumed bytes handed back");
+            assertEquals(0, headSeen[0]);
+            assertEquals(0, headSeen[1], "HEAD is not published per record");
+            assertEquals(24, control.get(ValueLayout.JAVA_LONG, RingLayout.HEAD), "the poll's records handed back at once");
+            assertEquals(1, pipe.poll(blob -> { }, 10));
+            assertEquals(40, control.get(ValueLayout.JAVA_LONG, RingLayout.HEAD));
         } finally {
             pipe.close();
         }
@@ -232,6 +297,10 @@ class RingCorruptionTest {
         long head = random.nextInt(4) == 0 ? random.nextLong() : (random.nextLong(0, 1L << 40) & ~7L);
         control.set(ValueLayout.JAVA_LONG, RingLayout.HEAD, head);
         control.set(ValueLayout.JAVA_LONG, RingLayout.TAIL, random.nextBoolean() ? head + random.nextLong(-64, CAPACITY + 64) : random.nextLong());
+        if (random.nextBoolean()) { // a plausible header where the reader starts
+            data.set(ValueLayout.JAVA_LONG, head & (CAPACITY - 1) & ~7L,
+                    RingLayout.headerWord(random.nextInt(-8, (int) CAPACITY + 8), random.nextInt(0, 7)));
+        }
     }
 
     private void writeValidThenMutate(SplittableRandom random) throws Exception {
@@ -253,10 +322,18 @@ class RingCorruptionTest {
         }
         int mutations = random.nextInt(0, 4);
         for (int k = 0; k < mutations; k++) {
-            switch (random.nextInt(3)) {
+            switch (random.nextInt(5)) {
                 case 0 -> data.set(ValueLayout.JAVA_INT, (random.nextLong(0, CAPACITY) & ~3L), random.nextInt());
                 case 1 -> control.set(ValueLayout.JAVA_LONG, RingLayout.TAIL,
                         control.get(ValueLayout.JAVA_LONG, RingLayout.TAIL) + random.nextInt(-32, 33));
+                case 2 -> control.set(ValueLayout.JAVA_LONG, RingLayout.HEAD, // a position past the end, or torn
+                        control.get(ValueLayout.JAVA_LONG, RingLayout.HEAD) + random.nextInt(-4, 5) * 4L);
+                case 3 -> { // a header word forged in place: a known type with a lying length, or the reverse
+                    long at = random.nextLong(0, CAPACITY) & ~7L;
+                    data.set(ValueLayout.JAVA_LONG, at, random.nextBoolean()
+                            ? RingLayout.headerWord(random.nextInt(), RingLayout.TYPE_DATA + random.nextInt(5))
+                            : RingLayout.headerWord(random.nextInt(0, 64), random.nextInt()));
+                }
                 default -> data.set(ValueLayout.JAVA_BYTE, random.nextLong(0, CAPACITY), (byte) random.nextInt(256));
             }
         }

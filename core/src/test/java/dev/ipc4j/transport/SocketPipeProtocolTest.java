@@ -53,7 +53,13 @@ class SocketPipeProtocolTest {
             // Version 1 woke ring readers by futex: its rings cannot work with ours, so it is refused by name.
             peer.write(HostilePeer.hello(arena, Frame.HELLO_MAGIC, 1, 1, 1 << 20));
             ProtocolException e = assertThrows(ProtocolException.class, () -> SocketPipe.open(peer.ours, CONFIG));
-            assertTrue(e.getMessage().contains("versions 1 to 1; this side speaks 2"), e.getMessage());
+            assertTrue(e.getMessage().contains("versions 1 to 1; this side speaks 3"), e.getMessage());
+        }
+        try (HostilePeer peer = new HostilePeer(); Arena arena = Arena.ofConfined()) {
+            // Version 2 committed ring records by TAIL: our reader would wait forever on its header words.
+            peer.write(HostilePeer.hello(arena, Frame.HELLO_MAGIC, 2, 2, 1 << 20));
+            ProtocolException e = assertThrows(ProtocolException.class, () -> SocketPipe.open(peer.ours, CONFIG));
+            assertTrue(e.getMessage().contains("versions 2 to 2; this side speaks 3"), e.getMessage());
         }
         try (HostilePeer peer = new HostilePeer()) {
             peer.frame(0, Frame.DATA, 0, 0);

@@ -7,20 +7,33 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Options of {@code ./ipc4j bench small}. Defaults give 100,000 measured round trips after 20,000 of warm-up and
- * 1,000,000 throughput messages per (transport, wait), a few minutes for all six runs on 2 cores.
+ * Options of {@code ./ipc4j bench small}. Defaults give 100,000 measured round trips after a warm-up of 200,000 (spin)
+ * or 20,000 (other waits) and 1,000,000 throughput messages per (transport, wait), a few minutes for all runs on 2
+ * cores.
+ *
+ * <p>Why the spin warm-up is longer: 20,000 spinning round trips last about 10 ms, less than the JIT needs to compile
+ * a transport's receive loop with its final optimizations, so the measurement began on code still being compiled and
+ * its p50 moved by up to 1.7x between runs of the same build (ring 0.43-0.74 µs, 2026-12-02). 200,000 last about
+ * 0.1 s; a blocking round trip is 100 times slower, so 20,000 of them already last seconds.
+ *
+ * @param warmup round trips before measuring, or {@link #DEFAULT_WARMUP} for the wait's default
  */
 public record BenchOptions(int iterations, int warmup, int messages, int batchSize, int payloadBytes, List<String> transports,
         List<WaitMode> waits, boolean json, boolean pin, Duration timeout, boolean help) {
 
     /** Aeron sends larger messages as several fragments, which this harness does not reassemble. */
     public static final int MAX_PAYLOAD = 1024;
+    /** {@link #warmup()} when not given: {@link #SPIN_WARMUP} or {@link #OTHER_WARMUP} by wait mode. */
+    public static final int DEFAULT_WARMUP = -1;
+    public static final int SPIN_WARMUP = 200_000;
+    public static final int OTHER_WARMUP = 20_000;
 
     public static final String USAGE = """
             usage: ./ipc4j bench small [options]
               64-byte round trips (ping-pong) and one-way throughput between two JVM processes, per transport and wait mode.
               --iterations N     measured round trips per run (default 100000)
-              --warmup N         round trips before measuring (default 20000; throughput warms up with a tenth of --messages)
+              --warmup N         round trips before measuring (default 200000 with spin, 20000 otherwise: the JIT
+                                 needs about 0.1 s; throughput warms up with a tenth of --messages)
               --messages N       measured throughput messages per run (default 1000000)
               --batch N          throughput messages per acknowledgement (default 10000)
               --payload N        message size in bytes, 8..1024 (default 64)
@@ -33,7 +46,7 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
 
     public static BenchOptions parse(String... args) {
         int iterations = 100_000;
-        int warmup = 20_000;
+        int warmup = DEFAULT_WARMUP;
         int messages = 1_000_000;
         int batch = 10_000;
         int payload = 64;
@@ -82,7 +95,8 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
     /** The run spec of one (transport, wait): throughput rounds to whole batches, warms up with about a tenth. */
     public RunSpec spec(String transport, WaitMode wait) {
         int batches = Math.max(1, messages / batchSize);
-        return new RunSpec(transport, wait, payloadBytes, warmup, iterations, batchSize, Math.max(1, batches / 10), batches, timeout);
+        int roundTrips = warmup != DEFAULT_WARMUP ? warmup : wait == WaitMode.SPIN ? SPIN_WARMUP : OTHER_WARMUP;
+        return new RunSpec(transport, wait, payloadBytes, roundTrips, iterations, batchSize, Math.max(1, batches / 10), batches, timeout);
     }
 
     public static String usage() {

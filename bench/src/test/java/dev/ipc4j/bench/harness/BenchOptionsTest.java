@@ -21,6 +21,10 @@ class BenchOptionsTest {
         RunSpec spec = o.spec("unix", WaitMode.BLOCK);
         assertEquals(1_000_000, spec.measuredMessages());
         assertTrue(spec.warmupBatches() >= 1);
+        // Spinning round trips are 100x shorter: ten times as many of them, so the JIT is done before the clock runs.
+        assertEquals(20_000, spec.warmup());
+        assertEquals(200_000, o.spec("ring", WaitMode.SPIN).warmup());
+        assertEquals(10, BenchOptions.parse("--warmup", "10").spec("ring", WaitMode.SPIN).warmup(), "given, it is kept");
     }
 
     @Test
