@@ -94,6 +94,54 @@ final class AeronLink implements PingPongTransport.Link {
         arrived = true;
     }
 
+    private PingPongTransport.MessageCheck batchCheck;
+    private int batchTaken;
+    private IOException batchFailure;
+    private final FragmentHandler batchHandler = this::onBatchFragment;
+
+    /** One {@code subscription.poll(handler, limit)} per batch, as an Aeron reader that wants throughput polls. */
+    @Override
+    public int receiveUpTo(int limit, Payload into, PingPongTransport.MessageCheck each, long deadlineNanos)
+            throws IOException, TimeoutException {
+        target = into;
+        batchCheck = each;
+        batchTaken = 0;
+        idle.reset();
+        int idleCount = 0;
+        while (subscription.poll(batchHandler, limit) == 0) {
+            idle.idle();
+            if (++idleCount % Deadlines.CHECK_EVERY == 0) {
+                Deadlines.check(deadlineNanos, "a message on the Aeron subscription");
+                if (!subscription.isConnected()) {
+                    throw new EOFException("the Aeron publisher is gone");
+                }
+            }
+        }
+        if (batchFailure != null) {
+            IOException e = batchFailure;
+            batchFailure = null;
+            throw e;
+        }
+        return batchTaken;
+    }
+
+    private void onBatchFragment(DirectBuffer buffer, int offset, int length, Header header) {
+        if (batchFailure != null) {
+            return;
+        }
+        if (length != target.length()) {
+            batchFailure = new IOException("received a message of " + length + " bytes, expected " + target.length());
+            return;
+        }
+        buffer.getBytes(offset, target.buffer(), 0, length);
+        batchTaken++;
+        try {
+            batchCheck.check(target);
+        } catch (IOException e) {
+            batchFailure = e;
+        }
+    }
+
     @Override
     public void close() {
         if (ownedClient != null) {

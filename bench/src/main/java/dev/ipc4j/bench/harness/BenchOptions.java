@@ -18,8 +18,8 @@ import java.util.Set;
  *
  * @param warmup round trips before measuring, or {@link #DEFAULT_WARMUP} for the wait's default
  */
-public record BenchOptions(int iterations, int warmup, int messages, int batchSize, int payloadBytes, List<String> transports,
-        List<WaitMode> waits, boolean json, boolean pin, Duration timeout, boolean help) {
+public record BenchOptions(int iterations, int warmup, int messages, int batchSize, int pollLimit, int payloadBytes,
+        List<String> transports, List<WaitMode> waits, boolean json, boolean pin, Duration timeout, boolean help) {
 
     /** Aeron sends larger messages as several fragments, which this harness does not reassemble. */
     public static final int MAX_PAYLOAD = 1024;
@@ -36,6 +36,8 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
                                  needs about 0.1 s; throughput warms up with a tenth of --messages)
               --messages N       measured throughput messages per run (default 1000000)
               --batch N          throughput messages per acknowledgement (default 10000)
+              --poll-limit N     the most throughput messages the reader takes per poll (default 64; 1: one
+                                 receive per message)
               --payload N        message size in bytes, 8..1024 (default 64)
               --transports LIST  comma-separated, from: %s (default: all)
               --waits LIST       spin,block (default: both)
@@ -49,6 +51,7 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
         int warmup = DEFAULT_WARMUP;
         int messages = 1_000_000;
         int batch = 10_000;
+        int pollLimit = 64;
         int payload = 64;
         List<String> transports = Transports.all().stream().map(PingPongTransport::name).toList();
         List<WaitMode> waits = List.of(WaitMode.SPIN, WaitMode.BLOCK);
@@ -66,6 +69,7 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
                 case "--warmup" -> warmup = OptionNumbers.nonNegative(arg, value(args, ++i, arg));
                 case "--messages" -> messages = OptionNumbers.positive(arg, value(args, ++i, arg));
                 case "--batch" -> batch = OptionNumbers.positive(arg, value(args, ++i, arg));
+                case "--poll-limit" -> pollLimit = OptionNumbers.positive(arg, value(args, ++i, arg));
                 case "--payload" -> payload = OptionNumbers.positive(arg, value(args, ++i, arg));
                 case "--timeout" -> timeout = Duration.ofSeconds(OptionNumbers.positive(arg, value(args, ++i, arg)));
                 case "--transports" -> {
@@ -88,15 +92,16 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
             throw new IllegalArgumentException("--payload must be between " + Payload.MIN_BYTES + " and " + MAX_PAYLOAD);
         }
         batch = Math.min(batch, messages);
-        return new BenchOptions(iterations, warmup, messages, batch, payload, List.copyOf(transports), List.copyOf(waits), json, pin,
-                timeout, help);
+        return new BenchOptions(iterations, warmup, messages, batch, pollLimit, payload, List.copyOf(transports), List.copyOf(waits),
+                json, pin, timeout, help);
     }
 
     /** The run spec of one (transport, wait): throughput rounds to whole batches, warms up with about a tenth. */
     public RunSpec spec(String transport, WaitMode wait) {
         int batches = Math.max(1, messages / batchSize);
         int roundTrips = warmup != DEFAULT_WARMUP ? warmup : wait == WaitMode.SPIN ? SPIN_WARMUP : OTHER_WARMUP;
-        return new RunSpec(transport, wait, payloadBytes, roundTrips, iterations, batchSize, Math.max(1, batches / 10), batches, timeout);
+        return new RunSpec(transport, wait, payloadBytes, roundTrips, iterations, batchSize, Math.max(1, batches / 10), batches,
+                pollLimit, timeout);
     }
 
     public static String usage() {

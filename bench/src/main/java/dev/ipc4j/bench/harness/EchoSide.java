@@ -33,13 +33,13 @@ public final class EchoSide {
             }
             double pingPongAlloc = Allocations.perMessage(before, Allocations.current(), spec.iterations());
 
-            long expected = 0;
+            InOrder inOrder = new InOrder();
             for (int b = 0; b < spec.warmupBatches(); b++) {
-                expected = takeBatch(link, message, expected, spec.batchSize(), deadline);
+                takeBatch(link, message, inOrder, spec.batchSize(), spec.pollLimit(), deadline);
             }
             before = Allocations.current();
             for (int b = 0; b < spec.batches(); b++) {
-                expected = takeBatch(link, message, expected, spec.batchSize(), deadline);
+                takeBatch(link, message, inOrder, spec.batchSize(), spec.pollLimit(), deadline);
             }
             double throughputAlloc = Allocations.perMessage(before, Allocations.current(), spec.measuredMessages());
             ChildSide.say(String.format(Locale.ROOT, "DONE %.3f %.3f", pingPongAlloc, throughputAlloc));
@@ -58,17 +58,29 @@ public final class EchoSide {
         link.send(message, deadline);
     }
 
-    /** Receives one batch in order and acknowledges it by sending its last message back; returns the next sequence. */
-    private static long takeBatch(PingPongTransport.Link link, Payload message, long expected, int size, long deadline)
+    /**
+     * Receives one batch in order, up to {@code pollLimit} messages per poll, and acknowledges it by sending its last
+     * message back; returns the next sequence.
+     */
+    private static long takeBatch(PingPongTransport.Link link, Payload message, InOrder inOrder, int size, int pollLimit, long deadline)
             throws IOException, TimeoutException {
-        for (int k = 0; k < size; k++) {
-            link.receive(message, deadline);
+        for (int k = 0; k < size; ) {
+            k += link.receiveUpTo(Math.min(pollLimit, size - k), message, inOrder, deadline);
+        }
+        link.send(message, deadline);
+        return inOrder.expected;
+    }
+
+    /** Checks that throughput messages arrive in sequence, none lost or doubled. */
+    private static final class InOrder implements PingPongTransport.MessageCheck {
+        long expected;
+
+        @Override
+        public void check(Payload message) {
             if (message.sequence() != expected) {
                 throw new IllegalStateException("throughput message " + message.sequence() + " arrived, expected " + expected);
             }
             expected++;
         }
-        link.send(message, deadline);
-        return expected;
     }
 }

@@ -149,6 +149,46 @@ public final class Ipc4jChannelTransport implements PingPongTransport {
             }
         }
 
+        private PingPongTransport.MessageCheck batchCheck;
+        private IOException batchFailure;
+        private final BlobHandler batchCopier = blob -> {
+            if (batchFailure != null) {
+                return;
+            }
+            if (blob.length() != target.length()) {
+                batchFailure = new IOException("a message of " + blob.length() + " bytes, expected " + target.length());
+                return;
+            }
+            MemorySegment.copy(blob.buffer(), blob.offset(), target.segment(), 0, blob.length());
+            try {
+                batchCheck.check(target);
+            } catch (IOException e) {
+                batchFailure = e;
+            }
+        };
+
+        /**
+         * The first message as {@link #receive} waits for it (by the channel's wait strategy), then one
+         * {@code poll(handler, limit - 1)} for whatever else is waiting.
+         */
+        @Override
+        public int receiveUpTo(int limit, Payload into, PingPongTransport.MessageCheck each, long deadlineNanos)
+                throws IOException, TimeoutException {
+            receive(into, deadlineNanos);
+            each.check(into);
+            if (limit == 1) {
+                return 1;
+            }
+            batchCheck = each;
+            int more = pipe.poll(batchCopier, limit - 1);
+            if (batchFailure != null) {
+                IOException e = batchFailure;
+                batchFailure = null;
+                throw e;
+            }
+            return 1 + Math.max(0, more);
+        }
+
         @Override
         public void close() {
             channel.close();

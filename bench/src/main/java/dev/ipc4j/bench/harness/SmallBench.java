@@ -70,7 +70,11 @@ public final class SmallBench {
         human.println("transports:");
         legend.forEach(human::println);
         human.println("rtt: round trip of one message, parent -> child -> parent, clock in the parent; throughput: one way, parent -> child,");
-        human.println("acknowledged per batch; alloc B/msg: heap bytes per message on the parent/child thread while measuring.");
+        human.printf("acknowledged per batch of %,d, the reader taking up to %d per poll (aeron: subscription.poll(handler, %d);%n",
+                options.batchSize(), options.pollLimit(), options.pollLimit());
+        human.printf("ring, socketpipe: receive, then poll(handler, %d); unix, tcp: one receive each, from a 64 KiB read buffer);%n",
+                options.pollLimit() - 1);
+        human.println("alloc B/msg: heap bytes per message on the parent/child thread while measuring.");
         warnAboutPlacement(results, human);
         human.flush();
         return failures == 0 ? 0 : 1;

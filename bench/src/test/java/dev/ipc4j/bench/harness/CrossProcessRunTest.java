@@ -59,7 +59,7 @@ class CrossProcessRunTest {
     @CsvSource({"unix,block", "unix,spin", "tcp,block", "aeron,spin", "aeron,block", "ring,spin", "ring,block", "socketpipe,block"})
     @Timeout(120)
     void everyMessageComesBackIntactAndTheChildIsGone(String transport, String wait) throws Exception {
-        RunSpec spec = new RunSpec(transport, WaitMode.parse(wait), 64, 100, 1_000, 500, 1, 4, TIMEOUT);
+        RunSpec spec = new RunSpec(transport, WaitMode.parse(wait), 64, 100, 1_000, 500, 1, 4, 64, TIMEOUT);
 
         List<Result> results = CrossProcessRun.run(spec, null);
 
@@ -92,7 +92,7 @@ class CrossProcessRunTest {
         // test also runs on a one-CPU machine.
         List<Integer> cpus = CpuList.parse(Placement.cpusAllowed(ProcessHandle.current().pid()));
         int childCpu = cpus.getLast();
-        RunSpec spec = new RunSpec("unix", WaitMode.BLOCK, 64, 10, 100, 10, 1, 1, TIMEOUT);
+        RunSpec spec = new RunSpec("unix", WaitMode.BLOCK, 64, 10, 100, 10, 1, 1, 64, TIMEOUT);
 
         List<Result> results = CrossProcessRun.run(spec, new Pinning(cpus.getFirst(), childCpu));
 
@@ -107,7 +107,7 @@ class CrossProcessRunTest {
     void aRunThatOverstaysItsTimeoutFailsAndCleansUp(String transport, String wait) {
         // Far more round trips than fit in 3 s: the watchdog kills the child, and this side's wait must end with an
         // error (end of file, or its own deadline) instead of hanging.
-        RunSpec spec = new RunSpec(transport, WaitMode.parse(wait), 64, 0, Integer.MAX_VALUE, 1, 0, 0, Duration.ofSeconds(3));
+        RunSpec spec = new RunSpec(transport, WaitMode.parse(wait), 64, 0, Integer.MAX_VALUE, 1, 0, 0, 64, Duration.ofSeconds(3));
 
         Exception e = assertThrows(Exception.class, () -> CrossProcessRun.run(spec, null));
 
@@ -120,7 +120,7 @@ class CrossProcessRunTest {
         // 1 ms is too short for a JVM to start: waiting for READY must end in an error, and the child be killed
         // (checked after each test). Which error depends on who is first: our wait timing out, or the watchdog's kill
         // ending the child's output.
-        RunSpec spec = new RunSpec("unix", WaitMode.BLOCK, 64, 0, 10, 1, 0, 0, Duration.ofMillis(1));
+        RunSpec spec = new RunSpec("unix", WaitMode.BLOCK, 64, 0, 10, 1, 0, 0, 64, Duration.ofMillis(1));
 
         Exception e = assertThrows(Exception.class, () -> CrossProcessRun.run(spec, null));
 
