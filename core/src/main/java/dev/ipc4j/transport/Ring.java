@@ -77,6 +77,8 @@ final class Ring {
     private long lastPayload;
 
     private final EventFd[] consumerBells;
+    /** Per waiter (consumer side): its doorbell woke it and is still to be read empty (at its next arm). */
+    private final boolean[] bellRung = new boolean[Waiter.values().length];
 
     /**
      * @param consumerBells the doorbells of this ring's consumer (ours for the incoming ring, the peer's for the
@@ -318,40 +320,44 @@ final class Ring {
 
     /** Consumer: sleep up to {@code nanos} unless a record arrived or the producer ended (as the runner). */
     void parkConsumer(long nanos) throws ErrnoException {
+        boolean rung = false;
         if (armConsumer(Waiter.RUNNER)) {
-            Poll.readable(consumerBell(Waiter.RUNNER).fd(), (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
+            rung = Poll.readable(consumerBell(Waiter.RUNNER).fd(), (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000));
         }
-        disarmConsumer(Waiter.RUNNER);
+        disarmConsumer(Waiter.RUNNER, rung);
     }
 
     /**
-     * First half of a consumer's sleep, for a driver that sleeps on many descriptors: announces it (the producer will
-     * ring {@code waiter}'s doorbell, and only that one), then re-checks; false when a record or the end is here
-     * already (do not sleep). Either way {@link #disarmConsumer} follows.
+     * First half of a consumer's sleep, for a driver that sleeps on many descriptors: reads {@code waiter}'s doorbell
+     * empty if a wake-up left it rung, announces the sleep (the producer will ring that doorbell, and only that one),
+     * then re-checks; false when a record or the end is here already (do not sleep). Either way {@link #disarmConsumer}
+     * follows.
      */
-    boolean armConsumer(Waiter waiter) {
+    boolean armConsumer(Waiter waiter) throws ErrnoException {
+        int w = waiter.ordinal();
+        if (bellRung[w]) {
+            // Before the announcement: until then the producer rings nobody, so no ring is lost here.
+            bellRung[w] = false;
+            consumerBell(waiter).drain();
+        }
         if ((int) INT.getOpaque(control, CONSUMER_MAY_PARK) == 0) {
             // A busy-spinning consumer's ring, now driven by a thread that sleeps: from now on the producer must ring.
             INT.setVolatile(control, CONSUMER_MAY_PARK, 1);
         }
-        INT.setVolatile(control, CONSUMER_PARKED, waiter.ordinal() + 1);
+        INT.setVolatile(control, CONSUMER_PARKED, w + 1);
         return (long) LONG.getVolatile(data, head & mask) == 0 && !producerEnded();
     }
 
-    /** Second half: no longer asleep; the doorbell is silenced (a ring that came late costs one spurious wake-up). */
-    void disarmConsumer(Waiter waiter) throws ErrnoException {
-        disarmConsumer(waiter, true);
-    }
-
     /**
-     * As {@link #disarmConsumer(Waiter)}, reading the doorbell empty only when {@code rung} (the poll said it was
-     * readable): a runner that sleeps on many rings then makes one read for the ring that woke it, not one per ring. A
-     * bell rung after the poll stays readable and ends the next sleep at once, where it is read.
+     * Second half: no longer asleep. When {@code rung} (the poll said the doorbell was readable) the doorbell is read
+     * empty at the next {@link #armConsumer}, not now: that read is a system call, and now it would lie between the
+     * wake-up and the message it announced. A runner that sleeps on many rings reads only the one that woke it; a bell
+     * rung after the poll stays readable and ends the next sleep at once (one spurious wake-up), where it is read.
      */
     void disarmConsumer(Waiter waiter, boolean rung) throws ErrnoException {
         INT.setRelease(control, CONSUMER_PARKED, 0);
         if (rung) {
-            consumerBell(waiter).drain();
+            bellRung[waiter.ordinal()] = true;
         }
     }
 

@@ -279,8 +279,8 @@ public final class RingPipe implements BlobPipe {
             ensureCanSend();
             int max = out.maxRecordPayload();
             if (length <= max) {
-                long at = reserve((int) length, deadline);
-                if (at < 0) {
+                long at = out.tryClaim((int) length); // room now: the common case, no wait set up
+                if (at < 0 && (at = reserve((int) length, deadline)) < 0) {
                     return false;
                 }
                 MemorySegment.copy(message, 0, out.data(), at, length);
