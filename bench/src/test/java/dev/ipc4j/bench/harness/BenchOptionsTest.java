@@ -25,6 +25,8 @@ class BenchOptionsTest {
         assertEquals(20_000, spec.warmup());
         assertEquals(200_000, o.spec("ring", WaitMode.SPIN).warmup());
         assertEquals(10, BenchOptions.parse("--warmup", "10").spec("ring", WaitMode.SPIN).warmup(), "given, it is kept");
+        assertEquals(100, o.spec("ring", WaitMode.SPIN).warmupBatches(), "spin throughput warms up with all it measures");
+        assertEquals(10, spec.warmupBatches(), "other waits with a tenth");
     }
 
     @Test
