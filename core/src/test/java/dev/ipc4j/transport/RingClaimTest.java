@@ -3,6 +3,7 @@ package dev.ipc4j.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.testing.NoLeaks;
 import java.lang.foreign.ValueLayout;
@@ -76,6 +77,61 @@ class RingClaimTest {
             assertEquals(first, ring.peerConsumedPosition());
             assertEquals(Receipt.MESSAGE, b.blobs().receive(blob -> { }, SHORT));
             assertEquals(second, ring.peerConsumedPosition());
+        }
+    }
+
+    /** Sends bound to one thread take no lock; any other thread's send is refused, never interleaved into the ring. */
+    @Test
+    void boundSendsBelongToOneThread() throws Exception {
+        Channel[] pair = Channel.pair(Channel.Config.DEFAULT);
+        try (Channel a = pair[0]; Channel b = pair[1]) {
+            RingPipe ring = (RingPipe) a.blobs();
+            RingPipe.Claim open = ring.claim(8);
+            assertThrows(IllegalStateException.class, ring::bindSender, "not while this thread has a claim open");
+            open.commit();
+            ring.bindSender();
+            ring.bindSender(); // idempotent on the bound thread
+            java.lang.foreign.MemorySegment message = java.lang.foreign.MemorySegment.ofArray(new byte[24]);
+            ring.send(message);
+            RingPipe.Claim claim = ring.claim(16);
+            assertThrows(IllegalStateException.class, () -> ring.send(message), "a send while its own claim is open");
+            claim.commit();
+            Throwable[] other = new Throwable[4];
+            Thread t = Thread.ofPlatform().start(() -> {
+                other[0] = catching(() -> ring.send(message));
+                other[1] = catching(() -> ring.trySend(message));
+                other[2] = catching(() -> ring.claim(8));
+                other[3] = catching(ring::bindSender);
+            });
+            t.join();
+            for (Throwable e : other) {
+                assertEquals(IllegalStateException.class, e == null ? null : e.getClass(), String.valueOf(e));
+                assertTrue(e.getMessage().contains("bound to thread " + Thread.currentThread().getName()), e.getMessage());
+            }
+            int[] sizes = new int[4];
+            int[] n = {0};
+            while (n[0] < 3) {
+                assertEquals(Receipt.MESSAGE, b.blobs().receive(blob -> sizes[n[0]++] = (int) blob.length(), SHORT));
+            }
+            assertEquals(8, sizes[0]);
+            assertEquals(24, sizes[1]);
+            assertEquals(16, sizes[2]);
+            assertEquals(0, b.blobs().poll(blob -> sizes[3] = -1, 10), "nothing from the refused sends");
+            ring.endSending();
+            assertEquals(Receipt.ENDED, b.blobs().receive(blob -> { }, SHORT));
+        }
+    }
+
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    private static Throwable catching(Call call) {
+        try {
+            call.run();
+            return null;
+        } catch (Throwable e) {
+            return e;
         }
     }
 }

@@ -4,6 +4,7 @@ import dev.ipc4j.transport.BlobHandler;
 import dev.ipc4j.transport.BlobPipe;
 import dev.ipc4j.transport.Channel;
 import dev.ipc4j.transport.Receipt;
+import dev.ipc4j.transport.RingPipe;
 import dev.ipc4j.transport.WaitStrategy;
 import java.io.EOFException;
 import java.io.IOException;
@@ -50,7 +51,8 @@ public final class Ipc4jChannelTransport implements PingPongTransport {
     @Override
     public String description() {
         return ring
-                ? "ipc4j RingPipe: SPSC rings in a sealed memfd, copy in, read in place (spin: busy spin; block: park at once on the ring's doorbell)"
+                ? "ipc4j RingPipe: SPSC rings in a sealed memfd, copy in, read in place, sends bound to the harness thread "
+                        + "(spin: busy spin; block: park at once on the ring's doorbell)"
                 : "ipc4j SocketPipe: framed Unix socket, HELLO/END protocol, bounded send queue (block: poll + recvmsg)";
     }
 
@@ -124,8 +126,20 @@ public final class Ipc4jChannelTransport implements PingPongTransport {
             this.pipe = channel.blobs();
         }
 
+        private boolean bound;
+
+        /**
+         * The harness sends from one thread: the ring's sends are {@linkplain RingPipe#bindSender() bound} to it on the
+         * first send (no lock per message, as Aeron's ExclusivePublication, which the aeron transport uses).
+         */
         @Override
         public void send(Payload message, long deadlineNanos) throws IOException {
+            if (!bound) {
+                if (pipe instanceof RingPipe ring) {
+                    ring.bindSender();
+                }
+                bound = true;
+            }
             pipe.send(message.segment());
         }
 
