@@ -8,10 +8,10 @@ import java.util.Set;
 
 /**
  * Options of {@code ./ipc4j bench small}. Defaults give 100,000 measured round trips after a warm-up of 200,000 (spin)
- * or 20,000 (other waits) and 1,000,000 throughput messages per (transport, wait), a few minutes for all runs on 2
+ * or 20,000 (other waits) and 4,000,000 throughput messages per (transport, wait), a few minutes for all runs on 2
  * cores.
  *
- * <p>Why the spin warm-up is longer: 20,000 spinning round trips last about 10 ms, less than the JIT needs to compile
+ * <p>Why the spin warm-ups are longer: 20,000 spinning round trips last about 10 ms, less than the JIT needs to compile
  * a transport's receive loop with its final optimizations, so the measurement began on code still being compiled and
  * its p50 moved by up to 1.7x between runs of the same build (ring 0.43-0.74 µs, 2026-12-02). 200,000 last about
  * 0.1 s; a blocking round trip is 100 times slower, so 20,000 of them already last seconds.
@@ -35,7 +35,7 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
               --warmup N         round trips before measuring (default 200000 with spin, 20000 otherwise: the JIT
                                  needs about 0.1 s; throughput warms up with --messages with spin, a
                                  tenth of it otherwise)
-              --messages N       measured throughput messages per run (default 1000000)
+              --messages N       measured throughput messages per run (default 4000000)
               --batch N          throughput messages per acknowledgement (default 10000)
               --poll-limit N     the most throughput messages the reader takes per poll (default 64; 1: one
                                  receive per message)
@@ -50,7 +50,7 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
     public static BenchOptions parse(String... args) {
         int iterations = 100_000;
         int warmup = DEFAULT_WARMUP;
-        int messages = 1_000_000;
+        int messages = 4_000_000;
         int batch = 10_000;
         int pollLimit = 64;
         int payload = 64;
@@ -104,8 +104,10 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
     public RunSpec spec(String transport, WaitMode wait) {
         int batches = Math.max(1, messages / batchSize);
         int roundTrips = warmup != DEFAULT_WARMUP ? warmup : wait == WaitMode.SPIN ? SPIN_WARMUP : OTHER_WARMUP;
-        // Spinning throughput runs are as short as spinning round trips (1,000,000 messages in 50-150 ms): they warm up
-        // with as many messages as they measure, others with a tenth.
+        // Spinning throughput runs are short (4,000,000 messages in 0.1-0.4 s): they warm up with as many messages as
+        // they measure, others with a tenth. With 1,000,000 and a tenth of it, the measuring JVM's loops, compiled
+        // for the transport measured before, were still being recompiled: the second transport of a run got 14 or
+        // 34 M msgs/s by the run, and 35-36 M with 4,000,000 (2026-12-02).
         int warmupBatches = wait == WaitMode.SPIN ? batches : Math.max(1, batches / 10);
         return new RunSpec(transport, wait, payloadBytes, roundTrips, iterations, batchSize, warmupBatches, batches, pollLimit, timeout);
     }

@@ -19,14 +19,14 @@ class BenchOptionsTest {
         assertFalse(o.json());
         assertFalse(o.pin());
         RunSpec spec = o.spec("unix", WaitMode.BLOCK);
-        assertEquals(1_000_000, spec.measuredMessages());
+        assertEquals(4_000_000, spec.measuredMessages());
         assertTrue(spec.warmupBatches() >= 1);
         // Spinning round trips are 100x shorter: ten times as many of them, so the JIT is done before the clock runs.
         assertEquals(20_000, spec.warmup());
         assertEquals(200_000, o.spec("ring", WaitMode.SPIN).warmup());
         assertEquals(10, BenchOptions.parse("--warmup", "10").spec("ring", WaitMode.SPIN).warmup(), "given, it is kept");
-        assertEquals(100, o.spec("ring", WaitMode.SPIN).warmupBatches(), "spin throughput warms up with all it measures");
-        assertEquals(10, spec.warmupBatches(), "other waits with a tenth");
+        assertEquals(400, o.spec("ring", WaitMode.SPIN).warmupBatches(), "spin throughput warms up with all it measures");
+        assertEquals(40, spec.warmupBatches(), "other waits with a tenth");
     }
 
     @Test
