@@ -113,7 +113,16 @@ public final class SocketPipe implements HandlePipe {
     private int frameLength;
     private int frameType;
     private List<NativeHandle> frameHandles = List.of();
-    private final ArrayDeque<Fd> arrivedFds = new ArrayDeque<>();
+    /**
+     * Descriptors received and not yet claimed by a frame, each batch with the stream range of the read that brought
+     * it. The kernel hands a stream socket's descriptors to the read that reaches the first byte they were sent with,
+     * and ends that read there; our sender attaches a frame's descriptors to its first byte. So a batch belongs to the
+     * frame that starts inside its read's range and claims exactly that many, or to none: then it is closed at once
+     * and the peer is in breach of the protocol (it cannot park descriptors in this process).
+     */
+    private final ArrayDeque<FdBatch> arrivedFds = new ArrayDeque<>();
+    /** Bytes ever read from the socket: the stream position of the end of the last read. */
+    private long streamRead;
     private final List<Fd> fdScratch = new ArrayList<>();
     private final BlobView view = new BlobView();
     private boolean blockingRead;
@@ -644,7 +653,7 @@ public final class SocketPipe implements HandlePipe {
                         frameLength = (int) bigLength;
                         return framePending = true;
                     }
-                    long n = read(big, bigFilled, bigLength - bigFilled);
+                    long n = read(big, bigFilled, bigLength - bigFilled, -1);
                     if (n <= 0) {
                         if (n == 0) {
                             throw fail(new PeerGoneException("the connection ended in the middle of a " + bigLength + "-byte frame"));
@@ -659,15 +668,16 @@ public final class SocketPipe implements HandlePipe {
                     long length = Frame.readLength(receiveBuffer, readStart, Math.max(Frame.HELLO_SIZE, config.maxMessageSize()));
                     frameType = Frame.type(receiveBuffer, readStart);
                     int fds = Frame.fds(receiveBuffer, readStart);
+                    long at = streamRead - available; // where this frame starts in the stream
                     if (available >= Frame.HEADER + length) {
-                        frameHandles = takeFds(fds);
+                        frameHandles = takeFds(fds, at, at + Frame.HEADER + length);
                         frameBuffer = receiveBuffer;
                         frameOffset = readStart + Frame.HEADER;
                         frameLength = (int) length;
                         return framePending = true;
                     }
                     if (Frame.HEADER + length > receiveBuffer.byteSize()) {
-                        frameHandles = takeFds(fds);
+                        frameHandles = takeFds(fds, at, at + Frame.HEADER + length);
                         if (big == null || big.byteSize() < length) {
                             big = Arena.ofAuto().allocate(length, 64);
                         }
@@ -683,7 +693,7 @@ public final class SocketPipe implements HandlePipe {
                     readEnd -= readStart;
                     readStart = 0;
                 }
-                long n = read(receiveBuffer, readEnd, receiveBuffer.byteSize() - readEnd);
+                long n = read(receiveBuffer, readEnd, receiveBuffer.byteSize() - readEnd, streamRead - (readEnd - readStart));
                 if (n < 0) {
                     return false;
                 }
@@ -701,19 +711,36 @@ public final class SocketPipe implements HandlePipe {
         }
     }
 
-    /** Reads without waiting; -1 when nothing is there, 0 at end of stream. */
-    private long read(MemorySegment into, long offset, long length) throws TransportException {
+    /** Descriptors that arrived with the read of stream bytes {@code [from, to)}. */
+    private record FdBatch(long from, long to, Fd[] fds) {}
+
+    /**
+     * Reads without waiting; -1 when nothing is there, 0 at end of stream. {@code claimable} is where in the stream
+     * the next frame header this read may complete starts (the first unparsed byte), or -1 while a frame's payload is
+     * read (whose header claimed its descriptors already): descriptors that can belong to no frame are refused here.
+     */
+    private long read(MemorySegment into, long offset, long length, long claimable) throws TransportException {
         if (endOfStream) {
             return 0;
         }
         try {
-            long n = socket.receive(into, offset, length, fdScratch, !blockingRead);
-            if (!fdScratch.isEmpty()) {
-                arrivedFds.addAll(fdScratch);
-                fdScratch.clear();
+            // Before reading on: a batch no frame starting in its read claimed is unclaimed for good.
+            FdBatch pending = arrivedFds.peek();
+            if (pending != null && (claimable < 0 || pending.to() <= claimable || arrivedFds.size() > 1)) {
+                throw unclaimed();
             }
+            long n = socket.receive(into, offset, length, fdScratch, !blockingRead);
+            long from = streamRead;
             if (n > 0) {
+                streamRead += n;
                 lastReceived = System.nanoTime();
+            }
+            if (!fdScratch.isEmpty()) {
+                arrivedFds.add(new FdBatch(from, streamRead, fdScratch.toArray(Fd[]::new)));
+                fdScratch.clear();
+                if (claimable < 0 || n <= 0) { // inside a payload, or with no byte to ride on
+                    throw unclaimed();
+                }
             }
             return n;
         } catch (ErrnoException e) {
@@ -724,18 +751,46 @@ public final class SocketPipe implements HandlePipe {
         }
     }
 
-    private List<NativeHandle> takeFds(int count) throws ProtocolException {
+    /**
+     * The descriptors of the frame at stream positions {@code [at, end)} that claims {@code count}: the batch of the
+     * read that reached its first byte, exactly that many.
+     */
+    private List<NativeHandle> takeFds(int count, long at, long end) throws ProtocolException {
+        if (count > UnixSocket.MAX_FDS) {
+            throw new ProtocolException("a frame claims " + count + " descriptors; at most " + UnixSocket.MAX_FDS + " may ride on one");
+        }
+        FdBatch batch = arrivedFds.peek();
+        if (batch != null && batch.to() <= at) {
+            throw unclaimed(); // its read ended before this frame began, and no frame before claimed it
+        }
+        boolean ours = batch != null && batch.from() <= at;
         if (count == 0) {
-            return List.of();
+            if (ours && batch.to() <= end) {
+                throw unclaimed(); // its read ended inside this frame: no later frame of it can claim it
+            }
+            return List.of(); // a batch of this read, if any, rides on a later frame of it
         }
-        if (count > arrivedFds.size()) {
-            throw new ProtocolException("a frame claims " + count + " descriptors but " + arrivedFds.size() + " arrived");
+        if (!ours || batch.fds().length != count) {
+            throw new ProtocolException("a frame claims " + count + " descriptors but " + (ours ? batch.fds().length : 0)
+                    + " arrived with it");
         }
+        arrivedFds.poll();
         List<NativeHandle> handles = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            handles.add(new NativeHandle(arrivedFds.poll()));
+        for (Fd fd : batch.fds()) {
+            handles.add(new NativeHandle(fd));
         }
         return handles;
+    }
+
+    /** Descriptors no frame claims: closed now, and the peer is in breach of the protocol. */
+    private ProtocolException unclaimed() {
+        int n = 0;
+        for (FdBatch b : arrivedFds) {
+            n += b.fds().length;
+            closeAll(b.fds());
+        }
+        arrivedFds.clear();
+        return new ProtocolException(n + " descriptors arrived that no frame claims (closed)");
     }
 
     private void consumeFrame() {
@@ -930,7 +985,9 @@ public final class SocketPipe implements HandlePipe {
             } finally {
                 sendLock.unlock();
             }
-            closeAll(arrivedFds);
+            for (FdBatch b : arrivedFds) {
+                closeAll(b.fds());
+            }
             arrivedFds.clear();
             closeAll(frameHandles);
             if (ringSegment != null) {

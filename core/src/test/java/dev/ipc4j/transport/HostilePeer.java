@@ -1,6 +1,7 @@
 package dev.ipc4j.transport;
 
 import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.UnixSocket;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -40,6 +41,25 @@ final class HostilePeer implements AutoCloseable {
             raw.sendFully(native_);
         }
         return this;
+    }
+
+    /** Writes {@code bytes} in one send with {@code fds} riding on their first byte (the kernel duplicates them). */
+    HostilePeer writeWithFds(MemorySegment bytes, Fd... fds) throws ErrnoException {
+        MemorySegment native_ = arena.allocate(bytes.byteSize());
+        MemorySegment.copy(bytes, 0, native_, 0, bytes.byteSize());
+        long sent = raw.send(native_, 0, native_.byteSize(), false, fds);
+        if (sent < native_.byteSize()) {
+            MemorySegment rest = native_.asSlice(sent);
+            raw.sendFully(rest);
+        }
+        return this;
+    }
+
+    /** A frame header alone, with {@code fds} riding on it. */
+    HostilePeer frameWithFds(long length, int type, int claimed, Fd... fds) throws ErrnoException {
+        MemorySegment h = arena.allocate(Frame.HEADER);
+        Frame.writeHeader(h, 0, length, type, claimed);
+        return writeWithFds(h, fds);
     }
 
     HostilePeer write(byte[] bytes) throws ErrnoException {

@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.ipc4j.os.EventFd;
+import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.testing.NoLeaks;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.Arena;
 import java.time.Duration;
 import java.util.SplittableRandom;
@@ -114,6 +117,84 @@ class SocketPipeProtocolTest {
         try (HostilePeer peer = new HostilePeer().writeHello()) {
             peer.writeHello();
             assertTrue(receiveFails(peer).getMessage().contains("second HELLO"));
+        }
+    }
+
+    private static long openDescriptors() throws java.io.IOException {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    /**
+     * Issue 13, defect 2: descriptors that no frame claims (sent with a HELLO or a PING, or more than a frame's header
+     * says, or on a frame's payload) are closed at once and break the pipe: a peer, logged in or not, cannot park
+     * descriptors in this process. Before, every descriptor received was kept until the pipe closed.
+     */
+    @Test
+    void descriptorsNoFrameClaimsAreClosedAtOnceAndBreakThePipe() throws Exception {
+        try (EventFd a = EventFd.create(); EventFd b = EventFd.create(); EventFd c = EventFd.create(); Arena arena = Arena.ofConfined()) {
+            long baseline = openDescriptors();
+            try (HostilePeer peer = new HostilePeer()) {
+                peer.writeWithFds(HostilePeer.hello(arena, Frame.HELLO_MAGIC, Frame.VERSION, Frame.VERSION, 1 << 20), a.fd(), b.fd());
+                ProtocolException e = assertThrows(ProtocolException.class, () -> SocketPipe.open(peer.ours, CONFIG));
+                assertTrue(e.getMessage().contains("2 descriptors arrived that no frame claims"), e.getMessage());
+            }
+            assertEquals(baseline, openDescriptors(), "what rode on the HELLO is closed");
+            try (HostilePeer peer = new HostilePeer().writeHello()) {
+                peer.frameWithFds(0, Frame.PING, 0, a.fd(), b.fd(), c.fd());
+                assertTrue(receiveFails(peer).getMessage().contains("3 descriptors arrived that no frame claims"));
+            }
+            try (HostilePeer peer = new HostilePeer().writeHello()) {
+                peer.frameWithFds(4, Frame.DATA, 2, a.fd()).write(new byte[4]);
+                assertTrue(receiveFails(peer).getMessage().contains("claims 2 descriptors but 1 arrived with it"));
+            }
+            try (HostilePeer peer = new HostilePeer().writeHello()) {
+                peer.frameWithFds(4, Frame.DATA, 1, a.fd(), b.fd()).write(new byte[4]);
+                assertTrue(receiveFails(peer).getMessage().contains("claims 1 descriptors but 2 arrived with it"));
+            }
+            try (HostilePeer peer = new HostilePeer().writeHello()) {
+                peer.frame(4, Frame.DATA, 0, UnixSocket.MAX_FDS + 1).write(new byte[4]);
+                assertTrue(receiveFails(peer).getMessage().contains("at most " + UnixSocket.MAX_FDS));
+            }
+            try (HostilePeer peer = new HostilePeer().writeHello()) {
+                // Descriptors on a frame's payload, not on its first byte.
+                peer.frame(8, Frame.DATA, 0, 0).write(new byte[4]);
+                MemorySegment rest = arena.allocate(4);
+                peer.writeWithFds(rest, a.fd());
+                assertTrue(receiveFails(peer).getMessage().contains("no frame claims"));
+            }
+            try (HostilePeer peer = new HostilePeer().writeHello()) {
+                // A flood: each frame brings ten the protocol does not allow; the first breaks the pipe.
+                for (int i = 0; i < 50; i++) {
+                    peer.frameWithFds(0, Frame.PING, 0, a.fd(), b.fd(), c.fd(), a.fd(), b.fd(), c.fd(), a.fd(), b.fd(), c.fd(), a.fd());
+                }
+                assertTrue(receiveFails(peer).getMessage().contains("10 descriptors arrived that no frame claims"));
+            }
+            assertEquals(baseline, openDescriptors(), "every descriptor received is closed");
+            try (HostilePeer peer = new HostilePeer().writeHello()) {
+                // The honest shape still works: a frame's descriptors on its first byte, exactly as many as it says.
+                MemorySegment frame = arena.allocate(Frame.HEADER + 4);
+                Frame.writeHeader(frame, 0, 4, Frame.DATA, 2);
+                peer.writeWithFds(frame, a.fd(), b.fd());
+                SocketPipe pipe = SocketPipe.open(peer.ours, CONFIG);
+                try {
+                    int[] handles = {-1};
+                    assertEquals(Receipt.MESSAGE, pipe.receive(blob -> {
+                        handles[0] = blob.handles().size();
+                        for (NativeHandle h : blob.handles()) { // a message's handles are its receiver's to close
+                            try {
+                                h.close();
+                            } catch (dev.ipc4j.os.ErrnoException e) {
+                                throw new IllegalStateException(e);
+                            }
+                        }
+                    }, SHORT));
+                    assertEquals(2, handles[0]);
+                } finally {
+                    pipe.close();
+                }
+            }
         }
     }
 
