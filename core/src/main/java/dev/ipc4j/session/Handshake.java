@@ -37,7 +37,7 @@ final class Handshake {
             try {
                 message[0] = Control.decode(ByteBuffer.wrap(blob.toArray()), token, handles.size());
                 for (NativeHandle h : handles) {
-                    sockets.add(UnixSocket.adopt(Fd.adopt(h.release()), "UnixSocket[init channel]"));
+                    sockets.add(Session.adoptSocket(h, "UnixSocket[init channel]"));
                 }
             } catch (ProtocolException e) {
                 problem[0] = e;

@@ -277,6 +277,15 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         });
     }
 
+    /** The control channel and its token (tests forge control messages with them). */
+    Channel controlChannel() {
+        return control;
+    }
+
+    long controlToken() {
+        return token;
+    }
+
     /** Completes once the session has ended, with how. */
     public CompletableFuture<SessionEnd> ended() {
         return ended.copy();
@@ -579,6 +588,20 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         }
     }
 
+    /**
+     * A socket from a descriptor the peer sent; when it is not one, the descriptor is closed here (once released, the
+     * handle closes nothing: a descriptor that was not a socket used to stay open for good).
+     */
+    static UnixSocket adoptSocket(NativeHandle handle, String description) throws ErrnoException {
+        Fd fd = Fd.adopt(handle.release());
+        try {
+            return UnixSocket.adopt(fd, description);
+        } catch (ErrnoException | RuntimeException e) {
+            closeQuietly(fd);
+            throw e;
+        }
+    }
+
     private void onControl(BlobView blob) {
         List<NativeHandle> handles = blob.handles();
         Control.Message m;
@@ -592,10 +615,11 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             case Control.Open o -> {
                 UnixSocket socket;
                 try {
-                    socket = UnixSocket.adopt(Fd.adopt(handles.getFirst().release()), "UnixSocket[session " + id + " channel]");
+                    socket = adoptSocket(handles.getFirst(), "UnixSocket[session " + id + " channel]");
                 } catch (ErrnoException e) {
-                    handles.forEach(Session::closeQuietly);
                     throw new ControlFailure(new ProtocolException("channel request without a usable socket: " + e.getMessage()));
+                } finally {
+                    handles.forEach(Session::closeQuietly); // what was not adopted (released handles close nothing)
                 }
                 ChannelRequest request = new ChannelRequest(this, o.requestId(), o.metadata(), socket);
                 Consumer<ChannelRequest> handler;

@@ -1,8 +1,15 @@
 package dev.ipc4j.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ipc4j.os.EventFd;
 import dev.ipc4j.testing.NoLeaks;
+import dev.ipc4j.transport.NativeHandle;
+import dev.ipc4j.transport.SocketPipe;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +32,29 @@ class SessionInProcessTest {
             try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir),
                     ClientSession.Options.DEFAULT.withInitChannels(1))) {
                 Echo.drive(session.channel(0), 10, 1);
+            }
+        }
+    }
+
+    /**
+     * Issue 13, defect 3: a channel request (OPEN) whose descriptor is not a socket ends the session as a protocol
+     * violation and leaves no descriptor open (NoLeaks checks after the test). Before, the server released the handle,
+     * failed to adopt it, and closed nothing: the descriptor stayed open in the server for good.
+     */
+    @Test
+    void aChannelRequestWhoseDescriptorIsNotASocketEndsTheSessionAndLeaksNothing() throws Exception {
+        try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
+            CompletableFuture<SessionEnd> serverSide = new CompletableFuture<>();
+            server.onSession(s -> s.ended().thenAccept(serverSide::complete));
+            try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT);
+                    EventFd notASocket = EventFd.create();
+                    NativeHandle sent = NativeHandle.adopt(notASocket.fd().dup().release())) {
+                ByteBuffer open = Control.encode(new Control.Open(1, new byte[0]), session.controlToken());
+                SocketPipe control = (SocketPipe) session.controlChannel().blobs();
+                control.send(MemorySegment.ofBuffer(open), sent); // the server gets a copy; ours closes with the test
+                SessionEnd end = serverSide.get(30, TimeUnit.SECONDS);
+                assertTrue(end instanceof SessionEnd.ProtocolViolation v && v.why().contains("usable socket"), String.valueOf(end));
+                session.ended().get(30, TimeUnit.SECONDS);
             }
         }
     }
