@@ -725,13 +725,23 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     // ------------------------------------------------------------------------------------------------- handlers
 
-    /** {@code handler} gets the next message of {@code type} (or the oldest cached one), once, on the driving thread. */
+    /**
+     * {@code handler} gets the next message of {@code type} (or the oldest cached one), once, on the driving thread.
+     * On a channel that has ended (its session may end at any moment) it does nothing: {@link #onError} tells why.
+     *
+     * @throws IllegalStateException when a handler for {@code type} is registered already
+     */
     public void expect(int type, MessageHandler<R> handler) {
         router.expect(type, Objects.requireNonNull(handler, "handler"), true);
         wakeIfReady();
     }
 
-    /** {@code handler} gets every message of {@code type}, those cached first, in arrival order, on the driving thread. */
+    /**
+     * {@code handler} gets every message of {@code type}, those cached first, in arrival order, on the driving thread.
+     * On a channel that has ended it does nothing, as {@link #expect} does.
+     *
+     * @throws IllegalStateException when a handler for {@code type} is registered already
+     */
     public void expectEvery(int type, MessageHandler<R> handler) {
         router.expect(type, Objects.requireNonNull(handler, "handler"), false);
         wakeIfReady();

@@ -29,10 +29,14 @@ final class Router<R> {
         this.maxEarly = maxEarly;
     }
 
-    /** Registers a handler; cached messages of its type go to it first (only the oldest, when {@code once}). */
+    /**
+     * Registers a handler; cached messages of its type go to it first (only the oldest, when {@code once}). On a closed
+     * router it does nothing: no message will come (a session that ends races with every registration; the channel's
+     * end is told by its error handler and futures, not by this call).
+     */
     synchronized void expect(int type, MessageHandler<R> handler, boolean once) {
         if (closed) {
-            throw new IllegalStateException("the channel is closed");
+            return;
         }
         if (routes.containsKey(type)) {
             throw new IllegalStateException("type " + type + " is expected already: unexpect it first");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.MemFd;
@@ -534,6 +535,10 @@ class MessageChannelAcrossProcessesTest {
                 assertInstanceOf(PeerGoneException.class, error.get(WAIT.toSeconds(), TimeUnit.SECONDS).getCause());
                 assertFalse(ch.isOpen());
                 assertThrows(ChannelClosedException.class, () -> ch.request(out, WAIT));
+                // Issue 13, defect 9: registering handlers on a channel whose session just ended is no error (it was
+                // an undocumented IllegalStateException); nothing will be delivered.
+                ch.expect(4242, m -> fail("a message on an ended channel"));
+                ch.expectEvery(4243, m -> fail("a message on an ended channel"));
             }
             peer.child.awaitExit();
         }
