@@ -346,10 +346,20 @@ public final class SessionServer implements AutoCloseable {
         ServerSession session = null;
         try {
             control = ChannelAccess.overPassedSocket(socket, true, sc.control(), null, null);
-            Handshake.Received first = Handshake.receive(control, 0, sc.handshakeTimeout(), "log-in");
-            if (!(first.message() instanceof Control.Login login)) {
-                first.sockets().forEach(Session::closeQuietly);
-                throw new ProtocolException("the first message was not a log-in: " + first.message());
+            Control.Login login;
+            try {
+                Handshake.Received first = Handshake.receive(control, 0, sc.handshakeTimeout(), "log-in");
+                if (!(first.message() instanceof Control.Login l)) {
+                    first.sockets().forEach(Session::closeQuietly);
+                    throw new ProtocolException("the first message was not a log-in: " + first.message());
+                }
+                login = l;
+            } catch (ProtocolException e) {
+                // The documented answer, not a dropped socket: the client learns why (when its pipe still works).
+                refuse(control, new AccessDeniedException(AccessDeniedException.Reason.MALFORMED_LOGIN,
+                        "malformed log-in: " + e.getMessage()), kernel);
+                Session.closeQuietly(pid);
+                return;
             }
             Optional<AccessDeniedException> denied = check(login, kernel);
             if (denied.isPresent()) {

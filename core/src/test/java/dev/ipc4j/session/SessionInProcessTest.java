@@ -3,7 +3,10 @@ package dev.ipc4j.session;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ipc4j.internal.ChannelAccess;
 import dev.ipc4j.os.EventFd;
+import dev.ipc4j.os.UnixAddress;
+import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.testing.NoLeaks;
 import dev.ipc4j.transport.NativeHandle;
 import dev.ipc4j.transport.SocketPipe;
@@ -55,6 +58,25 @@ class SessionInProcessTest {
                 SessionEnd end = serverSide.get(30, TimeUnit.SECONDS);
                 assertTrue(end instanceof SessionEnd.ProtocolViolation v && v.why().contains("usable socket"), String.valueOf(end));
                 session.ended().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * Issue 13, defect 8: a log-in that cannot be decoded is answered with the documented refusal (MALFORMED_LOGIN),
+     * not a dropped socket, so the client can tell why.
+     */
+    @Test
+    void aMalformedLogInIsRefusedWithItsReason() throws Exception {
+        ServerApp app = Apps.cache(runDir);
+        try (SessionServer server = SessionServer.start(app)) {
+            java.nio.file.Path socketPath = RunDirectory.socket(app.resolvedRunDirectory(), app.name(), ProcessHandle.current().pid());
+            UnixSocket socket = UnixSocket.connect(UnixAddress.of(socketPath));
+            try (dev.ipc4j.transport.Channel control = ChannelAccess.overPassedSocket(socket, false, SessionConfig.DEFAULT.control(), null, null)) {
+                control.blobs().send(MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5})); // no log-in at all
+                Handshake.Received answer = Handshake.receive(control, 0, Duration.ofSeconds(30), "the refusal");
+                assertTrue(answer.message() instanceof Control.Refused r && r.reason() == AccessDeniedException.Reason.MALFORMED_LOGIN,
+                        String.valueOf(answer.message()));
             }
         }
     }
