@@ -626,7 +626,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         } else {
             try {
                 listener = handler.onCall(call);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 LOG.log(System.Logger.Level.WARNING, name + ": a call handler threw", e);
                 refusal = Status.UNKNOWN.withDescription("the handler failed: " + e);
             }
@@ -672,7 +672,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                 }
                 try {
                     l.onMessage(m);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     m.close();
                     LOG.log(System.Logger.Level.WARNING, name + ": a call listener threw", e);
                 }
@@ -1468,22 +1468,28 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
     }
 
+    /**
+     * Runs a message handler. Whatever it throws, an {@link Error} included (an assertion, a stack overflow), is its
+     * own failure: the message is closed (its lease given back), the failure logged, and the channel and its driver go
+     * on. Before, an Error escaped to the driver and ended the channel, leaving the message's lease held.
+     */
     private void invoke(MessageHandler<R> handler, InMessage<R> m) {
         try {
             handler.onMessage(m);
         } catch (InvalidPayloadException e) {
             m.close();
             invalid(e);
-        } catch (Exception e) {
+        } catch (Exception | Error e) {
             m.close();
             LOG.log(System.Logger.Level.WARNING, name + ": a message handler threw", e);
         }
     }
 
+    /** Runs a user callback; whatever it throws (an Error included) is logged and contained, as {@link #invoke} does. */
     private void runUser(Runnable task) {
         try {
             task.run();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.WARNING, name + ": a handler threw", e);
         }
     }

@@ -271,7 +271,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         ended.thenAccept(end -> {
             try {
                 handler.accept(end);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) { // a handler's failure, whatever it is, is not the session's
                 LOG.log(System.Logger.Level.WARNING, "a session end handler threw", e);
             }
         });
@@ -679,7 +679,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             worker.execute(() -> {
                 try {
                     handler.accept(request);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     LOG.log(System.Logger.Level.WARNING, "session " + id + ": a channel handler threw", e);
                 } finally {
                     request.refuseIfUndecided("the peer's channel handler neither accepted nor refused it");

@@ -426,7 +426,7 @@ public final class SessionServer implements AutoCloseable {
     private void deliver(Consumer<ServerSession> h, ServerSession s) {
         try {
             h.accept(s);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.WARNING, "the session handler threw; session " + s.id() + " goes on", e);
         }
     }

@@ -515,6 +515,29 @@ class MessageChannelAcrossProcessesTest {
         }
     }
 
+    /**
+     * Issue 13, defect 6: a handler that fails with an {@link Error} costs only its own message. Before, the Error
+     * escaped to the channel's driver, which ended the channel (the next request failed) with the message's lease held.
+     */
+    @Test
+    void aHandlerThatThrowsAnErrorCostsOnlyItsMessage() throws Exception {
+        try (Peer peer = Peer.responder(runDir, 1, false)) {
+            MessageChannel<MemorySegment> ch = peer.channel(0);
+            for (int round = 0; round < 3; round++) {
+                // A shared-memory request: its lease on our block must be given back although its handler failed.
+                try (OutMessage bad = ch.newMessage(1 << 20, Types.THROWS_ERROR)) {
+                    assertTrue(bad.isShared());
+                    ch.send(bad);
+                }
+                peer.child.expect("THROWING");
+                try (OutMessage out = Types.intMessage(ch, Types.ECHO, round); InMessage<MemorySegment> rsp = ch.request(out, WAIT)) {
+                    assertEquals(round, Types.readInt(rsp.payload()), "the channel still answers");
+                }
+            }
+            assertTrue(ch.isOpen());
+        }
+    }
+
     @Test
     void peerDeathFailsPendingRequestsAndStreams() throws Exception {
         try (Peer peer = Peer.responder(runDir, 1, false)) {

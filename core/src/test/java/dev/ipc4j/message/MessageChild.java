@@ -150,6 +150,10 @@ public final class MessageChild {
                 ch.reply(out, req);
             }
         });
+        ch.expectEvery(Types.THROWS_ERROR, req -> {
+            say("THROWING " + req.id());
+            throw new AssertionError("a handler failing with an Error, on purpose");
+        });
         ch.expectEvery(Types.SLOW, req -> {
             held.add(new Held(ch, req));
             say("HELD " + req.id());

@@ -26,6 +26,8 @@ final class Types {
     static final int FD = 5;
     /** Answered with 16 bytes: the payload's length and CRC32C (read in place). */
     static final int CHECKSUM = 6;
+    /** Its handler throws an AssertionError (an Error, not an Exception) and answers nothing. */
+    static final int THROWS_ERROR = 7;
     /** Notifications counted by the responder; the int -1 asks it to notify back (type COUNTED) with the count. */
     static final int NOTE = 10;
     static final int COUNTED = 11;
