@@ -112,6 +112,12 @@ public final class SessionServer implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
     private final Thread acceptor;
+    /**
+     * Closes the server when the JVM shuts down (SIGTERM, SIGINT, System.exit) while it is open: its socket, pid file
+     * and app arena are removed, its sessions ended in good order, as {@link #close()} does. Without it a server
+     * stopped by a signal left them behind for the next start or {@code ipc4j clean} to remove. Unregistered by close.
+     */
+    private final Thread shutdownHook;
     private volatile Consumer<ServerSession> handler;
     private ShmArena appArena;
 
@@ -126,6 +132,7 @@ public final class SessionServer implements AutoCloseable {
         this.leftovers = List.copyOf(leftovers);
         this.logins = new Semaphore(config.maxSessions() + 16);
         this.acceptor = Thread.ofPlatform().daemon().name("ipc4j-server-" + app.name()).unstarted(this::acceptLoop);
+        this.shutdownHook = Thread.ofPlatform().name("ipc4j-server-" + app.name() + "-shutdown").unstarted(this::close);
     }
 
     public static SessionServer start(ServerApp app) throws IOException {
@@ -162,6 +169,7 @@ public final class SessionServer implements AutoCloseable {
             RunDirectory.writePid(dir, app.name(), pid, app.permissions());
             SessionServer server = new SessionServer(app, config, dir, lock.get(), listener, socketPath, removed);
             server.acceptor.start();
+            Runtime.getRuntime().addShutdownHook(server.shutdownHook);
             return server;
         } catch (IOException | RuntimeException e) {
             Session.closeQuietly(listener);
@@ -254,6 +262,13 @@ public final class SessionServer implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             return;
+        }
+        if (Thread.currentThread() != shutdownHook) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is shutting down: the hook runs, finds the server closed, and returns
+            }
         }
         Session.closeQuietly(listener);
         try {

@@ -270,6 +270,33 @@ class SessionAcrossProcessesTest {
         assertEquals(List.of(), leftoversOf(ProcessHandle.current().pid()));
     }
 
+    /**
+     * Issue 13, defect 10: a server stopped by SIGTERM (a service manager's stop, Ctrl-C's SIGINT alike) removes its
+     * socket, pid file and arenas on the way out, and its clients learn the session ended in good order. Before, they
+     * stayed for the next start or {@code ipc4j clean}.
+     */
+    @Test
+    void aServerStoppedBySigtermLeavesNothingBehind() throws Exception {
+        ServerApp cache = Apps.cache(runDir);
+        long pid;
+        try (JvmChild server = JvmChild.start(SessionChild.class, "server", runDir.toString())) {
+            pid = Long.parseLong(server.expect("STARTED").split(" ")[0]);
+            try (ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Options.DEFAULT.withInitChannels(1))) {
+                assertEquals("BORROWED", SessionChild.borrowLent(s));
+                assertFalse(leftoversOf(pid).isEmpty(), "the server's arenas exist");
+                new ProcessBuilder("kill", "-TERM", Long.toString(pid)).start().waitFor();
+                assertInstanceOf(SessionEnd.ClosedByPeer.class, s.ended().get(WAIT, TimeUnit.SECONDS));
+            }
+            server.awaitExit();
+        }
+        assertEquals(List.of(), leftoversOf(pid), "arenas left in /dev/shm");
+        try (Stream<Path> files = Files.list(runDir)) {
+            List<Path> left = files.filter(p -> p.getFileName().toString().startsWith("ipc4j.cache.")
+                    && !p.getFileName().toString().endsWith(".lock")).toList();
+            assertEquals(List.of(), left, "socket or pid file left in the run directory");
+        }
+    }
+
     @Test
     void aSecondServerOfTheSameAppFailsClearly() throws Exception {
         try (SessionServer server = SessionServer.start(Apps.cache(runDir));
