@@ -12,6 +12,7 @@ import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmSweeper;
 import dev.ipc4j.transport.Channel;
 import dev.ipc4j.transport.PeerIdentity;
+import dev.ipc4j.transport.PeerGoneException;
 import dev.ipc4j.transport.ProtocolException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +30,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,6 +56,12 @@ import java.util.function.Consumer;
 public final class SessionServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
     private static final Duration ACCEPT_INTERVAL = Duration.ofMillis(200);
+    /** How often, at most, evicted connections are summed up in the log. */
+    static final Duration FLOOD_REPORT_INTERVAL = Duration.ofSeconds(10);
+    /** Log-ins in progress at once, at least (maxSessions when larger). */
+    static final int MIN_LOGINS_IN_PROGRESS = 32;
+    /** Log-ins in progress at once from one process: a client logs in on one connection, retries on another. */
+    static final int LOGINS_PER_PROCESS = 4;
 
     /** Chooses the init channels of a session from what the client asked for. */
     @FunctionalInterface
@@ -107,7 +113,9 @@ public final class SessionServer implements AutoCloseable {
     private final Set<ServerSession> sessions = ConcurrentHashMap.newKeySet();
     private final BlockingQueue<ServerSession> unclaimed = new LinkedBlockingQueue<>();
     private final AtomicLong nextSession = new AtomicLong(1);
-    private final Semaphore logins;
+    /** Log-ins in progress: bounded overall and per process, the oldest evicted for a newcomer (flood-proof). */
+    private final LoginAdmission logins;
+    private long lastFloodReport = System.nanoTime() - FLOOD_REPORT_INTERVAL.toNanos();
     private final SecureRandom random = new SecureRandom();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch closedLatch = new CountDownLatch(1);
@@ -130,7 +138,7 @@ public final class SessionServer implements AutoCloseable {
         this.listener = listener;
         this.socketPath = socketPath;
         this.leftovers = List.copyOf(leftovers);
-        this.logins = new Semaphore(config.maxSessions() + 16);
+        this.logins = new LoginAdmission(maxLoginsInProgress(), LOGINS_PER_PROCESS);
         this.acceptor = Thread.ofPlatform().daemon().name("ipc4j-server-" + app.name()).unstarted(this::acceptLoop);
         this.shutdownHook = Thread.ofPlatform().name("ipc4j-server-" + app.name() + "-shutdown").unstarted(this::close);
     }
@@ -182,6 +190,11 @@ public final class SessionServer implements AutoCloseable {
 
     public ServerApp app() {
         return app;
+    }
+
+    /** Log-ins in progress at once, at most (a flood's log-in threads stay within twice that). */
+    int maxLoginsInProgress() {
+        return Math.max(MIN_LOGINS_IN_PROGRESS, config.maxSessions());
     }
 
     /** The socket clients connect to. */
@@ -311,7 +324,14 @@ public final class SessionServer implements AutoCloseable {
         while (!closed.get()) {
             Optional<UnixSocket> socket;
             try {
+                if (!logins.awaitRoom(ACCEPT_INTERVAL.toMillis())) {
+                    reportEvictions();
+                    continue; // evicted log-ins still leaving: the backlog waits in the kernel meanwhile
+                }
                 socket = listener.accept(ACCEPT_INTERVAL);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             } catch (ErrnoException e) {
                 if (!closed.get()) {
                     LOG.log(System.Logger.Level.WARNING, "accepting a connection failed", e);
@@ -324,26 +344,43 @@ public final class SessionServer implements AutoCloseable {
                 LOG.log(System.Logger.Level.ERROR, "the accept loop failed", e);
                 return;
             }
+            reportEvictions();
             if (socket.isEmpty()) {
                 continue;
             }
             UnixSocket s = socket.get();
-            if (!logins.tryAcquire()) {
-                LOG.log(System.Logger.Level.WARNING, "too many connections logging in at once; one dropped");
+            long peerPid;
+            try {
+                peerPid = Handshake.credentials(s).pid();
+            } catch (PeerGoneException e) {
                 Session.closeQuietly(s);
                 continue;
             }
+            LoginAdmission.Pending admitted = logins.admit(s, peerPid);
             Thread.ofPlatform().daemon().name("ipc4j-login-" + app.name()).start(() -> {
                 try {
-                    login(s);
+                    login(s, admitted);
                 } finally {
-                    logins.release();
+                    logins.done(admitted);
                 }
             });
         }
     }
 
-    private void login(UnixSocket socket) {
+    /** At most one line per {@link #FLOOD_REPORT_INTERVAL} about connections evicted before logging in. */
+    private void reportEvictions() {
+        long now = System.nanoTime();
+        if (now - lastFloodReport < FLOOD_REPORT_INTERVAL.toNanos()) {
+            return;
+        }
+        String report = logins.report();
+        if (report != null) {
+            lastFloodReport = now;
+            LOG.log(System.Logger.Level.WARNING, "server app ''{0}'': {1}", app.name(), report);
+        }
+    }
+
+    private void login(UnixSocket socket, LoginAdmission.Pending admitted) {
         SessionConfig sc = config.session();
         PeerCredentials kernel;
         PidFd pid;
@@ -369,6 +406,7 @@ public final class SessionServer implements AutoCloseable {
                     throw new ProtocolException("the first message was not a log-in: " + first.message());
                 }
                 login = l;
+                logins.done(admitted); // it has logged in (or is refused below): no longer a connection to evict
             } catch (ProtocolException e) {
                 // The documented answer, not a dropped socket: the client learns why (when its pipe still works).
                 refuse(control, new AccessDeniedException(AccessDeniedException.Reason.MALFORMED_LOGIN,
@@ -426,7 +464,9 @@ public final class SessionServer implements AutoCloseable {
                 deliver(h, s);
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.INFO, "log-in of pid " + kernel.pid() + " failed: " + e.getMessage());
+            // An evicted connection's end is counted in the flood summary, not logged one by one.
+            LOG.log(admitted.evicted() ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
+                    "log-in of pid " + kernel.pid() + " failed: " + e.getMessage());
             near.forEach(Session::closeQuietly);
             if (session == null) {
                 channels.forEach(Channel::close);

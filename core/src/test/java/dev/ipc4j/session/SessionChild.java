@@ -37,6 +37,7 @@ public final class SessionChild {
             case "login" -> login(runDir, args[2]);
             case "forge" -> forge(runDir, args[2]);
             case "start-server" -> startServer(runDir);
+            case "flood" -> flood(runDir, Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -150,6 +151,23 @@ public final class SessionChild {
     }
 
     /** Logs in by hand with a forged claim ("pid", "uid", "gid") or garbage after a good log-in ("garbage"). */
+    /** Opens {@code n} connections to the server and never logs in on any; holds them until EXIT. */
+    private static void flood(Path runDir, int n) throws Exception {
+        ServerApp cache = Apps.cache(runDir);
+        long pid = RunDirectory.readPid(runDir, cache.name()).orElseThrow();
+        UnixAddress address = UnixAddress.of(RunDirectory.socket(runDir, cache.name(), pid));
+        List<UnixSocket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < n; i++) {
+                held.add(UnixSocket.connect(address));
+            }
+            say("FLOODED " + held.size());
+            hear("EXIT");
+        } finally {
+            held.forEach(Session::closeQuietly);
+        }
+    }
+
     private static void forge(Path runDir, String what) throws Exception {
         ServerApp cache = Apps.cache(runDir);
         long pid = RunDirectory.readPid(runDir, cache.name()).orElseThrow();
