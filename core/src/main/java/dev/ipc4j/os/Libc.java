@@ -53,6 +53,7 @@ final class Libc {
     private static final MethodHandle SOCKETPAIR = errno("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     private static final MethodHandle BIND = errno("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle LISTEN = errno("listen", JAVA_INT, JAVA_INT, JAVA_INT);
+    private static final MethodHandle RENAMEAT2 = errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle ACCEPT4 = errno("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
     private static final MethodHandle CONNECT = errno("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle SHUTDOWN = errno("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
@@ -226,6 +227,18 @@ final class Libc {
     static int bind(int fd, MemorySegment address, int length) {
         try {
             return (int) BIND.invokeExact(SLOT.get(), fd, address, length);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    static final int AT_FDCWD = -100;
+    static final int RENAME_NOREPLACE = 1;
+
+    /** renameat2(2) relative to the working directory; {@code flags} e.g. {@link #RENAME_NOREPLACE}. */
+    static int renameat2(MemorySegment from, MemorySegment to, int flags) {
+        try {
+            return (int) RENAMEAT2.invokeExact(SLOT.get(), AT_FDCWD, from, AT_FDCWD, to, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }

@@ -33,23 +33,51 @@ public final class UnixServerSocket implements AutoCloseable {
     public static UnixServerSocket listen(UnixAddress address, int mode, int backlog) throws ErrnoException {
         Fd fd = Fd.adopt(Libc.check(Libc.socket(UnixAddress.AF_UNIX, UnixSocket.SOCK_STREAM | UnixSocket.SOCK_CLOEXEC,
                 SOCK_NONBLOCK_OFF), "socket(AF_UNIX)"));
+        // A path socket is bound under a temporary name in the same directory, given its mode, made to listen, and
+        // only then renamed to its path (atomically, never over an existing file): a client that sees the path can
+        // connect at once, and the socket never exists with the umask's mode. Bound at its path directly, it was
+        // refused (ECONNREFUSED) between bind and listen, and open to the umask between bind and chmod.
+        UnixAddress bindAt = address.path().flatMap(UnixServerSocket::temporaryBeside).orElse(address);
         boolean bound = false;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment sockaddr = address.encode(arena);
-            Libc.check(Libc.bind(fd.get(), sockaddr, (int) sockaddr.byteSize()), "bind(" + address + ")");
+            MemorySegment sockaddr = bindAt.encode(arena);
+            Libc.check(Libc.bind(fd.get(), sockaddr, (int) sockaddr.byteSize()), "bind(" + bindAt + ")");
             bound = true;
-            Optional<Path> path = address.path();
+            Optional<Path> path = bindAt.path();
             if (path.isPresent()) {
                 chmod(path.get(), mode);
             }
             Libc.check(Libc.listen(fd.get(), backlog), "listen(" + address + ")");
+            if (bindAt != address) {
+                MemorySegment from = arena.allocateFrom(bindAt.toString());
+                MemorySegment to = arena.allocateFrom(address.toString());
+                if (Libc.renameat2(from, to, Libc.RENAME_NOREPLACE) < 0) {
+                    int errno = Libc.errno();
+                    // As bind(2) at the path would say when something is there already.
+                    throw new ErrnoException("bind(" + address + ")", errno == Errno.EEXIST ? Errno.EADDRINUSE : errno);
+                }
+            }
             return new UnixServerSocket(fd, address);
         } catch (ErrnoException | RuntimeException e) {
             MemFd.closeQuietly(fd, e);
             if (bound) {
-                unlinkQuietly(address, e);
+                unlinkQuietly(bindAt, e);
             }
             throw e;
+        }
+    }
+
+    /** A fresh name in {@code path}'s directory, when one fits a socket address; else empty (bind in place). */
+    private static Optional<UnixAddress> temporaryBeside(Path path) {
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir == null) {
+            return Optional.empty();
+        }
+        String name = ".ipc4j-bind-" + Long.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextLong());
+        try {
+            return Optional.of(UnixAddress.of(dir.resolve(name)));
+        } catch (IllegalArgumentException tooLong) {
+            return Optional.empty();
         }
     }
 

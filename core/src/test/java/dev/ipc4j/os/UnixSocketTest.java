@@ -102,6 +102,27 @@ class UnixSocketTest {
         }
     }
 
+    /**
+     * The path appears only when the socket listens, with its final mode: a client that sees the file connects at once
+     * (it got ECONNREFUSED between bind and listen before), and the socket never exists with the umask's mode. A path
+     * that exists already is EADDRINUSE, as bind says; nothing temporary stays behind either way.
+     */
+    @Test
+    void theSocketPathAppearsListeningAndWithItsModeOrNotAtAll() throws Exception {
+        Path path = dir.resolve("appears.sock");
+        try (UnixServerSocket server = UnixServerSocket.listen(UnixAddress.of(path), 0600, 4)) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(path)));
+            try (UnixSocket client = UnixSocket.connect(UnixAddress.of(path)); UnixSocket accepted = server.accept()) {
+                assertTrue(accepted.peerCredentials().pid() > 0);
+            }
+            ErrnoException inUse = assertThrows(ErrnoException.class, () -> UnixServerSocket.listen(UnixAddress.of(path), 0600, 4));
+            assertEquals(Errno.EADDRINUSE, inUse.errno());
+        }
+        try (var left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList(), "the socket and every temporary name are gone");
+        }
+    }
+
     @Test
     void closingWakesABlockedAcceptAndReceive() throws Exception {
         UnixServerSocket server = UnixServerSocket.listen(UnixAddress.of(dir.resolve("wake.sock")), 0600, 4);
