@@ -423,26 +423,39 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         release(dead);
     }
 
+    /**
+     * Releases everything the session holds. Each step runs whatever the one before threw (an {@link Error} included,
+     * e.g. an InternalError from memory the peer truncated): a teardown that stopped half-way leaked the session's
+     * socket and pidfd and held its server's shutdown for the whole close timeout.
+     */
     private void release(boolean peerDied) {
-        memory.close(peerDied);
-        control.close();
-        Runner.Attachment r = reader;
-        if (r != null) {
-            r.wake(); // the control reader sees the closed socket and leaves its runner
-        }
-        List<ChannelRequest> waiting;
-        synchronized (waitingRequests) {
-            waiting = List.copyOf(waitingRequests);
-            waitingRequests.clear();
-        }
-        waiting.forEach(ChannelRequest::discard);
         try {
-            peerPid.close();
-        } catch (ErrnoException e) {
-            LOG.log(System.Logger.Level.DEBUG, "closing the peer's pidfd", e);
+            bestEffort("releasing its shared memory", () -> memory.close(peerDied));
+            bestEffort("closing its control channel", control::close);
+            Runner.Attachment r = reader;
+            if (r != null) {
+                bestEffort("waking its reader", r::wake); // the control reader sees the closed socket and leaves
+            }
+            List<ChannelRequest> waiting;
+            synchronized (waitingRequests) {
+                waiting = List.copyOf(waitingRequests);
+                waitingRequests.clear();
+            }
+            waiting.forEach(w -> bestEffort("discarding a channel request", w::discard));
+            bestEffort("closing the peer's pidfd", () -> closeQuietly(peerPid));
+        } finally {
+            released.countDown();
+            onReleased.run();
         }
-        released.countDown();
-        onReleased.run();
+    }
+
+    /** Runs one step of a teardown; whatever it throws is logged, and the teardown goes on. */
+    private void bestEffort(String what, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.WARNING, "session " + id + ": " + what + " failed; the rest is released anyway", e);
+        }
     }
 
     /** Nothing left for the user to take: no unread message in a ring, no lease on the peer's memory. */
