@@ -1,6 +1,7 @@
 package dev.ipc4j.session;
 
 import dev.ipc4j.shm.Lease;
+import dev.ipc4j.shm.MalformedHandleException;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmBlock;
 import dev.ipc4j.shm.ShmSweeper;
@@ -104,16 +105,55 @@ final class SessionMemory implements AutoCloseable {
                 throw new IllegalArgumentException("lend blocks of this session's arenas only, not of " + arena.name());
             }
         }
-        return new SessionHandle(scope, arena.lend(block));
+        SessionHandle handle = new SessionHandle(scope, arena.lend(block));
+        remember(handle);
+        return handle;
     }
 
+    /**
+     * Borrows what {@code handle} names. A handle into this side's own memory (its session arena; on the server also the
+     * app arena, which every client can map) is honoured only when this side lent that very block to this peer: a peer
+     * that guessed or forged one could otherwise make this process read, and perhaps send back, memory never lent to
+     * it, another client's included. Handles into the peer's memory are the peer's to give.
+     *
+     * @throws ShmException (a {@link MalformedHandleException}) for a handle into our memory that was not lent to this peer
+     */
     Lease borrow(SessionHandle handle) {
         ShmArena arena = switch (handle.scope()) {
             case SERVER_SESSION -> serverSide ? mine() : peers();
             case CLIENT_SESSION -> serverSide ? peers() : mine();
             case SERVER_APP -> app();
         };
+        if (ours(handle.scope()) && !wasLent(handle)) {
+            throw new MalformedHandleException("a handle into this process's " + handle.scope() + " memory that was never lent to this peer: "
+                    + handle);
+        }
         return arena.borrow(handle.handle());
+    }
+
+    /** The most recent blocks of our own memory lent to this peer that it may hand back (older ones are refused). */
+    static final int LENT_REMEMBERED = 1 << 16;
+    /** Keys of the blocks of our memory lent to this peer, oldest first: scope ordinal and block id (entry + generation). */
+    private final java.util.LinkedHashSet<LentBlock> lentToPeer = new java.util.LinkedHashSet<>();
+
+    private record LentBlock(SessionHandle.Scope scope, int segmentId, long offset, long id) {}
+
+    private boolean ours(SessionHandle.Scope scope) {
+        return switch (scope) {
+            case SERVER_SESSION, SERVER_APP -> serverSide;
+            case CLIENT_SESSION -> !serverSide;
+        };
+    }
+
+    private synchronized void remember(SessionHandle h) {
+        LentBlock key = new LentBlock(h.scope(), h.handle().segmentId(), h.handle().offset(), h.handle().generation());
+        if (lentToPeer.add(key) && lentToPeer.size() > LENT_REMEMBERED) {
+            lentToPeer.removeFirst();
+        }
+    }
+
+    private synchronized boolean wasLent(SessionHandle h) {
+        return lentToPeer.contains(new LentBlock(h.scope(), h.handle().segmentId(), h.handle().offset(), h.handle().generation()));
     }
 
     /** Blocks of the peer's arenas this process still holds (leases not closed). */

@@ -1,6 +1,7 @@
 package dev.ipc4j.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.internal.ChannelAccess;
@@ -77,6 +78,44 @@ class SessionInProcessTest {
                 Handshake.Received answer = Handshake.receive(control, 0, Duration.ofSeconds(30), "the refusal");
                 assertTrue(answer.message() instanceof Control.Refused r && r.reason() == AccessDeniedException.Reason.MALFORMED_LOGIN,
                         String.valueOf(answer.message()));
+            }
+        }
+    }
+
+    /**
+     * Issue 13, defect 7: a handle into the server's memory (its app arena, which every client can map, or its session
+     * arena) is honoured only when the server lent that very block to that peer. A guessed one is a
+     * MalformedHandleException; before, the server read whatever block the handle named.
+     */
+    @Test
+    void aHandleIntoTheServersMemoryIsHonouredOnlyWhenLentToThatPeer() throws Exception {
+        ServerApp app = Apps.cache(runDir);
+        try (SessionServer server = SessionServer.start(app)) {
+            CompletableFuture<ServerSession> serverSide = new CompletableFuture<>();
+            server.onSession(serverSide::complete);
+            try (ClientSession client = ClientSession.connect(Apps.WEB, app, ClientSession.Options.DEFAULT)) {
+                ServerSession s = serverSide.get(30, TimeUnit.SECONDS);
+                dev.ipc4j.shm.ShmBlock secret = server.appArena().allocate(4096);
+                dev.ipc4j.shm.ShmBlock lent = server.appArena().allocate(4096);
+                dev.ipc4j.shm.ShmBlock mine = s.arena().allocate(4096);
+                try {
+                    secret.memory().fill((byte) 0x5E);
+                    SessionHandle given = s.lend(lent);
+                    SessionHandle guessedApp = new SessionHandle(SessionHandle.Scope.SERVER_APP, server.appArena().lend(secret));
+                    SessionHandle guessedSession = new SessionHandle(SessionHandle.Scope.SERVER_SESSION, s.arena().lend(mine));
+                    assertThrows(dev.ipc4j.shm.MalformedHandleException.class, () -> s.borrow(guessedApp));
+                    assertThrows(dev.ipc4j.shm.MalformedHandleException.class, () -> s.borrow(guessedSession));
+                    try (dev.ipc4j.shm.Lease back = s.borrow(given)) { // handed back by the peer it was lent to
+                        assertEquals(4096, back.memory().byteSize());
+                    }
+                    try (dev.ipc4j.shm.Lease there = client.borrow(given)) { // the peer reads what it was lent
+                        assertEquals(4096, there.memory().byteSize());
+                    }
+                } finally {
+                    secret.close();
+                    lent.close();
+                    mine.close();
+                }
             }
         }
     }
