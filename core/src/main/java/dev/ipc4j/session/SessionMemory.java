@@ -133,10 +133,8 @@ final class SessionMemory implements AutoCloseable {
 
     /** The most recent blocks of our own memory lent to this peer that it may hand back (older ones are refused). */
     static final int LENT_REMEMBERED = 1 << 16;
-    /** Keys of the blocks of our memory lent to this peer, oldest first: scope ordinal and block id (entry + generation). */
+    /** The blocks of our memory lent to this peer, oldest first: scope, segment, offset and block id (entry + generation). */
     private final java.util.LinkedHashSet<LentBlock> lentToPeer = new java.util.LinkedHashSet<>();
-
-    private record LentBlock(SessionHandle.Scope scope, int segmentId, long offset, long id) {}
 
     private boolean ours(SessionHandle.Scope scope) {
         return switch (scope) {
@@ -145,15 +143,20 @@ final class SessionMemory implements AutoCloseable {
         };
     }
 
+    private record LentBlock(SessionHandle.Scope scope, int segmentId, long offset, long id) {
+        static LentBlock of(SessionHandle h) {
+            return new LentBlock(h.scope(), h.handle().segmentId(), h.handle().offset(), h.handle().generation());
+        }
+    }
+
     private synchronized void remember(SessionHandle h) {
-        LentBlock key = new LentBlock(h.scope(), h.handle().segmentId(), h.handle().offset(), h.handle().generation());
-        if (lentToPeer.add(key) && lentToPeer.size() > LENT_REMEMBERED) {
+        if (lentToPeer.add(LentBlock.of(h)) && lentToPeer.size() > LENT_REMEMBERED) {
             lentToPeer.removeFirst();
         }
     }
 
     private synchronized boolean wasLent(SessionHandle h) {
-        return lentToPeer.contains(new LentBlock(h.scope(), h.handle().segmentId(), h.handle().offset(), h.handle().generation()));
+        return lentToPeer.contains(LentBlock.of(h));
     }
 
     /** Blocks of the peer's arenas this process still holds (leases not closed). */
