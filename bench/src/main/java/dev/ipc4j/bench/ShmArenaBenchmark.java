@@ -43,7 +43,7 @@ public class ShmArenaBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        arena = ShmArena.create(ShmArena.context().app("bench").arena("jmh").segmentSize(1 << 20)
+        arena = ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("bench").arena("jmh").segmentSize(1 << 20)
                 .prefault(true).leakDetection(ShmArena.LeakDetection.OFF));
         peer = ShmArena.attach(arena.name(), ShmArena.LeakDetection.OFF);
         lent = arena.allocate(1024);

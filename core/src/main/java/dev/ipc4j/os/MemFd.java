@@ -15,6 +15,11 @@ public final class MemFd {
     public static final int SEAL_SHRINK = 0x2;
     public static final int SEAL_GROW = 0x4;
     public static final int SEAL_WRITE = 0x8;
+    /**
+     * No new writable mapping and no write(2), while mappings made before the seal stay writable: how an owner keeps
+     * writing memory that others may only read, whatever descriptor they hold (Linux 5.1).
+     */
+    public static final int SEAL_FUTURE_WRITE = 0x10;
     /** The size can no longer change, and nobody can say otherwise later. */
     public static final int SEAL_SIZE = SEAL_SEAL | SEAL_SHRINK | SEAL_GROW;
 

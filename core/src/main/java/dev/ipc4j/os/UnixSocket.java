@@ -26,6 +26,7 @@ public final class UnixSocket implements AutoCloseable {
     public static final int MAX_FDS = 64;
 
     static final int SOCK_STREAM = 1;
+    static final int SOCK_SEQPACKET = 5;
     static final int SOCK_CLOEXEC = 02000000;
     static final int SOL_SOCKET = 1;
     private static final int SCM_RIGHTS = 1;
@@ -94,11 +95,23 @@ public final class UnixSocket implements AutoCloseable {
         }
     }
 
-    /** Two sockets connected to each other. */
+    /** Two stream sockets connected to each other. */
     public static UnixSocket[] pair() throws ErrnoException {
+        return pair(SOCK_STREAM);
+    }
+
+    /**
+     * Two record sockets (SOCK_SEQPACKET) connected to each other: each receive returns exactly one send's bytes and
+     * descriptors, so records never merge or split.
+     */
+    public static UnixSocket[] recordPair() throws ErrnoException {
+        return pair(SOCK_SEQPACKET);
+    }
+
+    private static UnixSocket[] pair(int type) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(ValueLayout.JAVA_INT, 2);
-            Libc.check(Libc.socketpair(UnixAddress.AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), "socketpair(AF_UNIX)");
+            Libc.check(Libc.socketpair(UnixAddress.AF_UNIX, type | SOCK_CLOEXEC, 0, fds), "socketpair(AF_UNIX)");
             return new UnixSocket[] {
                 new UnixSocket(Fd.adopt(fds.getAtIndex(ValueLayout.JAVA_INT, 0)), "UnixSocket[pair]"),
                 new UnixSocket(Fd.adopt(fds.getAtIndex(ValueLayout.JAVA_INT, 1)), "UnixSocket[pair]")

@@ -168,11 +168,13 @@ public final class ClientSession extends Session {
             }
             SessionPeer peer = new SessionPeer(server.name(), kernel.pid(), kernel.uid(), kernel.gid());
             PeerIdentity identity = new PeerIdentity(kernel.pid(), kernel.uid(), kernel.gid());
-            for (UnixSocket s : received) {
+            UnixSocket memorySocket = received.getLast(); // after the init channels (the decoder checked the count)
+            for (UnixSocket s : received.subList(0, received.size() - 1)) {
                 channels.add(ChannelAccess.overPassedSocket(s, false, config.channels(), identity, pid.dup()));
             }
             received = List.of();
-            SessionMemory memory = new SessionMemory(server, false, kernel.pid(), self.pid(), ok.sessionId(), config.arenas(), null);
+            SessionMemory memory = new SessionMemory(server, false, kernel.pid(), self.pid(), ok.sessionId(), config.arenas(), null,
+                    new MemorySocket(memorySocket, false));
             ClientSession session = new ClientSession(server, ok.sessionId(), ok.token(), peer, control, pid,
                     config, memory, channels, ok.initChannels());
             session.start();

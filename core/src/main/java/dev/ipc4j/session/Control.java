@@ -26,7 +26,8 @@ import java.util.List;
  *  LOGIN        u16 min version, u16 max version, i64 pid, i32 uid, i32 gid, str client app, str server app,
  *               u16 n, n x bytes (metadata of the init channels the client asks for)
  *  LOGIN_OK     u16 version, i64 session id, u64 token (nonzero; in every later header), u16 n, n x bytes
- *               (metadata)                                                   + n descriptors: the init channels
+ *               (metadata)               + n + 1 descriptors: the init channels, then the memory socket (a record
+ *                                          socket that carries shared-memory descriptors, see MemorySocket)
  *  REFUSED      u16 reason (AccessDeniedException.Reason ordinal), str message
  *  OPEN         i64 request id, bytes metadata                                 + 1 descriptor: the channel's socket
  *  OPENED       i64 request id
@@ -38,7 +39,8 @@ import java.util.List;
  */
 final class Control {
     static final int MAGIC = 0x31533449; // "I4S1" as little-endian text
-    static final int VERSION = 1;
+    /** 2: LOGIN_OK carries the session's memory socket after the init channels ({@link MemorySocket}). */
+    static final int VERSION = 2;
     static final int HEADER = 16;
     static final int MAX_STRING = 1024;
     static final int MAX_METADATA = 64 * 1024;
@@ -230,7 +232,7 @@ final class Control {
                 throw new ProtocolException("session message type " + type + " has " + b.remaining() + " bytes too many");
             }
             int wanted = switch (m) {
-                case LoginOk o -> o.initChannels().size();
+                case LoginOk o -> o.initChannels().size() + 1;
                 case Open o -> 1;
                 default -> 0;
             };

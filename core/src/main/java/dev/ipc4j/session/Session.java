@@ -498,6 +498,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     private final class ControlReader implements Agent {
         private boolean done;
         private long lastPidCheck = System.nanoTime();
+        private long lastMemoryTick = System.nanoTime();
         private long lastRead;
 
         @Override
@@ -529,6 +530,16 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                     return 1;
                 }
                 long now = System.nanoTime();
+                if (now - lastMemoryTick >= PID_CHECK_NANOS) {
+                    lastMemoryTick = now;
+                    String violation = memory.tick();
+                    if (violation != null) {
+                        finish();
+                        endWithError(new SessionEnd.ProtocolViolation(violation, new ProtocolException(violation)),
+                                "protocol violation on the memory socket: " + violation);
+                        return 1;
+                    }
+                }
                 if (n == 0 && now - lastPidCheck >= PID_CHECK_NANOS) {
                     lastPidCheck = now;
                     if (peerPid.hasExited()) {
@@ -568,7 +579,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             if (done) {
                 return false;
             }
-            waits.wakeBy(lastPidCheck + PID_CHECK_NANOS);
+            waits.wakeBy(Math.min(lastPidCheck, lastMemoryTick) + PID_CHECK_NANOS);
             long open = nextOpenDeadline();
             if (open != Long.MAX_VALUE) {
                 waits.wakeBy(open);

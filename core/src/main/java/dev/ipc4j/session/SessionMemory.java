@@ -1,10 +1,12 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.internal.ArenaAccess;
+import dev.ipc4j.os.Fd;
 import dev.ipc4j.shm.Lease;
 import dev.ipc4j.shm.MalformedHandleException;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmBlock;
-import dev.ipc4j.shm.ShmSweeper;
+import dev.ipc4j.shm.ShmIoException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.function.Supplier;
@@ -13,8 +15,14 @@ import java.util.function.Supplier;
  * A session's shared memory as Flow-IPC's arena-lending provider sees it: each side allocates in an OWNED arena of its
  * own (the peer maps it read-only, so a crashing or hostile peer cannot corrupt it), and the server also lends from
  * its app-scope arena, which outlives sessions. Every arena is created or attached on first use, so a session that
- * never shares memory costs nothing. Names: {@code ipc4j.SERVERAPP.SERVERPID.s<id>} (server's session arena),
- * {@code ipc4j.SERVERAPP.CLIENTPID.c<serverpid>-<id>} (client's), {@code ipc4j.SERVERAPP.SERVERPID.app}.
+ * never shares memory costs nothing.
+ *
+ * <p>Every object of these arenas is a memfd whose size is sealed, never a /dev/shm name: before this side lends the
+ * first handle into an arena or segment, it posts that object's descriptor on the session's {@link MemorySocket}, and
+ * the peer maps what it takes from there. So no process, the peer included, can shrink a segment under a reader, and
+ * nothing is left behind when a process dies. Labels (shown in /proc/PID/maps):
+ * {@code ipc4j.SERVERAPP.SERVERPID.s<id>} (server's session arena), {@code ipc4j.SERVERAPP.CLIENTPID.c<serverpid>-<id>}
+ * (client's), {@code ipc4j.SERVERAPP.SERVERPID.app}.
  */
 final class SessionMemory implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
@@ -26,14 +34,19 @@ final class SessionMemory implements AutoCloseable {
     private final String peersName;
     private final Supplier<ShmArena> serverAppArena; // server side: the SessionServer's, shared; client: null
     private final String appArenaName;
+    private final MemorySocket socket;
+    /** Per scope: whether this side posted that arena's control object, and which of its segments, to this peer. */
+    private final boolean[] controlPosted = new boolean[SessionHandle.Scope.values().length];
+    private final java.util.BitSet[] segmentsPosted = new java.util.BitSet[SessionHandle.Scope.values().length];
     private ShmArena mine;
     private ShmArena peers;
     private ShmArena app; // client side only: its attachment to the server's app arena
     private boolean closed;
 
     SessionMemory(ServerApp app, boolean serverSide, long serverPid, long clientPid, long sessionId, ArenaSettings settings,
-            Supplier<ShmArena> serverAppArena) {
+            Supplier<ShmArena> serverAppArena, MemorySocket socket) {
         this.server = app;
+        this.socket = socket;
         this.serverSide = serverSide;
         this.settings = settings;
         String serverArena = "s" + sessionId;
@@ -85,12 +98,73 @@ final class SessionMemory implements AutoCloseable {
         return peers;
     }
 
-    private static ShmArena attach(String name) {
+    private ShmArena attach(String name) {
+        SessionHandle.Scope scope = name.equals(appArenaName) ? SessionHandle.Scope.SERVER_APP
+                : serverSide ? SessionHandle.Scope.CLIENT_SESSION : SessionHandle.Scope.SERVER_SESSION;
         try {
-            return ShmArena.attach(name);
+            Fd control = socket.take(scope, MemorySocket.CONTROL, 0);
+            return ArenaAccess.attach(name, control, id -> socket.take(scope, MemorySocket.SEGMENT, id), ShmArena.LeakDetection.SAMPLED);
         } catch (IOException e) {
-            throw new UncheckedIOException("attaching arena " + name, e);
+            throw new ShmIoException("attaching the peer's arena " + name, e);
         }
+    }
+
+    /**
+     * Posts the arena's control object and the block's segment to the peer, the first time a handle names them: the
+     * post goes out before the handle, so the peer finds it when the handle arrives.
+     */
+    private void post(SessionHandle.Scope scope, ShmArena arena, int segment) {
+        int s = scope.ordinal();
+        if (controlPosted[s] && segmentsPosted[s] != null && segmentsPosted[s].get(segment)) {
+            return;
+        }
+        try {
+            if (!controlPosted[s]) {
+                Fd control = ArenaAccess.control(arena);
+                socket.post(scope, MemorySocket.CONTROL, 0, control.stat().size(), control);
+                controlPosted[s] = true;
+                segmentsPosted[s] = new java.util.BitSet();
+            }
+            Fd fd = ArenaAccess.segment(arena, segment);
+            if (fd == null) {
+                throw new IOException("segment " + segment + " of " + arena.name() + " has no descriptor here");
+            }
+            socket.post(scope, MemorySocket.SEGMENT, segment, fd.stat().size(), fd);
+            segmentsPosted[s].set(segment);
+        } catch (IOException e) {
+            throw new ShmIoException("giving the peer " + arena.name() + " segment " + segment, e);
+        }
+    }
+
+    /**
+     * The session reader's periodic duty: takes what the peer posted off the socket (so it never fills), and closes
+     * this process's descriptors of segments released meanwhile (so their memory goes). Returns why the peer's posts
+     * break the protocol, or null.
+     */
+    String tick() {
+        socket.drain();
+        ShmArena m;
+        ShmArena p;
+        ShmArena a;
+        synchronized (this) {
+            if (closed) {
+                return null;
+            }
+            m = mine;
+            p = peers;
+            // The server's app arena exists once this session lent from it; any of its sessions may tidy it.
+            a = !serverSide ? app : controlPosted[SessionHandle.Scope.SERVER_APP.ordinal()] ? serverAppArena.get() : null;
+        }
+        for (ShmArena arena : new ShmArena[] {m, p, a}) {
+            if (arena != null) {
+                try {
+                    ArenaAccess.closeReleased(arena);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "closing released segments of " + arena.name(), e);
+                }
+            }
+        }
+        return socket.violation();
     }
 
     SessionHandle lend(ShmBlock block) {
@@ -106,6 +180,9 @@ final class SessionMemory implements AutoCloseable {
             }
         }
         SessionHandle handle = new SessionHandle(scope, arena.lend(block));
+        synchronized (this) {
+            post(scope, arena, handle.handle().segmentId());
+        }
         remember(handle);
         return handle;
     }
@@ -172,8 +249,8 @@ final class SessionMemory implements AutoCloseable {
     }
 
     /**
-     * Releases everything: this side's arena (its names removed), the attachments. When the peer died, also what it
-     * held of the server's app arena, and its own session arena's names (it cannot remove them any more).
+     * Releases everything: this side's arena, the attachments, the descriptors. When the peer died, also what it held
+     * of the server's app arena (its own arena has no name to remove: its memory goes with the last descriptor).
      */
     void close(boolean peerDied) {
         ShmArena m;
@@ -191,6 +268,7 @@ final class SessionMemory implements AutoCloseable {
         closeQuietly(p);
         closeQuietly(a);
         closeQuietly(m);
+        socket.close();
         if (peerDied) {
             if (serverSide && serverAppArena != null) {
                 try {
@@ -198,11 +276,6 @@ final class SessionMemory implements AutoCloseable {
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.DEBUG, "reclaiming a dead client's holds in the app arena", e);
                 }
-            }
-            try {
-                ShmSweeper.sweepArena(ShmSweeper.SHM_DIRECTORY, peersName);
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "removing the dead peer's arena " + peersName, e);
             }
         }
     }

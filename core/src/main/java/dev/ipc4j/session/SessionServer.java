@@ -394,6 +394,7 @@ public final class SessionServer implements AutoCloseable {
         }
         Channel control = null;
         List<UnixSocket> near = new ArrayList<>();
+        UnixSocket memorySocket = null; // this side of the memory socket, until the session memory owns it
         List<Channel> channels = new ArrayList<>();
         ServerSession session = null;
         try {
@@ -433,6 +434,9 @@ public final class SessionServer implements AutoCloseable {
                     near.add(pair[0]);
                     far.add(pair[1]);
                 }
+                UnixSocket[] memoryPair = UnixSocket.recordPair();
+                memorySocket = memoryPair[0];
+                far.add(memoryPair[1]);
                 Handshake.send(control, new Control.LoginOk(Control.VERSION, id, token, init), 0, far);
             } finally {
                 far.forEach(Session::closeDescriptor); // the client has them now: shutting them down would cut it off
@@ -443,7 +447,8 @@ public final class SessionServer implements AutoCloseable {
                 channels.add(ChannelAccess.overPassedSocket(s, true, sc.channels(), identity, pid.dup()));
             }
             SessionMemory memory = new SessionMemory(app, true, ProcessHandle.current().pid(), kernel.pid(), id, sc.arenas(),
-                    this::appArena);
+                    this::appArena, new MemorySocket(memorySocket, true));
+            memorySocket = null;
             session = new ServerSession(app, client, id, token, peer, control, pid, sc, memory, channels, init);
             ServerSession s = session;
             sessions.add(s);
@@ -468,6 +473,7 @@ public final class SessionServer implements AutoCloseable {
             LOG.log(admitted.evicted() ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
                     "log-in of pid " + kernel.pid() + " failed: " + e.getMessage());
             near.forEach(Session::closeQuietly);
+            Session.closeQuietly(memorySocket);
             if (session == null) {
                 channels.forEach(Channel::close);
                 if (control != null) {

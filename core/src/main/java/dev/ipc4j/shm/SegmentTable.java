@@ -9,8 +9,13 @@ import static dev.ipc4j.shm.ArenaLayout.SEG_READY;
 import static dev.ipc4j.shm.ArenaLayout.SEG_RELEASED;
 import static dev.ipc4j.shm.ArenaLayout.SEG_SIZE;
 import static dev.ipc4j.shm.ArenaLayout.SEG_STATE;
+import static dev.ipc4j.shm.ArenaLayout.KIND_HUGE;
 import static dev.ipc4j.shm.ArenaLayout.segmentEntry;
 
+import dev.ipc4j.internal.ArenaAccess;
+import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.Fd;
+import dev.ipc4j.os.MemFd;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -18,6 +23,16 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * An arena's data segments: the shared table of what exists (in the control object, see {@link ArenaLayout}) and this
  * process's mappings of them, made on first use and never moved.
+ *
+ * <p>Segments are shared one of two ways ({@link ShmArena.Sharing}). By name: /dev/shm objects {@code ARENA.N} that
+ * any process opens. By descriptor: memfds whose size is sealed, which the creator keeps open and another process gets
+ * from its {@link ArenaAccess.SegmentSource} (the session passes them over its socket); nobody can shrink one under a
+ * mapping, and in an OWNED arena nobody but the creator can even map one writable (F_SEAL_FUTURE_WRITE).
+ *
+ * <p>Descriptors kept: the creator keeps each segment's memfd until the segment is released (to give it to processes
+ * that attach later and to map a huge segment again); another process closes a regular segment's memfd once mapped
+ * (regular segments stay mapped) and keeps a huge one's until the segment is released. {@link #closeReleased()} closes
+ * those of segments some process released meanwhile, which frees their memory once nobody maps them.
  *
  * <p>Invariant: a segment is mapped here only once its shared state is READY, with the size the table gave, which
  * {@link dev.ipc4j.os.Mapping} checks against the object's real size, so a lying table cannot make a mapping reach
@@ -30,16 +45,25 @@ final class SegmentTable {
     private final boolean readOnly;
     private final ShmPermissions permissions;
     private final boolean prefault;
+    private final boolean byName;
+    private final boolean sealWrites; // creator of an OWNED arena shared by descriptors
+    private final ArenaAccess.SegmentSource source; // attacher of an arena shared by descriptors; else null
     private final AtomicReferenceArray<SharedSegment> mapped;
+    private final AtomicReferenceArray<Fd> descriptors; // shared by descriptors: each segment's memfd kept here
 
-    SegmentTable(String arena, MemorySegment ctl, int maxSegments, boolean readOnly, ShmPermissions permissions, boolean prefault) {
+    SegmentTable(String arena, MemorySegment ctl, int maxSegments, boolean readOnly, ShmPermissions permissions, boolean prefault,
+            boolean byName, boolean sealWrites, ArenaAccess.SegmentSource source) {
         this.arena = arena;
         this.ctl = ctl;
         this.maxSegments = maxSegments;
         this.readOnly = readOnly;
         this.permissions = permissions;
         this.prefault = prefault;
+        this.byName = byName;
+        this.sealWrites = sealWrites;
+        this.source = source;
         this.mapped = new AtomicReferenceArray<>(maxSegments);
+        this.descriptors = byName ? null : new AtomicReferenceArray<>(maxSegments);
     }
 
     /** Segment ids handed out so far. */
@@ -69,13 +93,40 @@ final class SegmentTable {
                     throw new ShmIoException("arena " + arena, new IOException("segment " + segment + " is not ready"));
                 }
                 try {
-                    m = SharedSegment.openNamed(arena + "." + segment, size(segment), readOnly);
+                    m = byName ? SharedSegment.openNamed(arena + "." + segment, size(segment), readOnly) : mapDescriptor(segment);
                 } catch (IOException e) {
                     throw new ShmIoException("arena " + arena + ": mapping segment " + segment, e);
                 }
                 mapped.setRelease(segment, m);
             }
             return m;
+        }
+    }
+
+    /** Maps a segment shared by descriptor: the one kept here, or one the source gives (checked, then kept or closed). */
+    private SharedSegment mapDescriptor(int segment) throws IOException {
+        closeReleased();
+        Fd fd = descriptors.get(segment);
+        boolean fresh = fd == null;
+        if (fresh) {
+            if (source == null) {
+                throw new IOException("segment " + segment + " was released");
+            }
+            fd = source.segment(segment);
+        }
+        boolean huge = (int) INT.getAcquire(ctl, segmentEntry(segment) + SEG_KIND) == KIND_HUGE;
+        try {
+            // The creator maps a segment again only for a huge block it borrows back: read-only, as others do.
+            SharedSegment m = SharedSegment.mapSealed(fd, size(segment), readOnly || sealWrites);
+            if (fresh && huge) {
+                descriptors.set(segment, fd); // mapped again on its next first hold here
+                fd = null;
+            }
+            return m;
+        } finally {
+            if (fresh && fd != null) {
+                closeQuietly(fd);
+            }
         }
     }
 
@@ -88,36 +139,90 @@ final class SegmentTable {
         long s = segmentEntry(id);
         String name = arena + "." + id;
         try {
-            if ((int) INT.getAcquire(ctl, s + SEG_STATE) == SEG_CREATING) {
+            if (byName && (int) INT.getAcquire(ctl, s + SEG_STATE) == SEG_CREATING) {
                 SharedSegment.unlink(name); // a grower died half-way: its object may exist
             }
             INT.setRelease(ctl, s + SEG_STATE, SEG_CREATING);
             INT.set(ctl, s + SEG_KIND, kind);
             LONG.set(ctl, s + SEG_SIZE, size);
-            SharedSegment segment = SharedSegment.createNamed(name, size, permissions);
+            SharedSegment segment = byName ? SharedSegment.createNamed(name, size, permissions) : createDescriptor(id, name, size);
             if (prefault) {
                 segment.prefault();
             }
+            if (sealWrites) {
+                MemFd.seal(descriptors.get(id), MemFd.SEAL_FUTURE_WRITE | MemFd.SEAL_SEAL);
+            }
             mapped.setRelease(id, segment);
         } catch (IOException e) {
+            closeQuietly(descriptors == null ? null : descriptors.getAndSet(id, null));
             throw new ShmIoException("arena " + arena + ": adding segment " + id + " of " + size + " bytes", e);
         }
         INT.setRelease(ctl, s + SEG_STATE, SEG_READY);
         INT.setRelease(ctl, SEGMENT_COUNT, id + 1);
+        closeReleased();
         return id;
     }
 
-    /** Marks a huge block's segment released and removes its name; returns its size. */
+    /**
+     * A new memfd, its size sealed; an OWNED arena's is sealed against new writable mappings once this process has
+     * mapped (and pre-faulted) it, so the seal that closes the set comes last.
+     */
+    private SharedSegment createDescriptor(int id, String name, long size) throws IOException {
+        Fd fd = MemFd.create(name, size);
+        try {
+            MemFd.seal(fd, sealWrites ? MemFd.SEAL_SHRINK | MemFd.SEAL_GROW : MemFd.SEAL_SIZE);
+            SharedSegment segment = SharedSegment.mapOwn(fd, size);
+            descriptors.set(id, fd);
+            return segment;
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(fd);
+            throw e;
+        }
+    }
+
+    /** The memfd of a segment this process keeps (the creator of an arena shared by descriptors), or null. */
+    Fd descriptor(int segment) {
+        return descriptors == null || segment < 0 || segment >= maxSegments ? null : descriptors.get(segment);
+    }
+
+    /** Marks a huge block's segment released and removes its name or descriptor here; returns its size. */
     long release(int segment) {
         long size = size(segment);
         INT.setRelease(ctl, segmentEntry(segment) + SEG_STATE, SEG_RELEASED);
         unmap(segment);
-        try {
-            SharedSegment.unlink(arena + "." + segment);
-        } catch (IOException e) {
-            System.getLogger("dev.ipc4j.shm").log(System.Logger.Level.WARNING, "cannot unlink " + arena + "." + segment, e);
+        if (byName) {
+            try {
+                SharedSegment.unlink(arena + "." + segment);
+            } catch (IOException e) {
+                System.getLogger("dev.ipc4j.shm").log(System.Logger.Level.WARNING, "cannot unlink " + arena + "." + segment, e);
+            }
+        } else {
+            closeQuietly(descriptors.getAndSet(segment, null));
         }
         return size;
+    }
+
+    /**
+     * Closes the descriptors kept here of segments that some process released (the shared table says so, and a
+     * released segment id is never used again); returns how many. Their memory goes once nobody maps them.
+     */
+    int closeReleased() {
+        if (descriptors == null) {
+            return 0;
+        }
+        int closed = 0;
+        int count = Math.min(count(), maxSegments);
+        for (int id = 0; id < count; id++) {
+            if (descriptors.get(id) != null && (int) INT.getAcquire(ctl, segmentEntry(id) + SEG_STATE) == SEG_RELEASED
+                    && mapped.get(id) == null) {
+                Fd fd = descriptors.getAndSet(id, null);
+                if (fd != null) {
+                    closeQuietly(fd);
+                    closed++;
+                }
+            }
+        }
+        return closed;
     }
 
     /** Drops this process's mapping (views of it throw from now on); only when nothing here uses it. */
@@ -127,6 +232,9 @@ final class SegmentTable {
 
     /** Removes every segment name (the creator, closing the arena); returns the last failure, if any. */
     IOException unlinkAll() {
+        if (!byName) {
+            return null;
+        }
         IOException failure = null;
         for (int id = 0; id < Math.min(count() + 1, maxSegments); id++) {
             try {
@@ -138,9 +246,13 @@ final class SegmentTable {
         return failure;
     }
 
+    /** Unmaps everything and closes every descriptor kept here. */
     void unmapAll() {
         for (int id = 0; id < maxSegments; id++) {
             unmap(id);
+            if (descriptors != null) {
+                closeQuietly(descriptors.getAndSet(id, null));
+            }
         }
     }
 
@@ -149,7 +261,17 @@ final class SegmentTable {
             try {
                 segment.close();
             } catch (IOException ignored) {
-                // unmapping a named segment does not fail; nothing holds a descriptor
+                // unmapping does not fail; a segment mapped here holds no descriptor
+            }
+        }
+    }
+
+    private static void closeQuietly(Fd fd) {
+        if (fd != null) {
+            try {
+                fd.close();
+            } catch (ErrnoException ignored) {
+                // closing a descriptor we own fails only for a bad number; nothing more to release
             }
         }
     }

@@ -47,6 +47,23 @@ public final class SharedSegment implements AutoCloseable {
     }
 
     /**
+     * Maps the first {@code size} bytes of a memfd another process made, after checking that its size is sealed (so no
+     * process, its maker included, can shrink it under the mapping and fault a reader) and that it is large enough.
+     * The descriptor stays the caller's: the mapping outlives it.
+     */
+    static SharedSegment mapSealed(Fd fd, long size, boolean readOnly) throws IOException {
+        requirePositive(size);
+        MemFd.requireSealedSize(fd);
+        return new SharedSegment(Mapping.map(fd, size, readOnly), null, null);
+    }
+
+    /** Maps the first {@code size} bytes of a memfd this process made, read-write; the descriptor stays the caller's. */
+    static SharedSegment mapOwn(Fd fd, long size) throws IOException {
+        requirePositive(size);
+        return new SharedSegment(Mapping.map(fd, size, false), null, null);
+    }
+
+    /**
      * Creates the named object {@code name} (without the leading '/') of {@code size} bytes with exactly the mode of
      * {@code permissions}, and maps it read-write. Fails if the name exists.
      */

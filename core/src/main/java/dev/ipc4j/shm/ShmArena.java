@@ -2,6 +2,8 @@ package dev.ipc4j.shm;
 
 import static dev.ipc4j.shm.ArenaLayout.*;
 
+import dev.ipc4j.internal.ArenaAccess;
+import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.ProcessIdentity;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -10,20 +12,27 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * An allocator of blocks in shared memory that every process of a session can reach by name, with cross-process
- * reference counts ({@link Lease}) and reclamation of what dead processes held. Two kinds, as in Flow-IPC:
+ * An allocator of blocks in shared memory that every process of a session can reach, with cross-process reference
+ * counts ({@link Lease}) and reclamation of what dead processes held. Two kinds, as in Flow-IPC:
  * <ul>
  *   <li>{@link Kind#SHARED}: every attached process may allocate and write;</li>
  *   <li>{@link Kind#OWNED}: only the creator allocates and writes; the others map the data read-only, so a crashing or
  *       hostile peer cannot corrupt its contents (it can still hold and release blocks).</li>
  * </ul>
  *
- * <p>Memory is a control object (layout in {@link ArenaLayout}) plus data segments {@code NAME.0, NAME.1, ...} of
- * {@link Context#segmentSize} bytes, added as the arena grows and never remapped. Blocks come in power-of-two size
- * classes from 64 bytes to the segment size (small blocks aligned to their size, larger ones to pages); a block larger
- * than a segment gets a segment of its own (so single blocks of 1 GiB and more work), released when the block is
- * freed. All allocator state lives in the control object and changes only by compare-and-set, so any thread of any
- * process may allocate (SHARED) and free concurrently.
+ * <p>Memory is a control object (layout in {@link ArenaLayout}) plus data segments of {@link Context#segmentSize}
+ * bytes, added as the arena grows and never remapped. Blocks come in power-of-two size classes from 64 bytes to the
+ * segment size (small blocks aligned to their size, larger ones to pages); a block larger than a segment gets a
+ * segment of its own (so single blocks of 1 GiB and more work), released when the block is freed. All allocator state
+ * lives in the control object and changes only by compare-and-set, so any thread of any process may allocate (SHARED)
+ * and free concurrently.
+ *
+ * <p>Sharing ({@link Sharing}): by default every object is an anonymous memfd whose size is sealed, handed to other
+ * processes as a descriptor (the session layer passes them over its authenticated socket), so no process, the arena's
+ * own peers included, can shrink memory under a reader; an OWNED arena's data segments are also sealed against new
+ * writable mappings, so the kernel, not just this library, keeps the others read-only. {@link Sharing#BY_NAME} makes
+ * named /dev/shm objects {@code NAME.ctl, NAME.0, NAME.1, ...} that {@link #attach(String)} opens: for tools and tests
+ * that have no socket between the processes, at the price that any process of the same user can truncate them.
  *
  * <p>Reference counting: each process holds a slot (one of 64) recording its pid and start time; a block's holders
  * word has one bit per slot (see {@link Holders}). {@link #reclaimDeadHolders()} clears the bits of processes that
@@ -32,20 +41,25 @@ import java.util.regex.Pattern;
  * <p>Everything read from shared memory is data, not truth: a handle or a table entry that does not add up gives a
  * typed {@link ShmException}, never an access outside a mapping.
  *
- * <p>Lifetime: the creator's {@link #close()} unlinks every name (mappings of the others stay valid until they close);
- * an attached process's close gives back whatever it still holds and frees its slot.
+ * <p>Lifetime: the creator's {@link #close()} unlinks every name or closes every descriptor (mappings of the others
+ * stay valid until they close); an attached process's close gives back whatever it still holds and frees its slot.
  *
  * <p>Limits, stated so nobody relies on more: at most 64 processes attached at once; {@link #lend} does not pin a
  * block in transit (the lender keeps its block open until the borrower has borrowed; a late borrow gets
  * {@link StaleHandleException}); a process killed inside the few instructions between taking a block off a free list
- * and marking it held leaks that one block; and data segments are named /dev/shm objects, which a hostile process of
- * the same user could shrink under a reader's mapping (memfd segments, sealed and passed over the session's socket,
- * close that hole and are the session layer's to use). A crashing peer of a SHARED arena may leave the data it was
- * writing half-written, as in Flow-IPC; an OWNED arena's data it cannot touch.
+ * and marking it held leaks that one block. A crashing peer of a SHARED arena may leave the data it was writing
+ * half-written, as in Flow-IPC; an OWNED arena's data it cannot touch. The control object is writable by every
+ * attached process (holds are recorded there), so a hostile one can scramble it: the others then get typed exceptions.
  */
 public final class ShmArena implements AutoCloseable {
     /** Who may allocate and write. */
     public enum Kind { SHARED, OWNED }
+
+    /**
+     * How other processes reach the arena's memory: {@link #BY_DESCRIPTOR}, sealed memfds passed over a socket (the
+     * default, and the session layer's way), or {@link #BY_NAME}, /dev/shm objects opened by name with {@link #attach}.
+     */
+    public enum Sharing { BY_DESCRIPTOR, BY_NAME }
 
     /** How many leases and blocks are watched for being garbage-collected unclosed. */
     public enum LeakDetection { OFF, SAMPLED, ALL }
@@ -63,6 +77,7 @@ public final class ShmArena implements AutoCloseable {
 
     private final String name;
     private final Kind kind;
+    private final Sharing sharing;
     private final boolean creator;
     private final boolean writable;
     private final SharedSegment control;
@@ -89,6 +104,7 @@ public final class ShmArena implements AutoCloseable {
         private String app;
         private String arena;
         private Kind kind = Kind.SHARED;
+        private Sharing sharing = Sharing.BY_DESCRIPTOR;
         private long segmentSize = 64L << 20;
         private int maxSegments = 1024;
         private int maxEntries = 1 << 16;
@@ -112,6 +128,12 @@ public final class ShmArena implements AutoCloseable {
 
         public Context kind(Kind kind) {
             this.kind = kind;
+            return this;
+        }
+
+        /** How other processes reach the memory (default {@link Sharing#BY_DESCRIPTOR}). */
+        public Context sharing(Sharing sharing) {
+            this.sharing = sharing;
             return this;
         }
 
@@ -169,6 +191,7 @@ public final class ShmArena implements AutoCloseable {
                 throw new IllegalArgumentException("app and arena names must be 1-48 of [A-Za-z0-9_-]: " + app + ", " + arena);
             }
             Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(sharing, "sharing");
             Objects.requireNonNull(permissions, "permissions");
             Objects.requireNonNull(leakDetection, "leakDetection");
             validateSizes(segmentSize, maxSegments, maxEntries);
@@ -194,8 +217,38 @@ public final class ShmArena implements AutoCloseable {
         return new Context();
     }
 
-    private ShmArena(String name, SharedSegment control, boolean creator, Context local) {
+    static {
+        ArenaAccess.set(new ArenaAccess.Bridge() {
+            @Override
+            public ShmArena attach(String name, Fd control, ArenaAccess.SegmentSource source, LeakDetection leakDetection)
+                    throws IOException {
+                return ShmArena.attach(name, control, source, leakDetection);
+            }
+
+            @Override
+            public Fd control(ShmArena arena) {
+                if (!arena.creator || arena.sharing != Sharing.BY_DESCRIPTOR) {
+                    throw new IllegalArgumentException("not an arena this process created to share by descriptor: " + arena);
+                }
+                return arena.control.fd();
+            }
+
+            @Override
+            public Fd segment(ShmArena arena, int id) {
+                return arena.segments.descriptor(id);
+            }
+
+            @Override
+            public int closeReleased(ShmArena arena) {
+                return arena.closed ? 0 : arena.segments.closeReleased();
+            }
+        });
+    }
+
+    private ShmArena(String name, SharedSegment control, boolean creator, Sharing sharing, ArenaAccess.SegmentSource source,
+            Context local) {
         this.name = name;
+        this.sharing = sharing;
         this.control = control;
         this.ctl = control.memory();
         this.creator = creator;
@@ -212,7 +265,8 @@ public final class ShmArena implements AutoCloseable {
         this.prefault = local != null && local.prefault;
         this.leakDetection = local == null ? LeakDetection.SAMPLED : local.leakDetection;
         this.lockTimeout = local == null ? Duration.ofSeconds(10) : local.lockTimeout;
-        this.segments = new SegmentTable(name, ctl, maxSegments, !writable, permissions, prefault);
+        this.segments = new SegmentTable(name, ctl, maxSegments, !writable, permissions, prefault, sharing == Sharing.BY_NAME,
+                creator && kind == Kind.OWNED && sharing == Sharing.BY_DESCRIPTOR, source);
         this.holds = new LocalHolds(maxEntries);
         this.slot = claimSlot();
         this.bit = 1L << slot;
@@ -223,7 +277,9 @@ public final class ShmArena implements AutoCloseable {
         context.validate();
         String name = "ipc4j." + context.app + "." + ProcessHandle.current().pid() + "." + context.arena;
         long size = controlSize(context.maxSegments, context.maxEntries);
-        SharedSegment control = SharedSegment.createNamed(name + CONTROL_SUFFIX, size, context.permissions);
+        SharedSegment control = context.sharing == Sharing.BY_NAME
+                ? SharedSegment.createNamed(name + CONTROL_SUFFIX, size, context.permissions)
+                : SharedSegment.anonymous(name + CONTROL_SUFFIX, size);
         try {
             MemorySegment c = control.memory();
             INT.set(c, VERSION, VERSION_VALUE);
@@ -236,7 +292,7 @@ public final class ShmArena implements AutoCloseable {
             LONG.set(c, OWNER, ProcessIdentity.self().pack());
             LONG.set(c, BUMP, NO_SEGMENT);
             LONG.setRelease(c, MAGIC, MAGIC_VALUE); // last: an attacher that sees the magic sees all of the above
-            return new ShmArena(name, control, true, context);
+            return new ShmArena(name, control, true, context.sharing, null, context);
         } catch (RuntimeException e) {
             control.unlink();
             control.close();
@@ -244,7 +300,10 @@ public final class ShmArena implements AutoCloseable {
         }
     }
 
-    /** Attaches to the arena {@code name} (as {@link #name()} gave it in its creator's process), with default settings. */
+    /**
+     * Attaches to the arena {@code name} (as {@link #name()} gave it in its creator's process), which must have been
+     * created {@link Sharing#BY_NAME}, with default settings.
+     */
     public static ShmArena attach(String name) throws IOException {
         return attach(name, LeakDetection.SAMPLED);
     }
@@ -254,7 +313,29 @@ public final class ShmArena implements AutoCloseable {
         if (!ARENA_NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("not an arena name (ipc4j.APP.PID.ARENA): " + name);
         }
-        SharedSegment control = SharedSegment.openNamed(name + CONTROL_SUFFIX, false);
+        return attach(name, SharedSegment.openNamed(name + CONTROL_SUFFIX, false), Sharing.BY_NAME, null, leakDetection);
+    }
+
+    /** Attaches to an arena shared by descriptor: its control object's memfd (taken over), segments from {@code source}. */
+    private static ShmArena attach(String name, Fd controlFd, ArenaAccess.SegmentSource source, LeakDetection leakDetection)
+            throws IOException {
+        Objects.requireNonNull(source, "source");
+        SharedSegment control;
+        try (controlFd) {
+            if (!ARENA_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("not an arena name (ipc4j.APP.PID.ARENA): " + name);
+            }
+            long size = controlFd.stat().size();
+            if (size < SEGMENTS || size > controlSize(1 << 20, 1 << 26)) {
+                throw new ShmIoException("attach " + name, new IOException("a control object of " + size + " bytes"));
+            }
+            control = SharedSegment.mapSealed(controlFd, size, false);
+        }
+        return attach(name, control, Sharing.BY_DESCRIPTOR, source, leakDetection);
+    }
+
+    private static ShmArena attach(String name, SharedSegment control, Sharing sharing, ArenaAccess.SegmentSource source,
+            LeakDetection leakDetection) throws IOException {
         try {
             MemorySegment c = control.memory();
             if (c.byteSize() < SEGMENTS || (long) LONG.getAcquire(c, MAGIC) != MAGIC_VALUE
@@ -273,20 +354,24 @@ public final class ShmArena implements AutoCloseable {
                 throw new ShmIoException("attach " + name, new IOException("control object too small for its tables"));
             }
             Context local = new Context().leakDetection(Objects.requireNonNull(leakDetection));
-            return new ShmArena(name, control, false, local);
+            return new ShmArena(name, control, false, sharing, source, local);
         } catch (RuntimeException e) {
             control.close();
             throw e;
         }
     }
 
-    /** The name other processes attach with: {@code ipc4j.APP.PID.ARENA}. */
+    /** The arena's name, {@code ipc4j.APP.PID.ARENA}: what other processes {@link #attach} with when it is shared by name. */
     public String name() {
         return name;
     }
 
     public Kind kind() {
         return kind;
+    }
+
+    public Sharing sharing() {
+        return sharing;
     }
 
     /** Whether this process may allocate and write here (always for SHARED, only the creator for OWNED). */
@@ -848,7 +933,7 @@ public final class ShmArena implements AutoCloseable {
         }
         LONG.compareAndSet(ctl, SLOTS + 8L * slot, ProcessIdentity.self().pack(), 0L);
         IOException failure = null;
-        if (creator) {
+        if (creator && sharing == Sharing.BY_NAME) {
             failure = segments.unlinkAll();
             try {
                 control.unlink();

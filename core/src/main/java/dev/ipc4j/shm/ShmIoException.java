@@ -4,7 +4,7 @@ import java.io.IOException;
 
 /** A kernel call failed (creating, opening or mapping a segment); the cause says which and why. */
 public final class ShmIoException extends ShmException {
-    ShmIoException(String message, IOException cause) {
+    public ShmIoException(String message, IOException cause) {
         super(message + ": " + cause.getMessage(), cause);
     }
 }

@@ -184,6 +184,20 @@ public final class SessionChild {
                 case Control.Refused r -> say("REFUSED " + r.reason() + " " + r.message());
                 case Control.LoginOk ok -> {
                     say("CONNECTED " + ok.sessionId());
+                    UnixSocket memory = reply.sockets().getLast();
+                    if (what.equals("memory-garbage")) {
+                        // A record of the wrong size, with a descriptor: the server must end this session.
+                        try (dev.ipc4j.os.Fd fd = dev.ipc4j.os.MemFd.create("ipc4j.forged", 4096);
+                             java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                            memory.send(a.allocate(10), fd);
+                        }
+                        Receipt r = control.blobs().receive(b -> { }, WAIT);
+                        say("AFTER GARBAGE " + r);
+                    }
+                    if (what.equals("memory-stuffing")) {
+                        say("STUFFED " + stuff(new MemorySocket(memory, false), 1000));
+                        hear("EXIT");
+                    }
                     if (what.equals("garbage")) {
                         control.blobs().send(MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}));
                         Receipt r = control.blobs().receive(b -> { }, WAIT);
@@ -195,6 +209,33 @@ public final class SessionChild {
         } catch (Exception e) {
             say("AFTER GARBAGE " + e.getClass().getSimpleName());
         }
+    }
+
+    /**
+     * Posts {@code n} well-formed records for segments of a client arena that does not exist, each with a fresh sealed
+     * memfd, as fast as the server takes them off the socket; returns how many went.
+     */
+    private static int stuff(MemorySocket socket, int n) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        int posted = 0;
+        while (posted < n && System.nanoTime() < deadline) {
+            try (dev.ipc4j.os.Fd fd = dev.ipc4j.os.MemFd.create("ipc4j.stuffed", 4096)) {
+                dev.ipc4j.os.MemFd.seal(fd, dev.ipc4j.os.MemFd.SEAL_SIZE);
+                while (true) {
+                    try {
+                        socket.post(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, posted, 4096, fd);
+                        break;
+                    } catch (java.io.IOException full) { // the server takes them every 100 ms: the attacker waits
+                        if (System.nanoTime() > deadline || !(full.getMessage().contains("full"))) {
+                            throw full;
+                        }
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                    }
+                }
+            }
+            posted++;
+        }
+        return posted;
     }
 
     /** Tries to start a second server of the cache app. */

@@ -30,7 +30,7 @@ class ShmArenaTest {
     static final NoLeaks NO_LEAKS = new NoLeaks();
 
     private static ShmArena.Context context() {
-        return ShmArena.context().app("unit").arena("a" + System.nanoTime() % 1_000_000)
+        return ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("unit").arena("a" + System.nanoTime() % 1_000_000)
                 .segmentSize(64 << 10).leakDetection(ShmArena.LeakDetection.ALL);
     }
 

@@ -46,7 +46,7 @@ public final class ShmChild {
 
     /** Creates an arena of its own with a block in it, then waits to be killed: leftovers for the sweeper. */
     private static void create() throws Exception {
-        ShmArena arena = ShmArena.create(ShmArena.context().app("orphan").arena("left").segmentSize(64 << 10));
+        ShmArena arena = ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("orphan").arena("left").segmentSize(64 << 10));
         arena.allocate(100);
         say("CREATED " + arena.name());
         hear(); // killed while waiting here

@@ -21,7 +21,7 @@ class ShmCrossProcessTest {
     static final NoLeaks NO_LEAKS = new NoLeaks();
 
     private static ShmArena.Context context(String arena) {
-        return ShmArena.context().app("test").arena(arena + System.nanoTime() % 1_000_000)
+        return ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("test").arena(arena + System.nanoTime() % 1_000_000)
                 .segmentSize(1 << 20).leakDetection(ShmArena.LeakDetection.ALL);
     }
 

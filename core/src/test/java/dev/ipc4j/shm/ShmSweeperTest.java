@@ -76,7 +76,7 @@ class ShmSweeperTest {
 
     @Test
     void aRunningSweeperReclaimsTheHoldsOfDeadProcessesInTheArenasItWatches(@TempDir Path shm, @TempDir Path run) throws Exception {
-        try (ShmArena arena = ShmArena.create(ShmArena.context().app("sweep").arena("w").segmentSize(64 << 10));
+        try (ShmArena arena = ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("sweep").arena("w").segmentSize(64 << 10));
                 JvmChild child = JvmChild.start(ShmChild.class, "hold", arena.name());
                 ShmSweeper sweeper = ShmSweeper.start(new ShmSweeper.Places(shm, run), Duration.ofMillis(50))) {
             sweeper.watch(arena);

@@ -28,7 +28,7 @@ class NoteSchemaTest {
     private static final ProtobufCodec<Note> CODEC = ProtobufCodec.of(Note.parser(), note -> note.getKindCase().getNumber());
 
     private static ShmArena arena(ShmArena.Kind kind) throws IOException {
-        return ShmArena.create(ShmArena.context().app("pbnote").arena("n" + NEXT.incrementAndGet()).kind(kind)
+        return ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("pbnote").arena("n" + NEXT.incrementAndGet()).kind(kind)
                 .segmentSize(1 << 20).leakDetection(ShmArena.LeakDetection.ALL));
     }
 

@@ -50,7 +50,7 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
 
     @Override
     public Server openServer(String app) throws IOException {
-        return new FbServer(ShmArena.create(ShmArena.context().app(app).arena("demofb").kind(ShmArena.Kind.OWNED)
+        return new FbServer(ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app(app).arena("demofb").kind(ShmArena.Kind.OWNED)
                 .segmentSize(SEGMENT_BYTES).leakDetection(ShmArena.LeakDetection.OFF)));
     }
 

@@ -34,7 +34,7 @@ public final class RawShmDemo implements ZeroCopyMode {
 
     @Override
     public Server openServer(String app) throws IOException {
-        ShmArena arena = ShmArena.create(ShmArena.context().app(app).arena("demo").kind(ShmArena.Kind.OWNED)
+        ShmArena arena = ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app(app).arena("demo").kind(ShmArena.Kind.OWNED)
                 .segmentSize(SEGMENT_BYTES).leakDetection(ShmArena.LeakDetection.OFF));
         return new RawServer(arena);
     }

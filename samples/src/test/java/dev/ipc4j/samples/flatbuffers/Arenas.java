@@ -12,7 +12,7 @@ final class Arenas {
     }
 
     static ShmArena create(ShmArena.Kind kind) throws IOException {
-        return ShmArena.create(ShmArena.context().app("fbtest").arena("a" + NEXT.incrementAndGet()).kind(kind)
+        return ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("fbtest").arena("a" + NEXT.incrementAndGet()).kind(kind)
                 .segmentSize(1 << 20).leakDetection(ShmArena.LeakDetection.ALL));
     }
 

@@ -30,7 +30,7 @@ class ShmProtobufTest {
     static final int PART_SIZE = 16 << 10;
 
     static ShmArena arena(ShmArena.Kind kind) throws IOException {
-        return ShmArena.create(ShmArena.context().app("pbtest").arena("a" + NEXT.incrementAndGet()).kind(kind)
+        return ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("pbtest").arena("a" + NEXT.incrementAndGet()).kind(kind)
                 .segmentSize(1 << 20).leakDetection(ShmArena.LeakDetection.ALL));
     }
 

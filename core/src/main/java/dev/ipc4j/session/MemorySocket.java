@@ -1,0 +1,194 @@
+package dev.ipc4j.session;
+
+import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.Fd;
+import dev.ipc4j.os.UnixSocket;
+import dev.ipc4j.transport.ProtocolException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The session's socket for shared-memory descriptors: one record socket (SOCK_SEQPACKET) pair per session, made by the
+ * server and passed with LOGIN_OK, on which each side posts the sealed memfds of its arenas (the control object, then
+ * each data segment) before it lends the first handle that names them. The peer takes them when a handle first names
+ * an arena or segment it has not mapped: the post went out before the handle, so it is already in the socket then and
+ * taking it never waits for the peer. Nothing is ever named in /dev/shm, so no process can open, let alone shrink, a
+ * session's memory by name.
+ *
+ * <pre>
+ * One record, little-endian, with exactly one descriptor:
+ *  0        4        6        8          12       16                24
+ *  +--------+--------+--------+----------+--------+-----------------+
+ *  | MAGIC  | WHAT   | SCOPE  | SEGMENT  | 0      | SIZE u64        |
+ *  | "I4M1" | u16    | u16    | i32      | u32    | bytes           |
+ *  +--------+--------+--------+----------+--------+-----------------+
+ *  WHAT  1 = the arena's control object (SEGMENT 0), 2 = data segment SEGMENT
+ *  SCOPE SessionHandle.Scope ordinal + 1 (the sender's own arenas only: its session arena, or the server's app arena)
+ * </pre>
+ *
+ * <p>Bounds: descriptors taken off the socket but not yet asked for are kept, at most {@link #KEPT} (the oldest is
+ * closed first: a handle that later names it gets a typed error); a record that is not one of the above closes its
+ * descriptors and makes the session a protocol violation. Sending never blocks: a socket the peer stopped taking from
+ * fails the lend.
+ *
+ * <p>Thread-safe: posts and takes are each serialized by a lock of their own.
+ */
+final class MemorySocket implements AutoCloseable {
+    static final int MAGIC = 0x314d3449; // "I4M1" as little-endian text
+    static final int RECORD = 24;
+    static final int CONTROL = 1;
+    static final int SEGMENT = 2;
+    /** Descriptors kept that no handle has asked for yet. */
+    static final int KEPT = 256;
+
+    private static final long MAGIC_AT = 0;
+    private static final long WHAT_AT = 4;
+    private static final long SCOPE_AT = 6;
+    private static final long SEGMENT_AT = 8;
+    private static final long RESERVED_AT = 12;
+    private static final long SIZE_AT = 16;
+
+    private final UnixSocket socket;
+    private final boolean serverSide;
+    private final Object sending = new Object();
+    private final MemorySegment out = Arena.ofAuto().allocate(RECORD, 8);
+    private final MemorySegment in = Arena.ofAuto().allocate(RECORD + 8, 8); // one byte more shows a longer record
+    private final List<Fd> received = new ArrayList<>(2);
+    /** Taken off the socket, not yet asked for; oldest first. Guarded by itself. */
+    private final LinkedHashMap<Key, Fd> kept = new LinkedHashMap<>();
+    private volatile String violation;
+
+    private record Key(SessionHandle.Scope scope, int what, int segment) {}
+
+    /** Over {@code socket}, this side's end; {@code serverSide} says which arenas the peer may post (its own only). */
+    MemorySocket(UnixSocket socket, boolean serverSide) {
+        this.socket = socket;
+        this.serverSide = serverSide;
+    }
+
+    /** Posts one of this side's arena objects; fails when the peer has not taken what was posted before. */
+    void post(SessionHandle.Scope scope, int what, int segment, long size, Fd fd) throws IOException {
+        synchronized (sending) {
+            out.set(ValueLayout.JAVA_INT, MAGIC_AT, MAGIC);
+            out.set(ValueLayout.JAVA_SHORT, WHAT_AT, (short) what);
+            out.set(ValueLayout.JAVA_SHORT, SCOPE_AT, (short) (scope.ordinal() + 1));
+            out.set(ValueLayout.JAVA_INT, SEGMENT_AT, segment);
+            out.set(ValueLayout.JAVA_INT, RESERVED_AT, 0);
+            out.set(ValueLayout.JAVA_LONG, SIZE_AT, size);
+            if (socket.send(out, true, fd) != RECORD) {
+                throw new IOException("the peer is not taking shared-memory descriptors (its socket is full)");
+            }
+        }
+    }
+
+    /**
+     * The descriptor of {@code scope}'s control object ({@code what} = {@link #CONTROL}) or data segment, which the caller
+     * takes over; reads what the peer posted so far first.
+     *
+     * @throws IOException when the peer never posted it (or it was dropped, see {@link #KEPT}), or the socket failed
+     */
+    Fd take(SessionHandle.Scope scope, int what, int segment) throws IOException {
+        synchronized (kept) {
+            drainLocked();
+            Fd fd = kept.remove(new Key(scope, what, segment));
+            if (fd == null) {
+                throw new IOException("the peer never gave this process " + (what == CONTROL ? "the control object" : "segment " + segment)
+                        + " of its " + scope + " arena");
+            }
+            return fd;
+        }
+    }
+
+    /** Takes what the peer posted off the socket (the session's reader does it now and then); returns how many. */
+    int drain() {
+        synchronized (kept) {
+            try {
+                return drainLocked();
+            } catch (IOException e) {
+                if (violation == null) {
+                    violation = e.getMessage();
+                }
+                return 0;
+            }
+        }
+    }
+
+    /** What was wrong with the peer's records, or null: the session then ends as a protocol violation. */
+    String violation() {
+        return violation;
+    }
+
+    private int drainLocked() throws IOException {
+        int n = 0;
+        while (true) {
+            received.clear();
+            long length;
+            try {
+                length = socket.receive(in, received, true);
+            } catch (ErrnoException e) {
+                if (!socket.isOpen()) {
+                    return n; // closed here: nothing more will be asked for
+                }
+                throw e;
+            }
+            if (length <= 0) { // nothing more now (-1), or the peer closed its end (0)
+                received.forEach(Session::closeQuietly);
+                return n;
+            }
+            n++;
+            Key key = decode(length);
+            Fd old = kept.remove(key);
+            Session.closeQuietly(old);
+            kept.put(key, received.getFirst());
+            received.clear();
+            if (kept.size() > KEPT) {
+                Iterator<Map.Entry<Key, Fd>> oldest = kept.entrySet().iterator();
+                Session.closeQuietly(oldest.next().getValue());
+                oldest.remove();
+            }
+        }
+    }
+
+    /** The record just received, checked; closes its descriptors and throws when it does not add up. */
+    private Key decode(long length) throws ProtocolException {
+        String wrong = null;
+        int what = in.get(ValueLayout.JAVA_SHORT, WHAT_AT);
+        int scope = in.get(ValueLayout.JAVA_SHORT, SCOPE_AT);
+        int segment = in.get(ValueLayout.JAVA_INT, SEGMENT_AT);
+        if (length != RECORD || received.size() != 1) {
+            wrong = "a shared-memory record of " + length + " bytes with " + received.size() + " descriptors";
+        } else if (in.get(ValueLayout.JAVA_INT, MAGIC_AT) != MAGIC || in.get(ValueLayout.JAVA_INT, RESERVED_AT) != 0) {
+            wrong = "not a shared-memory record";
+        } else if ((what != CONTROL && what != SEGMENT) || (what == CONTROL && segment != 0) || segment < 0) {
+            wrong = "a shared-memory record of kind " + what + " for segment " + segment;
+        } else if (scope < 1 || scope > SessionHandle.Scope.values().length || !postable(SessionHandle.Scope.values()[scope - 1])) {
+            wrong = "a shared-memory record for arena scope " + scope + ", which is not the peer's to give";
+        }
+        if (wrong != null) {
+            received.forEach(Session::closeQuietly);
+            received.clear();
+            throw new ProtocolException(wrong);
+        }
+        return new Key(SessionHandle.Scope.values()[scope - 1], what, segment);
+    }
+
+    private boolean postable(SessionHandle.Scope scope) {
+        return serverSide ? scope == SessionHandle.Scope.CLIENT_SESSION : scope != SessionHandle.Scope.CLIENT_SESSION;
+    }
+
+    @Override
+    public void close() {
+        Session.closeQuietly(socket);
+        synchronized (kept) {
+            kept.values().forEach(Session::closeQuietly);
+            kept.clear();
+        }
+    }
+}
