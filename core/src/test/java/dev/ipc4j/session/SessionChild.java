@@ -38,6 +38,9 @@ public final class SessionChild {
             case "forge" -> forge(runDir, args[2]);
             case "start-server" -> startServer(runDir);
             case "flood" -> flood(runDir, Integer.parseInt(args[2]));
+            case "open-not-socket" -> openNotSocket(runDir);
+            case "malformed-login" -> malformedLogin(runDir);
+            case "hand-back" -> handBack(runDir);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -236,6 +239,54 @@ public final class SessionChild {
             posted++;
         }
         return posted;
+    }
+
+    /** Logs in, then asks for a channel with a descriptor that is not a socket; says how the session ended. */
+    private static void openNotSocket(Path runDir) throws Exception {
+        try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT);
+             dev.ipc4j.os.EventFd notASocket = dev.ipc4j.os.EventFd.create();
+             dev.ipc4j.transport.NativeHandle sent = dev.ipc4j.transport.NativeHandle.adopt(notASocket.fd().dup().release())) {
+            java.nio.ByteBuffer open = Control.encode(new Control.Open(1, new byte[0]), session.controlToken());
+            ((dev.ipc4j.transport.SocketPipe) session.controlChannel().blobs()).send(MemorySegment.ofBuffer(open), sent);
+            say("SENT");
+            say("ENDED " + session.ended().get(WAIT.toSeconds(), TimeUnit.SECONDS).getClass().getSimpleName());
+        }
+    }
+
+    /** Connects and sends bytes that are no log-in; says the answer. */
+    private static void malformedLogin(Path runDir) throws Exception {
+        ServerApp cache = Apps.cache(runDir);
+        long pid = RunDirectory.readPid(runDir, cache.name()).orElseThrow();
+        UnixSocket socket = UnixSocket.connect(UnixAddress.of(RunDirectory.socket(runDir, cache.name(), pid)));
+        try (Channel control = ChannelAccess.overPassedSocket(socket, false, SessionConfig.DEFAULT.control(), null, null)) {
+            control.blobs().send(MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5}));
+            Handshake.Received answer = Handshake.receive(control, 0, WAIT, "the refusal");
+            say(answer.message() instanceof Control.Refused r ? "REFUSED " + r.reason() : "ANSWER " + answer.message());
+        }
+    }
+
+    /**
+     * Logs in, receives on channel 0 the handle the server lent and the handle of a block it did not lend (as if
+     * guessed), and sends both back, the guessed one first; waits for EXIT.
+     */
+    private static void handBack(Path runDir) throws Exception {
+        try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT.withInitChannels(1))) {
+            byte[][] bytes = new byte[1][];
+            if (session.channel(0).blobs().receive(b -> bytes[0] = b.toArray(), WAIT) != Receipt.MESSAGE) {
+                throw new AssertionError("no handles from the server");
+            }
+            MemorySegment in = MemorySegment.ofArray(bytes[0]);
+            SessionHandle lent = SessionHandle.readFrom(in, 0);
+            SessionHandle guessed = SessionHandle.readFrom(in, SessionHandle.BYTES);
+            try (Lease lease = session.borrow(lent)) {
+                say("BORROWED " + lease.memory().get(ValueLayout.JAVA_BYTE, 0));
+            }
+            MemorySegment out = MemorySegment.ofArray(new byte[2 * SessionHandle.BYTES]);
+            guessed.writeTo(out, 0);
+            lent.writeTo(out, SessionHandle.BYTES);
+            session.channel(0).blobs().send(out);
+            hear("EXIT");
+        }
     }
 
     /** Tries to start a second server of the cache app. */
