@@ -77,6 +77,19 @@ public final class JvmChild implements AutoCloseable {
     }
 
     /** Waits for the child's next line, which must start with {@code prefix}; returns the rest of it. */
+    /** As {@link #expect(String)}, passing over lines that start with {@code skipped} (reports the test allows). */
+    public String expectSkipping(String prefix, String skipped) {
+        while (true) {
+            try {
+                return expect(prefix);
+            } catch (AssertionError e) {
+                if (!(e.getMessage() != null && e.getMessage().contains(" said '" + skipped))) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     public String expect(String prefix) {
         String line;
         try {
