@@ -1,6 +1,7 @@
 package dev.ipc4j.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,6 +94,62 @@ class HostileClientAcrossProcessesTest {
                 client.send("EXIT");
             }
         }
+    }
+
+    /**
+     * Defect 1: connections that end before their HELLO (another process opens and closes twenty) cost the server
+     * nothing: each log-in thread sees the end at once and leaves, long before the 10 s handshake deadline (it used to
+     * spin at full CPU until then).
+     */
+    @Test
+    void connectionsThatEndBeforeTheirHelloAreGoneAtOnce() throws Exception {
+        try (SessionServer server = SessionServer.start(Apps.cache(runDir));
+             JvmChild hostile = JvmChild.start(dev.ipc4j.transport.HostileConnector.class, "end-before-hello", "20",
+                     server.socketPath().toString())) {
+            assertEquals("20", hostile.expect("DONE"));
+            dev.ipc4j.testing.Eventually.await(() -> loginThreads() == 0, "no log-in thread left", java.time.Duration.ofSeconds(5));
+            try (ClientSession s = ClientSession.connect(Apps.WEB, Apps.cache(runDir))) {
+                assertTrue(s.isOpen());
+            }
+        }
+    }
+
+    /**
+     * Defect 2 and the acceptance's "descriptor-stuffing peer": another process sends twenty HELLOs each carrying ten
+     * descriptors no frame claims, and a logged-in client sends a PING carrying ten. Each is closed at once and breaks
+     * only its own connection or session; meanwhile a legitimate client logs in and its round trips work; afterwards the
+     * server's descriptors are back at their baseline.
+     */
+    @Test
+    void descriptorsNoFrameClaimsAreClosedAndALegitimateClientGoesOn() throws Exception {
+        try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
+            java.util.List<ServerSession> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
+            server.onSession(sessions::add);
+            long baseline = descriptors();
+            try (JvmChild stuffer = JvmChild.start(dev.ipc4j.transport.HostileConnector.class, "hello-fds", "20",
+                    server.socketPath().toString())) {
+                assertEquals("20", stuffer.expect("STUFFED"));
+                try (JvmChild pinger = JvmChild.start(SessionChild.class, "forge", runDir.toString(), "ping-fds")) {
+                    pinger.expect("CONNECTED");
+                    pinger.expect("SENT");
+                    pinger.expect("AFTER"); // the server dropped the session: its receive ends or fails
+                }
+                try (JvmChild good = JvmChild.start(SessionChild.class, "hold", runDir.toString())) {
+                    good.expect("READY");
+                    ServerSession legit = sessions.getLast();
+                    Echo.drive(legit.channel(0), 200, 9); // the client echoes on its init channel
+                    good.send("EXIT");
+                    good.expect("END");
+                }
+                assertInstanceOf(SessionEnd.ProtocolViolation.class, sessions.getFirst().ended().get(WAIT, TimeUnit.SECONDS));
+                stuffer.send("EXIT");
+            }
+            awaitDescriptors(baseline);
+        }
+    }
+
+    private static long loginThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("ipc4j-login-")).count();
     }
 
     private static long descriptors() throws IOException {

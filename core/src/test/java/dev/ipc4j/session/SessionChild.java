@@ -197,6 +197,24 @@ public final class SessionChild {
                         Receipt r = control.blobs().receive(b -> { }, WAIT);
                         say("AFTER GARBAGE " + r);
                     }
+                    if (what.equals("ping-fds")) {
+                        // A PING frame (claims no descriptor) with ten riding on it, straight onto the session's socket.
+                        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                            MemorySegment ping = a.allocate(8); // length 0, type 2 (PING), flags 0, descriptors 0
+                            ping.set(ValueLayout.JAVA_BYTE, 4, (byte) 2);
+                            List<dev.ipc4j.os.EventFd> riders = new ArrayList<>();
+                            for (int i = 0; i < 10; i++) {
+                                riders.add(dev.ipc4j.os.EventFd.create());
+                            }
+                            socket.send(ping, 0, 8, false, riders.stream().map(dev.ipc4j.os.EventFd::fd).toArray(dev.ipc4j.os.Fd[]::new));
+                            for (dev.ipc4j.os.EventFd e : riders) {
+                                e.close();
+                            }
+                        }
+                        say("SENT");
+                        Receipt r = control.blobs().receive(b -> { }, WAIT);
+                        say("AFTER PING FDS " + r);
+                    }
                     if (what.equals("memory-stuffing")) {
                         say("STUFFED " + stuff(new MemorySocket(memory, false), 1000));
                         hear("EXIT");
