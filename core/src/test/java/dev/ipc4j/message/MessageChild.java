@@ -31,6 +31,7 @@ public final class MessageChild {
             case "hostile" -> hostile(runDir, args[2].split(","));
             case "server" -> server(runDir);
             case "flooder" -> flooder(runDir);
+            case "holding-server" -> holdingServer(runDir);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -134,6 +135,29 @@ public final class MessageChild {
             say("STARTED");
             hear("EXIT");
             all.forEach(MessageChannel::close);
+        }
+        say("BYE");
+    }
+
+    /**
+     * A server that takes FLOOD notifications on init channel 0 and never closes them: after 64 it stops reading, so a
+     * client sending more is held back by the full ring. Says HELD 64 when it got there.
+     */
+    private static void holdingServer(Path runDir) throws Exception {
+        List<InMessage<MemorySegment>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (SessionServer server = SessionServer.start(Types.cache(runDir))) {
+            server.onSession(session -> {
+                MessageChannel<MemorySegment> ch = MessageChannel.over(session, session.channel(0), RawCodec.INSTANCE,
+                        MessageChannel.Config.DEFAULT.withMaxUnhandled(64, 1L << 30));
+                ch.expectEvery(Types.FLOOD, m -> {
+                    held.add(m);
+                    if (held.size() == 64) {
+                        say("HELD 64");
+                    }
+                });
+            });
+            say("STARTED");
+            hear("EXIT");
         }
         say("BYE");
     }

@@ -41,6 +41,8 @@ public final class SessionChild {
             case "open-not-socket" -> openNotSocket(runDir);
             case "malformed-login" -> malformedLogin(runDir);
             case "hand-back" -> handBack(runDir);
+            case "mute-server" -> muteServer(runDir);
+            case "stalling-server" -> stallingServer(runDir);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -303,6 +305,44 @@ public final class SessionChild {
             guessed.writeTo(out, 0);
             lent.writeTo(out, SessionHandle.BYTES);
             session.channel(0).blobs().send(out);
+            hear("EXIT");
+        }
+    }
+
+    /**
+     * Looks like a running cache server to clients (pid file, listening socket) but never answers a connection: a
+     * client that connects waits in its handshake. Says ACCEPTED for each connection; killed by the test.
+     */
+    private static void muteServer(Path runDir) throws Exception {
+        ServerApp cache = Apps.cache(runDir);
+        long pid = ProcessHandle.current().pid();
+        RunDirectory.ensure(runDir, cache.permissions());
+        Path socketPath = RunDirectory.socket(runDir, cache.name(), pid);
+        List<UnixSocket> held = new ArrayList<>();
+        try (dev.ipc4j.os.UnixServerSocket listening = dev.ipc4j.os.UnixServerSocket.listen(UnixAddress.of(socketPath), 0600, 16)) {
+            RunDirectory.writePid(runDir, cache.name(), pid, cache.permissions());
+            say("STARTED");
+            while (true) {
+                held.add(listening.accept());
+                say("ACCEPTED");
+            }
+        }
+    }
+
+    /** A cache server whose channel handler never decides: a client's channel request waits. Says REQUESTED. */
+    private static void stallingServer(Path runDir) throws Exception {
+        List<ChannelRequest> undecided = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
+            server.onSession(session -> session.onChannel(request -> {
+                undecided.add(request);
+                say("REQUESTED");
+                try {
+                    new java.util.concurrent.CountDownLatch(1).await(); // undecided until the test kills this process
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            say("STARTED");
             hear("EXIT");
         }
     }

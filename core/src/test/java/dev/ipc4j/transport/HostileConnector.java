@@ -18,6 +18,7 @@ import java.util.List;
  * tests (issue 13, defects 1 and 2). Args: scenario, count, socket path.
  * <ul>
  *   <li>{@code end-before-hello}: connects and closes at once, {@code count} times; says DONE.</li>
+ *   <li>{@code hello-hold}: connects, sends a good HELLO and never logs in; says HELD, waits for EXIT (or SIGKILL).</li>
  *   <li>{@code hello-fds}: {@code count} connections, each sending a good HELLO with ten descriptors riding on it
  *       (frames claim none before the log-in); says STUFFED, holds them until EXIT.</li>
  * </ul>
@@ -34,6 +35,14 @@ public final class HostileConnector {
                     UnixSocket.connect(address).close();
                 }
                 say("DONE " + count);
+            }
+            case "hello-hold" -> {
+                try (Arena arena = Arena.ofConfined(); UnixSocket s = UnixSocket.connect(address)) {
+                    MemorySegment hello = HostilePeer.hello(arena, Frame.HELLO_MAGIC, Frame.VERSION, Frame.VERSION, 1 << 20);
+                    s.sendFully(hello);
+                    say("HELD");
+                    hear("EXIT");
+                }
             }
             case "hello-fds" -> {
                 List<UnixSocket> held = new ArrayList<>();
