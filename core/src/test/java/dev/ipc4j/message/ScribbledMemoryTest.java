@@ -12,7 +12,6 @@ import dev.ipc4j.transport.TransportException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 13, "every segment overwritten by a same-user process at any moment": a server process answers two client
  * sessions of this process with replies built in its session arenas; meanwhile this process, as a same-user attacker,
  * reopens the victim session's arena control object through /proc/PID/fd (the only part of an arena anyone but its
- * owner can map writable) and scribbles random words over it, thousands of times. The victim's requests may then fail,
+ * owner can map writable), and scribbles random words over it, millions of times. (A ring's memfd is closed by both
+ * ends once mapped: no third process can reopen it; what the peer itself writes into a ring is RingCorruptionTest's.) The victim's requests may then fail,
  * but only with ipc4j's typed exceptions; the server process does not crash, and the other session's round trips stay
  * correct throughout and after.
  */
@@ -55,57 +55,74 @@ class ScribbledMemoryTest {
             try (ClientSession victim = connect(); ClientSession bystander = connect();
                  MessageChannel<MemorySegment> v = MessageChannel.of(victim, 0, RawCodec.INSTANCE);
                  MessageChannel<MemorySegment> b = MessageChannel.of(bystander, 0, RawCodec.INSTANCE)) {
-                SplittableRandom random = new SplittableRandom(5);
-                assertTrue(echo(v, random, WAIT));
-                assertTrue(echo(b, random, WAIT));
-                Path control = controlObjectOf(server.pid(), victim.id());
-
-                AtomicBoolean attacking = new AtomicBoolean(true);
-                Map<String, AtomicLong> victimOutcomes = new ConcurrentHashMap<>();
-                Thread victimLoop = Thread.ofPlatform().name("victim").start(() -> {
-                    SplittableRandom r = new SplittableRandom(7);
-                    while (attacking.get()) {
-                        String outcome;
-                        try {
-                            outcome = echo(v, r, SHORT) ? "intact" : "bytes changed under the attack";
-                        } catch (MessageException | ShmException | SessionException | TransportException e) {
-                            outcome = e.getClass().getSimpleName();
-                        } catch (Throwable e) {
-                            outcome = "UNTYPED " + e;
-                        }
-                        victimOutcomes.computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
-                    }
-                });
-                long scribbles = 0;
-                long bystanderTrips = 0;
-                try (FileChannel c = FileChannel.open(control, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                    MappedByteBuffer map = c.map(FileChannel.MapMode.READ_WRITE, 0, c.size());
-                    MemorySegment ctl = MemorySegment.ofBuffer(map);
-                    long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-                    while (System.nanoTime() < end) {
-                        for (int i = 0; i < 64; i++, scribbles++) {
-                            // Mostly the header, heads and slots, where a lie does the most harm; the tables too.
-                            long at = (random.nextInt(4) == 0 ? random.nextLong(ctl.byteSize()) : random.nextLong(2048)) & ~7L;
-                            ctl.set(ValueLayout.JAVA_LONG, at, random.nextInt(3) == 0 ? 0 : random.nextLong());
-                        }
-                        assertTrue(echo(b, random, WAIT), "the other session's echo");
-                        bystanderTrips++;
-                    }
-                } finally {
-                    attacking.set(false);
-                    victimLoop.join(WAIT.toMillis());
-                }
-                System.out.println("scribbled " + scribbles + " words; bystander round trips " + bystanderTrips
-                        + "; victim outcomes " + victimOutcomes);
-                assertTrue(victimOutcomes.keySet().stream().noneMatch(k -> k.startsWith("UNTYPED")), victimOutcomes.toString());
-                assertTrue(server.process().isAlive(), "the server process survived");
-                for (int i = 0; i < 50; i++) {
-                    assertTrue(echo(b, random, WAIT), "the other session after the attack");
-                }
+                assertTrue(echo(v, new SplittableRandom(1), WAIT)); // the server's session arena exists once it replied
+                attack(server, v, b, List.of(controlObjectOf(server.pid(), victim.id())));
             }
             server.send("EXIT");
             server.expectSkipping("BYE", "ERROR 0 "); // the victim's channel reported its end there
+        }
+    }
 
+    /**
+     * Runs the victim's echoes on a thread of their own while this thread scribbles random words over {@code targets}
+     * for 3 s, checking the bystander's echo after every 64 words; then checks what the victim saw, that the server
+     * lives, and that the bystander goes on.
+     */
+    private static void attack(JvmChild server, MessageChannel<MemorySegment> v, MessageChannel<MemorySegment> b,
+            List<Path> targets) throws Exception {
+        SplittableRandom random = new SplittableRandom(5);
+        assertTrue(echo(v, random, WAIT));
+        assertTrue(echo(b, random, WAIT));
+        AtomicBoolean attacking = new AtomicBoolean(true);
+        Map<String, AtomicLong> victimOutcomes = new ConcurrentHashMap<>();
+        Thread victimLoop = Thread.ofPlatform().name("victim").start(() -> {
+            SplittableRandom r = new SplittableRandom(7);
+            while (attacking.get()) {
+                String outcome;
+                try {
+                    outcome = echo(v, r, SHORT) ? "intact" : "bytes changed under the attack";
+                } catch (MessageException | ShmException | SessionException | TransportException e) {
+                    outcome = e.getClass().getSimpleName();
+                } catch (Throwable e) {
+                    outcome = "UNTYPED " + e;
+                }
+                victimOutcomes.computeIfAbsent(outcome, k -> new AtomicLong()).incrementAndGet();
+            }
+        });
+        long scribbles = 0;
+        long bystanderTrips = 0;
+        List<FileChannel> opened = new java.util.ArrayList<>();
+        try {
+            List<MemorySegment> maps = new java.util.ArrayList<>();
+            for (Path target : targets) {
+                FileChannel c = FileChannel.open(target, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                opened.add(c);
+                maps.add(MemorySegment.ofBuffer(c.map(FileChannel.MapMode.READ_WRITE, 0, c.size())));
+            }
+            long end = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < end) {
+                for (int i = 0; i < 64; i++, scribbles++) {
+                    MemorySegment m = maps.get(random.nextInt(maps.size()));
+                    // Mostly the first pages (headers, positions, free-list heads, slots), where a lie harms most.
+                    long at = (random.nextInt(4) == 0 ? random.nextLong(m.byteSize()) : random.nextLong(Math.min(8192, m.byteSize()))) & ~7L;
+                    m.set(ValueLayout.JAVA_LONG, at, random.nextInt(3) == 0 ? 0 : random.nextLong());
+                }
+                assertTrue(echo(b, random, WAIT), "the other session's echo");
+                bystanderTrips++;
+            }
+        } finally {
+            attacking.set(false);
+            victimLoop.join(WAIT.toMillis());
+            for (FileChannel c : opened) {
+                c.close();
+            }
+        }
+        System.out.println("scribbled " + scribbles + " words over " + targets.size() + " objects; bystander round trips "
+                + bystanderTrips + "; victim outcomes " + victimOutcomes);
+        assertTrue(victimOutcomes.keySet().stream().noneMatch(k -> k.startsWith("UNTYPED")), victimOutcomes.toString());
+        assertTrue(server.process().isAlive(), "the server process survived");
+        for (int i = 0; i < 50; i++) {
+            assertTrue(echo(b, random, WAIT), "the other session after the attack");
         }
     }
 
