@@ -38,6 +38,7 @@ final class SessionMemory implements AutoCloseable {
     /** Per scope: whether this side posted that arena's control object, and which of its segments, to this peer. */
     private final boolean[] controlPosted = new boolean[SessionHandle.Scope.values().length];
     private final java.util.BitSet[] segmentsPosted = new java.util.BitSet[SessionHandle.Scope.values().length];
+    private ShmArena lentApp; // server side: the app arena, once this session lent from it
     private ShmArena mine;
     private ShmArena peers;
     private ShmArena app; // client side only: its attachment to the server's app arena
@@ -120,6 +121,9 @@ final class SessionMemory implements AutoCloseable {
         }
         try {
             if (!controlPosted[s]) {
+                if (scope == SessionHandle.Scope.SERVER_APP) {
+                    lentApp = arena;
+                }
                 Fd control = ArenaAccess.control(arena);
                 socket.post(scope, MemorySocket.CONTROL, 0, control.stat().size(), control);
                 controlPosted[s] = true;
@@ -152,8 +156,8 @@ final class SessionMemory implements AutoCloseable {
             }
             m = mine;
             p = peers;
-            // The server's app arena exists once this session lent from it; any of its sessions may tidy it.
-            a = !serverSide ? app : controlPosted[SessionHandle.Scope.SERVER_APP.ordinal()] ? serverAppArena.get() : null;
+            // The server's app arena, once this session lent from it: any of its sessions may tidy it.
+            a = serverSide ? lentApp : app;
         }
         for (ShmArena arena : new ShmArena[] {m, p, a}) {
             if (arena != null) {
@@ -265,17 +269,34 @@ final class SessionMemory implements AutoCloseable {
             p = peers;
             a = app;
         }
-        closeQuietly(p);
-        closeQuietly(a);
+        // What the user still holds of the peer's memory stays readable until closed, whoever ended the session: the
+        // memory is a memfd no one can shrink, and our holds keep the owner from reusing it meanwhile.
+        closeWhenReleased(p);
+        closeWhenReleased(a);
         closeQuietly(m);
         socket.close();
         if (peerDied) {
-            if (serverSide && serverAppArena != null) {
+            // A client can hold blocks of the app arena only if this session gave it the arena's control object.
+            ShmArena lent;
+            synchronized (this) {
+                lent = lentApp;
+            }
+            if (lent != null) {
                 try {
-                    serverAppArena.get().reclaimDeadHolders();
+                    lent.reclaimDeadHolders(); // fails harmlessly when the server closed it meanwhile
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.DEBUG, "reclaiming a dead client's holds in the app arena", e);
                 }
+            }
+        }
+    }
+
+    private static void closeWhenReleased(ShmArena arena) {
+        if (arena != null) {
+            try {
+                arena.closeWhenReleased();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "closing " + arena.name(), e);
             }
         }
     }

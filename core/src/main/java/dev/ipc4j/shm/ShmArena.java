@@ -98,6 +98,7 @@ public final class ShmArena implements AutoCloseable {
     private final long bit;
     private int sampleCounter;
     private volatile boolean closed;
+    private volatile boolean closeWhenReleased;
 
     /** What an arena is made of; validated once by {@link ShmArena#create}. */
     public static final class Context {
@@ -686,6 +687,9 @@ public final class ShmArena implements AutoCloseable {
     /** Validates a handle's fields, takes a hold on its block and maps its segment; returns the block id. */
     private long take(int segment, long offset, long length, long generation) {
         ensureOpen();
+        if (closeWhenReleased) {
+            throw new IllegalStateException("arena " + name + " is closing: nothing new may be borrowed");
+        }
         if (!segments.isReady(segment)) {
             throw new UnknownSegmentException("no segment " + segment + " in arena " + name,
                     new ShmHandle(segment, offset, length, generation));
@@ -755,6 +759,9 @@ public final class ShmArena implements AutoCloseable {
                     + ") is not held by this process");
         }
         dropHold(entry);
+        if (closeWhenReleased && holds.get(entry) == 0 && heldHere() == 0) {
+            closeQuietly();
+        }
     }
 
     /** Gives back one local hold; the last one clears this process's bit and, if no process holds it, frees it. */
@@ -883,6 +890,10 @@ public final class ShmArena implements AutoCloseable {
     /** How many blocks of this arena this process holds now: blocks it allocated and leases it borrowed, not closed. */
     public int blocksHeldHere() {
         ensureOpen();
+        return heldHere();
+    }
+
+    private int heldHere() {
         long count = Math.min((long) LONG.getAcquire(ctl, ENTRY_COUNT), maxEntries);
         int held = 0;
         for (int entry = 0; entry < count; entry++) {
@@ -910,6 +921,27 @@ public final class ShmArena implements AutoCloseable {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("arena " + name + " is closed");
+        }
+    }
+
+    /**
+     * Closes once nothing taken here is open any more: at once when this process holds no block of the arena, else
+     * when the last of its blocks and leases is closed. Until then those stay valid and readable (their memory stays
+     * mapped, and held, so the owner cannot reuse it), while nothing new may be taken. For a session whose peer ended
+     * or died while the user still holds what it was given. Idempotent.
+     */
+    public void closeWhenReleased() throws IOException {
+        closeWhenReleased = true;
+        if (heldHere() == 0) {
+            close();
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (IOException e) {
+            System.getLogger("dev.ipc4j.shm").log(System.Logger.Level.WARNING, "closing " + name + " after its last hold", e);
         }
     }
 

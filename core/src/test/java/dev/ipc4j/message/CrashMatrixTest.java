@@ -97,6 +97,41 @@ class CrashMatrixTest {
         }
     }
 
+    /**
+     * Issue 13, defect 6, teardown: the session's end meets an {@link Error} from every user callback it runs (the
+     * channel's error handler, the session's end handler) and still releases everything: nothing leaks
+     * ({@link NoLeaks}) and the server then stops at once, not after a close timeout.
+     */
+    @Test
+    void aTeardownThatMeetsErrorsStillReleasesEverything() throws Exception {
+        SessionServer server = SessionServer.start(Types.cache(runDir));
+        try (JvmChild client = JvmChild.start(MessageChild.class, "responder", runDir.toString(), "1", "false")) {
+            ServerSession session = server.accept(WAIT);
+            client.expect("READY");
+            MessageChannel<MemorySegment> ch = MessageChannel.of(session, 0, RawCodec.INSTANCE);
+            CompletableFuture<Void> errorHandlerRan = new CompletableFuture<>();
+            ch.onError(e -> {
+                errorHandlerRan.complete(null);
+                throw new AssertionError("an Error from the channel's error handler, on purpose");
+            });
+            session.onEnd(end -> {
+                throw new OutOfMemoryError("an Error from the session's end handler, on purpose");
+            });
+            try (OutMessage out = ch.newMessage(SHARED, Types.SLOW)) {
+                CompletableFuture<InMessage<MemorySegment>> request = ch.request(out);
+                client.expect("HELD");
+                assertPeerGone(request, kill(client));
+            }
+            errorHandlerRan.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            assertInstanceOf(SessionEnd.PeerGone.class, session.ended().get(WAIT.toSeconds(), TimeUnit.SECONDS));
+        } finally {
+            long start = System.nanoTime();
+            server.close();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(millis < 2_000, "the server stopped in " + millis + " ms");
+        }
+    }
+
     // ------------------------------------------------------------------------------------ the server is killed
 
     @Test
@@ -172,6 +207,14 @@ class CrashMatrixTest {
                     }
                 }
                 server.expect("HELD 64");
+                while (true) { // it reads no more now: fill what it took off the ring before it stopped
+                    try (OutMessage out = ch.newMessage(4096, Types.FLOOD)) {
+                        out.payload().set(ValueLayout.JAVA_INT_UNALIGNED, 0, i++);
+                        if (ch.offer(out) == MessageEndpoint.BACK_PRESSURED) {
+                            break;
+                        }
+                    }
+                }
                 CompletableFuture<Void> blocked = CompletableFuture.runAsync(() -> {
                     try (OutMessage out = ch.newMessage(4096, Types.FLOOD)) {
                         ch.send(out); // waits for room that never comes

@@ -45,11 +45,23 @@ public final class NoLeaks implements BeforeEachCallback, AfterEachCallback {
                 return;
             }
             if (System.nanoTime() - deadline >= 0) {
-                fail("leaked descriptors " + fds + ", left in /dev/shm " + shm);
+                fail("leaked descriptors " + fds + ", left in /dev/shm " + shm + "\nthreads now:\n" + threadDump());
             }
             Thread.onSpinWait();
             Thread.yield();
         }
+    }
+
+    /** Where every live thread is, for a failure message: a release that never finished shows where it waits. */
+    private static String threadDump() {
+        StringBuilder b = new StringBuilder();
+        Thread.getAllStackTraces().forEach((t, stack) -> {
+            b.append('"').append(t.getName()).append("\" ").append(t.getState()).append('\n');
+            for (int i = 0; i < Math.min(stack.length, 25); i++) {
+                b.append("    at ").append(stack[i]).append('\n');
+            }
+        });
+        return b.toString();
     }
 
     /** "fd -> target" for every open descriptor of a kind ipc4j opens. */
