@@ -306,9 +306,9 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             awaitReleased();
             return;
         }
-        closeChannels();
-        failPending(closed(null));
         try {
+            bestEffort("closing its channels", this::closeChannels);
+            bestEffort("failing what was pending", () -> failPending(closed(null)));
             send(new Control.Bye());
             if (!awaitPeerFinished()) {
                 LOG.log(System.Logger.Level.WARNING, "session " + id + ": the peer did not finish within "
@@ -318,9 +318,12 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             LOG.log(System.Logger.Level.DEBUG, "session " + id + ": the peer is gone already", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.WARNING, "session " + id + ": ending it failed; releasing anyway", e);
+        } finally {
+            ended.complete(new SessionEnd.ClosedHere());
+            release(false);
         }
-        ended.complete(new SessionEnd.ClosedHere());
-        release(false);
     }
 
     /**
@@ -376,29 +379,33 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
      * peer sent (messages still in a ring) and to close its leases on the peer's memory, then release and answer BYE.
      */
     private void endByPeer() {
-        ended.complete(new SessionEnd.ClosedByPeer());
-        long deadline = System.nanoTime() + config.closeTimeout().toNanos();
-        while (!quiet() && System.nanoTime() - deadline < 0) {
-            try {
-                Thread.sleep(5); // user code is draining channels and closing leases; nothing signals that
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
-        if (!quiet()) {
-            LOG.log(System.Logger.Level.WARNING, "session " + id + ": after " + config.closeTimeout() + ", "
-                    + memory.heldFromPeer() + " leases on the peer's memory are still open or a channel is not read to"
-                    + " its end; releasing anyway");
-        }
-        closeChannels();
-        failPending(closed(null));
         try {
+            ended.complete(new SessionEnd.ClosedByPeer());
+            long deadline = System.nanoTime() + config.closeTimeout().toNanos();
+            while (!quiet() && System.nanoTime() - deadline < 0) {
+                try {
+                    Thread.sleep(5); // user code is draining channels and closing leases; nothing signals that
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (!quiet()) {
+                LOG.log(System.Logger.Level.WARNING, "session " + id + ": after " + config.closeTimeout() + ", "
+                        + memory.heldFromPeer() + " leases on the peer's memory are still open or a channel is not read to"
+                        + " its end; releasing anyway");
+            }
+            bestEffort("closing its channels", this::closeChannels);
+            bestEffort("failing what was pending", () -> failPending(closed(null)));
             send(new Control.Bye());
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "session " + id + ": answering BYE", e);
+        } catch (RuntimeException | Error e) {
+            // Whatever broke the graceful end (it runs on a pool thread, where it would vanish), the release runs.
+            LOG.log(System.Logger.Level.WARNING, "session " + id + ": ending it in good order failed; releasing anyway", e);
+        } finally {
+            release(false);
         }
-        release(false);
     }
 
     /** The peer died, hung or misbehaved: fail everything pending with a peer-gone error, report, release. */
@@ -408,19 +415,24 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         }
         PeerGoneException cause = new PeerGoneException("session " + id + " with " + peer.app() + " (pid " + peer.pid()
                 + ") ended: " + why);
-        for (Channel c : channels) {
-            c.abort(cause);
-        }
-        failPending(closed(cause));
-        ended.complete(how);
-        closeChannels();
-        boolean dead;
+        boolean dead = false;
         try {
-            dead = peerPid.hasExited();
-        } catch (ErrnoException e) {
-            dead = false;
+            for (Channel c : channels) {
+                bestEffort("aborting a channel", () -> c.abort(cause));
+            }
+            bestEffort("failing what was pending", () -> failPending(closed(cause)));
+            ended.complete(how);
+            bestEffort("closing its channels", this::closeChannels);
+            try {
+                dead = peerPid.hasExited();
+            } catch (ErrnoException e) {
+                dead = false;
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.log(System.Logger.Level.WARNING, "session " + id + ": ending it failed; releasing anyway", e);
+        } finally {
+            release(dead);
         }
-        release(dead);
     }
 
     /**
