@@ -145,6 +145,7 @@ class HostileClientAcrossProcessesTest {
                 stuffer.send("EXIT");
             }
             awaitDescriptors(baseline);
+            dev.ipc4j.testing.Eventually.await(() -> loginThreads() == 0, "no log-in thread left", java.time.Duration.ofSeconds(WAIT));
         }
     }
 

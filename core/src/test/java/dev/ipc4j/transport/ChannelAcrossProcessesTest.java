@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -121,6 +122,56 @@ class ChannelAcrossProcessesTest {
             assertEquals(Receipt.ENDED, pipe.receive(blob -> { }, LONG));
             child.expect("CONNECTED");
             assertEquals(0, child.awaitExit());
+        }
+    }
+
+    /**
+     * Issue 13, a hostile peer at the ring layer, across processes: a child writes random words all over its mapping of
+     * the shared ring (positions, record headers, data, both directions) while it sends. This process sees only
+     * messages or a typed {@link TransportException}, never another exception or a crash, and a well-behaved channel to
+     * another process goes on meanwhile.
+     */
+    @Test
+    void aPeerScribblingOverTheSharedRingGivesOnlyTypedErrors() throws Exception {
+        Path good = dir.resolve("good.sock");
+        try (Channel.Listener listener = Channel.listen(socket(), 0600, TransportChild.config("ring"));
+                Channel.Listener goodListener = Channel.listen(good, 0600, TransportChild.config("ring"));
+                JvmChild hostile = JvmChild.start(TransportChild.class, "scribble-ring", socket().toString(), "ring", "31");
+                JvmChild echo = JvmChild.start(TransportChild.class, "echo", good.toString(), "ring");
+                Channel channel = listener.accept(LONG);
+                Channel goodChannel = goodListener.accept(LONG)) {
+            assertTrue(channel.hasRing());
+            long messages = 0;
+            String outcome = "still open";
+            long deadline = System.nanoTime() + LONG.toNanos();
+            Traffic traffic = new Traffic(3);
+            Traffic expected = new Traffic(3);
+            long echoed = 0;
+            while (System.nanoTime() < deadline) {
+                try {
+                    Receipt r = channel.blobs().receive(blob -> { }, Duration.ofSeconds(2));
+                    if (r == Receipt.MESSAGE) {
+                        messages++;
+                    } else {
+                        outcome = r.toString();
+                        break;
+                    }
+                } catch (TransportException e) {
+                    outcome = e.getClass().getSimpleName();
+                    break;
+                }
+                goodChannel.blobs().send(traffic.message(echoed, traffic.nextSize(echoed)));
+                long n = echoed++;
+                String[] problem = {"nothing"};
+                assertEquals(Receipt.MESSAGE, goodChannel.blobs().receive(blob -> problem[0] = Traffic.check(blob, n, expected.nextSize(n)), LONG));
+                assertNull(problem[0], "the other channel's echo");
+            }
+            hostile.expect("CONNECTED");
+            assertTrue(Long.parseLong(hostile.expect("SCRIBBLED")) >= 64, "the peer did scribble");
+            System.out.println("scribbled ring: " + messages + " messages, then " + outcome + "; " + echoed + " echoes on the other channel");
+            assertTrue(outcome.equals("ProtocolException") || outcome.equals("PeerGoneException") || outcome.equals("TIMED_OUT")
+                    || outcome.equals("ENDED"), outcome);
+            goodChannel.blobs().endSending();
         }
     }
 

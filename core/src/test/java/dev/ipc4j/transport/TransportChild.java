@@ -36,10 +36,47 @@ public final class TransportChild {
                 case "handles" -> handles(channel);
                 case "idle" -> hear();
                 case "big" -> channel.blobs().send(bigMessage(Integer.parseInt(args[3])));
+                case "scribble-ring" -> scribbleRing(channel, Long.parseLong(args[3]));
                 default -> throw new IllegalArgumentException(args[0]);
             }
         }
         say("DONE");
+    }
+
+    /**
+     * A hostile peer: sends a few good messages, then writes random words all over its own mapping of the channel's
+     * shared ring (header, positions, records, both directions), as a buggy or hostile process could, while it keeps
+     * sending. Says SCRIBBLED with the number of words, then waits for the parent.
+     */
+    private static void scribbleRing(Channel channel, long seed) throws Exception {
+        for (int i = 0; i < 10; i++) {
+            channel.blobs().send(MemorySegment.ofArray(new byte[100]));
+        }
+        long[] ring = null;
+        for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/maps"))) {
+            if (line.contains("/memfd:ipc4j.ring")) {
+                String[] range = line.split(" ")[0].split("-");
+                ring = new long[] {Long.parseUnsignedLong(range[0], 16), Long.parseUnsignedLong(range[1], 16)};
+            }
+        }
+        if (ring == null) {
+            throw new AssertionError("no ring mapped");
+        }
+        MemorySegment m = MemorySegment.ofAddress(ring[0]).reinterpret(ring[1] - ring[0]);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        long words = 0;
+        for (int round = 0; round < 2000; round++) {
+            for (int i = 0; i < 64; i++, words++) {
+                m.set(java.lang.foreign.ValueLayout.JAVA_LONG, random.nextLong(m.byteSize()) & ~7L, random.nextLong());
+            }
+            try {
+                channel.blobs().send(MemorySegment.ofArray(new byte[1 + random.nextInt(300)]));
+            } catch (TransportException | RuntimeException e) {
+                break; // the parent gave up on us, or our own side saw the garbage
+            }
+        }
+        say("SCRIBBLED " + words);
+        hear();
     }
 
     /** {@code bytes} of a seeded pattern, the same in both processes. */
