@@ -29,10 +29,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * from its {@link ArenaAccess.SegmentSource} (the session passes them over its socket); nobody can shrink one under a
  * mapping, and in an OWNED arena nobody but the creator can even map one writable (F_SEAL_FUTURE_WRITE).
  *
- * <p>Descriptors kept: the creator keeps each segment's memfd until the segment is released (to give it to processes
- * that attach later and to map a huge segment again); another process closes a regular segment's memfd once mapped
- * (regular segments stay mapped) and keeps a huge one's until the segment is released. {@link #closeReleased()} closes
- * those of segments some process released meanwhile, which frees their memory once nobody maps them.
+ * <p>Descriptors and mappings kept: the creator keeps each segment's memfd until the segment is released (to give it to
+ * processes that attach later and to map a huge segment again); another process closes a regular segment's memfd
+ * once mapped and keeps a huge one's until the segment is released. Every mapping stays until its segment is released
+ * (a huge block lent again and again is mapped once). {@link #closeReleased()} lets go of what segments some process
+ * released still take here, which frees their memory once nobody maps them; it runs before every new mapping, every
+ * new segment, and (in a session) every 100 ms.
  *
  * <p>Invariant: a segment is mapped here only once its shared state is READY, with the size the table gave, which
  * {@link dev.ipc4j.os.Mapping} checks against the object's real size, so a lying table cannot make a mapping reach
@@ -89,6 +91,7 @@ final class SegmentTable {
         synchronized (mapped) {
             m = mapped.get(segment);
             if (m == null) {
+                closeReleased(); // a new mapping: first let go of what released segments still take here
                 if (!isReady(segment)) {
                     throw new ShmIoException("arena " + arena, new IOException("segment " + segment + " is not ready"));
                 }
@@ -105,7 +108,6 @@ final class SegmentTable {
 
     /** Maps a segment shared by descriptor: the one kept here, or one the source gives (checked, then kept or closed). */
     private SharedSegment mapDescriptor(int segment) throws IOException {
-        closeReleased();
         Fd fd = descriptors.get(segment);
         boolean fresh = fd == null;
         if (fresh) {
@@ -203,23 +205,23 @@ final class SegmentTable {
     }
 
     /**
-     * Closes the descriptors kept here of segments that some process released (the shared table says so, and a
-     * released segment id is never used again); returns how many. Their memory goes once nobody maps them.
+     * Unmaps and closes what this process keeps of segments that some process released (the shared table says so, and
+     * a released segment id is never used again, nor held by anyone); returns how many. Their memory goes once nobody
+     * maps them. A huge segment stays mapped here after this process's last hold of its block ends, so a block lent
+     * again and again (a reply re-sent per request) costs no mmap and munmap per round trip; this is where it goes.
      */
     int closeReleased() {
-        if (descriptors == null) {
-            return 0;
-        }
         int closed = 0;
         int count = Math.min(count(), maxSegments);
         for (int id = 0; id < count; id++) {
-            if (descriptors.get(id) != null && (int) INT.getAcquire(ctl, segmentEntry(id) + SEG_STATE) == SEG_RELEASED
-                    && mapped.get(id) == null) {
-                Fd fd = descriptors.getAndSet(id, null);
+            if ((descriptors != null && descriptors.get(id) != null || mapped.get(id) != null)
+                    && (int) INT.getAcquire(ctl, segmentEntry(id) + SEG_STATE) == SEG_RELEASED) {
+                unmap(id);
+                Fd fd = descriptors == null ? null : descriptors.getAndSet(id, null);
                 if (fd != null) {
                     closeQuietly(fd);
-                    closed++;
                 }
+                closed++;
             }
         }
         return closed;

@@ -70,8 +70,9 @@ public final class ShmArena implements AutoCloseable {
     private static final long MAX_HUGE = 1L << 40;
     /**
      * The largest segment. Segments are sparse (tmpfs keeps only the pages written), so a large one costs nothing up
-     * front, and a block that fits a regular segment stays mapped in every process that touched it: a borrower of a
-     * block larger than the segment size maps its own segment on every first hold instead.
+     * front, and a block that fits a regular segment stays mapped in every process that touched it. A block larger
+     * than the segment size gets a segment of its own, mapped by a borrower on its first hold and kept mapped until
+     * the block is freed everywhere (then its memory goes back).
      */
     public static final long MAX_SEGMENT_SIZE = 4L << 30;
 
@@ -778,7 +779,6 @@ public final class ShmArena implements AutoCloseable {
     /** Called by the thread that owns this process's 1 -> 0 (or failed 0 -> 1) transition of {@code entry}. */
     private void endLastHold(int entry) {
         boolean last = Holders.remove(ctl, entry(entry), bit);
-        unmapIfHuge(entry);
         holds.publish(entry, 0);
         if (last) {
             freeEntry(entry);
@@ -799,18 +799,6 @@ public final class ShmArena implements AutoCloseable {
             LONG.getAndAdd(ctl, USED, -size);
         } else if (sizeClass >= 0 && sizeClass <= maxClass) {
             FreeList.push(ctl, FREE_HEADS + 8L * sizeClass, entries, entry);
-        }
-    }
-
-    /** A huge block's segment is mapped only while this process holds the block; called inside a 1 -> 0 transition. */
-    private void unmapIfHuge(int entry) {
-        long e = entry(entry);
-        if ((int) INT.getAcquire(ctl, e + E_CLASS) != HUGE) {
-            return;
-        }
-        int segment = (int) INT.getAcquire(ctl, e + E_SEGMENT);
-        if (segment >= 0 && segment < maxSegments) {
-            segments.unmap(segment);
         }
     }
 
