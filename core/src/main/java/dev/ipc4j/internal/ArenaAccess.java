@@ -16,12 +16,13 @@ public final class ArenaAccess {
     @FunctionalInterface
     public interface SegmentSource {
         /**
-         * The descriptor of data segment {@code id}, which the caller takes over (and checks: a memfd whose size is
-         * sealed, as large as the arena's table says).
+         * The descriptor of incarnation {@code generation} of data segment {@code id} (a released huge segment's slot is
+         * used again), which the caller takes over (and checks: a memfd whose size is sealed, as large as the arena's
+         * table says).
          *
          * @throws IOException when this process was never given that segment
          */
-        Fd segment(int id) throws IOException;
+        Fd segment(int id, int generation) throws IOException;
     }
 
     /** What {@link ShmArena} lends this package. */
@@ -31,6 +32,8 @@ public final class ArenaAccess {
         Fd control(ShmArena arena);
 
         Fd segment(ShmArena arena, int id);
+
+        int generation(ShmArena arena, int id);
 
         int closeReleased(ShmArena arena);
     }
@@ -64,6 +67,11 @@ public final class ArenaAccess {
      */
     public static Fd segment(ShmArena arena, int id) {
         return bridge().segment(arena, id);
+    }
+
+    /** Which incarnation of segment slot {@code id} the arena's table describes now. */
+    public static int generation(ShmArena arena, int id) {
+        return bridge().generation(arena, id);
     }
 
     /** Closes this process's descriptors of the arena's released segments; returns how many. */

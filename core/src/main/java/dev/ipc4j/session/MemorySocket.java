@@ -24,12 +24,13 @@ import java.util.Map;
  *
  * <pre>
  * One record, little-endian, with exactly one descriptor:
- *  0        4        6        8          12       16                24
- *  +--------+--------+--------+----------+--------+-----------------+
- *  | MAGIC  | WHAT   | SCOPE  | SEGMENT  | 0      | SIZE u64        |
- *  | "I4M1" | u16    | u16    | i32      | u32    | bytes           |
- *  +--------+--------+--------+----------+--------+-----------------+
- *  WHAT  1 = the arena's control object (SEGMENT 0), 2 = data segment SEGMENT
+ *  0        4        6        8          12           16                24
+ *  +--------+--------+--------+----------+------------+-----------------+
+ *  | MAGIC  | WHAT   | SCOPE  | SEGMENT  | GENERATION | SIZE u64        |
+ *  | "I4M1" | u16    | u16    | i32      | u32        | bytes           |
+ *  +--------+--------+--------+----------+------------+-----------------+
+ *  WHAT  1 = the arena's control object (SEGMENT 0, GENERATION 0), 2 = data segment SEGMENT
+ *  GENERATION which incarnation of the segment's slot (a released huge segment's slot is used again), < 2^24
  *  SCOPE SessionHandle.Scope ordinal + 1 (the sender's own arenas only: its session arena, or the server's app arena)
  * </pre>
  *
@@ -52,7 +53,7 @@ final class MemorySocket implements AutoCloseable {
     private static final long WHAT_AT = 4;
     private static final long SCOPE_AT = 6;
     private static final long SEGMENT_AT = 8;
-    private static final long RESERVED_AT = 12;
+    private static final long GENERATION_AT = 12;
     private static final long SIZE_AT = 16;
 
     private final UnixSocket socket;
@@ -61,11 +62,13 @@ final class MemorySocket implements AutoCloseable {
     private final MemorySegment out = Arena.ofAuto().allocate(RECORD, 8);
     private final MemorySegment in = Arena.ofAuto().allocate(RECORD + 8, 8); // one byte more shows a longer record
     private final List<Fd> received = new ArrayList<>(2);
-    /** Taken off the socket, not yet asked for; oldest first. Guarded by itself. */
-    private final LinkedHashMap<Key, Fd> kept = new LinkedHashMap<>();
+    /** Taken off the socket, not yet asked for, the newest incarnation of each; oldest first. Guarded by itself. */
+    private final LinkedHashMap<Key, Posted> kept = new LinkedHashMap<>();
     private volatile String violation;
 
     private record Key(SessionHandle.Scope scope, int what, int segment) {}
+
+    private record Posted(int generation, Fd fd) {}
 
     /** Over {@code socket}, this side's end; {@code serverSide} says which arenas the peer may post (its own only). */
     MemorySocket(UnixSocket socket, boolean serverSide) {
@@ -74,13 +77,13 @@ final class MemorySocket implements AutoCloseable {
     }
 
     /** Posts one of this side's arena objects; fails when the peer has not taken what was posted before. */
-    void post(SessionHandle.Scope scope, int what, int segment, long size, Fd fd) throws IOException {
+    void post(SessionHandle.Scope scope, int what, int segment, int generation, long size, Fd fd) throws IOException {
         synchronized (sending) {
             out.set(ValueLayout.JAVA_INT, MAGIC_AT, MAGIC);
             out.set(ValueLayout.JAVA_SHORT, WHAT_AT, (short) what);
             out.set(ValueLayout.JAVA_SHORT, SCOPE_AT, (short) (scope.ordinal() + 1));
             out.set(ValueLayout.JAVA_INT, SEGMENT_AT, segment);
-            out.set(ValueLayout.JAVA_INT, RESERVED_AT, 0);
+            out.set(ValueLayout.JAVA_INT, GENERATION_AT, generation);
             out.set(ValueLayout.JAVA_LONG, SIZE_AT, size);
             if (socket.send(out, true, fd) != RECORD) {
                 throw new IOException("the peer is not taking shared-memory descriptors (its socket is full)");
@@ -89,20 +92,23 @@ final class MemorySocket implements AutoCloseable {
     }
 
     /**
-     * The descriptor of {@code scope}'s control object ({@code what} = {@link #CONTROL}) or data segment, which the caller
-     * takes over; reads what the peer posted so far first.
+     * The descriptor of {@code scope}'s control object ({@code what} = {@link #CONTROL}) or of incarnation
+     * {@code generation} of a data segment, which the caller takes over; reads what the peer posted so far first.
      *
      * @throws IOException when the peer never posted it (or it was dropped, see {@link #KEPT}), or the socket failed
      */
-    Fd take(SessionHandle.Scope scope, int what, int segment) throws IOException {
+    Fd take(SessionHandle.Scope scope, int what, int segment, int generation) throws IOException {
         synchronized (kept) {
             drainLocked();
-            Fd fd = kept.remove(new Key(scope, what, segment));
-            if (fd == null) {
-                throw new IOException("the peer never gave this process " + (what == CONTROL ? "the control object" : "segment " + segment)
-                        + " of its " + scope + " arena");
+            Posted p = kept.remove(new Key(scope, what, segment));
+            if (p == null || p.generation() != generation) {
+                if (p != null) {
+                    Session.closeQuietly(p.fd());
+                }
+                throw new IOException("the peer never gave this process " + (what == CONTROL ? "the control object" : "segment " + segment
+                        + " (incarnation " + generation + ")") + " of its " + scope + " arena");
             }
-            return fd;
+            return p.fd();
         }
     }
 
@@ -144,13 +150,15 @@ final class MemorySocket implements AutoCloseable {
             }
             n++;
             Key key = decode(length);
-            Fd old = kept.remove(key);
-            Session.closeQuietly(old);
-            kept.put(key, received.getFirst());
+            Posted old = kept.remove(key); // an earlier incarnation never asked for: the newest wins
+            if (old != null) {
+                Session.closeQuietly(old.fd());
+            }
+            kept.put(key, new Posted(in.get(ValueLayout.JAVA_INT, GENERATION_AT), received.getFirst()));
             received.clear();
             if (kept.size() > KEPT) {
-                Iterator<Map.Entry<Key, Fd>> oldest = kept.entrySet().iterator();
-                Session.closeQuietly(oldest.next().getValue());
+                Iterator<Map.Entry<Key, Posted>> oldest = kept.entrySet().iterator();
+                Session.closeQuietly(oldest.next().getValue().fd());
                 oldest.remove();
             }
         }
@@ -162,11 +170,13 @@ final class MemorySocket implements AutoCloseable {
         int what = in.get(ValueLayout.JAVA_SHORT, WHAT_AT);
         int scope = in.get(ValueLayout.JAVA_SHORT, SCOPE_AT);
         int segment = in.get(ValueLayout.JAVA_INT, SEGMENT_AT);
+        int generation = in.get(ValueLayout.JAVA_INT, GENERATION_AT);
         if (length != RECORD || received.size() != 1) {
             wrong = "a shared-memory record of " + length + " bytes with " + received.size() + " descriptors";
-        } else if (in.get(ValueLayout.JAVA_INT, MAGIC_AT) != MAGIC || in.get(ValueLayout.JAVA_INT, RESERVED_AT) != 0) {
+        } else if (in.get(ValueLayout.JAVA_INT, MAGIC_AT) != MAGIC) {
             wrong = "not a shared-memory record";
-        } else if ((what != CONTROL && what != SEGMENT) || (what == CONTROL && segment != 0) || segment < 0) {
+        } else if ((what != CONTROL && what != SEGMENT) || (what == CONTROL && (segment != 0 || generation != 0)) || segment < 0
+                || generation < 0 || generation > 0xff_ffff) {
             wrong = "a shared-memory record of kind " + what + " for segment " + segment;
         } else if (scope < 1 || scope > SessionHandle.Scope.values().length || !postable(SessionHandle.Scope.values()[scope - 1])) {
             wrong = "a shared-memory record for arena scope " + scope + ", which is not the peer's to give";
@@ -187,7 +197,7 @@ final class MemorySocket implements AutoCloseable {
     public void close() {
         Session.closeQuietly(socket);
         synchronized (kept) {
-            kept.values().forEach(Session::closeQuietly);
+            kept.values().forEach(p -> Session.closeQuietly(p.fd()));
             kept.clear();
         }
     }

@@ -35,9 +35,12 @@ final class SessionMemory implements AutoCloseable {
     private final Supplier<ShmArena> serverAppArena; // server side: the SessionServer's, shared; client: null
     private final String appArenaName;
     private final MemorySocket socket;
-    /** Per scope: whether this side posted that arena's control object, and which of its segments, to this peer. */
+    /**
+     * Per scope: whether this side posted that arena's control object to this peer, and for each segment slot which
+     * incarnation it posted last (generation + 1; 0 = none).
+     */
     private final boolean[] controlPosted = new boolean[SessionHandle.Scope.values().length];
-    private final java.util.BitSet[] segmentsPosted = new java.util.BitSet[SessionHandle.Scope.values().length];
+    private final int[][] segmentsPosted = new int[SessionHandle.Scope.values().length][];
     private ShmArena lentApp; // server side: the app arena, once this session lent from it
     private ShmArena mine;
     private ShmArena peers;
@@ -103,8 +106,9 @@ final class SessionMemory implements AutoCloseable {
         SessionHandle.Scope scope = name.equals(appArenaName) ? SessionHandle.Scope.SERVER_APP
                 : serverSide ? SessionHandle.Scope.CLIENT_SESSION : SessionHandle.Scope.SERVER_SESSION;
         try {
-            Fd control = socket.take(scope, MemorySocket.CONTROL, 0);
-            return ArenaAccess.attach(name, control, id -> socket.take(scope, MemorySocket.SEGMENT, id), ShmArena.LeakDetection.SAMPLED);
+            Fd control = socket.take(scope, MemorySocket.CONTROL, 0, 0);
+            return ArenaAccess.attach(name, control, (id, generation) -> socket.take(scope, MemorySocket.SEGMENT, id, generation),
+                    ShmArena.LeakDetection.SAMPLED);
         } catch (IOException e) {
             throw new ShmIoException("attaching the peer's arena " + name, e);
         }
@@ -116,7 +120,9 @@ final class SessionMemory implements AutoCloseable {
      */
     private void post(SessionHandle.Scope scope, ShmArena arena, int segment) {
         int s = scope.ordinal();
-        if (controlPosted[s] && segmentsPosted[s] != null && segmentsPosted[s].get(segment)) {
+        int generation = ArenaAccess.generation(arena, segment);
+        int[] posted = segmentsPosted[s];
+        if (controlPosted[s] && posted != null && segment < posted.length && posted[segment] == generation + 1) {
             return;
         }
         try {
@@ -125,16 +131,19 @@ final class SessionMemory implements AutoCloseable {
                     lentApp = arena;
                 }
                 Fd control = ArenaAccess.control(arena);
-                socket.post(scope, MemorySocket.CONTROL, 0, control.stat().size(), control);
+                socket.post(scope, MemorySocket.CONTROL, 0, 0, control.stat().size(), control);
                 controlPosted[s] = true;
-                segmentsPosted[s] = new java.util.BitSet();
+                segmentsPosted[s] = new int[16];
             }
             Fd fd = ArenaAccess.segment(arena, segment);
-            if (fd == null) {
+            if (fd == null || generation < 0) {
                 throw new IOException("segment " + segment + " of " + arena.name() + " has no descriptor here");
             }
-            socket.post(scope, MemorySocket.SEGMENT, segment, fd.stat().size(), fd);
-            segmentsPosted[s].set(segment);
+            socket.post(scope, MemorySocket.SEGMENT, segment, generation, fd.stat().size(), fd);
+            if (segment >= segmentsPosted[s].length) {
+                segmentsPosted[s] = java.util.Arrays.copyOf(segmentsPosted[s], Math.max(segment + 1, 2 * segmentsPosted[s].length));
+            }
+            segmentsPosted[s][segment] = generation + 1;
         } catch (IOException e) {
             throw new ShmIoException("giving the peer " + arena.name() + " segment " + segment, e);
         }

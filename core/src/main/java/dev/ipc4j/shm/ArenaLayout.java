@@ -29,7 +29,8 @@ import java.lang.invoke.VarHandle;
  *       (entries whose huge segment was released, reused for the next huge block)
  *  640: SLOTS[64]       u64 each: packed ProcessIdentity of the process holding slot i, 0 = free
  *  1152: SEGMENTS[MAX_SEGMENTS], 16 bytes each:
- *       +0 state u32 (0 absent, 1 creating, 2 ready, 3 released) | +4 kind u32 (0 regular, 1 huge) | +8 size u64
+ *       +0 state u32 (0 absent, 1 creating, 2 ready, 3 released) | +4 kind u32 (0 regular, 1 huge; bits 8-31: the
+ *       slot's incarnation, counted up when a released huge segment's slot is taken again) | +8 size u64
  *  ENTRIES = align64(1152 + 16 * MAX_SEGMENTS): ENTRIES[MAX_ENTRIES], 32 bytes each (one per block ever carved):
  *       +0  HOLDERS u64     bit i set = process slot i holds the block; 0 = free
  *       +8  GENERATION u32  incremented each time the block is allocated
@@ -44,7 +45,8 @@ import java.lang.invoke.VarHandle;
  */
 final class ArenaLayout {
     static final long MAGIC_VALUE = 0x4e52414a34435049L; // "IPC4JARN" read as little-endian text
-    static final int VERSION_VALUE = 1;
+    /** 2: the segment table's kind word carries the slot's incarnation (huge slots are used again). */
+    static final int VERSION_VALUE = 2;
 
     static final long MAGIC = 0;
     static final long VERSION = 8;

@@ -51,7 +51,10 @@ final class SegmentTable {
     private final boolean sealWrites; // creator of an OWNED arena shared by descriptors
     private final ArenaAccess.SegmentSource source; // attacher of an arena shared by descriptors; else null
     private final AtomicReferenceArray<SharedSegment> mapped;
-    private final AtomicReferenceArray<Fd> descriptors; // shared by descriptors: each segment's memfd kept here
+    private final AtomicReferenceArray<Kept> descriptors; // shared by descriptors: each segment's memfd kept here
+
+    /** A segment's memfd kept here, with the incarnation of its slot it belongs to. */
+    private record Kept(Fd fd, int generation) {}
 
     SegmentTable(String arena, MemorySegment ctl, int maxSegments, boolean readOnly, ShmPermissions permissions, boolean prefault,
             boolean byName, boolean sealWrites, ArenaAccess.SegmentSource source) {
@@ -82,46 +85,62 @@ final class SegmentTable {
         return (long) LONG.getAcquire(ctl, segmentEntry(segment) + SEG_SIZE);
     }
 
+    /**
+     * Which incarnation of slot {@code segment} the table describes: a released huge segment's slot is used again by
+     * a later huge block, and every process's mapping and descriptor of the slot are tagged with this, so one of an
+     * earlier incarnation is never taken for the current one.
+     */
+    int generation(int segment) {
+        return (int) INT.getAcquire(ctl, segmentEntry(segment) + SEG_KIND) >>> 8;
+    }
+
+    private boolean isHuge(int segment) {
+        return ((int) INT.getAcquire(ctl, segmentEntry(segment) + SEG_KIND) & 0xff) == KIND_HUGE;
+    }
+
     /** This process's mapping of a ready segment, made on first use. */
     SharedSegment mapping(int segment) {
         SharedSegment m = mapped.getAcquire(segment);
-        if (m != null) {
+        if (m != null && m.generation == generation(segment)) {
             return m;
         }
         synchronized (mapped) {
             m = mapped.get(segment);
-            if (m == null) {
-                closeReleased(); // a new mapping: first let go of what released segments still take here
+            if (m == null || m.generation != generation(segment)) {
+                closeReleased(); // a new mapping: first let go of what released or reused slots still take here
                 if (!isReady(segment)) {
                     throw new ShmIoException("arena " + arena, new IOException("segment " + segment + " is not ready"));
                 }
+                int generation = generation(segment);
                 try {
-                    m = byName ? SharedSegment.openNamed(arena + "." + segment, size(segment), readOnly) : mapDescriptor(segment);
+                    m = byName ? SharedSegment.openNamed(arena + "." + segment, size(segment), readOnly) : mapDescriptor(segment, generation);
                 } catch (IOException e) {
                     throw new ShmIoException("arena " + arena + ": mapping segment " + segment, e);
                 }
-                mapped.setRelease(segment, m);
+                m.generation = generation;
+                closeQuietly(mapped.getAndSet(segment, m)); // an earlier incarnation's, if closeReleased raced it
             }
             return m;
         }
     }
 
     /** Maps a segment shared by descriptor: the one kept here, or one the source gives (checked, then kept or closed). */
-    private SharedSegment mapDescriptor(int segment) throws IOException {
-        Fd fd = descriptors.get(segment);
+    private SharedSegment mapDescriptor(int segment, int generation) throws IOException {
+        Kept kept = descriptors.get(segment);
+        Fd fd = kept != null && kept.generation() == generation ? kept.fd() : null;
         boolean fresh = fd == null;
         if (fresh) {
             if (source == null) {
                 throw new IOException("segment " + segment + " was released");
             }
-            fd = source.segment(segment);
+            fd = source.segment(segment, generation);
         }
-        boolean huge = (int) INT.getAcquire(ctl, segmentEntry(segment) + SEG_KIND) == KIND_HUGE;
         try {
             // The creator maps a segment again only for a huge block it borrows back: read-only, as others do.
             SharedSegment m = SharedSegment.mapSealed(fd, size(segment), readOnly || sealWrites);
-            if (fresh && huge) {
-                descriptors.set(segment, fd); // mapped again on its next first hold here
+            if (fresh && isHuge(segment)) {
+                Kept earlier = descriptors.getAndSet(segment, new Kept(fd, generation)); // to map it again later
+                closeQuietly(earlier == null ? null : earlier.fd());
                 fd = null;
             }
             return m;
@@ -132,49 +151,77 @@ final class SegmentTable {
         }
     }
 
-    /** Creates, maps (and pre-faults, if asked) the next segment; only under GROW_LOCK. */
+    /**
+     * Creates, maps (and pre-faults, if asked) a segment; only under GROW_LOCK. A huge one takes the slot of a released
+     * huge segment when there is one (its incarnation counted up), so an arena's slots bound the segments alive at once,
+     * not the segments ever made.
+     */
     int create(int kind, long size) {
-        int id = count();
-        if (id >= maxSegments) {
-            throw new ShmCapacityException("arena " + arena + " has created its maximum of " + maxSegments + " segments");
+        int id = kind == KIND_HUGE ? releasedSlot() : -1;
+        boolean reused = id >= 0;
+        if (!reused) {
+            id = count();
+            if (id >= maxSegments) {
+                throw new ShmCapacityException("arena " + arena + " has " + maxSegments + " segments alive, its maximum");
+            }
         }
         long s = segmentEntry(id);
         String name = arena + "." + id;
+        int generation = reused ? generation(id) + 1 & 0xff_ffff : 0;
         try {
-            if (byName && (int) INT.getAcquire(ctl, s + SEG_STATE) == SEG_CREATING) {
-                SharedSegment.unlink(name); // a grower died half-way: its object may exist
+            if (byName && (reused || (int) INT.getAcquire(ctl, s + SEG_STATE) == SEG_CREATING)) {
+                SharedSegment.unlink(name); // a grower died half-way, or a releaser's name: it may exist
             }
             INT.setRelease(ctl, s + SEG_STATE, SEG_CREATING);
-            INT.set(ctl, s + SEG_KIND, kind);
+            dropLocal(id); // what an earlier incarnation of the slot still takes here
+            INT.set(ctl, s + SEG_KIND, kind | generation << 8);
             LONG.set(ctl, s + SEG_SIZE, size);
-            SharedSegment segment = byName ? SharedSegment.createNamed(name, size, permissions) : createDescriptor(id, name, size);
+            SharedSegment segment = byName ? SharedSegment.createNamed(name, size, permissions) : createDescriptor(id, name, size, generation);
+            segment.generation = generation;
             if (prefault) {
                 segment.prefault();
             }
             if (sealWrites) {
-                MemFd.seal(descriptors.get(id), MemFd.SEAL_FUTURE_WRITE | MemFd.SEAL_SEAL);
+                MemFd.seal(descriptors.get(id).fd(), MemFd.SEAL_FUTURE_WRITE | MemFd.SEAL_SEAL);
             }
             mapped.setRelease(id, segment);
         } catch (IOException e) {
-            closeQuietly(descriptors == null ? null : descriptors.getAndSet(id, null));
+            Kept kept = descriptors == null ? null : descriptors.getAndSet(id, null);
+            closeQuietly(kept == null ? null : kept.fd());
+            if (reused) {
+                INT.setRelease(ctl, s + SEG_STATE, SEG_RELEASED); // still free for the next one
+            }
             throw new ShmIoException("arena " + arena + ": adding segment " + id + " of " + size + " bytes", e);
         }
         INT.setRelease(ctl, s + SEG_STATE, SEG_READY);
-        INT.setRelease(ctl, SEGMENT_COUNT, id + 1);
+        if (!reused) {
+            INT.setRelease(ctl, SEGMENT_COUNT, id + 1);
+        }
         closeReleased();
         return id;
+    }
+
+    /** A released huge segment's slot, or -1; only under GROW_LOCK. */
+    private int releasedSlot() {
+        int count = Math.min(count(), maxSegments);
+        for (int id = 0; id < count; id++) {
+            if ((int) INT.getAcquire(ctl, segmentEntry(id) + SEG_STATE) == SEG_RELEASED && isHuge(id)) {
+                return id;
+            }
+        }
+        return -1;
     }
 
     /**
      * A new memfd, its size sealed; an OWNED arena's is sealed against new writable mappings once this process has
      * mapped (and pre-faulted) it, so the seal that closes the set comes last.
      */
-    private SharedSegment createDescriptor(int id, String name, long size) throws IOException {
+    private SharedSegment createDescriptor(int id, String name, long size, int generation) throws IOException {
         Fd fd = MemFd.create(name, size);
         try {
             MemFd.seal(fd, sealWrites ? MemFd.SEAL_SHRINK | MemFd.SEAL_GROW : MemFd.SEAL_SIZE);
             SharedSegment segment = SharedSegment.mapOwn(fd, size);
-            descriptors.set(id, fd);
+            descriptors.set(id, new Kept(fd, generation));
             return segment;
         } catch (IOException | RuntimeException e) {
             closeQuietly(fd);
@@ -184,24 +231,39 @@ final class SegmentTable {
 
     /** The memfd of a segment this process keeps (the creator of an arena shared by descriptors), or null. */
     Fd descriptor(int segment) {
-        return descriptors == null || segment < 0 || segment >= maxSegments ? null : descriptors.get(segment);
+        if (descriptors == null || segment < 0 || segment >= maxSegments) {
+            return null;
+        }
+        Kept kept = descriptors.get(segment);
+        return kept != null && kept.generation() == generation(segment) ? kept.fd() : null;
     }
 
-    /** Marks a huge block's segment released and removes its name or descriptor here; returns its size. */
+    /**
+     * Marks a huge block's segment released, after removing its name, mapping and descriptor here: once RELEASED, the
+     * slot may be taken by the next huge segment, whose own name and descriptor must not be the ones removed. Returns
+     * the size.
+     */
     long release(int segment) {
         long size = size(segment);
-        INT.setRelease(ctl, segmentEntry(segment) + SEG_STATE, SEG_RELEASED);
-        unmap(segment);
+        dropLocal(segment);
         if (byName) {
             try {
                 SharedSegment.unlink(arena + "." + segment);
             } catch (IOException e) {
                 System.getLogger("dev.ipc4j.shm").log(System.Logger.Level.WARNING, "cannot unlink " + arena + "." + segment, e);
             }
-        } else {
-            closeQuietly(descriptors.getAndSet(segment, null));
         }
+        INT.setRelease(ctl, segmentEntry(segment) + SEG_STATE, SEG_RELEASED);
         return size;
+    }
+
+    /** Unmaps and closes what this process keeps of slot {@code segment}. */
+    private void dropLocal(int segment) {
+        unmap(segment);
+        if (descriptors != null) {
+            Kept kept = descriptors.getAndSet(segment, null);
+            closeQuietly(kept == null ? null : kept.fd());
+        }
     }
 
     /**
@@ -214,13 +276,23 @@ final class SegmentTable {
         int closed = 0;
         int count = Math.min(count(), maxSegments);
         for (int id = 0; id < count; id++) {
-            if ((descriptors != null && descriptors.get(id) != null || mapped.get(id) != null)
-                    && (int) INT.getAcquire(ctl, segmentEntry(id) + SEG_STATE) == SEG_RELEASED) {
-                unmap(id);
-                Fd fd = descriptors == null ? null : descriptors.getAndSet(id, null);
-                if (fd != null) {
-                    closeQuietly(fd);
-                }
+            SharedSegment m = mapped.get(id);
+            Kept kept = descriptors == null ? null : descriptors.get(id);
+            if (m == null && kept == null) {
+                continue;
+            }
+            // Read what is kept before the state: a slot being used again goes RELEASED -> CREATING before the new
+            // incarnation's mapping and descriptor are kept here, so a RELEASED state means what was read is stale.
+            int state = (int) INT.getAcquire(ctl, segmentEntry(id) + SEG_STATE);
+            int generation = generation(id);
+            boolean staleMapping = m != null && (state == SEG_RELEASED || state == SEG_READY && m.generation != generation);
+            boolean staleKept = kept != null && (state == SEG_RELEASED || state == SEG_READY && kept.generation() != generation);
+            if (staleMapping && mapped.compareAndSet(id, m, null)) {
+                closeQuietly(m);
+                closed++;
+            }
+            if (staleKept && descriptors.compareAndSet(id, kept, null)) {
+                closeQuietly(kept.fd());
                 closed++;
             }
         }
@@ -253,7 +325,8 @@ final class SegmentTable {
         for (int id = 0; id < maxSegments; id++) {
             unmap(id);
             if (descriptors != null) {
-                closeQuietly(descriptors.getAndSet(id, null));
+                Kept kept = descriptors.getAndSet(id, null);
+                closeQuietly(kept == null ? null : kept.fd());
             }
         }
     }

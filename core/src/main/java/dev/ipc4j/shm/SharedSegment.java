@@ -26,6 +26,8 @@ public final class SharedSegment implements AutoCloseable {
     private final Mapping mapping;
     private final String name;
     private final Fd fd;
+    /** Which incarnation of its arena segment slot this maps (see SegmentTable); set before it is published. */
+    int generation;
 
     private SharedSegment(Mapping mapping, String name, Fd fd) {
         this.mapping = mapping;

@@ -145,7 +145,10 @@ public final class ShmArena implements AutoCloseable {
             return this;
         }
 
-        /** Segments the arena may ever create, huge blocks included (default 1024). */
+        /**
+         * Segments the arena may hold at once, huge blocks' included (default 1024): a released huge segment's slot is
+         * taken by the next one.
+         */
         public Context maxSegments(int count) {
             this.maxSegments = count;
             return this;
@@ -238,6 +241,11 @@ public final class ShmArena implements AutoCloseable {
             @Override
             public Fd segment(ShmArena arena, int id) {
                 return arena.segments.descriptor(id);
+            }
+
+            @Override
+            public int generation(ShmArena arena, int id) {
+                return id >= 0 && id < arena.maxSegments ? arena.segments.generation(id) : -1;
             }
 
             @Override

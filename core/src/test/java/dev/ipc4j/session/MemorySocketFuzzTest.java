@@ -57,7 +57,8 @@ class MemorySocketFuzzTest {
                         int scope = record.get(ValueLayout.JAVA_SHORT, 6);
                         int what = record.get(ValueLayout.JAVA_SHORT, 4);
                         int segment = record.get(ValueLayout.JAVA_INT, 8);
-                        Fd got = server.take(SessionHandle.Scope.values()[scope - 1], what, segment);
+                        int generation = record.get(ValueLayout.JAVA_INT, 12);
+                        Fd got = server.take(SessionHandle.Scope.values()[scope - 1], what, segment, generation);
                         assertNotNull(got);
                         got.close();
                         kept++;
@@ -76,11 +77,14 @@ class MemorySocketFuzzTest {
         MemorySocket client = new MemorySocket(pair[0], false);
         MemorySocket server = new MemorySocket(pair[1], true);
         try (EventFd e = EventFd.create()) {
-            client.post(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, 3, 4096, e.fd());
-            try (Fd got = server.take(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, 3)) {
+            client.post(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, 3, 7, 4096, e.fd());
+            try (Fd got = server.take(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, 3, 7)) {
                 assertEquals(e.fd().stat(), got.stat()); // the same eventfd, arrived as another descriptor
             }
-            assertThrows(IOException.class, () -> server.take(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, 3));
+            assertThrows(IOException.class, () -> server.take(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, 3, 7));
+            client.post(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, 4, 1, 4096, e.fd());
+            assertThrows(IOException.class, () -> server.take(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, 4, 2),
+                    "another incarnation of the slot than the one posted");
             assertNull(server.violation());
         } finally {
             client.close();

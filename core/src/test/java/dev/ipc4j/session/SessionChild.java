@@ -246,7 +246,7 @@ public final class SessionChild {
                 dev.ipc4j.os.MemFd.seal(fd, dev.ipc4j.os.MemFd.SEAL_SIZE);
                 while (true) {
                     try {
-                        socket.post(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, posted, 4096, fd);
+                        socket.post(SessionHandle.Scope.CLIENT_SESSION, MemorySocket.SEGMENT, posted, 0, 4096, fd);
                         break;
                     } catch (java.io.IOException full) { // the server takes them every 100 ms: the attacker waits
                         if (System.nanoTime() > deadline || !(full.getMessage().contains("full"))) {

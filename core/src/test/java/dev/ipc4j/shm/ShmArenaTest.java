@@ -34,6 +34,36 @@ class ShmArenaTest {
                 .segmentSize(64 << 10).leakDetection(ShmArena.LeakDetection.ALL);
     }
 
+    /**
+     * A released huge segment's slot is used again: an arena of 4 slots passes 3,000 huge blocks, one after another,
+     * to a borrower (another attachment, with its own mappings), which reads each one's own bytes, never a mapping left
+     * from an earlier block in the same slot. Before, segment ids were never reused, and the fifth huge block ever
+     * made failed with ShmCapacityException.
+     */
+    @Test
+    void hugeSegmentSlotsAreUsedAgainAndNeverConfusedWithAnEarlierOne() throws Exception {
+        try (ShmArena arena = ShmArena.create(context().maxSegments(4).kind(ShmArena.Kind.OWNED));
+             ShmArena borrower = ShmArena.attach(arena.name())) {
+            for (int i = 0; i < 3_000; i++) {
+                long bytes = (128 << 10) + 4096L * (i % 7); // larger than a segment: a segment of its own
+                ShmHandle handle;
+                try (ShmBlock block = arena.allocate(bytes)) {
+                    block.memory().set(ValueLayout.JAVA_INT, 0, i);
+                    block.memory().set(ValueLayout.JAVA_INT, bytes - 4, ~i);
+                    handle = arena.lend(block);
+                    try (Lease lease = borrower.borrow(handle)) {
+                        assertEquals(bytes, lease.memory().byteSize());
+                        assertEquals(i, lease.memory().get(ValueLayout.JAVA_INT, 0), "block " + i);
+                        assertEquals(~i, lease.memory().get(ValueLayout.JAVA_INT, bytes - 4), "block " + i);
+                    }
+                }
+                final ShmHandle gone = handle;
+                assertThrows(ShmException.class, () -> borrower.borrow(gone), "a freed block's handle, " + i);
+            }
+            assertTrue(arena.segmentCount() <= 4, "slots used: " + arena.segmentCount());
+        }
+    }
+
     @Test
     void blocksComeInSizeClassesAlignedToTheirSizeOrToPages() throws Exception {
         try (ShmArena arena = ShmArena.create(context())) {
