@@ -166,26 +166,6 @@ public final class ShmSweeper implements AutoCloseable {
         return removed;
     }
 
-    /**
-     * Removes the named objects of one arena ({@code ipc4j.APP.PID.ARENA}, as {@link ShmArena#name()} gives it) if its
-     * creator is dead; returns how many were removed (none while the creator lives). A session calls this when its
-     * peer died, so the peer's arena does not wait for the next sweep.
-     */
-    public static int sweepArena(Path shmDirectory, String arenaName) throws IOException {
-        OptionalLong pid = pidInName(arenaName);
-        if (pid.isEmpty() || isAlive(pid.getAsLong())) {
-            return 0;
-        }
-        int removed = 0;
-        String prefix = arenaName + ".";
-        for (Path p : list(shmDirectory)) {
-            if (p.getFileName().toString().startsWith(prefix) && Files.deleteIfExists(p)) {
-                removed++;
-            }
-        }
-        return removed;
-    }
-
     private void sweepQuietly() {
         try {
             for (Found f : sweep(places, false)) {

@@ -9,15 +9,12 @@ import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.testing.Eventually;
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.NoLeaks;
-import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,7 +72,7 @@ class SoakTest {
                     .map(b -> Math.max(64, Long.highestOneBit(b - 1) << 1)).sum();
             assertTrue(arena.usedBytes() <= carved + slack, "bytes carved in the session arena: " + carved + " after the warm-up, "
                     + arena.usedBytes() + " at the end");
-            Eventually.await(() -> descriptors() <= least[0], "descriptors back to " + least[0], WAIT);
+            Eventually.await(() -> NoLeaks.descriptorCount() <= least[0], "descriptors back to " + least[0], WAIT);
             Eventually.await(() -> Thread.activeCount() <= least[1], "threads back to " + least[1], WAIT);
             child.send("EXIT");
             child.expect("BYE");
@@ -101,7 +98,7 @@ class SoakTest {
                     }
                 }
                 if (least != null) {
-                    least[0] = Math.min(least[0], descriptors());
+                    least[0] = Math.min(least[0], NoLeaks.descriptorCount());
                     least[1] = Math.min(least[1], Thread.activeCount());
                 }
             }
@@ -118,11 +115,4 @@ class SoakTest {
         m.set(ValueLayout.JAVA_BYTE, m.byteSize() - 1, (byte) r.nextInt());
     }
 
-    private static long descriptors() {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 }

@@ -40,15 +40,15 @@ class CrashAtSetUpTest {
     @Test
     void aClientKilledDuringLogIn() throws Exception {
         try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
-            long baseline = descriptors();
+            long baseline = NoLeaks.descriptorCount();
             try (JvmChild client = JvmChild.start(dev.ipc4j.transport.HostileConnector.class, "hello-hold", "1",
                     server.socketPath().toString())) {
                 client.expect("HELD"); // past the transport handshake, before its LOGIN
                 client.kill();
                 client.awaitExit();
             }
-            Eventually.await(() -> loginThreads() == 0, "the log-in thread gone", TOLD_WITHIN);
-            Eventually.await(() -> descriptors() <= baseline, "descriptors back to " + baseline, TOLD_WITHIN);
+            Eventually.await(() -> NoLeaks.threadsNamed("ipc4j-login-") == 0, "the log-in thread gone", TOLD_WITHIN);
+            Eventually.await(() -> NoLeaks.descriptorCount() <= baseline, "descriptors back to " + baseline, TOLD_WITHIN);
             try (ClientSession s = ClientSession.connect(Apps.WEB, Apps.cache(runDir))) {
                 assertTrue(s.isOpen(), "the server carries on");
             }
@@ -151,15 +151,5 @@ class CrashAtSetUpTest {
         assertTrue(millis < TOLD_WITHIN.toMillis(), "told " + millis + " ms after the peer was gone");
     }
 
-    private static long loginThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("ipc4j-login-")).count();
-    }
 
-    private static long descriptors() {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 }

@@ -14,11 +14,9 @@ import dev.ipc4j.transport.Receipt;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +40,7 @@ class HostileClientAcrossProcessesTest {
         try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
             CompletableFuture<SessionEnd> end = new CompletableFuture<>();
             server.onSession(s -> s.ended().thenAccept(end::complete));
-            long baseline = descriptors();
+            long baseline = NoLeaks.descriptorCount();
             try (JvmChild client = JvmChild.start(SessionChild.class, "open-not-socket", runDir.toString())) {
                 client.expect("SENT");
                 SessionEnd how = end.get(WAIT, TimeUnit.SECONDS);
@@ -107,7 +105,7 @@ class HostileClientAcrossProcessesTest {
              JvmChild hostile = JvmChild.start(dev.ipc4j.transport.HostileConnector.class, "end-before-hello", "20",
                      server.socketPath().toString())) {
             assertEquals("20", hostile.expect("DONE"));
-            dev.ipc4j.testing.Eventually.await(() -> loginThreads() == 0, "no log-in thread left", java.time.Duration.ofSeconds(5));
+            dev.ipc4j.testing.Eventually.await(() -> NoLeaks.threadsNamed("ipc4j-login-") == 0, "no log-in thread left", java.time.Duration.ofSeconds(5));
             try (ClientSession s = ClientSession.connect(Apps.WEB, Apps.cache(runDir))) {
                 assertTrue(s.isOpen());
             }
@@ -125,7 +123,7 @@ class HostileClientAcrossProcessesTest {
         try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
             java.util.List<ServerSession> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
             server.onSession(sessions::add);
-            long baseline = descriptors();
+            long baseline = NoLeaks.descriptorCount();
             try (JvmChild stuffer = JvmChild.start(dev.ipc4j.transport.HostileConnector.class, "hello-fds", "20",
                     server.socketPath().toString())) {
                 assertEquals("20", stuffer.expect("STUFFED"));
@@ -145,25 +143,17 @@ class HostileClientAcrossProcessesTest {
                 stuffer.send("EXIT");
             }
             awaitDescriptors(baseline);
-            dev.ipc4j.testing.Eventually.await(() -> loginThreads() == 0, "no log-in thread left", java.time.Duration.ofSeconds(WAIT));
+            dev.ipc4j.testing.Eventually.await(() -> NoLeaks.threadsNamed("ipc4j-login-") == 0, "no log-in thread left", java.time.Duration.ofSeconds(WAIT));
         }
     }
 
-    private static long loginThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith("ipc4j-login-")).count();
-    }
 
-    private static long descriptors() throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count();
-        }
-    }
 
     private static void awaitDescriptors(long baseline) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-        while (descriptors() > baseline && System.nanoTime() < deadline) {
+        while (NoLeaks.descriptorCount() > baseline && System.nanoTime() < deadline) {
             Thread.onSpinWait();
         }
-        assertEquals(baseline, descriptors(), "the server's descriptors after the session ended");
+        assertEquals(baseline, NoLeaks.descriptorCount(), "the server's descriptors after the session ended");
     }
 }

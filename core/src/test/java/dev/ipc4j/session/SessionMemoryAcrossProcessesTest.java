@@ -139,12 +139,12 @@ class SessionMemoryAcrossProcessesTest {
             server.onSession(sessions::add);
             good.expect("READY"); // the good client echoes on its init channel
             Echo.drive(sessions.getFirst().channel(0), 100, 3);
-            long baseline = descriptors();
+            long baseline = NoLeaks.descriptorCount();
             java.util.Set<String> before = NoLeaks.descriptors();
             try (JvmChild hostile = JvmChild.start(SessionChild.class, "forge", runDir.toString(), "memory-stuffing")) {
                 hostile.expect("CONNECTED");
                 assertEquals("1000", hostile.expect("STUFFED"));
-                long during = descriptors() - baseline;
+                long during = NoLeaks.descriptorCount() - baseline;
                 // The hostile session's own channel, pidfd and sockets, plus at most KEPT descriptors it posted.
                 assertTrue(during <= MemorySocket.KEPT + 16, during + " descriptors more than before the stuffing");
                 Echo.drive(sessions.getFirst().channel(0), 200, 5); // a legitimate session's round trips go on
@@ -152,22 +152,17 @@ class SessionMemoryAcrossProcessesTest {
             }
             assertInstanceOf(SessionEnd.class, sessions.get(1).ended().get(WAIT, TimeUnit.SECONDS));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-            while (descriptors() > baseline && System.nanoTime() < deadline) {
+            while (NoLeaks.descriptorCount() > baseline && System.nanoTime() < deadline) {
                 Thread.onSpinWait();
             }
             java.util.Set<String> left = NoLeaks.descriptors();
             left.removeAll(before);
-            assertEquals(baseline, descriptors(), "the server's descriptors after the stuffing session ended: more " + left);
+            assertEquals(baseline, NoLeaks.descriptorCount(), "the server's descriptors after the stuffing session ended: more " + left);
             good.send("EXIT");
             good.expect("END ClosedHere false");
         }
     }
 
-    private static long descriptors() throws IOException {
-        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
-            return fds.count();
-        }
-    }
 
     /** Names in /dev/shm that a process of the cache app made. */
     private static List<Path> namedObjectsOf(long pid) throws IOException {

@@ -52,6 +52,20 @@ public final class NoLeaks implements BeforeEachCallback, AfterEachCallback {
         }
     }
 
+    /** How many descriptors this process has open now. */
+    public static long descriptorCount() {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** How many live threads of this process have names starting with {@code prefix}. */
+    public static long threadsNamed(String prefix) {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();
+    }
+
     /** Where every live thread is, for a failure message: a release that never finished shows where it waits. */
     private static String threadDump() {
         StringBuilder b = new StringBuilder();
