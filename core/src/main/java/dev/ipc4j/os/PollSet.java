@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
  * struct pollfd (8 bytes): offset 0 fd i32 | offset 4 events i16 | offset 6 revents i16
  * </pre>
  */
-public final class PollSet {
+public final class PollSet implements DescriptorSet {
     private static final long SIZE = 8;
     private static final long FD = 0;
     private static final long EVENTS = 4;
@@ -21,12 +21,12 @@ public final class PollSet {
     private MemorySegment fds = Arena.ofAuto().allocate(16 * SIZE, 8);
     private int count;
 
-    /** Empties the set. */
+    @Override
     public void clear() {
         count = 0;
     }
 
-    /** Adds {@code fd}; returns its index for {@link #ready(int)}. */
+    @Override
     public int add(Fd fd) throws ErrnoException {
         return add(fd.get());
     }
@@ -44,14 +44,12 @@ public final class PollSet {
         return count++;
     }
 
+    @Override
     public int size() {
         return count;
     }
 
-    /**
-     * Waits up to {@code timeoutMillis} (negative: no limit) until one of the descriptors is readable, hung up or in
-     * error; returns how many are. An interrupted wait (EINTR) returns 0: the caller loops anyway.
-     */
+    @Override
     public int await(int timeoutMillis) throws ErrnoException {
         for (int i = 0; i < count; i++) {
             fds.set(ValueLayout.JAVA_SHORT, i * SIZE + REVENTS, (short) 0);
@@ -67,8 +65,12 @@ public final class PollSet {
         return r;
     }
 
-    /** Whether descriptor {@code index} was readable (or hung up, or in error) after the last {@link #await}. */
+    @Override
     public boolean ready(int index) {
         return fds.get(ValueLayout.JAVA_SHORT, index * SIZE + REVENTS) != 0;
     }
+
+    /** Nothing is kept between waits. */
+    @Override
+    public void close() {}
 }

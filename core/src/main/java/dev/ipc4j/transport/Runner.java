@@ -195,7 +195,7 @@ public final class Runner implements AutoCloseable {
         private final ConcurrentLinkedQueue<Agent> added = new ConcurrentLinkedQueue<>();
         private final AtomicInteger load = new AtomicInteger();
         private final List<Agent> agents = new ArrayList<>(); // loop thread only
-        private final WaitSet waits = new WaitSet();
+        private final WaitSet waits = WaitSet.kept(); // its epoll descriptor is held while the thread runs
         private volatile boolean parked;
         private volatile boolean wakeRequested;
         private volatile Thread thread;
@@ -267,6 +267,7 @@ public final class Runner implements AutoCloseable {
         @Override
         public void run() {
             Idler idler = new Idler(config.waitStrategy(), MAX_SPIN_NANOS);
+            boolean parksAtOnce = config.waitStrategy() instanceof WaitStrategy.Backoff b && b.spins() == 0 && b.yields() == 0;
             try {
                 while (true) {
                     takeAdded();
@@ -283,7 +284,11 @@ public final class Runner implements AutoCloseable {
                     removeDone();
                     if (work > 0) {
                         idler.reset();
-                        continue;
+                        if (!parksAtOnce) {
+                            continue;
+                        }
+                        // Parking at once: no second cycle over every agent to find nothing. Arming the sleep checks
+                        // each agent for work (a ring is armed, then looked at), so nothing that came meanwhile waits.
                     }
                     if (!wakeRequested && idler.idle()) {
                         sleep();
@@ -320,6 +325,7 @@ public final class Runner implements AutoCloseable {
         }
 
         private void closeBell() {
+            waits.release(); // the loop thread's own set, which it no longer uses: this runs as it ends
             if (bell != null) {
                 try {
                     bell.close();

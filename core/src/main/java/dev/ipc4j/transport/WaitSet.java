@@ -1,5 +1,7 @@
 package dev.ipc4j.transport;
 
+import dev.ipc4j.os.DescriptorSet;
+import dev.ipc4j.os.EpollSet;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.PollSet;
@@ -11,11 +13,34 @@ import dev.ipc4j.os.PollSet;
  * number ever reaches user code. Not thread-safe: one per sleeping thread.
  */
 public final class WaitSet {
-    private final PollSet polls = new PollSet();
+    private final DescriptorSet polls;
     private long wakeBy = Long.MAX_VALUE;
 
-    /** Creates an empty set; a {@link Runner} has its own, and a thread driving an agent by hand makes one. */
-    public WaitSet() {}
+    /**
+     * Creates an empty set that waits with one {@code poll(2)} and keeps nothing between waits: for a thread driving
+     * an agent or two by hand. A {@link Runner} thread has its own, which keeps its descriptors registered.
+     */
+    public WaitSet() {
+        this(new PollSet());
+    }
+
+    private WaitSet(DescriptorSet polls) {
+        this.polls = polls;
+    }
+
+    /**
+     * A set for a thread that sleeps on many descriptors, mostly the same ones each time (a runner thread): its
+     * registrations are kept between waits ({@link EpollSet}), so a wait costs the same for any number of them. Its
+     * epoll descriptor is freed by {@link #release()}.
+     */
+    static WaitSet kept() {
+        return new WaitSet(new EpollSet());
+    }
+
+    /** Frees what the set keeps between waits (a kept set's epoll descriptor); a later wait takes it again. */
+    void release() {
+        polls.close();
+    }
 
     /** Empties the set, for the next sleep. */
     public void clear() {
