@@ -1,5 +1,6 @@
 package dev.ipc4j.transport;
 
+import dev.ipc4j.os.EpollSet;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.EventFd;
 import java.util.ArrayList;
@@ -127,8 +128,9 @@ public final class Runner implements AutoCloseable {
                 least = l;
             }
         }
-        Attachment a = new Attachment(least);
-        least.add(agent);
+        Slot slot = new Slot(agent);
+        Attachment a = new Attachment(least, slot);
+        least.add(slot);
         return a;
     }
 
@@ -170,16 +172,20 @@ public final class Runner implements AutoCloseable {
     /** An agent's place on a runner thread: how the agent (or anyone) makes that thread look at it now. */
     public static final class Attachment {
         private final Loop loop;
+        private final Slot slot;
 
-        private Attachment(Loop loop) {
+        private Attachment(Loop loop, Slot slot) {
             this.loop = loop;
+            this.slot = slot;
         }
 
         /**
-         * Makes the agent's thread run a cycle soon, waking it if it sleeps: for work that arrives from this process
-         * (a message closed, a send queued, the agent done), which no descriptor announces. Cheap when it is awake.
+         * Makes the agent's thread run this agent soon, waking the thread if it sleeps: for work that arrives from this
+         * process (a message closed, a send queued, the agent done), which no descriptor announces. Cheap when the
+         * thread is awake.
          */
         public void wake() {
+            slot.woken = true; // before the loop's flag: the loop clears its flag, then looks at the agents' flags
             loop.wake();
         }
 
@@ -189,13 +195,34 @@ public final class Runner implements AutoCloseable {
         }
     }
 
+    /**
+     * One agent on a loop thread. An agent is <em>asleep</em> from a {@link Agent#prepareToSleep} that returned true
+     * until its {@link Agent#awoke()}: its wait set stays registered in the loop's epoll set meanwhile, and the loop
+     * neither runs nor re-arms it, however often it wakes for other agents. It is woken (awoke(), then run) when one of
+     * its descriptors fires, its {@code wakeBy} time comes, {@link Attachment#wake()} is called for it, or at the
+     * loop's periodic look at every agent ({@link WaitStrategy#CHECK_INTERVAL}). So a wake-up costs work for the agents
+     * it concerns, not for every agent of the thread.
+     */
+    private static final class Slot {
+        final Agent agent;
+        final WaitSet waits = WaitSet.forRunner(); // loop thread only
+        boolean asleep;                             // loop thread only
+        int first;                                  // loop thread only: where its descriptors start in the loop's set
+        volatile boolean woken;
+
+        Slot(Agent agent) {
+            this.agent = agent;
+        }
+    }
+
     /** One runner thread and its agents. */
     private final class Loop implements Runnable {
         private final String name;
-        private final ConcurrentLinkedQueue<Agent> added = new ConcurrentLinkedQueue<>();
+        private final ConcurrentLinkedQueue<Slot> added = new ConcurrentLinkedQueue<>();
         private final AtomicInteger load = new AtomicInteger();
-        private final List<Agent> agents = new ArrayList<>(); // loop thread only
-        private final WaitSet waits = WaitSet.kept(); // its epoll descriptor is held while the thread runs
+        private final List<Slot> slots = new ArrayList<>(); // loop thread only
+        private final EpollSet polls = new EpollSet();       // loop thread only; its descriptor held while running
+        private long lastLookAtAll;                          // loop thread only
         private volatile boolean parked;
         private volatile boolean wakeRequested;
         private volatile Thread thread;
@@ -206,15 +233,15 @@ public final class Runner implements AutoCloseable {
             this.name = name;
         }
 
-        void add(Agent agent) {
+        void add(Slot slot) {
             load.incrementAndGet();
-            added.add(agent);
+            added.add(slot);
             synchronized (this) {
                 if (!running) {
                     try {
                         bell = EventFd.create();
                     } catch (ErrnoException e) {
-                        added.remove(agent);
+                        added.remove(slot);
                         load.decrementAndGet();
                         throw new IllegalStateException("cannot start a runner thread: " + e.getMessage(), e);
                     }
@@ -268,43 +295,53 @@ public final class Runner implements AutoCloseable {
         public void run() {
             Idler idler = new Idler(config.waitStrategy(), MAX_SPIN_NANOS);
             boolean parksAtOnce = config.waitStrategy() instanceof WaitStrategy.Backoff b && b.spins() == 0 && b.yields() == 0;
+            lastLookAtAll = System.nanoTime();
             try {
                 while (true) {
+                    wakeRequested = false; // before the agents' flags are read: a later wake() is seen by the wait
                     takeAdded();
                     if (closed) {
                         break;
                     }
-                    if (agents.isEmpty() && stopIfIdle()) {
+                    if (slots.isEmpty() && stopIfIdle()) {
                         return;
                     }
                     int work = 0;
-                    for (int i = 0; i < agents.size(); i++) {
-                        work += runOne(agents.get(i));
+                    for (int i = 0; i < slots.size(); i++) {
+                        Slot s = slots.get(i);
+                        if (s.asleep) {
+                            if (!s.woken) {
+                                continue;
+                            }
+                            wakeUp(s);
+                        }
+                        s.woken = false; // before its work: a wake() during it runs it again
+                        work += runOne(s);
                     }
                     removeDone();
                     if (work > 0) {
                         idler.reset();
-                        if (!parksAtOnce) {
-                            continue;
+                        if (parksAtOnce) {
+                            await(true); // sleeps unless an agent has more to do; then only looks at the sleepers
+                        } else if (anyAsleep()) {
+                            await(false); // a busy thread still looks at its sleeping agents' descriptors each cycle
                         }
-                        // Parking at once: no second cycle over every agent to find nothing. Arming the sleep checks
-                        // each agent for work (a ring is armed, then looked at), so nothing that came meanwhile waits.
+                        continue;
                     }
-                    if (!wakeRequested && idler.idle()) {
-                        sleep();
+                    if (idler.idle()) {
+                        await(true);
                         idler.reset();
                     }
-                    wakeRequested = false;
                 }
             } catch (Throwable t) {
                 LOG.log(System.Logger.Level.ERROR, name + ": the runner thread failed", t);
             }
             // Closed (or failed): every agent is dropped.
             takeAdded();
-            for (Agent a : agents) {
-                removed(a);
+            for (Slot s : slots) {
+                removed(s);
             }
-            agents.clear();
+            slots.clear();
             synchronized (this) {
                 running = false;
                 closeBell();
@@ -325,7 +362,7 @@ public final class Runner implements AutoCloseable {
         }
 
         private void closeBell() {
-            waits.release(); // the loop thread's own set, which it no longer uses: this runs as it ends
+            polls.close(); // the loop thread's own set, which it no longer uses: this runs as it ends
             if (bell != null) {
                 try {
                     bell.close();
@@ -337,76 +374,141 @@ public final class Runner implements AutoCloseable {
         }
 
         private void takeAdded() {
-            Agent a;
-            while ((a = added.poll()) != null) {
-                agents.add(a);
+            Slot s;
+            while ((s = added.poll()) != null) {
+                slots.add(s);
             }
         }
 
-        private int runOne(Agent a) {
+        private int runOne(Slot s) {
             try {
-                return a.doWork();
+                return s.agent.doWork();
             } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, name + ": an agent failed and is dropped: " + a, e);
-                agents.remove(a);
-                removed(a);
+                LOG.log(System.Logger.Level.ERROR, name + ": an agent failed and is dropped: " + s.agent, e);
+                slots.remove(s);
+                removed(s);
                 return 1;
             }
         }
 
         private void removeDone() {
-            for (int i = agents.size() - 1; i >= 0; i--) {
-                Agent a = agents.get(i);
-                if (a.isDone()) {
-                    agents.remove(i);
-                    removed(a);
+            for (int i = slots.size() - 1; i >= 0; i--) {
+                Slot s = slots.get(i);
+                if (s.agent.isDone()) {
+                    slots.remove(i);
+                    removed(s);
                 }
             }
         }
 
-        private void removed(Agent a) {
+        private void removed(Slot s) {
             load.decrementAndGet();
             try {
-                a.onRemoved();
+                if (s.asleep) {
+                    wakeUp(s);
+                }
+                s.agent.onRemoved();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, name + ": an agent failed on removal: " + a, e);
+                LOG.log(System.Logger.Level.WARNING, name + ": an agent failed on removal: " + s.agent, e);
             }
         }
 
-        /** Sleeps until an agent's descriptor, our doorbell, or the check interval; each agent is re-armed after. */
-        private void sleep() throws ErrnoException, TransportException {
-            waits.clear();
+        /** Adds a sleeping agent's descriptors to this wait; false when one of them is closed. */
+        private boolean register(Slot s) {
+            for (int f = 0; f < s.waits.size(); f++) {
+                try {
+                    polls.add(s.waits.fd(f));
+                } catch (ErrnoException e) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private boolean anyAsleep() {
+            for (int i = 0; i < slots.size(); i++) {
+                if (slots.get(i).asleep) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** Ends an agent's sleep: the contract's one {@link Agent#awoke()} after its {@link Agent#prepareToSleep}. */
+        private void wakeUp(Slot s) {
+            s.asleep = false;
+            s.agent.awoke();
+        }
+
+        /**
+         * Puts the agents that ran to sleep ({@code mayArm}; one with work left stays awake) and waits, in one
+         * {@code epoll_wait}, on every sleeping agent's descriptors and the loop's doorbell: until one fires, or the
+         * earliest time an agent asked for, or the check interval; not at all (just a look) when an agent stayed awake,
+         * a wake-up was asked for, or {@code mayArm} is false. Then wakes the agents it concerns.
+         */
+        private void await(boolean mayArm) throws ErrnoException, TransportException {
             EventFd b;
             synchronized (this) {
                 b = bell;
             }
-            int bellIndex = waits.add(b.fd());
-            int prepared = 0;
-            boolean sleep = true;
+            polls.clear();
+            int bellIndex = polls.add(b.fd());
+            boolean block = mayArm;
+            long wakeBy = lastLookAtAll + WaitStrategy.CHECK_INTERVAL.toNanos();
             parked = true;
             try {
-                if (wakeRequested) {
-                    sleep = false;
-                } else {
-                    for (Agent a : agents) {
-                        prepared++;
-                        if (!a.prepareToSleep(waits)) {
-                            sleep = false;
-                            break;
+                for (int i = 0; i < slots.size(); i++) {
+                    Slot s = slots.get(i);
+                    if (!s.asleep && block) {
+                        s.waits.clear();
+                        if (s.agent.prepareToSleep(s.waits)) {
+                            s.asleep = true;
+                        } else {
+                            s.agent.awoke();
+                            block = false; // it has work: it is run next cycle, the others are only looked at
+                        }
+                    }
+                    if (s.asleep) {
+                        s.first = polls.size();
+                        if (!register(s)) {
+                            wakeUp(s); // one of its descriptors was closed meanwhile: it runs and sees why
+                            block = false;
+                            continue;
+                        }
+                        long at = s.waits.wakeBy();
+                        if (at - wakeBy < 0) {
+                            wakeBy = at;
                         }
                     }
                 }
-                if (sleep) {
-                    waits.await(WaitStrategy.CHECK_INTERVAL.toNanos());
+                int millis = block && !wakeRequested ? WaitSet.millis(wakeBy - System.nanoTime()) : 0;
+                if (polls.await(millis) > 0 && polls.ready(bellIndex)) {
+                    b.drain();
                 }
             } finally {
                 parked = false;
-                for (int i = 0; i < prepared; i++) {
-                    agents.get(i).awoke();
-                }
             }
-            if (sleep && waits.ready(bellIndex)) {
-                b.drain();
+            long now = System.nanoTime();
+            boolean all = now - lastLookAtAll >= WaitStrategy.CHECK_INTERVAL.toNanos();
+            if (all) {
+                lastLookAtAll = now; // every agent runs at least this often, whatever else wakes it
+            }
+            for (int i = 0; i < slots.size(); i++) {
+                Slot s = slots.get(i);
+                if (!s.asleep) {
+                    continue;
+                }
+                s.waits.clearReady();
+                boolean fired = false;
+                for (int f = 0; f < s.waits.size(); f++) {
+                    if (polls.ready(s.first + f)) {
+                        s.waits.markReady(f);
+                        fired = true;
+                    }
+                }
+                if (fired || all || s.woken || s.waits.wakeBy() - now <= 0) {
+                    wakeUp(s);
+                }
             }
         }
     }
