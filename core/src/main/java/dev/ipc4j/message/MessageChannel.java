@@ -47,8 +47,9 @@ public final class MessageChannel<R> implements AutoCloseable {
      *     ignores it (its caller drives it)
      * @param closeOnInvalidMessage whether a malformed frame or invalid payload ends the channel (after reporting it to
      *     the error handler); otherwise it is reported (the first time) or logged, and dropped
-     * @param inlineBelow {@code newMessage} payloads smaller than this are sent inline even on a ring channel
-     *     (copying a few KiB costs less than lending a block); 0: always in shared memory when there is a ring
+     * @param inlineBelow payloads smaller than this are sent inline even on a ring channel (copying a few KiB costs
+     *     less than lending a block): {@code newMessage} makes them outside shared memory, and a small message built
+     *     in shared memory (an adopted block) is copied into its frame; 0: always in shared memory when there is a ring
      * @param descriptorTimeout how long a message on a ring channel waits for the descriptors it announces
      * @param maxUnhandled received messages not yet closed (being handled, waiting for a handler of their type, or held
      *     by the user) at which the endpoint stops reading until some are closed: the peer is back-pressured

@@ -156,7 +156,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         this.codec = codec;
         this.config = config;
         this.reader = new MessageReader<>(session, codec);
-        this.writer = new MessageWriter(session, channel, config.maxDeferred(), config.maxDeferredBytes());
+        this.writer = new MessageWriter(session, channel, config.maxDeferred(), config.maxDeferredBytes(), config.inlineBelow());
         this.name = "ipc4j-endpoint-" + ENDPOINTS.incrementAndGet();
         this.router = new Router<>((h, m) -> ready.add(new Delivery<>(h, m)), Integer.MAX_VALUE);
     }

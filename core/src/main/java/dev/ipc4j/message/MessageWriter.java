@@ -13,7 +13,8 @@ import java.util.List;
 
 /**
  * Writes frames ({@link Wire}) onto a channel: a payload in shared memory goes as a handle when the channel has a
- * ring (its block held for the peer until it has consumed the frame, see {@link InTransit}), anything else inline.
+ * ring and it is not small (its block held for the peer until it has consumed the frame, see {@link InTransit}),
+ * anything else inline.
  *
  * <p>Three ways to send ({@link Mode}): wait for ring room (application threads), try once (an {@code offer}), or defer
  * (the thread that drives the endpoint, e.g. a handler replying: it must never wait for room, since the peer's driver
@@ -46,15 +47,18 @@ final class MessageWriter {
     private final InTransit inTransit; // null without a ring
     private final int maxDeferred;
     private final long maxDeferredBytes;
+    private final long inlineBelow;
     private final ArrayDeque<Deferred> deferred = new ArrayDeque<>(); // guarded by this
     private long deferredBytes; // guarded by this
 
-    MessageWriter(Session session, Channel channel, int maxDeferred, long maxDeferredBytes) {
+    /** {@code inlineBelow}: shared-memory payloads shorter than this are copied into the frame, not lent. */
+    MessageWriter(Session session, Channel channel, int maxDeferred, long maxDeferredBytes, long inlineBelow) {
         this.session = session;
         this.channel = channel;
         this.inTransit = channel.hasRing() ? new InTransit((RingPipe) channel.blobs()) : null;
         this.maxDeferred = maxDeferred;
         this.maxDeferredBytes = maxDeferredBytes;
+        this.inlineBelow = inlineBelow;
     }
 
     /** Releases the holds on blocks the peer has consumed by now (the driver calls this every cycle). */
@@ -134,7 +138,7 @@ final class MessageWriter {
         List<NativeHandle> fds = out.handles();
         int flags = (fds.isEmpty() ? 0 : Wire.HAS_FDS) | extraFlags;
         long length = out.length();
-        if (out.isShared() && channel.hasRing()) {
+        if (out.isShared() && channel.hasRing() && length >= inlineBelow) {
             SessionHandle handle = session.lend(out.block());
             MemorySegment frame = MemorySegment.ofArray(new byte[Wire.SHM_FRAME]);
             Wire.writeHeader(frame, kind, flags | Wire.SHM, id, inResponseTo, out.type(), fds.size(), out.offset(), length);
@@ -158,6 +162,14 @@ final class MessageWriter {
                 Wire.writeHeader(out.frame(), kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
                 return send(out.frame().asSlice(0, Wire.HEADER + length), null, mode);
             }
+        }
+        if (length < inlineBelow) {
+            // A small shared-memory payload (e.g. a FlatBuffer request built in the arena): copying it costs less than
+            // lending its block, holding it until the peer has read it and the peer's borrow.
+            MemorySegment frame = MemorySegment.ofArray(new byte[(int) (Wire.HEADER + length)]);
+            Wire.writeHeader(frame, kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
+            MemorySegment.copy(out.block().memory(), out.offset(), frame, Wire.HEADER, length);
+            return send(frame, null, mode);
         }
         // A shared-memory payload over a channel without a ring: copied into the frame.
         try (Arena arena = Arena.ofConfined()) {

@@ -87,6 +87,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     private final AtomicBoolean ending = new AtomicBoolean();
     private final CountDownLatch peerFinished = new CountDownLatch(1);
     private final CountDownLatch released = new CountDownLatch(1);
+    private final AtomicBoolean releasing = new AtomicBoolean();
     private final ArrayDeque<ChannelRequest> waitingRequests = new ArrayDeque<>();
     private Consumer<ChannelRequest> channelHandler;
     private volatile Runner.Attachment reader;
@@ -441,6 +442,9 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
      * socket and pidfd and held its server's shutdown for the whole close timeout.
      */
     private void release(boolean peerDied) {
+        if (!releasing.compareAndSet(false, true)) {
+            return; // once, whichever end got here first
+        }
         try {
             bestEffort("releasing its shared memory", () -> memory.close(peerDied));
             bestEffort("closing its control channel", control::close);
@@ -563,22 +567,35 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 }
                 return n;
             } catch (PipeClosedException e) {
-                finish(); // closed here: nothing to report
+                finish(); // closed here (by the release): nothing to report
+                if (byeFromPeer) {
+                    worker.execute(Session.this::endByPeer);
+                }
             } catch (ControlFailure e) {
-                finish();
-                endWithError(new SessionEnd.ProtocolViolation(e.cause.getMessage(), e.cause), "protocol violation: " + e.getMessage());
+                failed(new SessionEnd.ProtocolViolation(e.cause.getMessage(), e.cause), "protocol violation: " + e.getMessage());
             } catch (PeerGoneException e) {
-                finish();
-                endWithError(new SessionEnd.PeerGone(e.getMessage(), e), e.getMessage());
+                failed(new SessionEnd.PeerGone(e.getMessage(), e), e.getMessage());
             } catch (TransportException e) { // a ProtocolException: the sealed set has no other member left
-                finish();
-                endWithError(new SessionEnd.ProtocolViolation(e.getMessage(), e), "protocol violation: " + e.getMessage());
+                failed(new SessionEnd.ProtocolViolation(e.getMessage(), e), "protocol violation: " + e.getMessage());
             } catch (ErrnoException | RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "session " + id + ": reading its socket failed", e);
-                finish();
-                endWithError(new SessionEnd.ProtocolViolation(e.toString(), e), e.toString());
+                failed(new SessionEnd.ProtocolViolation(e.toString(), e), e.toString());
             }
             return 1;
+        }
+
+        /**
+         * Reading broke. When the peer's BYE came first, in the same read (it then hung up, reset, or sent garbage),
+         * the session ends as the peer asked: the BYE already marked it ending, so {@code endWithError} would leave
+         * it unreleased (its socket, pidfd and memory kept until the process ends).
+         */
+        private void failed(SessionEnd how, String why) {
+            finish();
+            if (byeFromPeer) {
+                worker.execute(Session.this::endByPeer);
+            } else {
+                endWithError(how, why);
+            }
         }
 
         private void finish() {

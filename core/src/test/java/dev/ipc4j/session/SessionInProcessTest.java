@@ -9,11 +9,15 @@ import dev.ipc4j.os.EventFd;
 import dev.ipc4j.os.UnixAddress;
 import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.testing.NoLeaks;
+import dev.ipc4j.transport.Agent;
 import dev.ipc4j.transport.NativeHandle;
+import dev.ipc4j.transport.Runner;
 import dev.ipc4j.transport.SocketPipe;
+import dev.ipc4j.transport.WaitSet;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -115,6 +119,71 @@ class SessionInProcessTest {
                     secret.close();
                     lent.close();
                     mine.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * The peer's BYE followed, in the same read, by a frame that is no control message: the session still ends as the
+     * peer asked and is released. Before, the BYE marked the session ending, the bad frame's error path then found it
+     * ending and did nothing, and its socket, pidfd and memory stayed until the process ended ("still releasing").
+     * The server's runner thread is held busy until both frames wait in its socket, so one read meets both.
+     */
+    @Test
+    void aByeFollowedByGarbageInTheSameReadStillEndsAndReleasesTheSession() throws Exception {
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch hold = new CountDownLatch(1);
+        try (Runner runner = Runner.start(Runner.Config.DEFAULT.withName("ipc4j-test-held"))) {
+            SessionServer.Config config = SessionServer.Config.DEFAULT.withSession(SessionConfig.DEFAULT.withRunner(runner));
+            try (SessionServer server = SessionServer.start(Apps.cache(runDir), config)) {
+                CompletableFuture<SessionEnd> serverSide = new CompletableFuture<>();
+                server.onSession(s -> s.ended().thenAccept(serverSide::complete));
+                try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT)) {
+                    runner.attach(new Agent() {
+                        private volatile boolean done;
+
+                        @Override
+                        public int doWork() {
+                            if (!done) {
+                                holding.countDown();
+                                try {
+                                    hold.await();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                done = true;
+                            }
+                            return 0;
+                        }
+
+                        @Override
+                        public boolean prepareToSleep(WaitSet waits) {
+                            return true;
+                        }
+
+                        @Override
+                        public void awoke() {}
+
+                        @Override
+                        public boolean isDone() {
+                            return done;
+                        }
+                    });
+                    assertTrue(holding.await(30, TimeUnit.SECONDS));
+                    SocketPipe control = (SocketPipe) session.controlChannel().blobs();
+                    control.send(MemorySegment.ofBuffer(Control.encode(new Control.Bye(), session.controlToken())));
+                    control.send(MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5, 6, 7, 8})); // no control message
+                    hold.countDown();
+                    SessionEnd end = serverSide.get(30, TimeUnit.SECONDS);
+                    assertTrue(end instanceof SessionEnd.ClosedByPeer, String.valueOf(end));
+                    assertTrue(session.ended().get(30, TimeUnit.SECONDS) instanceof SessionEnd.ClosedByPeer,
+                            "the server answered our BYE");
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (!server.sessions().isEmpty()) { // the answer goes out just before the release
+                        assertTrue(System.nanoTime() - deadline < 0, "the server still holds " + server.sessions());
+                        Thread.onSpinWait();
+                    }
                 }
             }
         }
