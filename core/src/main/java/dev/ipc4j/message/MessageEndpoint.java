@@ -62,9 +62,8 @@ import java.util.function.Consumer;
  *
  * <p>Threads and invariants:
  * <ul>
- *   <li>{@code driveLock} is held by whoever reads frames (one thread at a time), and by a runner arming or disarming
- *       the channel's wake-up ({@link #prepareToSleep}, {@link #awoke()}); a runner stands aside while
- *       {@code driversWaiting > 0}, and the last requester to leave hands the wake-up back to it, or wakes it.</li>
+ *   <li>{@code driveLock} is held by whoever reads frames (one thread at a time); a runner holds it from
+ *       {@link #prepareToSleep} to {@link #awoke()} too, and stands aside while {@code driversWaiting > 0}.</li>
  *   <li>Every request is in {@code pending} before its frame is sent; whoever removes it completes it (the driver with
  *       the response, a timeout, the end of the channel), so each completes exactly once.</li>
  *   <li>The endpoint ends once ({@code closing}); what is pending then fails with {@link ChannelClosedException}; the
@@ -277,7 +276,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     public InMessage<R> request(OutMessage out, Duration timeout) throws MessageException, InterruptedException {
         refuseInDriver("a blocking request");
         long deadline = System.nanoTime() + timeout.toNanos();
-        CompletableFuture<InMessage<R>> future = requestDriving(out, deadline);
+        CompletableFuture<InMessage<R>> future = request(out);
+        awaitDriving(future, deadline);
         try {
             return future.get(0, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -857,9 +857,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             return false;
         }
         if (driversWaiting.get() > 0 || !driveLock.tryLock()) {
-            // A requester drives: we listen on our doorbell unarmed; it arms it as it leaves, or wakes us.
-            runnerArmed = !awaitingOnSocket && channel.blobs().listenAsRunner(waits);
-            return true;
+            return true; // a requester drives: it re-arms for us (or wakes us) when it stops
         }
         try {
             boolean sleep = armSleep(waits, Waiter.RUNNER);
@@ -1177,22 +1175,16 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     // ------------------------------------------------------------------------- blocking: the caller drives
 
     /**
-     * Sends a request and waits until its future is done or {@code deadline} passes, driving the endpoint on this
-     * thread whenever no other thread does (so the response needs no hand-off). The runner stands aside from before
-     * the request leaves: a response that came before we drive must not ring the runner.
+     * Waits until {@code future} is done or {@code deadline} passes, driving the endpoint on this thread whenever no
+     * other thread does (so its response needs no hand-off); the runner stands aside meanwhile.
      */
-    private CompletableFuture<InMessage<R>> requestDriving(OutMessage out, long deadline) throws InterruptedException {
-        boolean wakeRunner = false;
+    private void awaitDriving(CompletableFuture<?> future, long deadline) throws InterruptedException {
         driversWaiting.incrementAndGet();
         try {
-            if (runnerArmed) {
-                channel.blobs().withdrawRunner();
-            }
-            CompletableFuture<InMessage<R>> future = request(out);
             while (!future.isDone()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    return future;
+                    return;
                 }
                 // The runner holds the lock only for a cycle or to arm its sleep; another requester for its turn.
                 if (driveLock.tryLock(Math.min(left, STEAL_SLICE_NANOS), TimeUnit.NANOSECONDS)) {
@@ -1202,44 +1194,37 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                         }
                         driveUntil(future, deadline);
                         if (driversWaiting.get() == 1) {
-                            wakeRunner = !handBackToRunner();
+                            handBackToRunner();
                         }
                     } finally {
                         driveLock.unlock();
                     }
                 }
             }
-            return future;
         } finally {
             driversWaiting.decrementAndGet();
-            if (wakeRunner) {
-                wake(); // after the count: the runner must not see us still here and stand aside again
-            }
         }
     }
 
     /**
      * Under driveLock, the last requester leaving: if the runner sleeps believing the channel armed, our sleeps may
-     * have consumed its wake-up; arms it again for the runner. False when the runner must be woken instead (input is
-     * here already, or the runner went to sleep while we drove, so this channel is not among what wakes it).
+     * have consumed its wake-up; arm it again for the runner, or wake the runner when input is here already.
      */
-    private boolean handBackToRunner() {
-        if (closing.get()) {
-            return true;
+    private void handBackToRunner() {
+        if (!runnerArmed || closing.get()) {
+            return;
         }
-        if (!runnerArmed) {
-            return false; // the runner went to sleep while we drove, without this channel's wake-up: it must look
+        if (ownWaits == null) {
+            ownWaits = new WaitSet();
         }
-        if (!ready.isEmpty() || writer.deferred() > 0 || flowBlocked() || awaitingFds != null) {
-            return false; // work the runner must do
+        ownWaits.clear();
+        if (!armSleep(ownWaits, Waiter.RUNNER)) {
+            disarmSleep(Waiter.RUNNER);
+            wake();
         }
-        return channel.blobs().rearmRunner(); // false: input is here already
     }
 
-    /**
-     * Under driveLock: cycles until the future is done (or the deadline), idling as the ring's wait strategy says and
-     * sleeping between; returns after a sleep when another requester waits for its turn.
-     */
+    /** Under driveLock: cycles until the future is done, idling as the ring's wait strategy says, then sleeping once. */
     private void driveUntil(CompletableFuture<?> future, long deadline) {
         WaitStrategy strategy = channel.hasRing() ? ((RingPipe) channel.blobs()).config().waitStrategy() : WaitStrategy.blocking();
         int spins = strategy instanceof WaitStrategy.Backoff b ? b.spins() : Integer.MAX_VALUE;
@@ -1288,10 +1273,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             } finally {
                 disarmSleep(Waiter.CALLER);
             }
-            if (driversWaiting.get() > 1) {
-                return; // let another waiting thread have a turn
-            }
-            idle = 0; // alone: read what woke us without giving up the lock and taking the runner's wake-up again
+            return; // let another waiting thread (or the loop's checks) have a turn
         }
     }
 

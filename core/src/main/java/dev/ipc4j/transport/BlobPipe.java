@@ -78,25 +78,6 @@ public sealed interface BlobPipe extends AutoCloseable permits HandlePipe, RingP
     default void withdrawRunner() {}
 
     /**
-     * For a runner about to sleep while a caller drives the pipe: registers the runner's doorbell in {@code waits}
-     * without arming it (the caller's input must not wake the runner), so that the caller, leaving, can arm it with
-     * {@link #rearmRunner()} instead of waking the runner. False when the pipe has no doorbell to listen on (then the
-     * caller wakes the runner as it leaves). {@link #awoke(Waiter)} must follow, as after {@link #prepareToSleep}.
-     */
-    default boolean listenAsRunner(WaitSet waits) {
-        return false;
-    }
-
-    /**
-     * A caller that drove the pipe leaves: arms the runner's doorbell again, as registered by the runner's last
-     * {@link #prepareToSleep} or {@link #listenAsRunner}. False when input is here already (or the pipe has no doorbell,
-     * or is closed): then the runner must be woken.
-     */
-    default boolean rearmRunner() {
-        return false;
-    }
-
-    /**
      * A hint for a driver that polls many pipes in every cycle: false when a {@link #poll} now would surely find
      * nothing and cost a system call (a socket that was not readable when last looked at). True by default.
      */

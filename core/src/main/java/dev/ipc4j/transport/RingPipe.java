@@ -638,41 +638,6 @@ public final class RingPipe implements BlobPipe {
     }
 
     @Override
-    public boolean listenAsRunner(WaitSet waits) {
-        int w = Waiter.RUNNER.ordinal();
-        receiveLock.lock();
-        try {
-            sleepingIn[w] = null;
-            pidIndex[w] = -1;
-            if (closed.get()) {
-                return false;
-            }
-            pidIndex[w] = waits.add(myBells[w].fd());
-            sleepingIn[w] = waits;
-            return true;
-        } catch (ErrnoException e) {
-            return false;
-        } finally {
-            receiveLock.unlock();
-        }
-    }
-
-    @Override
-    public boolean rearmRunner() {
-        receiveLock.lock();
-        try {
-            if (closed.get() || sleepingIn[Waiter.RUNNER.ordinal()] == null) {
-                return false;
-            }
-            return in.armConsumer(Waiter.RUNNER);
-        } catch (ErrnoException | IllegalStateException e) {
-            return false;
-        } finally {
-            receiveLock.unlock();
-        }
-    }
-
-    @Override
     public void withdrawRunner() {
         receiveLock.lock();
         try {

@@ -1,6 +1,5 @@
 package dev.ipc4j.transport;
 
-import dev.ipc4j.os.EpollSet;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.EventFd;
 import java.util.ArrayList;
@@ -13,13 +12,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Threads that drive {@link Agent}s: any number of agents (e.g. the message endpoints of many sessions) per thread, a
  * small fixed number of threads, all made by the {@link Config#threadFactory()} the user gives (platform or virtual).
- * Each thread runs a duty cycle: {@link Agent#doWork()} on each of its agents that is awake; when none had work it
- * idles as its {@link WaitStrategy} says (spin, yield) and then puts them to sleep and sleeps in one
- * {@code epoll_wait} on every descriptor its agents registered (ring doorbells, sockets) and its own doorbell, which
- * {@link Attachment#wake()} rings. A wake-up wakes only the agents it concerns (a descriptor of theirs fired, their
- * time came, or they were woken); the others stay asleep, registered, untouched, so a wake-up costs the same with 3
- * agents or 300 (see {@code Slot}). A thread with no agent left ends; attaching one starts it again, so an idle
- * runner holds no thread and no descriptor.
+ * Each thread runs a duty cycle: {@link Agent#doWork()} on each of its agents; when none had work it idles as its
+ * {@link WaitStrategy} says (spin, yield) and then sleeps in one {@code epoll_wait} on every descriptor its agents
+ * registered (ring doorbells, sockets) and its own doorbell, which {@link Attachment#wake()} rings. The epoll set keeps
+ * its registrations from one sleep to the next ({@link dev.ipc4j.os.EpollSet}), so a sleep is one system call however
+ * many rings the thread drives. A thread with no agent left ends; attaching one starts it again, so an idle runner
+ * holds no thread and no descriptor.
  *
  * <p>A runner thread sleeps in {@code epoll_wait}, a native call: on a virtual thread it pins its carrier while it
  * sleeps (one carrier per runner thread), which is the price of one wait for many rings and sockets.
@@ -131,9 +129,8 @@ public final class Runner implements AutoCloseable {
                 least = l;
             }
         }
-        Slot slot = new Slot(agent);
-        Attachment a = new Attachment(least, slot);
-        least.add(slot);
+        Attachment a = new Attachment(least);
+        least.add(agent);
         return a;
     }
 
@@ -175,20 +172,16 @@ public final class Runner implements AutoCloseable {
     /** An agent's place on a runner thread: how the agent (or anyone) makes that thread look at it now. */
     public static final class Attachment {
         private final Loop loop;
-        private final Slot slot;
 
-        private Attachment(Loop loop, Slot slot) {
+        private Attachment(Loop loop) {
             this.loop = loop;
-            this.slot = slot;
         }
 
         /**
-         * Makes the agent's thread run this agent soon, waking the thread if it sleeps: for work that arrives from this
-         * process (a message closed, a send queued, the agent done), which no descriptor announces. Cheap when the
-         * thread is awake.
+         * Makes the agent's thread run a cycle soon, waking it if it sleeps: for work that arrives from this process
+         * (a message closed, a send queued, the agent done), which no descriptor announces. Cheap when it is awake.
          */
         public void wake() {
-            slot.woken = true; // before the loop's flag: the loop clears its flag, then looks at the agents' flags
             loop.wake();
         }
 
@@ -198,34 +191,13 @@ public final class Runner implements AutoCloseable {
         }
     }
 
-    /**
-     * One agent on a loop thread. An agent is <em>asleep</em> from a {@link Agent#prepareToSleep} that returned true
-     * until its {@link Agent#awoke()}: its wait set stays registered in the loop's epoll set meanwhile, and the loop
-     * neither runs nor re-arms it, however often it wakes for other agents. It is woken (awoke(), then run) when one of
-     * its descriptors fires, its {@code wakeBy} time comes, {@link Attachment#wake()} is called for it, or at the
-     * loop's periodic look at every agent ({@link WaitStrategy#CHECK_INTERVAL}). So a wake-up costs work for the agents
-     * it concerns, not for every agent of the thread.
-     */
-    private static final class Slot {
-        final Agent agent;
-        final WaitSet waits = WaitSet.forRunner(); // loop thread only
-        boolean asleep;                             // loop thread only
-        int first;                                  // loop thread only: where its descriptors start in the loop's set
-        volatile boolean woken;
-
-        Slot(Agent agent) {
-            this.agent = agent;
-        }
-    }
-
     /** One runner thread and its agents. */
     private final class Loop implements Runnable {
         private final String name;
-        private final ConcurrentLinkedQueue<Slot> added = new ConcurrentLinkedQueue<>();
+        private final ConcurrentLinkedQueue<Agent> added = new ConcurrentLinkedQueue<>();
         private final AtomicInteger load = new AtomicInteger();
-        private final List<Slot> slots = new ArrayList<>(); // loop thread only
-        private final EpollSet polls = new EpollSet();       // loop thread only; its descriptor held while running
-        private long lastLookAtAll;                          // loop thread only
+        private final List<Agent> agents = new ArrayList<>(); // loop thread only
+        private final WaitSet waits = WaitSet.kept(); // its epoll descriptor is held while the thread runs
         private volatile boolean parked;
         private volatile boolean wakeRequested;
         private volatile Thread thread;
@@ -236,15 +208,15 @@ public final class Runner implements AutoCloseable {
             this.name = name;
         }
 
-        void add(Slot slot) {
+        void add(Agent agent) {
             load.incrementAndGet();
-            added.add(slot);
+            added.add(agent);
             synchronized (this) {
                 if (!running) {
                     try {
                         bell = EventFd.create();
                     } catch (ErrnoException e) {
-                        added.remove(slot);
+                        added.remove(agent);
                         load.decrementAndGet();
                         throw new IllegalStateException("cannot start a runner thread: " + e.getMessage(), e);
                     }
@@ -298,53 +270,43 @@ public final class Runner implements AutoCloseable {
         public void run() {
             Idler idler = new Idler(config.waitStrategy(), MAX_SPIN_NANOS);
             boolean parksAtOnce = config.waitStrategy() instanceof WaitStrategy.Backoff b && b.spins() == 0 && b.yields() == 0;
-            lastLookAtAll = System.nanoTime();
             try {
                 while (true) {
-                    wakeRequested = false; // before the agents' flags are read: a later wake() is seen by the wait
                     takeAdded();
                     if (closed) {
                         break;
                     }
-                    if (slots.isEmpty() && stopIfIdle()) {
+                    if (agents.isEmpty() && stopIfIdle()) {
                         return;
                     }
                     int work = 0;
-                    for (int i = 0; i < slots.size(); i++) {
-                        Slot s = slots.get(i);
-                        if (s.asleep) {
-                            if (!s.woken) {
-                                continue;
-                            }
-                            wakeUp(s);
-                        }
-                        s.woken = false; // before its work: a wake() during it runs it again
-                        work += runOne(s);
+                    for (int i = 0; i < agents.size(); i++) {
+                        work += runOne(agents.get(i));
                     }
                     removeDone();
                     if (work > 0) {
                         idler.reset();
-                        if (parksAtOnce) {
-                            await(true); // sleeps unless an agent has more to do; then only looks at the sleepers
-                        } else if (anyAsleep()) {
-                            await(false); // a busy thread still looks at its sleeping agents' descriptors each cycle
+                        if (!parksAtOnce) {
+                            continue;
                         }
-                        continue;
+                        // Parking at once: no second cycle over every agent to find nothing. Arming the sleep checks
+                        // each agent for work (a ring is armed, then looked at), so nothing that came meanwhile waits.
                     }
-                    if (idler.idle()) {
-                        await(true);
+                    if (!wakeRequested && idler.idle()) {
+                        sleep();
                         idler.reset();
                     }
+                    wakeRequested = false;
                 }
             } catch (Throwable t) {
                 LOG.log(System.Logger.Level.ERROR, name + ": the runner thread failed", t);
             }
             // Closed (or failed): every agent is dropped.
             takeAdded();
-            for (Slot s : slots) {
-                removed(s);
+            for (Agent a : agents) {
+                removed(a);
             }
-            slots.clear();
+            agents.clear();
             synchronized (this) {
                 running = false;
                 closeBell();
@@ -365,7 +327,7 @@ public final class Runner implements AutoCloseable {
         }
 
         private void closeBell() {
-            polls.close(); // the loop thread's own set, which it no longer uses: this runs as it ends
+            waits.release(); // the loop thread's own set, which it no longer uses: this runs as it ends
             if (bell != null) {
                 try {
                     bell.close();
@@ -377,141 +339,76 @@ public final class Runner implements AutoCloseable {
         }
 
         private void takeAdded() {
-            Slot s;
-            while ((s = added.poll()) != null) {
-                slots.add(s);
+            Agent a;
+            while ((a = added.poll()) != null) {
+                agents.add(a);
             }
         }
 
-        private int runOne(Slot s) {
+        private int runOne(Agent a) {
             try {
-                return s.agent.doWork();
+                return a.doWork();
             } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, name + ": an agent failed and is dropped: " + s.agent, e);
-                slots.remove(s);
-                removed(s);
+                LOG.log(System.Logger.Level.ERROR, name + ": an agent failed and is dropped: " + a, e);
+                agents.remove(a);
+                removed(a);
                 return 1;
             }
         }
 
         private void removeDone() {
-            for (int i = slots.size() - 1; i >= 0; i--) {
-                Slot s = slots.get(i);
-                if (s.agent.isDone()) {
-                    slots.remove(i);
-                    removed(s);
+            for (int i = agents.size() - 1; i >= 0; i--) {
+                Agent a = agents.get(i);
+                if (a.isDone()) {
+                    agents.remove(i);
+                    removed(a);
                 }
             }
         }
 
-        private void removed(Slot s) {
+        private void removed(Agent a) {
             load.decrementAndGet();
             try {
-                if (s.asleep) {
-                    wakeUp(s);
-                }
-                s.agent.onRemoved();
+                a.onRemoved();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, name + ": an agent failed on removal: " + s.agent, e);
+                LOG.log(System.Logger.Level.WARNING, name + ": an agent failed on removal: " + a, e);
             }
         }
 
-        /** Adds a sleeping agent's descriptors to this wait; false when one of them is closed. */
-        private boolean register(Slot s) {
-            for (int f = 0; f < s.waits.size(); f++) {
-                try {
-                    polls.add(s.waits.fd(f));
-                } catch (ErrnoException e) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private boolean anyAsleep() {
-            for (int i = 0; i < slots.size(); i++) {
-                if (slots.get(i).asleep) {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        /** Ends an agent's sleep: the contract's one {@link Agent#awoke()} after its {@link Agent#prepareToSleep}. */
-        private void wakeUp(Slot s) {
-            s.asleep = false;
-            s.agent.awoke();
-        }
-
-        /**
-         * Puts the agents that ran to sleep ({@code mayArm}; one with work left stays awake) and waits, in one
-         * {@code epoll_wait}, on every sleeping agent's descriptors and the loop's doorbell: until one fires, or the
-         * earliest time an agent asked for, or the check interval; not at all (just a look) when an agent stayed awake,
-         * a wake-up was asked for, or {@code mayArm} is false. Then wakes the agents it concerns.
-         */
-        private void await(boolean mayArm) throws ErrnoException, TransportException {
+        /** Sleeps until an agent's descriptor, our doorbell, or the check interval; each agent is re-armed after. */
+        private void sleep() throws ErrnoException, TransportException {
+            waits.clear();
             EventFd b;
             synchronized (this) {
                 b = bell;
             }
-            polls.clear();
-            int bellIndex = polls.add(b.fd());
-            boolean block = mayArm;
-            long wakeBy = lastLookAtAll + WaitStrategy.CHECK_INTERVAL.toNanos();
+            int bellIndex = waits.add(b.fd());
+            int prepared = 0;
+            boolean sleep = true;
             parked = true;
             try {
-                for (int i = 0; i < slots.size(); i++) {
-                    Slot s = slots.get(i);
-                    if (!s.asleep && block) {
-                        s.waits.clear();
-                        if (s.agent.prepareToSleep(s.waits)) {
-                            s.asleep = true;
-                        } else {
-                            s.agent.awoke();
-                            block = false; // it has work: it is run next cycle, the others are only looked at
-                        }
-                    }
-                    if (s.asleep) {
-                        s.first = polls.size();
-                        if (!register(s)) {
-                            wakeUp(s); // one of its descriptors was closed meanwhile: it runs and sees why
-                            block = false;
-                            continue;
-                        }
-                        long at = s.waits.wakeBy();
-                        if (at - wakeBy < 0) {
-                            wakeBy = at;
+                if (wakeRequested) {
+                    sleep = false;
+                } else {
+                    for (Agent a : agents) {
+                        prepared++;
+                        if (!a.prepareToSleep(waits)) {
+                            sleep = false;
+                            break;
                         }
                     }
                 }
-                int millis = block && !wakeRequested ? WaitSet.millis(wakeBy - System.nanoTime()) : 0;
-                if (polls.await(millis) > 0 && polls.ready(bellIndex)) {
-                    b.drain();
+                if (sleep) {
+                    waits.await(WaitStrategy.CHECK_INTERVAL.toNanos());
                 }
             } finally {
                 parked = false;
+                for (int i = 0; i < prepared; i++) {
+                    agents.get(i).awoke();
+                }
             }
-            long now = System.nanoTime();
-            boolean all = now - lastLookAtAll >= WaitStrategy.CHECK_INTERVAL.toNanos();
-            if (all) {
-                lastLookAtAll = now; // every agent runs at least this often, whatever else wakes it
-            }
-            for (int i = 0; i < slots.size(); i++) {
-                Slot s = slots.get(i);
-                if (!s.asleep) {
-                    continue;
-                }
-                s.waits.clearReady();
-                boolean fired = false;
-                for (int f = 0; f < s.waits.size(); f++) {
-                    if (polls.ready(s.first + f)) {
-                        s.waits.markReady(f);
-                        fired = true;
-                    }
-                }
-                if (fired || all || s.woken || s.waits.wakeBy() - now <= 0) {
-                    wakeUp(s);
-                }
+            if (sleep && waits.ready(bellIndex)) {
+                b.drain();
             }
         }
     }

@@ -1,61 +1,55 @@
 package dev.ipc4j.transport;
 
+import dev.ipc4j.os.DescriptorSet;
+import dev.ipc4j.os.EpollSet;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.PollSet;
-import java.util.Arrays;
 
 /**
- * What wakes an {@link Agent}: the descriptors (ring doorbells, sockets, pidfds) it registered in
- * {@link Agent#prepareToSleep}, and the earliest time it wants to run again. Only transport objects add descriptors
- * (through their own {@code prepareToSleep}), so no descriptor number ever reaches user code.
- *
- * <p>Two uses. A thread driving an agent or two by hand makes one ({@link #WaitSet()}), fills it anew before each
- * sleep and sleeps in {@link #await}, one {@code poll(2)}. A {@link Runner} keeps one per agent ({@link #forRunner()}):
- * the agent fills it once and it stays filled while the agent sleeps, perhaps through many of the runner's waits; the
- * runner waits on all of them at once (one {@code epoll_wait}) and marks here which of this agent's descriptors
- * fired, for {@link #ready} in the agent's {@link Agent#awoke()}.
- *
- * <p>Not thread-safe: used by the thread driving its agent.
+ * What a sleeping thread waits for: the descriptors (ring doorbells, sockets, pidfds) the {@link Agent}s it drives
+ * registered in {@link Agent#prepareToSleep}, and the earliest time one of them wants to run again. Filled anew before
+ * every sleep; only transport objects add descriptors (through their own {@code prepareToSleep}), so no descriptor
+ * number ever reaches user code. Not thread-safe: one per sleeping thread.
  */
 public final class WaitSet {
-    private final PollSet polls; // null: a runner's set, which the runner waits on
-    private Fd[] fds = new Fd[4];
-    private boolean[] readable = new boolean[4];
-    private int count;
+    private final DescriptorSet polls;
     private long wakeBy = Long.MAX_VALUE;
 
-    /** Creates an empty set for a thread that drives an agent by hand and sleeps in {@link #await}. */
+    /**
+     * Creates an empty set that waits with one {@code poll(2)} and keeps nothing between waits: for a thread driving
+     * an agent or two by hand. A {@link Runner} thread has its own, which keeps its descriptors registered.
+     */
     public WaitSet() {
         this(new PollSet());
     }
 
-    private WaitSet(PollSet polls) {
+    private WaitSet(DescriptorSet polls) {
         this.polls = polls;
     }
 
-    /** A set a {@link Runner} keeps for one agent; the runner waits on it (its {@link #await} is refused). */
-    static WaitSet forRunner() {
-        return new WaitSet(null);
+    /**
+     * A set for a thread that sleeps on many descriptors, mostly the same ones each time (a runner thread): its
+     * registrations are kept between waits ({@link EpollSet}), so a wait costs the same for any number of them. Its
+     * epoll descriptor is freed by {@link #release()}.
+     */
+    static WaitSet kept() {
+        return new WaitSet(new EpollSet());
+    }
+
+    /** Frees what the set keeps between waits (a kept set's epoll descriptor); a later wait takes it again. */
+    void release() {
+        polls.close();
     }
 
     /** Empties the set, for the next sleep. */
     public void clear() {
-        Arrays.fill(fds, 0, count, null);
-        count = 0;
+        polls.clear();
         wakeBy = Long.MAX_VALUE;
     }
 
-    /** Registers {@code fd}; returns its index for {@link #ready(int)}. */
     int add(Fd fd) throws ErrnoException {
-        fd.get(); // refuses a closed descriptor now, not in the wait
-        if (count == fds.length) {
-            fds = Arrays.copyOf(fds, count * 2);
-            readable = Arrays.copyOf(readable, count * 2);
-        }
-        fds[count] = fd;
-        readable[count] = false;
-        return count++;
+        return polls.add(fd);
     }
 
     /** Asks to be run again by {@code nanoTime} ({@link System#nanoTime()} scale) even if nothing arrives. */
@@ -72,53 +66,18 @@ public final class WaitSet {
     /**
      * Sleeps until a registered descriptor is ready, {@code maxNanos} pass, or the time asked by {@link #wakeBy}; an
      * empty set just sleeps. Rounds up to whole milliseconds (poll's unit), never down to "don't wait".
-     *
-     * @throws IllegalStateException for a runner's set: the runner waits on it
      */
     public void await(long maxNanos) throws TransportException {
-        if (polls == null) {
-            throw new IllegalStateException("a runner's wait set is waited on by its runner");
-        }
         long nanos = Math.min(maxNanos, wakeBy == Long.MAX_VALUE ? Long.MAX_VALUE : wakeBy - System.nanoTime());
+        int millis = nanos <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000);
         try {
-            polls.clear();
-            for (int i = 0; i < count; i++) {
-                polls.add(fds[i]);
-            }
-            polls.await(millis(nanos));
-            for (int i = 0; i < count; i++) {
-                readable[i] = polls.ready(i);
-            }
+            polls.await(millis);
         } catch (ErrnoException e) {
             throw new PeerGoneException("waiting failed: " + e.getMessage(), e);
         }
     }
 
-    /** {@code nanos} as poll's whole milliseconds, rounded up (a positive wait never becomes "don't wait"). */
-    static int millis(long nanos) {
-        return nanos <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000);
-    }
-
-    /** Whether descriptor {@code index} was ready when the sleep ended. */
     boolean ready(int index) {
-        return readable[index];
-    }
-
-    // For the runner that waits on this set.
-
-    int size() {
-        return count;
-    }
-
-    Fd fd(int index) {
-        return fds[index];
-    }
-
-    void markReady(int index) {
-        readable[index] = true;
-    }
-
-    void clearReady() {
-        Arrays.fill(readable, 0, count, false);
+        return polls.ready(index);
     }
 }
