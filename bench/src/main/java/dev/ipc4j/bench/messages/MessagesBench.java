@@ -142,8 +142,8 @@ public final class MessagesBench {
             }
         }
         for (WaitMode wait : options.waits()) {
-            err.printf("bench messages: %s: %,d round trips per test after %,d of warm-up...%n", wait.label(),
-                    options.iterations(), options.warmup());
+            err.printf("bench messages: %s: %,d round trips per test after %,d and %d s of warm-up...%n", wait.label(),
+                    options.iterations(), options.warmup(), options.warmupSeconds());
             try {
                 Run run = runOne(options, wait, err, pinning);
                 all.add(run);
@@ -255,14 +255,16 @@ public final class MessagesBench {
 
     private static Figures ringSmall(RingExchange ring, MessagesOptions options, WaitMode wait, long deadline) throws Exception {
         Histogram h = LatencyStats.newHistogram();
-        for (int i = 0, n = options.warmup() + options.iterations(); i < n; i++) {
+        WarmUp warm = new WarmUp(options);
+        for (int i = 0, measured = 0; measured < options.iterations(); i++) {
             long start = System.nanoTime();
             long echoed = ring.small(i, deadline);
             long nanos = System.nanoTime() - start;
             if (echoed != i) {
                 throw new IOException("ring round trip " + i + " came back as " + echoed);
             }
-            if (i >= options.warmup()) {
+            if (warm.over(i)) {
+                measured++;
                 h.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
             }
         }
@@ -281,14 +283,16 @@ public final class MessagesBench {
             return block.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) ^ block.get(ValueLayout.JAVA_LONG_UNALIGNED, last);
         };
         Histogram h = LatencyStats.newHistogram();
-        for (int i = 0, n = options.warmup() + options.iterations(); i < n; i++) {
+        WarmUp warm = new WarmUp(options);
+        for (int i = 0, measured = 0; measured < options.iterations(); i++) {
             long start = System.nanoTime();
             long read = ring.large(i, deadline, ends);
             long nanos = System.nanoTime() - start;
             if (read != expected) {
                 throw new IOException("ring round trip " + i + ": the block's first and last words are wrong");
             }
-            if (i >= options.warmup()) {
+            if (warm.over(i)) {
+                measured++;
                 h.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
             }
         }
@@ -312,7 +316,8 @@ public final class MessagesBench {
             throws Exception {
         Histogram h = LatencyStats.newHistogram();
         try (OutMessage request = raw.newMessage(SMALL_BYTES, ECHO)) {
-            for (int i = 0, n = options.warmup() + options.iterations(); i < n; i++) {
+            WarmUp warm = new WarmUp(options);
+            for (int i = 0, measured = 0; measured < options.iterations(); i++) {
                 request.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i); // before the clock; not being sent now
                 long start = System.nanoTime();
                 long echoed;
@@ -323,7 +328,8 @@ public final class MessagesBench {
                 if (echoed != i) {
                     throw new IOException("round trip " + i + " came back as " + echoed);
                 }
-                if (i >= options.warmup()) {
+                if (warm.over(i)) {
+                    measured++;
                     h.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
                 }
             }
@@ -338,7 +344,8 @@ public final class MessagesBench {
         long payload = 0;
         try (OutMessage request = DemoMessages.getFileReq(fb.session().arena(), "file", options.largeBytes())
                 .toOutMessage(BodyMsg.GetFileReq)) {
-            for (int i = 0, n = options.warmup() + options.iterations(); i < n; i++) {
+            WarmUp warm = new WarmUp(options);
+            for (int i = 0, measured = 0; measured < options.iterations(); i++) {
                 long start = System.nanoTime();
                 int got;
                 boolean shared;
@@ -351,7 +358,8 @@ public final class MessagesBench {
                 if (got != parts || !shared) {
                     throw new IOException("response " + i + ": " + got + " parts" + (shared ? "" : ", copied"));
                 }
-                if (i >= options.warmup()) {
+                if (warm.over(i)) {
+                    measured++;
                     h.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
                 }
             }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class MessagesBenchTest {
     @Test
     void runsMessageAndTransportRowsBetweenTwoJvmsAndReportsTheTargets() {
-        MessagesOptions options = MessagesOptions.parse("--iterations", "50", "--warmup", "10", "--large-bytes",
+        MessagesOptions options = MessagesOptions.parse("--iterations", "50", "--warmup", "10", "--warmup-seconds", "0", "--large-bytes",
                 Integer.toString(1 << 20), "--waits", "block", "--json");
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
