@@ -250,15 +250,14 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
      * then an unexpected one should it still come.
      */
     public CompletableFuture<InMessage<R>> request(OutMessage out) {
-        long id = nextId.getAndIncrement();
-        CompletableFuture<InMessage<R>> future = new PendingResponse(id);
-        pending.put(id, future);
+        PendingResponse future = new PendingResponse(nextId.getAndIncrement());
+        pending.put(future.key, future);
         if (closing.get()) {
             future.completeExceptionally(closed());
             return future;
         }
         try {
-            transmit(Kind.REQUEST, out, id, 0, sendMode());
+            transmit(Kind.REQUEST, out, future.key, 0, sendMode());
         } catch (MessageException | RuntimeException e) {
             future.completeExceptionally(e);
         }
@@ -297,30 +296,30 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
      * request.
      */
     private final class PendingResponse extends CompletableFuture<InMessage<R>> {
-        private final long id;
+        private final Long key; // boxed once: the put and the removal allocate nothing more
 
         PendingResponse(long id) {
-            this.id = id;
+            this.key = id;
         }
 
         @Override
         public boolean complete(InMessage<R> value) {
             boolean done = super.complete(value);
-            pending.remove(id, this);
+            pending.remove(key, this);
             return done;
         }
 
         @Override
         public boolean completeExceptionally(Throwable ex) {
             boolean done = super.completeExceptionally(ex);
-            pending.remove(id, this);
+            pending.remove(key, this);
             return done;
         }
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean done = super.cancel(mayInterruptIfRunning);
-            pending.remove(id, this);
+            pending.remove(key, this);
             return done;
         }
 
@@ -1149,6 +1148,22 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
     }
 
+    /**
+     * On the driving thread: runs {@code m}'s handler here, after what was queued before it (messages a late
+     * {@code expect} took from the cache), or caches it until one is registered. No queue entry for the usual case.
+     */
+    private void handle(InMessage<R> m) {
+        MessageHandler<R> h = router.take(m);
+        if (h != null) {
+            drainReady();
+            if (closing.get()) {
+                m.close();
+            } else {
+                invoke(h, m);
+            }
+        }
+    }
+
     /** Runs the handlers of routed messages, in routing order, on this (the driving) thread. */
     private int drainReady() {
         int n = 0;
@@ -1403,10 +1418,10 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             case CALL_OPEN -> callOpened(m);
             case CALL_MESSAGE, CALL_HALF_CLOSE, CALL_CLOSE, CALL_CANCEL, CALL_CREDIT ->
                     callFrame(m, (flags & Wire.PEER_CALL) != 0);
-            case NOTIFY, REQUEST -> router.route(m);
+            case NOTIFY, REQUEST -> handle(m);
             case STREAM_REQUEST -> {
                 responding.put(m.id(), new ResponseStream(this, m.id()));
-                router.route(m);
+                handle(m);
             }
             case RESPONSE -> {
                 CompletableFuture<InMessage<R>> f = pending.remove(m.inResponseTo());

@@ -160,7 +160,7 @@ final class MessageWriter {
         if (out.frame() != null) {
             synchronized (out) { // the header room in front of the payload is shared by every send of it
                 Wire.writeHeader(out.frame(), kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
-                return send(out.frame().asSlice(0, Wire.HEADER + length), null, mode);
+                return send(out.frameFor(length), null, mode);
             }
         }
         if (length < inlineBelow) {

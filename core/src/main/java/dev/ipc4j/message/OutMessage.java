@@ -23,6 +23,7 @@ public final class OutMessage implements AutoCloseable {
     private final Arena arena;         // the native-buffer case above InlineBuffers.LARGEST, else null
     private final MemorySegment pooled; // the native-buffer case up to InlineBuffers.LARGEST, else null
     private final MemorySegment frame; // native case: header room + payload area
+    private MemorySegment sentFrame;   // native case: frame's view as last sent (guarded by this)
     private final MemorySegment area;  // where the payload is written
     private final long offset;         // the payload's offset in the block (0 in the native case)
     private final int type;
@@ -140,6 +141,19 @@ public final class OutMessage implements AutoCloseable {
     /** The native case: header room followed by the payload area, for sending inline without a copy. */
     MemorySegment frame() {
         return frame;
+    }
+
+    /**
+     * The native case's frame as sent: header room and the first {@code length} payload bytes. The view of the last
+     * length is kept, so re-sending a message (or sending one of the same length again) makes no new segment object.
+     * Called under this message's lock (the header room is shared by every send of it).
+     */
+    MemorySegment frameFor(long length) {
+        MemorySegment f = sentFrame;
+        if (f == null || f.byteSize() != Wire.HEADER + length) {
+            sentFrame = f = frame.asSlice(0, Wire.HEADER + length);
+        }
+        return f;
     }
 
     void ensureOpen() {
