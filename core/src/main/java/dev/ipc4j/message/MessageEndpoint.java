@@ -1148,22 +1148,6 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
     }
 
-    /**
-     * On the driving thread: runs {@code m}'s handler here, after what was queued before it (messages a late
-     * {@code expect} took from the cache), or caches it until one is registered. No queue entry for the usual case.
-     */
-    private void handle(InMessage<R> m) {
-        MessageHandler<R> h = router.take(m);
-        if (h != null) {
-            drainReady();
-            if (closing.get()) {
-                m.close();
-            } else {
-                invoke(h, m);
-            }
-        }
-    }
-
     /** Runs the handlers of routed messages, in routing order, on this (the driving) thread. */
     private int drainReady() {
         int n = 0;
@@ -1418,10 +1402,10 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             case CALL_OPEN -> callOpened(m);
             case CALL_MESSAGE, CALL_HALF_CLOSE, CALL_CLOSE, CALL_CANCEL, CALL_CREDIT ->
                     callFrame(m, (flags & Wire.PEER_CALL) != 0);
-            case NOTIFY, REQUEST -> handle(m);
+            case NOTIFY, REQUEST -> router.route(m);
             case STREAM_REQUEST -> {
                 responding.put(m.id(), new ResponseStream(this, m.id()));
-                handle(m);
+                router.route(m);
             }
             case RESPONSE -> {
                 CompletableFuture<InMessage<R>> f = pending.remove(m.inResponseTo());

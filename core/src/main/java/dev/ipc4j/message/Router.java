@@ -91,28 +91,6 @@ final class Router<R> {
         return true;
     }
 
-    /**
-     * For the thread that drives the endpoint: the handler to run {@code m} with, now, on that thread (not under this
-     * lock: a handler may register others); null when {@code m} was cached for a later handler, or closed (the router
-     * is closed).
-     */
-    synchronized MessageHandler<R> take(InMessage<R> m) {
-        if (closed) {
-            m.close();
-            return null;
-        }
-        Route<R> r = routes.get(m.type());
-        if (r != null) {
-            if (r.once()) {
-                routes.remove(m.type());
-            }
-            return r.handler();
-        }
-        early.computeIfAbsent(m.type(), t -> new ArrayDeque<>()).add(m);
-        earlyCount++;
-        return null;
-    }
-
     /** How many messages wait for their handler. */
     synchronized int cached() {
         return earlyCount;
