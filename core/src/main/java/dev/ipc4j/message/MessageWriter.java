@@ -163,21 +163,25 @@ final class MessageWriter {
                 return send(out.frameFor(length), null, mode);
             }
         }
+        // A shared-memory payload copied into its frame: a small one (e.g. a FlatBuffer request built in the arena;
+        // copying costs less than lending the block, holding it for the peer and the peer's borrow), or any over a
+        // channel without a ring.
         if (length < inlineBelow) {
-            // A small shared-memory payload (e.g. a FlatBuffer request built in the arena): copying it costs less than
-            // lending its block, holding it until the peer has read it and the peer's borrow.
-            MemorySegment frame = MemorySegment.ofArray(new byte[(int) (Wire.HEADER + length)]);
-            Wire.writeHeader(frame, kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
-            MemorySegment.copy(out.block().memory(), out.offset(), frame, Wire.HEADER, length);
-            return send(frame, null, mode);
+            return send(copied(MemorySegment.ofArray(new byte[(int) (Wire.HEADER + length)]), kind, flags, id,
+                    inResponseTo, out, fds.size(), length), null, mode);
         }
-        // A shared-memory payload over a channel without a ring: copied into the frame.
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment frame = arena.allocate(Wire.HEADER + length, 16);
-            Wire.writeHeader(frame, kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
-            MemorySegment.copy(out.block().memory(), out.offset(), frame, Wire.HEADER, length);
-            return send(frame, null, mode);
+            return send(copied(arena.allocate(Wire.HEADER + length, 16), kind, flags, id, inResponseTo, out, fds.size(),
+                    length), null, mode);
         }
+    }
+
+    /** {@code frame} with the header written and {@code out}'s shared-memory payload copied behind it. */
+    private static MemorySegment copied(MemorySegment frame, Kind kind, int flags, long id, long inResponseTo,
+            OutMessage out, int fdCount, long length) {
+        Wire.writeHeader(frame, kind, flags, id, inResponseTo, out.type(), fdCount, 0, length);
+        MemorySegment.copy(out.block().memory(), out.offset(), frame, Wire.HEADER, length);
+        return frame;
     }
 
     /** A socket-only channel: the descriptors ride on the message's own frame (the socket pipe queues, bounded). */
@@ -192,10 +196,8 @@ final class MessageWriter {
             return true;
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment frame = arena.allocate(Wire.HEADER + length, 16);
-            Wire.writeHeader(frame, kind, flags, id, inResponseTo, out.type(), fds.size(), 0, length);
-            MemorySegment.copy(out.block().memory(), out.offset(), frame, Wire.HEADER, length);
-            channel.handles().send(frame, handles);
+            channel.handles().send(copied(arena.allocate(Wire.HEADER + length, 16), kind, flags, id, inResponseTo, out,
+                    fds.size(), length), handles);
         }
         return true;
     }
