@@ -84,15 +84,160 @@ final class Wire {
 
     private Wire() {}
 
-    /** A header as read and checked (checks against the lease come later). */
-    record Header(Kind kind, int flags, long id, long inResponseTo, int type, int fdCount, long payloadOffset,
-            long payloadLength) {
+    /**
+     * A header as read and checked (checks against the lease come later): a holder that {@link #read} overwrites with
+     * each frame, so that the one reader of a channel reads every frame into the same object and allocates nothing for
+     * it. After a {@code read} that threw, its fields are those of the last good frame.
+     */
+    static final class Header {
+        private Kind kind;
+        private int flags;
+        private long id;
+        private long inResponseTo;
+        private int type;
+        private int fdCount;
+        private long payloadOffset;
+        private long payloadLength;
+
+        Kind kind() {
+            return kind;
+        }
+
+        int flags() {
+            return flags;
+        }
+
+        long id() {
+            return id;
+        }
+
+        long inResponseTo() {
+            return inResponseTo;
+        }
+
+        int type() {
+            return type;
+        }
+
+        int fdCount() {
+            return fdCount;
+        }
+
+        long payloadOffset() {
+            return payloadOffset;
+        }
+
+        long payloadLength() {
+            return payloadLength;
+        }
+
         boolean shm() {
             return (flags & SHM) != 0;
         }
 
         boolean hasFds() {
             return (flags & HAS_FDS) != 0;
+        }
+
+        /**
+         * Reads and checks the header of {@code blob}, the frame it came in: every field in range, the body exactly as
+         * long as the flags say. Offsets into a lent block are checked later, against the handle and the lease.
+         */
+        Header read(MemorySegment blob) throws MalformedMessageException {
+            long size = blob.byteSize();
+            if (size < HEADER) {
+                throw new MalformedMessageException("a message frame of " + size + " bytes is shorter than its " + HEADER + "-byte header");
+            }
+            int magic = blob.get(INT, MAGIC_AT);
+            if (magic != MAGIC) {
+                throw new MalformedMessageException("not a message frame: magic 0x" + Integer.toHexString(magic));
+            }
+            int version = blob.get(ValueLayout.JAVA_BYTE, VERSION_AT) & 0xff;
+            if (version != VERSION) {
+                throw new MalformedMessageException("message protocol version " + version + "; this side speaks " + VERSION
+                        + (version == 1 ? " (version 1 had no calls: the peer runs an older ipc4j)" : ""));
+            }
+            int code = blob.get(ValueLayout.JAVA_BYTE, KIND_AT) & 0xff;
+            Kind kind = Kind.of(code);
+            if (kind == null) {
+                throw new MalformedMessageException("unknown message kind " + code);
+            }
+            int flags = blob.get(ValueLayout.JAVA_SHORT_UNALIGNED, FLAGS_AT) & 0xffff;
+            long id = blob.get(LONG, ID_AT);
+            long inResponseTo = blob.get(LONG, IN_RESPONSE_TO_AT);
+            int type = blob.get(INT, TYPE_AT);
+            int fdCount = blob.get(INT, FD_COUNT_AT);
+            long offset = blob.get(LONG, PAYLOAD_OFFSET_AT);
+            long length = blob.get(LONG, PAYLOAD_LENGTH_AT);
+            if ((flags & ~KNOWN_FLAGS) != 0) {
+                throw new MalformedMessageException(what(kind, id) + ": unknown flags 0x" + Integer.toHexString(flags));
+            }
+            if ((flags & PEER_CALL) != 0 && !kind.ofCall()) {
+                throw new MalformedMessageException(what(kind, id) + ": PEER_CALL on a frame that belongs to no call");
+            }
+            if (kind.control() && (flags & (SHM | HAS_FDS)) != 0) {
+                throw new MalformedMessageException(what(kind, id) + ": its body is inline bytes without descriptors, flags 0x"
+                        + Integer.toHexString(flags));
+            }
+            if (id == 0) {
+                throw new MalformedMessageException(what(kind, id) + ": message id 0 is reserved");
+            }
+            if (kind.answers() != (inResponseTo != 0)) {
+                throw new MalformedMessageException(what(kind, id) + (kind.answers() ? " must" : " must not") + " answer a message (in-response-to "
+                        + Long.toUnsignedString(inResponseTo) + ")");
+            }
+            boolean hasFds = (flags & HAS_FDS) != 0;
+            if (hasFds ? fdCount < 1 || fdCount > MAX_FDS : fdCount != 0) {
+                throw new MalformedMessageException(what(kind, id) + ": descriptor count " + fdCount + (hasFds ? " out of range" : " without HAS_FDS"));
+            }
+            if (offset < 0 || length < 0) {
+                throw new MalformedMessageException(what(kind, id) + ": negative payload offset " + offset + " or length " + length);
+            }
+            if (!kind.payload && ((flags & ~PEER_CALL) != 0 || offset != 0 || length != 0 || size != HEADER)) {
+                throw new MalformedMessageException(what(kind, id) + " carries no payload, but flags 0x" + Integer.toHexString(flags)
+                        + ", offset " + offset + ", length " + length + ", frame " + size + " bytes");
+            }
+            if (kind == Kind.UNEXPECTED_RESPONSE && (flags != 0 || length != UNEXPECTED_BODY)) {
+                throw new MalformedMessageException(what(kind, id) + ": its body is " + UNEXPECTED_BODY + " inline bytes, not " + length);
+            }
+            if (kind == Kind.CALL_CANCEL && length != CANCEL_BODY) {
+                throw new MalformedMessageException(what(kind, id) + ": its body is " + CANCEL_BODY + " inline bytes, not " + length);
+            }
+            if (kind == Kind.CALL_CREDIT && length != CREDIT_BODY) {
+                throw new MalformedMessageException(what(kind, id) + ": its body is " + CREDIT_BODY + " inline bytes, not " + length);
+            }
+            if ((kind == Kind.CALL_OPEN || kind == Kind.CALL_CLOSE) && length > MAX_CALL_BODY) {
+                throw new MalformedMessageException(what(kind, id) + ": a body of " + length + " bytes (at most " + MAX_CALL_BODY + ")");
+            }
+            if ((flags & SHM) != 0) {
+                if (size != SHM_FRAME) {
+                    throw new MalformedMessageException(what(kind, id) + ": a shared-memory frame is " + SHM_FRAME + " bytes, not " + size);
+                }
+            } else {
+                if (offset != 0) {
+                    throw new MalformedMessageException(what(kind, id) + ": inline payload at offset " + offset + " (must be 0)");
+                }
+                if (length != size - HEADER) {
+                    throw new MalformedMessageException(what(kind, id) + ": payload length " + length + " but " + (size - HEADER)
+                            + " bytes follow the header");
+                }
+            }
+            this.kind = kind;
+            this.flags = flags;
+            this.id = id;
+            this.inResponseTo = inResponseTo;
+            this.type = type;
+            this.fdCount = fdCount;
+            this.payloadOffset = offset;
+            this.payloadLength = length;
+            return this;
+        }
+
+        @Override
+        public String toString() {
+            return "Header[" + kind + " " + Long.toUnsignedString(id) + ", flags 0x" + Integer.toHexString(flags)
+                    + ", answers " + Long.toUnsignedString(inResponseTo) + ", type " + type + ", " + fdCount + " fds, payload ["
+                    + payloadOffset + ", +" + payloadLength + ")]";
         }
     }
 
@@ -110,90 +255,9 @@ final class Wire {
         to.set(LONG, PAYLOAD_LENGTH_AT, payloadLength);
     }
 
-    /**
-     * Reads and checks a header against the blob it came in: every field in range, the body exactly as long as the
-     * flags say. Offsets into a lent block are checked later, against the handle and the lease.
-     */
+    /** Reads and checks a header into a new holder (for tests and tools; the reader reuses one, {@link Header#read}). */
     static Header readHeader(MemorySegment blob) throws MalformedMessageException {
-        long size = blob.byteSize();
-        if (size < HEADER) {
-            throw new MalformedMessageException("a message frame of " + size + " bytes is shorter than its " + HEADER + "-byte header");
-        }
-        int magic = blob.get(INT, MAGIC_AT);
-        if (magic != MAGIC) {
-            throw new MalformedMessageException("not a message frame: magic 0x" + Integer.toHexString(magic));
-        }
-        int version = blob.get(ValueLayout.JAVA_BYTE, VERSION_AT) & 0xff;
-        if (version != VERSION) {
-            throw new MalformedMessageException("message protocol version " + version + "; this side speaks " + VERSION
-                    + (version == 1 ? " (version 1 had no calls: the peer runs an older ipc4j)" : ""));
-        }
-        int code = blob.get(ValueLayout.JAVA_BYTE, KIND_AT) & 0xff;
-        Kind kind = Kind.of(code);
-        if (kind == null) {
-            throw new MalformedMessageException("unknown message kind " + code);
-        }
-        int flags = blob.get(ValueLayout.JAVA_SHORT_UNALIGNED, FLAGS_AT) & 0xffff;
-        long id = blob.get(LONG, ID_AT);
-        long inResponseTo = blob.get(LONG, IN_RESPONSE_TO_AT);
-        int type = blob.get(INT, TYPE_AT);
-        int fdCount = blob.get(INT, FD_COUNT_AT);
-        long offset = blob.get(LONG, PAYLOAD_OFFSET_AT);
-        long length = blob.get(LONG, PAYLOAD_LENGTH_AT);
-        if ((flags & ~KNOWN_FLAGS) != 0) {
-            throw new MalformedMessageException(what(kind, id) + ": unknown flags 0x" + Integer.toHexString(flags));
-        }
-        if ((flags & PEER_CALL) != 0 && !kind.ofCall()) {
-            throw new MalformedMessageException(what(kind, id) + ": PEER_CALL on a frame that belongs to no call");
-        }
-        if (kind.control() && (flags & (SHM | HAS_FDS)) != 0) {
-            throw new MalformedMessageException(what(kind, id) + ": its body is inline bytes without descriptors, flags 0x"
-                    + Integer.toHexString(flags));
-        }
-        if (id == 0) {
-            throw new MalformedMessageException(what(kind, id) + ": message id 0 is reserved");
-        }
-        if (kind.answers() != (inResponseTo != 0)) {
-            throw new MalformedMessageException(what(kind, id) + (kind.answers() ? " must" : " must not") + " answer a message (in-response-to "
-                    + Long.toUnsignedString(inResponseTo) + ")");
-        }
-        boolean hasFds = (flags & HAS_FDS) != 0;
-        if (hasFds ? fdCount < 1 || fdCount > MAX_FDS : fdCount != 0) {
-            throw new MalformedMessageException(what(kind, id) + ": descriptor count " + fdCount + (hasFds ? " out of range" : " without HAS_FDS"));
-        }
-        if (offset < 0 || length < 0) {
-            throw new MalformedMessageException(what(kind, id) + ": negative payload offset " + offset + " or length " + length);
-        }
-        if (!kind.payload && ((flags & ~PEER_CALL) != 0 || offset != 0 || length != 0 || size != HEADER)) {
-            throw new MalformedMessageException(what(kind, id) + " carries no payload, but flags 0x" + Integer.toHexString(flags)
-                    + ", offset " + offset + ", length " + length + ", frame " + size + " bytes");
-        }
-        if (kind == Kind.UNEXPECTED_RESPONSE && (flags != 0 || length != UNEXPECTED_BODY)) {
-            throw new MalformedMessageException(what(kind, id) + ": its body is " + UNEXPECTED_BODY + " inline bytes, not " + length);
-        }
-        if (kind == Kind.CALL_CANCEL && length != CANCEL_BODY) {
-            throw new MalformedMessageException(what(kind, id) + ": its body is " + CANCEL_BODY + " inline bytes, not " + length);
-        }
-        if (kind == Kind.CALL_CREDIT && length != CREDIT_BODY) {
-            throw new MalformedMessageException(what(kind, id) + ": its body is " + CREDIT_BODY + " inline bytes, not " + length);
-        }
-        if ((kind == Kind.CALL_OPEN || kind == Kind.CALL_CLOSE) && length > MAX_CALL_BODY) {
-            throw new MalformedMessageException(what(kind, id) + ": a body of " + length + " bytes (at most " + MAX_CALL_BODY + ")");
-        }
-        if ((flags & SHM) != 0) {
-            if (size != SHM_FRAME) {
-                throw new MalformedMessageException(what(kind, id) + ": a shared-memory frame is " + SHM_FRAME + " bytes, not " + size);
-            }
-        } else {
-            if (offset != 0) {
-                throw new MalformedMessageException(what(kind, id) + ": inline payload at offset " + offset + " (must be 0)");
-            }
-            if (length != size - HEADER) {
-                throw new MalformedMessageException(what(kind, id) + ": payload length " + length + " but " + (size - HEADER)
-                        + " bytes follow the header");
-            }
-        }
-        return new Header(kind, flags, id, inResponseTo, type, fdCount, offset, length);
+        return new Header().read(blob);
     }
 
     /** How an error names a frame: built only when there is an error (a string per frame would be garbage per message). */
