@@ -40,7 +40,7 @@ public final class InMessage<R> implements AutoCloseable {
         this.inResponseTo = inResponseTo;
         this.type = type;
         this.lease = lease;
-        this.payload = payload.asReadOnly();
+        this.payload = payload.isReadOnly() ? payload : payload.asReadOnly(); // a view object less when it is
         this.handles = handles.isEmpty() ? List.of() : new ArrayList<>(handles);
     }
 

@@ -21,7 +21,9 @@ final class MessageReader<R> {
 
     private final Session session;
     private final Codec<R> codec;
-    private MemorySegment slab;
+    private final Frame<R> frame = new Frame<>();
+    private MemorySegment slab;         // written here
+    private MemorySegment slabReadOnly; // the same memory, cut into the payloads handed on
     private long slabUsed;
 
     MessageReader(Session session, Codec<R> codec) {
@@ -29,11 +31,39 @@ final class MessageReader<R> {
         this.codec = codec;
     }
 
-    /** A checked frame: the header and its payload (leased or copied); the descriptors may still be to come. */
-    record Frame<R>(Wire.Header header, Lease lease, MemorySegment payload, List<NativeHandle> handles) {
+    /**
+     * A checked frame: the header and its payload (leased or copied); the descriptors may still be to come. The reader
+     * has one and fills it with every frame it reads (a frame allocates nothing of its own): its owner hands it on
+     * ({@link #toMessage}) or {@link #release()}s it before it reads the next, which the endpoint does, since it reads
+     * no further while a frame waits for its descriptors.
+     */
+    static final class Frame<R> {
+        private final Wire.Header header = new Wire.Header();
+        private Lease lease;
+        private MemorySegment payload;
+        private List<NativeHandle> handles;
+
+        private Frame<R> set(Lease lease, MemorySegment payload, List<NativeHandle> handles) {
+            this.lease = lease;
+            this.payload = payload;
+            this.handles = handles;
+            return this;
+        }
+
+        Wire.Header header() {
+            return header;
+        }
+
+        List<NativeHandle> handles() {
+            return handles;
+        }
+
+        /** The message this frame becomes, which owns its lease and payload from now on (the frame lets go of them). */
         InMessage<R> toMessage(Codec<R> codec, List<NativeHandle> fds) {
             Wire.Header h = header;
-            return new InMessage<>(codec, h.kind(), h.id(), h.inResponseTo(), h.type(), lease, payload, fds);
+            InMessage<R> m = new InMessage<>(codec, h.kind(), h.id(), h.inResponseTo(), h.type(), lease, payload, fds);
+            set(null, null, null); // a lease the user drops unclosed is then found by the leak detector, not kept here
+            return m;
         }
 
         void release() {
@@ -41,18 +71,19 @@ final class MessageReader<R> {
                 lease.close();
             }
             MessageEndpoint.closeAll(handles);
+            set(null, null, null);
         }
     }
 
     /**
-     * Reads one frame, valid only during this call, into a frame that outlives it. Descriptors attached to the blob
-     * are taken (closed here if the frame is rejected).
+     * Reads one frame, valid only during this call, into this reader's {@link Frame}, which outlives it until the next
+     * read. Descriptors attached to the blob are taken (closed here if the frame is rejected).
      */
     Frame<R> read(BlobView blob) throws MalformedMessageException {
         List<NativeHandle> attached = blob.handles();
         try {
             MemorySegment bytes = blob.segment();
-            Wire.Header h = Wire.readHeader(bytes);
+            Wire.Header h = frame.header.read(bytes);
             if (!attached.isEmpty() && (!h.hasFds() || attached.size() != h.fdCount())) {
                 throw new MalformedMessageException(h.kind() + " " + h.id() + ": " + attached.size()
                         + " descriptors attached, header says " + h.fdCount());
@@ -61,10 +92,9 @@ final class MessageReader<R> {
                 MemorySegment copy = MemorySegment.NULL;
                 if (h.payloadLength() > 0) {
                     // A private copy: the blob is only valid during this call.
-                    copy = copyRoom(h.payloadLength());
-                    MemorySegment.copy(bytes, Wire.HEADER, copy, 0, h.payloadLength());
+                    copy = copied(bytes, h.payloadLength());
                 }
-                return new Frame<>(h, null, copy, attached);
+                return frame.set(null, copy, attached);
             }
             SessionHandle handle;
             try {
@@ -89,7 +119,7 @@ final class MessageReader<R> {
                 throw new MalformedMessageException(h.kind() + " " + h.id() + ": payload [" + h.payloadOffset() + ", +"
                         + h.payloadLength() + ") outside the lease of " + size + " bytes");
             }
-            return new Frame<>(h, lease, lease.memory().asSlice(h.payloadOffset(), h.payloadLength()), attached);
+            return frame.set(lease, lease.memory().asSlice(h.payloadOffset(), h.payloadLength()), attached);
         } catch (MalformedMessageException | RuntimeException e) {
             MessageEndpoint.closeAll(attached);
             throw e;
@@ -101,20 +131,26 @@ final class MessageReader<R> {
     }
 
     /**
-     * Room for an inline payload's private copy, 16-byte aligned, freed by the garbage collector once nothing refers to
-     * it. Small copies are cut from a shared 64 KiB slab (one automatic arena, one cleaner, per slab rather than per
-     * message); a kept message keeps its slab alive, nothing more. Called by the one thread reading (driveLock).
+     * A read-only private copy of the {@code length} payload bytes behind the header of {@code bytes}, 16-byte aligned,
+     * freed by the garbage collector once nothing refers to it. Small copies are cut from a shared 64 KiB slab (one
+     * automatic arena, one cleaner, per slab rather than per message) through a read-only view of it made once per
+     * slab, so a payload costs one segment object; a kept message keeps its slab alive, nothing more. Called by the one
+     * thread reading (driveLock).
      */
-    private MemorySegment copyRoom(long length) {
+    private MemorySegment copied(MemorySegment bytes, long length) {
         if (length > SLAB_PIECE_MAX) {
-            return Arena.ofAuto().allocate(length, 16);
+            MemorySegment own = Arena.ofAuto().allocate(length, 16);
+            MemorySegment.copy(bytes, Wire.HEADER, own, 0, length);
+            return own.asReadOnly();
         }
         long at = (slabUsed + 15) & ~15L;
         if (slab == null || at + length > SLAB) {
             slab = Arena.ofAuto().allocate(SLAB, 16);
+            slabReadOnly = slab.asReadOnly();
             at = 0;
         }
         slabUsed = at + length;
-        return slab.asSlice(at, length);
+        MemorySegment.copy(bytes, Wire.HEADER, slab, at, length);
+        return slabReadOnly.asSlice(at, length);
     }
 }
