@@ -109,7 +109,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private final Router<R> router;
     private final String name;
     private final AtomicLong nextId = new AtomicLong(1);
-    private final Map<Long, CompletableFuture<InMessage<R>>> pending = new ConcurrentHashMap<>();
+    private final PendingRequests<PendingResponse> pending = new PendingRequests<>();
     private final Map<Long, StreamRequest<R>> calls = new ConcurrentHashMap<>();
     private final Set<Long> draining = ConcurrentHashMap.newKeySet(); // cancelled streams until their STREAM_END
     private final Map<Long, ResponseStream> responding = new ConcurrentHashMap<>();
@@ -251,13 +251,13 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
      */
     public CompletableFuture<InMessage<R>> request(OutMessage out) {
         PendingResponse future = new PendingResponse(nextId.getAndIncrement());
-        pending.put(future.key, future);
+        pending.put(future);
         if (closing.get()) {
             future.completeExceptionally(closed());
             return future;
         }
         try {
-            transmit(Kind.REQUEST, out, future.key, 0, sendMode());
+            transmit(Kind.REQUEST, out, future.id, 0, sendMode());
         } catch (MessageException | RuntimeException e) {
             future.completeExceptionally(e);
         }
@@ -295,31 +295,36 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
      * end): overridden completions rather than a {@code whenComplete} stage, which would be three more objects per
      * request.
      */
-    private final class PendingResponse extends CompletableFuture<InMessage<R>> {
-        private final Long key; // boxed once: the put and the removal allocate nothing more
+    private final class PendingResponse extends CompletableFuture<InMessage<R>> implements PendingRequests.Keyed {
+        private final long id;
 
         PendingResponse(long id) {
-            this.key = id;
+            this.id = id;
+        }
+
+        @Override
+        public long id() {
+            return id;
         }
 
         @Override
         public boolean complete(InMessage<R> value) {
             boolean done = super.complete(value);
-            pending.remove(key, this);
+            pending.remove(this);
             return done;
         }
 
         @Override
         public boolean completeExceptionally(Throwable ex) {
             boolean done = super.completeExceptionally(ex);
-            pending.remove(key, this);
+            pending.remove(this);
             return done;
         }
 
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean done = super.cancel(mayInterruptIfRunning);
-            pending.remove(key, this);
+            pending.remove(this);
             return done;
         }
 
@@ -1310,11 +1315,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
         writer.close(); // before the ring is unmapped
         channel.close();
-        for (Long id : List.copyOf(pending.keySet())) {
-            CompletableFuture<InMessage<R>> f = pending.remove(id);
-            if (f != null) {
-                f.completeExceptionally(closed());
-            }
+        for (PendingResponse f : pending.takeAll()) {
+            f.completeExceptionally(closed());
         }
         for (Long id : List.copyOf(calls.keySet())) {
             StreamRequest<R> c = calls.remove(id);
@@ -1408,7 +1410,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                 router.route(m);
             }
             case RESPONSE -> {
-                CompletableFuture<InMessage<R>> f = pending.remove(m.inResponseTo());
+                PendingResponse f = pending.take(m.inResponseTo());
                 if (f == null || !f.complete(m)) {
                     unexpected(m);
                 }
