@@ -166,7 +166,7 @@ public final class MessageChild {
 
     private static void serve(MessageChannel<MemorySegment> ch, int index, ConcurrentLinkedQueue<Held> held) {
         ch.onUnexpectedResponse(u -> say("UNEXPECTED " + index + " " + u.responseId() + " " + u.requestId() + " " + u.reportedByPeer()));
-        ch.onError(e -> say("ERROR " + index + " " + e.getClass().getSimpleName()));
+        ch.onError(e -> { e.printStackTrace(); say("ERROR " + index + " " + e.getClass().getSimpleName()); });
         ch.expectEvery(Types.ECHO, req -> {
             // Closed as soon as it is sent: the channel holds a shared block until the parent has borrowed it.
             try (req; OutMessage out = ch.newMessage(req.payload().byteSize(), Types.ECHO)) {
