@@ -180,7 +180,9 @@ public final class MessagesBench {
         human.println("pipe of a third channel of the same session, one thread per side; ring-64B: 64 bytes each way;");
         human.println("ring-1GiB: a 40-byte session handle of a raw block answers, borrowed, read in place (first and last");
         human.println("word) and given back inside the clock, every word checked after it. block: park at once;");
-        human.println("spin: busy spin on both sides' ring readers.");
+        human.println("spin: busy spin on both sides' ring readers. Each test warms up on its own, then the four are");
+        human.println("measured in turns of " + String.format(Locale.ROOT, "%,d", TURN) + " round trips each, so that where the scheduler puts the processes");
+        human.println("meets every row alike.");
         human.flush();
         return failures == 0 ? 0 : 1;
     }
@@ -232,12 +234,22 @@ public final class MessagesBench {
                      RingExchange ring = new RingExchange(session, session.channel(RING_CHANNEL))) {
                     long built = Long.parseLong(child.expect("READY", deadline));
                     err.printf("bench messages:   the child built a %,d-byte GetFileRsp in its session arena%n", built);
-                    // transport first, then the message layer over the same session, per size
-                    Figures ringSmall = ringSmall(ring, options, wait, deadline);
-                    Figures small = small(raw, options, wait, timeout);
-                    Figures ringLarge = ringLarge(ring, options, wait, deadline, err);
-                    Figures large = large(fb, options, wait, timeout, err);
-                    run = new Run(ringSmall, small, ringLarge, large);
+                    Exchange ringSmall = ringSmall(ring, deadline);
+                    try (Exchange small = small(raw, timeout);
+                         Exchange ringLarge = ringLarge(ring, options, deadline);
+                         Exchange large = large(fb, options, timeout)) {
+                        List<Exchange> tests = List.of(ringSmall, small, ringLarge, large);
+                        for (Exchange t : tests) {
+                            t.warmUp(options);
+                        }
+                        measureInTurns(tests, options.iterations());
+                        ringLarge.afterTheClock(err);
+                        large.afterTheClock(err);
+                        run = new Run(ringSmall.figures("ring-64B", TRANSPORT, wait, RingExchange.REQUEST_BYTES),
+                                small.figures("raw-64B", MESSAGE, wait, SMALL_BYTES),
+                                ringLarge.figures("ring-1GiB", TRANSPORT, wait, options.largeBytes()),
+                                large.figures("fb-1GiB", MESSAGE, wait, large.payloadBytes()));
+                    }
                 }
                 child.process().getOutputStream().close(); // tells the child to finish
                 child.expect("DONE", deadline);
@@ -253,26 +265,87 @@ public final class MessagesBench {
         }
     }
 
-    private static Figures ringSmall(RingExchange ring, MessagesOptions options, WaitMode wait, long deadline) throws Exception {
-        Histogram h = LatencyStats.newHistogram();
-        WarmUp warm = new WarmUp(options);
-        for (int i = 0, measured = 0; measured < options.iterations(); i++) {
-            long start = System.nanoTime();
-            long echoed = ring.small(i, deadline);
-            long nanos = System.nanoTime() - start;
-            if (echoed != i) {
-                throw new IOException("ring round trip " + i + " came back as " + echoed);
-            }
-            if (warm.over(i)) {
-                measured++;
-                h.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
+    /** Round trips measured per test per turn: the tests take turns, so a change of placement meets all of them. */
+    static final int TURN = 1_000;
+
+    /**
+     * Times the tests in turns of {@link #TURN} round trips each until each has {@code iterations}. Unpinned, where the
+     * scheduler puts the two processes (one vCPU or two) sets the round trip's cost far more than the layer does, and
+     * it changes every few seconds: measured one after the other, the four rows each met a different placement and
+     * their ratios said more about the scheduler than about ipc4j (runs of the same build gave a message/transport
+     * ratio from 0.81 to 1.34).
+     */
+    static void measureInTurns(List<Exchange> tests, int iterations) throws Exception {
+        for (int done = 0; done < iterations; done += TURN) {
+            int turn = Math.min(TURN, iterations - done);
+            for (Exchange t : tests) {
+                t.measure(turn);
             }
         }
-        return new Figures("ring-64B", TRANSPORT, wait, RingExchange.REQUEST_BYTES, LatencyStats.of(h));
     }
 
-    private static Figures ringLarge(RingExchange ring, MessagesOptions options, WaitMode wait, long deadline, PrintStream err)
-            throws Exception {
+    /**
+     * One test's round trip and its histogram. {@link #once} is timed; {@link #before} runs before the clock. One per
+     * test, used by the measuring thread only.
+     */
+    abstract static class Exchange implements AutoCloseable {
+        private final Histogram histogram = LatencyStats.newHistogram();
+        private long next;
+
+        /** Work for round trip {@code i} that is not part of it (outside the clock). */
+        void before(long i) {}
+
+        /** Round trip {@code i}, checked. */
+        abstract void once(long i) throws Exception;
+
+        /** What is checked once more after the clock, in full; the default checks nothing more. */
+        void afterTheClock(PrintStream err) throws Exception {}
+
+        /** The bytes one round trip's answer carried (a test that knows only after its first one overrides this). */
+        long payloadBytes() {
+            return 0;
+        }
+
+        final void warmUp(MessagesOptions options) throws Exception {
+            WarmUp warm = new WarmUp(options);
+            while (!warm.over(next)) {
+                before(next);
+                once(next++);
+            }
+        }
+
+        final void measure(int count) throws Exception {
+            for (int k = 0; k < count; k++) {
+                before(next);
+                long start = System.nanoTime();
+                once(next);
+                long nanos = System.nanoTime() - start;
+                histogram.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
+                next++;
+            }
+        }
+
+        final Figures figures(String test, String stack, WaitMode wait, long bytes) {
+            return new Figures(test, stack, wait, bytes, LatencyStats.of(histogram));
+        }
+
+        @Override
+        public void close() throws Exception {}
+    }
+
+    private static Exchange ringSmall(RingExchange ring, long deadline) {
+        return new Exchange() {
+            @Override
+            void once(long i) throws Exception {
+                long echoed = ring.small(i, deadline);
+                if (echoed != i) {
+                    throw new IOException("ring round trip " + i + " came back as " + echoed);
+                }
+            }
+        };
+    }
+
+    private static Exchange ringLarge(RingExchange ring, MessagesOptions options, long deadline) {
         long bytes = options.largeBytes();
         long last = bytes - 8;
         long expected = MessagesChild.word(0) ^ MessagesChild.word(last);
@@ -282,71 +355,68 @@ public final class MessagesBench {
             }
             return block.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) ^ block.get(ValueLayout.JAVA_LONG_UNALIGNED, last);
         };
-        Histogram h = LatencyStats.newHistogram();
-        WarmUp warm = new WarmUp(options);
-        for (int i = 0, measured = 0; measured < options.iterations(); i++) {
-            long start = System.nanoTime();
-            long read = ring.large(i, deadline, ends);
-            long nanos = System.nanoTime() - start;
-            if (read != expected) {
-                throw new IOException("ring round trip " + i + ": the block's first and last words are wrong");
-            }
-            if (warm.over(i)) {
-                measured++;
-                h.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
-            }
-        }
-        // after the clock: one more, every word of the block checked in place
-        long start = System.nanoTime();
-        long words = ring.large(-1, deadline, block -> {
-            long n = 0;
-            for (long at = 0; at + 8 <= block.byteSize(); at += 8, n++) {
-                if (block.get(ValueLayout.JAVA_LONG_UNALIGNED, at) != MessagesChild.word(at)) {
-                    throw new IOException("the lent block's word at " + at + " is wrong");
+        return new Exchange() {
+            @Override
+            void once(long i) throws Exception {
+                if (ring.large(i, deadline, ends) != expected) {
+                    throw new IOException("ring round trip " + i + ": the block's first and last words are wrong");
                 }
             }
-            return n;
-        });
-        err.printf(Locale.ROOT, "bench messages:   verified the %,d-byte lent block after the clock: %,d words (%d ms)%n", bytes,
-                words, (System.nanoTime() - start) / 1_000_000);
-        return new Figures("ring-1GiB", TRANSPORT, wait, bytes, LatencyStats.of(h));
+
+            @Override
+            void afterTheClock(PrintStream err) throws Exception {
+                // one more, every word of the block checked in place
+                long start = System.nanoTime();
+                long words = ring.large(-1, deadline, block -> {
+                    long n = 0;
+                    for (long at = 0; at + 8 <= block.byteSize(); at += 8, n++) {
+                        if (block.get(ValueLayout.JAVA_LONG_UNALIGNED, at) != MessagesChild.word(at)) {
+                            throw new IOException("the lent block's word at " + at + " is wrong");
+                        }
+                    }
+                    return n;
+                });
+                err.printf(Locale.ROOT, "bench messages:   verified the %,d-byte lent block after the clock: %,d words (%d ms)%n",
+                        bytes, words, (System.nanoTime() - start) / 1_000_000);
+            }
+        };
     }
 
-    private static Figures small(MessageChannel<MemorySegment> raw, MessagesOptions options, WaitMode wait, Duration timeout)
-            throws Exception {
-        Histogram h = LatencyStats.newHistogram();
-        try (OutMessage request = raw.newMessage(SMALL_BYTES, ECHO)) {
-            WarmUp warm = new WarmUp(options);
-            for (int i = 0, measured = 0; measured < options.iterations(); i++) {
-                request.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i); // before the clock; not being sent now
-                long start = System.nanoTime();
+    private static Exchange small(MessageChannel<MemorySegment> raw, Duration timeout) {
+        OutMessage request = raw.newMessage(SMALL_BYTES, ECHO);
+        return new Exchange() {
+            @Override
+            void before(long i) {
+                request.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i); // not being sent now
+            }
+
+            @Override
+            void once(long i) throws Exception {
                 long echoed;
                 try (InMessage<MemorySegment> response = raw.request(request, timeout)) {
                     echoed = response.payload().get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
                 }
-                long nanos = System.nanoTime() - start;
                 if (echoed != i) {
                     throw new IOException("round trip " + i + " came back as " + echoed);
                 }
-                if (warm.over(i)) {
-                    measured++;
-                    h.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
-                }
             }
-        }
-        return new Figures("raw-64B", MESSAGE, wait, SMALL_BYTES, LatencyStats.of(h));
+
+            @Override
+            public void close() {
+                request.close();
+            }
+        };
     }
 
-    private static Figures large(MessageChannel<LazyBody> fb, MessagesOptions options, WaitMode wait, Duration timeout,
-            PrintStream err) throws Exception {
+    private static Exchange large(MessageChannel<LazyBody> fb, MessagesOptions options, Duration timeout) {
         int parts = (int) (options.largeBytes() / DemoMessages.PART_SIZE);
-        Histogram h = LatencyStats.newHistogram();
-        long payload = 0;
-        try (OutMessage request = DemoMessages.getFileReq(fb.session().arena(), "file", options.largeBytes())
-                .toOutMessage(BodyMsg.GetFileReq)) {
-            WarmUp warm = new WarmUp(options);
-            for (int i = 0, measured = 0; measured < options.iterations(); i++) {
-                long start = System.nanoTime();
+        OutMessage request = DemoMessages.getFileReq(fb.session().arena(), "file", options.largeBytes())
+                .toOutMessage(BodyMsg.GetFileReq);
+        return new Exchange() {
+            private long payload;
+
+            @Override
+            void once(long i) throws Exception {
                 int got;
                 boolean shared;
                 try (InMessage<LazyBody> response = fb.request(request, timeout)) {
@@ -354,26 +424,34 @@ public final class MessagesBench {
                     shared = response.isShared();
                     payload = response.payload().byteSize();
                 }
-                long nanos = System.nanoTime() - start;
                 if (got != parts || !shared) {
                     throw new IOException("response " + i + ": " + got + " parts" + (shared ? "" : ", copied"));
                 }
-                if (warm.over(i)) {
-                    measured++;
-                    h.recordValue(Math.min(nanos, LatencyStats.HIGHEST_NANOS));
+            }
+
+            @Override
+            long payloadBytes() {
+                return payload;
+            }
+
+            @Override
+            void afterTheClock(PrintStream err) throws Exception {
+                // one more response, verified in full and every part's hash checked, in place
+                long start = System.nanoTime();
+                try (InMessage<LazyBody> response = fb.request(request, timeout)) {
+                    LazyBody body = response.root().verifyAll();
+                    long bytes = body.checkParts();
+                    err.printf(Locale.ROOT, "bench messages:   verified the %,d-byte response after the clock: %,d parts, %,d"
+                            + " bytes hashed (%d ms)%n", response.payload().byteSize(), body.partCount(), bytes,
+                            (System.nanoTime() - start) / 1_000_000);
                 }
             }
-            // after the clock: one more response, verified in full and every part's hash checked, in place
-            long start = System.nanoTime();
-            try (InMessage<LazyBody> response = fb.request(request, timeout)) {
-                LazyBody body = response.root().verifyAll();
-                long bytes = body.checkParts();
-                err.printf(Locale.ROOT, "bench messages:   verified the %,d-byte response after the clock: %,d parts, %,d bytes"
-                        + " hashed (%d ms)%n", response.payload().byteSize(), body.partCount(), bytes,
-                        (System.nanoTime() - start) / 1_000_000);
+
+            @Override
+            public void close() {
+                request.close();
             }
-        }
-        return new Figures("fb-1GiB", MESSAGE, wait, payload, LatencyStats.of(h));
+        };
     }
 
     /** One row: the key names of {@code bench small} and the demo ({@code payload_bytes}, {@code iterations}, {@code rtt_us}). */
