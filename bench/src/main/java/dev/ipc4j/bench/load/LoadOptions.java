@@ -11,7 +11,8 @@ import java.util.List;
  * @param clients client processes, each one session and one message channel
  * @param seconds how long each client's measured requests last (after its warm-up)
  * @param warmupSeconds how long each client makes requests first, checked and counted but not timed (JIT, first
- *     allocations, first mappings in all the JVMs; 17 JVMs on 2 cores still compile 10 s in, hence 15 s)
+ *     allocations, first mappings in all the JVMs; on this project's 2-vCPU machine, 17 JVMs were still in the
+ *     interpreter and their compiler threads took 15% of the CPU 15 s in (perf, 2026-12-07), hence 45 s)
  * @param minRequests measured requests each client makes at least, even past {@code seconds} (for tests on a slow
  *     machine)
  * @param largeBytes the size of the large requests and responses
@@ -24,7 +25,7 @@ import java.util.List;
 public record LoadOptions(int clients, int seconds, int warmupSeconds, int minRequests, int largeBytes, String waitName, boolean json,
         Duration timeout, Duration requestTimeout, boolean help) {
     static final List<String> WAITS = List.of("backoff", "block", "spin");
-    public static final LoadOptions DEFAULT = new LoadOptions(16, 10, 15, 0, 1 << 20, "backoff", false, Duration.ofMinutes(10),
+    public static final LoadOptions DEFAULT = new LoadOptions(16, 10, 45, 0, 1 << 20, "backoff", false, Duration.ofMinutes(10),
             Duration.ofSeconds(30), false);
 
     public LoadOptions {
@@ -112,8 +113,8 @@ public record LoadOptions(int clients, int seconds, int warmupSeconds, int minRe
                 and the server's threads, RSS and open descriptors before, at peak, loaded (all idle) and after.
                   --clients N                  client processes (default 16, at most 60)
                   --seconds N                  how long every client's measured requests last (default 10)
-                  --warmup-seconds N           requests before that, checked and counted but not timed (default 15:
-                                               17 JVMs on 2 cores are still compiling 10 s in)
+                  --warmup-seconds N           requests before that, checked and counted but not timed (default 45:
+                                               17 JVMs on 2 cores are still compiling 15 s in)
                   --json                       one JSON line on stdout, the report on stderr
                   --wait W                     the rings' wait on both sides: backoff (the library's default), block,
                                                spin (default backoff)

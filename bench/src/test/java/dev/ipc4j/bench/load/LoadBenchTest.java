@@ -174,7 +174,7 @@ class LoadBenchTest {
     void optionsAreChecked() {
         LoadOptions d = LoadOptions.parse();
         assertEquals(16, d.clients());
-        assertEquals(15, d.warmupSeconds());
+        assertEquals(45, d.warmupSeconds());
         assertEquals(0, LoadOptions.parse("--warmup-seconds", "0").warmupSeconds());
         assertEquals(1 << 20, d.largeBytes());
         assertEquals("backoff", d.waitName());
