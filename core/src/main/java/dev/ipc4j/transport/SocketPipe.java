@@ -6,6 +6,7 @@ import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.PeerCredentials;
 import dev.ipc4j.os.Poll;
 import dev.ipc4j.os.UnixSocket;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -1056,7 +1057,7 @@ public final class SocketPipe implements HandlePipe {
                 } else if (o instanceof NativeHandle h) {
                     h.close();
                 }
-            } catch (ErrnoException e) {
+            } catch (IOException e) {
                 LOG.log(System.Logger.Level.DEBUG, "closing a descriptor", e);
             }
         }

@@ -185,7 +185,7 @@ class SocketPipeProtocolTest {
                         for (NativeHandle h : blob.handles()) { // a message's handles are its receiver's to close
                             try {
                                 h.close();
-                            } catch (dev.ipc4j.os.ErrnoException e) {
+                            } catch (java.io.IOException e) {
                                 throw new IllegalStateException(e);
                             }
                         }
