@@ -6,6 +6,8 @@ package dev.ipc4j.message;
  * up (e.g. when an {@code offer} no longer returns {@link MessageEndpoint#BACK_PRESSURED}).
  */
 public final class BackPressureException extends MessageException {
+    private static final long serialVersionUID = 1L;
+
     public BackPressureException(String message) {
         super(message, null);
     }

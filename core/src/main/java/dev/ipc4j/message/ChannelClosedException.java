@@ -6,6 +6,8 @@ package dev.ipc4j.message;
  * {@link MalformedMessageException} or {@link InvalidPayloadException}.
  */
 public final class ChannelClosedException extends MessageException {
+    private static final long serialVersionUID = 1L;
+
     public ChannelClosedException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -6,6 +6,8 @@ package dev.ipc4j.message;
  * default the channel reports it like a malformed frame and closes (see {@link MessageChannel.Config}).
  */
 public non-sealed class InvalidPayloadException extends MessageException {
+    private static final long serialVersionUID = 1L;
+
     public InvalidPayloadException(String message) {
         super(message, null);
     }

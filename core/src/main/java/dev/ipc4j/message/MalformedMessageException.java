@@ -5,6 +5,8 @@ package dev.ipc4j.message;
  * should come with it did not check out. Nothing of it was read beyond the check that failed.
  */
 public final class MalformedMessageException extends MessageException {
+    private static final long serialVersionUID = 1L;
+
     public MalformedMessageException(String message) {
         super(message, null);
     }

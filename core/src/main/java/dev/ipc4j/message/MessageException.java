@@ -10,6 +10,8 @@ public abstract sealed class MessageException extends IOException
         permits MessageTimeoutException, ChannelClosedException, MalformedMessageException, StreamCancelledException,
                 InvalidPayloadException,
                 BackPressureException {
+    private static final long serialVersionUID = 1L;
+
     MessageException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -5,6 +5,8 @@ package dev.ipc4j.message;
  * arriving later is an unexpected response, reported on both sides.
  */
 public final class MessageTimeoutException extends MessageException {
+    private static final long serialVersionUID = 1L;
+
     public MessageTimeoutException(String message) {
         super(message, null);
     }

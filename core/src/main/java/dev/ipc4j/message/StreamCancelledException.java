@@ -5,6 +5,8 @@ package dev.ipc4j.message;
  * responder's side, {@link ResponseStream#send} after the requester cancelled.
  */
 public final class StreamCancelledException extends MessageException {
+    private static final long serialVersionUID = 1L;
+
     public StreamCancelledException(String message) {
         super(message, null);
     }

@@ -39,6 +39,7 @@ public final class Errno {
         return text(Libc.strerrordesc(errno), errno);
     }
 
+    @SuppressWarnings("restricted") // strerrordesc returns a static NUL-terminated string, far shorter than 256 bytes
     private static String text(MemorySegment cString, int errno) {
         return cString.equals(MemorySegment.NULL) ? "errno " + errno : cString.reinterpret(256).getString(0);
     }

@@ -7,6 +7,8 @@ import java.io.IOException;
  * kernel's description, e.g. {@code connect(/run/x.sock): ECONNREFUSED (Connection refused)}.
  */
 public final class ErrnoException extends IOException {
+    private static final long serialVersionUID = 1L;
+
     private final String call;
     private final int errno;
 

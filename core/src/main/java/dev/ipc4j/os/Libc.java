@@ -403,6 +403,7 @@ final class Libc {
         return errno(name, FunctionDescriptor.of(result, args), -1);
     }
 
+    @SuppressWarnings("restricted") // the os layer is where this module's native access is used, and only here
     private static MethodHandle errno(String name, FunctionDescriptor descriptor, int firstVariadic) {
         Linker.Option[] options = firstVariadic < 0
                 ? new Linker.Option[] {ERRNO}
@@ -410,6 +411,7 @@ final class Libc {
         return LINKER.downcallHandle(symbol(name), descriptor, options);
     }
 
+    @SuppressWarnings("restricted") // as errno(...) above
     private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(symbol(name), descriptor);
     }

@@ -43,6 +43,7 @@ public final class Mapping implements AutoCloseable {
             throw new ErrnoException("mmap(fd " + fd + ", " + length + (readOnly ? " bytes, read-only)" : " bytes)"), Libc.errno());
         }
         Arena arena = Arena.ofShared();
+        @SuppressWarnings("restricted") // the module is granted native access; the length is what mmap mapped
         MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(length, arena, s -> Libc.munmap(address, length));
         return new Mapping(arena, readOnly ? segment.asReadOnly() : segment, readOnly);
     }

@@ -5,6 +5,8 @@ package dev.ipc4j.session;
  * and the message says what was expected and what was found, so a refused program can print it as it is.
  */
 public final class AccessDeniedException extends SessionException {
+    private static final long serialVersionUID = 1L;
+
     /** Which check failed. */
     public enum Reason {
         /** The client named an app the server does not know. */

@@ -2,6 +2,8 @@ package dev.ipc4j.session;
 
 /** The peer refused a channel this side asked for; the session goes on. */
 public final class ChannelRefusedException extends SessionException {
+    private static final long serialVersionUID = 1L;
+
     public ChannelRefusedException(String message) {
         super(message, null);
     }

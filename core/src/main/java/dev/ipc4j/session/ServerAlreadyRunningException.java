@@ -2,6 +2,8 @@ package dev.ipc4j.session;
 
 /** Another process already serves this server app (it holds the app's lock in the run directory). */
 public final class ServerAlreadyRunningException extends SessionException {
+    private static final long serialVersionUID = 1L;
+
     private final long pid;
 
     public ServerAlreadyRunningException(String message, long pid) {

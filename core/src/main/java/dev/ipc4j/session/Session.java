@@ -828,6 +828,8 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
 
     /** Carries a protocol error out of the control handler (a lambda cannot throw checked exceptions). */
     private static final class ControlFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
         final ProtocolException cause;
 
         ControlFailure(ProtocolException cause) {

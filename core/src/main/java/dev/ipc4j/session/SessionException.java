@@ -6,6 +6,8 @@ import java.io.IOException;
 public abstract sealed class SessionException extends IOException
         permits AccessDeniedException, ServerNotRunningException, ServerAlreadyRunningException,
                 ChannelRefusedException, SessionTimeoutException, SessionClosedException {
+    private static final long serialVersionUID = 1L;
+
     SessionException(String message, Throwable cause) {
         super(message, cause);
     }

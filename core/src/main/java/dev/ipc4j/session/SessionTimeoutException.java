@@ -2,6 +2,8 @@ package dev.ipc4j.session;
 
 /** The peer did not answer in time (a log-in, or a channel request); the session, if there is one, goes on. */
 public final class SessionTimeoutException extends SessionException {
+    private static final long serialVersionUID = 1L;
+
     public SessionTimeoutException(String message) {
         super(message, null);
     }

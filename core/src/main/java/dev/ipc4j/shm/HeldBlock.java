@@ -47,15 +47,15 @@ abstract sealed class HeldBlock implements AutoCloseable permits ShmBlock, Lease
         }
     }
 
-    /**
-     * The block's bytes, in place in shared memory; read-only when this process may not write the arena. Valid until
-     * {@link #close()}; using it afterwards throws {@link IllegalStateException} or reads a block someone else owns.
-     */
     /** The arena the block belongs to. */
     public ShmArena arena() {
         return arena;
     }
 
+    /**
+     * The block's bytes, in place in shared memory; read-only when this process may not write the arena. Valid until
+     * {@link #close()}; using it afterwards throws {@link IllegalStateException} or reads a block someone else owns.
+     */
     public MemorySegment memory() {
         return memory;
     }

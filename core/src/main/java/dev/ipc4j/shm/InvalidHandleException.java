@@ -6,6 +6,8 @@ package dev.ipc4j.shm;
  */
 public sealed class InvalidHandleException extends ShmException
         permits MalformedHandleException, UnknownSegmentException, OutOfRangeException, StaleHandleException {
+    private static final long serialVersionUID = 1L;
+
     private final transient ShmHandle handle;
 
     InvalidHandleException(String message, ShmHandle handle) {

@@ -2,6 +2,8 @@ package dev.ipc4j.shm;
 
 /** Bytes that are not a serialized {@link ShmHandle} (wrong magic, too short). */
 public final class MalformedHandleException extends InvalidHandleException {
+    private static final long serialVersionUID = 1L;
+
     public MalformedHandleException(String message) {
         super(message, null);
     }

@@ -2,6 +2,8 @@ package dev.ipc4j.shm;
 
 /** This process may not do that here, e.g. allocate in another process's owned arena. */
 public final class ShmAccessException extends ShmException {
+    private static final long serialVersionUID = 1L;
+
     ShmAccessException(String message) {
         super(message);
     }

@@ -116,6 +116,9 @@ public final class ShmArena implements AutoCloseable {
         private LeakDetection leakDetection = LeakDetection.SAMPLED;
         private Duration lockTimeout = Duration.ofSeconds(10);
 
+        /** A context with every setting at its default but the two names, which {@link ShmArena#create} requires. */
+        public Context() {}
+
         /** The application that owns the arena; part of every name ({@code ipc4j.APP.PID.ARENA...}). Required. */
         public Context app(String app) {
             this.app = app;

@@ -10,6 +10,8 @@ package dev.ipc4j.shm;
 public sealed class ShmException extends RuntimeException
         permits InvalidHandleException, ShmQuotaExceededException, ShmCapacityException, ShmAccessException,
         ShmIoException {
+    private static final long serialVersionUID = 1L;
+
     ShmException(String message) {
         super(message);
     }

@@ -2,6 +2,8 @@ package dev.ipc4j.shm;
 
 /** An allocation would take the arena past its byte quota; nothing was allocated. */
 public final class ShmQuotaExceededException extends ShmException {
+    private static final long serialVersionUID = 1L;
+
     private final long requested;
     private final long used;
     private final long quota;

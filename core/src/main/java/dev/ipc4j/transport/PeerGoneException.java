@@ -5,6 +5,8 @@ package dev.ipc4j.transport;
  * fully sent before are still delivered first.
  */
 public final class PeerGoneException extends TransportException {
+    private static final long serialVersionUID = 1L;
+
     public PeerGoneException(String message) {
         super(message, null);
     }

@@ -5,6 +5,8 @@ package dev.ipc4j.transport;
  * unknown type, an unsupported version. The pipe closes; nothing outside the shared mapping is ever read.
  */
 public final class ProtocolException extends TransportException {
+    private static final long serialVersionUID = 1L;
+
     public ProtocolException(String message) {
         super(message, null);
     }

@@ -155,7 +155,6 @@ public final class SessionChild {
         }
     }
 
-    /** Logs in by hand with a forged claim ("pid", "uid", "gid") or garbage after a good log-in ("garbage"). */
     /** Opens {@code n} connections to the server and never logs in on any; holds them until EXIT. */
     private static void flood(Path runDir, int n) throws Exception {
         ServerApp cache = Apps.cache(runDir);
@@ -173,6 +172,7 @@ public final class SessionChild {
         }
     }
 
+    /** Logs in by hand with a forged claim ("pid", "uid", "gid") or garbage after a good log-in ("garbage"). */
     private static void forge(Path runDir, String what) throws Exception {
         ServerApp cache = Apps.cache(runDir);
         long pid = RunDirectory.readPid(runDir, cache.name()).orElseThrow();

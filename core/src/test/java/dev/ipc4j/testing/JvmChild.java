@@ -76,7 +76,6 @@ public final class JvmChild implements AutoCloseable {
         stdin.println(line);
     }
 
-    /** Waits for the child's next line, which must start with {@code prefix}; returns the rest of it. */
     /** As {@link #expect(String)}, passing over lines that start with {@code skipped} (reports the test allows). */
     public String expectSkipping(String prefix, String skipped) {
         while (true) {
@@ -90,6 +89,7 @@ public final class JvmChild implements AutoCloseable {
         }
     }
 
+    /** Waits for the child's next line, which must start with {@code prefix}; returns the rest of it. */
     public String expect(String prefix) {
         String line;
         try {

@@ -111,7 +111,7 @@ class RingClaimTest {
             int[] sizes = new int[4];
             int[] n = {0};
             while (n[0] < 3) {
-                assertEquals(Receipt.MESSAGE, b.blobs().receive(blob -> sizes[n[0]++] = (int) blob.length(), SHORT));
+                assertEquals(Receipt.MESSAGE, b.blobs().receive(blob -> sizes[n[0]++] = blob.length(), SHORT));
             }
             assertEquals(8, sizes[0]);
             assertEquals(24, sizes[1]);

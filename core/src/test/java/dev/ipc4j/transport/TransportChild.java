@@ -62,6 +62,7 @@ public final class TransportChild {
         if (ring == null) {
             throw new AssertionError("no ring mapped");
         }
+        @SuppressWarnings("restricted") // the ring's own mapping, as /proc/self/maps lists it: a scribbler on purpose
         MemorySegment m = MemorySegment.ofAddress(ring[0]).reinterpret(ring[1] - ring[0]);
         java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
         long words = 0;

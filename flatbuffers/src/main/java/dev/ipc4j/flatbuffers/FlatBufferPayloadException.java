@@ -12,6 +12,8 @@ import dev.ipc4j.message.InvalidPayloadException;
  * would break every accessor call site; so the codec wraps it, keeping it as the cause and its byte position here.
  */
 public final class FlatBufferPayloadException extends InvalidPayloadException {
+    private static final long serialVersionUID = 1L;
+
     private final long position;
 
     public FlatBufferPayloadException(InvalidMessageException cause) {

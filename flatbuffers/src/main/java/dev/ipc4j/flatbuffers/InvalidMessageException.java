@@ -7,6 +7,8 @@ package dev.ipc4j.flatbuffers;
  * this and nothing else (memory from another process is data, not truth).
  */
 public final class InvalidMessageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     private final long position;
 
     public InvalidMessageException(String message, long position) {

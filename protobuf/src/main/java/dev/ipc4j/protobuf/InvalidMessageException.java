@@ -6,6 +6,8 @@ package dev.ipc4j.protobuf;
  * exceptions (memory from another process is data, not truth).
  */
 public final class InvalidMessageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public InvalidMessageException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -9,6 +9,8 @@ import dev.ipc4j.message.InvalidPayloadException;
  * {@link ShmProtobuf#parse} stays unchecked for its own callers.
  */
 public final class ProtobufPayloadException extends InvalidPayloadException {
+    private static final long serialVersionUID = 1L;
+
     public ProtobufPayloadException(InvalidMessageException cause) {
         super(cause.getMessage(), cause);
     }

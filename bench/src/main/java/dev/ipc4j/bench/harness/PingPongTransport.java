@@ -53,13 +53,13 @@ public interface PingPongTransport {
         void close() throws IOException;
     }
 
-    /** One side of a connected pair; single-threaded use. */
     /** Looks at one received message (e.g. its sequence number); throws to stop the run. */
     @FunctionalInterface
     interface MessageCheck {
         void check(Payload message) throws IOException;
     }
 
+    /** One side of a connected pair; single-threaded use. */
     interface Link extends AutoCloseable {
         /** Sends the {@link Payload#length()} bytes of {@code message} as one message. */
         void send(Payload message, long deadlineNanos) throws IOException, TimeoutException;

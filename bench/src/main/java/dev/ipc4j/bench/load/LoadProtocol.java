@@ -58,10 +58,10 @@ final class LoadProtocol {
         return slot < 13 ? SMALL : slot < 18 ? LARGE_RESPONSE : LARGE_REQUEST;
     }
 
-    /** Writes a whole payload: header with the body's CRC32C, then the body's words. */
     /** The body's repeating unit (see {@link #write}). */
     private static final long TILE = 4096;
 
+    /** Writes a whole payload: header with the body's CRC32C, then the body's words. */
     static void write(MemorySegment payload, long sequence, int client, int kind, int responseLength, int status,
             boolean response) {
         long length = payload.byteSize();

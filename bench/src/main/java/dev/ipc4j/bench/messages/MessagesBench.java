@@ -330,7 +330,7 @@ public final class MessagesBench {
         }
 
         @Override
-        public void close() throws Exception {}
+        public void close() {}
     }
 
     private static Exchange ringSmall(RingExchange ring, long deadline) {
