@@ -1,5 +1,7 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.Ipc4jException.Category;
+
 /**
  * A send that must not wait found no room: the ring is full (the peer reads slower than this side writes) and the
  * bounded queue for frames sent from inside handlers is full too. Nothing was sent; send again once the peer has caught
@@ -10,5 +12,10 @@ public final class BackPressureException extends MessageException {
 
     public BackPressureException(String message) {
         super(message, null);
+    }
+
+    @Override
+    public Category category() {
+        return Category.BACK_PRESSURE;
     }
 }

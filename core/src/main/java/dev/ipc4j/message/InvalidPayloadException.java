@@ -1,5 +1,7 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.Ipc4jException.Category;
+
 /**
  * A payload did not verify: its codec rejected it (bad offsets inside a FlatBuffer, a truncated protobuf, ...) or its
  * decoded type disagreed with the type in its header. Codec modules extend this class with their own detail; by
@@ -14,5 +16,10 @@ public non-sealed class InvalidPayloadException extends MessageException {
 
     public InvalidPayloadException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    @Override
+    public final Category category() {
+        return Category.INVALID_PAYLOAD;
     }
 }

@@ -258,7 +258,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
         try {
             transmit(Kind.REQUEST, out, future.id, 0, sendMode());
-        } catch (MessageException | RuntimeException e) {
+        } catch (RuntimeException e) {
             future.completeExceptionally(e);
         }
         return future;
@@ -348,6 +348,12 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             case MessageException m -> {
                 return m;
             }
+            case dev.ipc4j.transport.TransportException t -> { // the pipe under the channel: the channel is what ended
+                return new ChannelClosedException("the request failed: " + t, t);
+            }
+            case dev.ipc4j.session.SessionException t -> {
+                return new ChannelClosedException("the request failed: " + t, t);
+            }
             case RuntimeException r -> throw r; // e.g. a closed OutMessage, or one too large for a socket-only channel
             case Error err -> throw err;
             default -> {
@@ -376,7 +382,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
         try {
             transmit(Kind.STREAM_REQUEST, out, id, 0, sendMode());
-        } catch (MessageException | RuntimeException e) {
+        } catch (RuntimeException e) {
             call.future().completeExceptionally(e);
         }
         return call;
@@ -471,7 +477,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         schedule(call);
         try (OutMessage body = Calls.open(options)) {
             transmit(Kind.CALL_OPEN, body, id, 0, sendMode());
-        } catch (MessageException | RuntimeException e) {
+        } catch (RuntimeException e) {
             myCalls.remove(id);
             unschedule(call);
             call.markEnded();

@@ -120,7 +120,7 @@ final class MessageReader<R> {
                         + h.payloadLength() + ") outside the lease of " + size + " bytes");
             }
             return frame.set(lease, lease.memory().asSlice(h.payloadOffset(), h.payloadLength()), attached);
-        } catch (MalformedMessageException | RuntimeException e) {
+        } catch (RuntimeException e) {
             MessageEndpoint.closeAll(attached);
             throw e;
         }

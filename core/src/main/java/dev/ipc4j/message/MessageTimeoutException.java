@@ -1,5 +1,7 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.Ipc4jException.Category;
+
 /**
  * No response within the time a blocking request allowed. The request stays answered-to on the peer's side: a response
  * arriving later is an unexpected response, reported on both sides.
@@ -9,5 +11,10 @@ public final class MessageTimeoutException extends MessageException {
 
     public MessageTimeoutException(String message) {
         super(message, null);
+    }
+
+    @Override
+    public Category category() {
+        return Category.TIMEOUT;
     }
 }

@@ -148,7 +148,7 @@ final class MessageWriter {
             InTransit.Hold hold = new InTransit.Hold(out.block().arena(), out.block().arena().retain(out.block()));
             try {
                 return send(frame, hold, mode);
-            } catch (TransportException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 hold.release();
                 throw e;
             }

@@ -1,5 +1,7 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.Ipc4jException.Category;
+
 /**
  * A streamed response was cancelled: on the requester's side, by its own {@link StreamCall#cancel()}; on the
  * responder's side, {@link ResponseStream#send} after the requester cancelled.
@@ -9,5 +11,10 @@ public final class StreamCancelledException extends MessageException {
 
     public StreamCancelledException(String message) {
         super(message, null);
+    }
+
+    @Override
+    public Category category() {
+        return Category.CANCELLED;
     }
 }

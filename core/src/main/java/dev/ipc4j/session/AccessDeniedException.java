@@ -1,5 +1,7 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.Ipc4jException.Category;
+
 /**
  * A log-in the server refused, or a server the client refused to trust; {@link #reason()} says which check failed
  * and the message says what was expected and what was found, so a refused program can print it as it is.
@@ -38,5 +40,10 @@ public final class AccessDeniedException extends SessionException {
 
     public Reason reason() {
         return reason;
+    }
+
+    @Override
+    public Category category() {
+        return Category.ACCESS_DENIED;
     }
 }

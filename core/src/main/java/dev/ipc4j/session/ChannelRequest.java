@@ -1,5 +1,6 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.Ipc4jException;
 import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.transport.Channel;
 import java.io.IOException;
@@ -42,7 +43,7 @@ public final class ChannelRequest {
         decide();
         try {
             session.send(new Control.Opened(requestId));
-        } catch (IOException e) {
+        } catch (IOException | Ipc4jException e) {
             Session.closeQuietly(socket);
             throw e;
         }
@@ -54,7 +55,7 @@ public final class ChannelRequest {
         decide();
         try {
             session.send(new Control.OpenRefused(requestId, reason));
-        } catch (IOException e) {
+        } catch (IOException | Ipc4jException e) {
             // the session is ending: the peer learns it from that
         } finally {
             Session.closeQuietly(socket);

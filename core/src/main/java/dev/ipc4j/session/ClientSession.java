@@ -143,7 +143,7 @@ public final class ClientSession extends Session {
         Channel control;
         try {
             control = ChannelAccess.overPassedSocket(socket, false, config.control(), null, null);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             Session.closeQuietly(pid);
             throw e;
         }

@@ -1,5 +1,6 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.Ipc4jException;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.UnixSocket;
@@ -117,7 +118,7 @@ final class MemorySocket implements AutoCloseable {
         synchronized (kept) {
             try {
                 return drainLocked();
-            } catch (IOException e) {
+            } catch (IOException | Ipc4jException e) {
                 if (violation == null) {
                     violation = e.getMessage();
                 }

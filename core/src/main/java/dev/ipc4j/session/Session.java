@@ -1,5 +1,6 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.Ipc4jException;
 import dev.ipc4j.internal.ChannelAccess;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
@@ -183,7 +184,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         pending.put(request, new PendingOpen(pair[0], future, System.nanoTime() + timeout.toNanos(), timeout));
         try {
             send(new Control.Open(request, metadata.clone()), pair[1]);
-        } catch (IOException e) {
+        } catch (IOException | TransportException e) {
             PendingOpen p = pending.remove(request);
             if (p != null) {
                 closeQuietly(p.near());
@@ -206,6 +207,9 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             // The future times out by itself; the margin only covers a channel whose handshake is under way then.
             return future.get(timeout.toNanos() + config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof Ipc4jException ipc) {
+                throw ipc;
+            }
             if (e.getCause() instanceof IOException io) {
                 throw io;
             }
@@ -315,7 +319,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 LOG.log(System.Logger.Level.WARNING, "session " + id + ": the peer did not finish within "
                         + config.closeTimeout() + "; releasing anyway");
             }
-        } catch (IOException e) {
+        } catch (IOException | Ipc4jException e) {
             LOG.log(System.Logger.Level.DEBUG, "session " + id + ": the peer is gone already", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -399,7 +403,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             bestEffort("closing its channels", this::closeChannels);
             bestEffort("failing what was pending", () -> failPending(closed(null)));
             send(new Control.Bye());
-        } catch (IOException e) {
+        } catch (IOException | Ipc4jException e) {
             LOG.log(System.Logger.Level.DEBUG, "session " + id + ": answering BYE", e);
         } catch (RuntimeException | Error e) {
             // Whatever broke the graceful end (it runs on a pool thread, where it would vanish), the release runs.

@@ -1,5 +1,6 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.transport.TransportException;
 import dev.ipc4j.internal.ArenaAccess;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.shm.Lease;
@@ -109,7 +110,7 @@ final class SessionMemory implements AutoCloseable {
             Fd control = socket.take(scope, MemorySocket.CONTROL, 0, 0);
             return ArenaAccess.attach(name, control, (id, generation) -> socket.take(scope, MemorySocket.SEGMENT, id, generation),
                     ShmArena.LeakDetection.SAMPLED);
-        } catch (IOException e) {
+        } catch (IOException | TransportException | SessionException e) {
             throw new ShmIoException("attaching the peer's arena " + name, e);
         }
     }
@@ -144,7 +145,7 @@ final class SessionMemory implements AutoCloseable {
                 segmentsPosted[s] = java.util.Arrays.copyOf(segmentsPosted[s], Math.max(segment + 1, 2 * segmentsPosted[s].length));
             }
             segmentsPosted[s][segment] = generation + 1;
-        } catch (IOException e) {
+        } catch (IOException | TransportException | SessionException e) {
             throw new ShmIoException("giving the peer " + arena.name() + " segment " + segment, e);
         }
     }

@@ -1,5 +1,6 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.Ipc4jException;
 import dev.ipc4j.internal.ChannelAccess;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.LockFile;
@@ -535,7 +536,7 @@ public final class SessionServer implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, "refused pid " + kernel.pid() + ": " + denied.reason() + ": " + denied.getMessage());
         try {
             Handshake.send(control, new Control.Refused(denied.reason(), denied.getMessage()), 0, List.of());
-        } catch (IOException e) {
+        } catch (IOException | Ipc4jException e) {
             LOG.log(System.Logger.Level.DEBUG, "the refused client is gone", e);
         }
         control.close(); // ends the socket after the refusal, so the client reads it

@@ -1,5 +1,7 @@
 package dev.ipc4j.shm;
 
+import dev.ipc4j.Ipc4jException.Category;
+
 /**
  * A handle (perhaps forged, perhaps merely late) that does not name a live block this process may read. Thrown instead
  * of touching memory the handle points at: resolving validates everything before any access.
@@ -18,5 +20,10 @@ public sealed class InvalidHandleException extends ShmException
     /** The offending handle, or null when the bytes did not even make one. */
     public ShmHandle handle() {
         return handle;
+    }
+
+    @Override
+    public final Category category() {
+        return Category.INVALID_HANDLE;
     }
 }

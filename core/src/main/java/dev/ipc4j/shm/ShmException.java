@@ -1,19 +1,20 @@
 package dev.ipc4j.shm;
 
+import dev.ipc4j.Ipc4jException;
+
 /**
  * Something in shared memory could not be done. The set is closed so callers can handle every case: a handle that
  * names nothing valid ({@link InvalidHandleException} and its kinds), an arena over its byte quota, an arena out of
- * slots or segments, an operation this process may not do, or a kernel call that failed.
- *
- * <p>Unchecked, because it comes from hot paths (allocate, borrow) where the common outcome is success.
+ * slots or segments, a lock in shared memory held past its timeout, an operation this process may not do, or a kernel
+ * call that failed. Unchecked, as every {@link Ipc4jException} is.
  */
-public sealed class ShmException extends RuntimeException
+public abstract sealed class ShmException extends Ipc4jException
         permits InvalidHandleException, ShmQuotaExceededException, ShmCapacityException, ShmAccessException,
-        ShmIoException {
+        ShmIoException, ShmTimeoutException {
     private static final long serialVersionUID = 1L;
 
     ShmException(String message) {
-        super(message);
+        super(message, null);
     }
 
     ShmException(String message, Throwable cause) {

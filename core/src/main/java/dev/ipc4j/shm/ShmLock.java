@@ -34,7 +34,7 @@ final class ShmLock {
                 return; // the holder died inside the section: we take over and redo its work
             }
             if (System.nanoTime() > deadline) {
-                throw new ShmCapacityException("a lock in shared memory stayed held by "
+                throw new ShmTimeoutException("a lock in shared memory stayed held by "
                         + ProcessIdentity.unpack(holder).map(Object::toString).orElse("an unknown word")
                         + " for more than " + timeout);
             }

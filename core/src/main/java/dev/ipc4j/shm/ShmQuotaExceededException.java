@@ -1,5 +1,7 @@
 package dev.ipc4j.shm;
 
+import dev.ipc4j.Ipc4jException.Category;
+
 /** An allocation would take the arena past its byte quota; nothing was allocated. */
 public final class ShmQuotaExceededException extends ShmException {
     private static final long serialVersionUID = 1L;
@@ -26,5 +28,10 @@ public final class ShmQuotaExceededException extends ShmException {
 
     public long quota() {
         return quota;
+    }
+
+    @Override
+    public Category category() {
+        return Category.CAPACITY;
     }
 }

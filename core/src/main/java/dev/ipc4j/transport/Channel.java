@@ -84,13 +84,7 @@ public final class Channel implements AutoCloseable {
     /** Both ends of a channel in this process (e.g. to hand one to a child, or for tests). */
     public static Channel[] pair(Config config) throws IOException {
         UnixSocket[] sockets = UnixSocket.pair();
-        CompletableFuture<Channel> acceptor = CompletableFuture.supplyAsync(() -> {
-            try {
-                return accepted(sockets[0], config);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        CompletableFuture<Channel> acceptor = CompletableFuture.supplyAsync(() -> accepted(sockets[0], config));
         Channel connector = null;
         try {
             connector = connected(sockets[1], config);
@@ -147,7 +141,7 @@ public final class Channel implements AutoCloseable {
             pid = null; // the ring owns it now
             control.offerRingSegment(offer);
             return new Channel(control, ring);
-        } catch (ErrnoException | TransportException | RuntimeException e) {
+        } catch (ErrnoException | RuntimeException e) {
             closeQuietly(pid);
             if (ring != null) {
                 ring.close();
@@ -183,7 +177,7 @@ public final class Channel implements AutoCloseable {
             ring = RingPipe.attach(offered, mine, pid);
             pid = null; // the ring owns it now
             return new Channel(control, ring);
-        } catch (ErrnoException | TransportException | RuntimeException e) {
+        } catch (ErrnoException | RuntimeException e) {
             closeQuietly(pid);
             control.close();
             throw e instanceof TransportException t ? t : new PeerGoneException("ring setup failed: " + e.getMessage(), e);
@@ -204,7 +198,7 @@ public final class Channel implements AutoCloseable {
             throws TransportException {
         try {
             return SocketPipe.open(socket, config.socket(), knownPeer);
-        } catch (TransportException | RuntimeException e) {
+        } catch (RuntimeException e) {
             closeQuietly(knownPid);
             throw e;
         }

@@ -29,7 +29,7 @@ final class Delivery {
                     // each MESSAGE went to the executor; TIMED_OUT just loops
                 }
                 done.complete(null);
-            } catch (TransportException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 done.completeExceptionally(e);
             }
         });

@@ -1,5 +1,7 @@
 package dev.ipc4j.transport;
 
+import dev.ipc4j.Ipc4jException.Category;
+
 /**
  * The peer process died, hung past the idle timeout, or dropped the connection without ending it. Messages it had
  * fully sent before are still delivered first.
@@ -13,5 +15,10 @@ public final class PeerGoneException extends TransportException {
 
     public PeerGoneException(String message, Throwable cause) {
         super(message, cause);
+    }
+
+    @Override
+    public Category category() {
+        return Category.PEER_GONE;
     }
 }

@@ -190,7 +190,7 @@ public final class RingPipe implements BlobPipe {
             mine = bells();
             theirs = bells();
             return new RingPipe(mapping, outRing, config, peer, mine, theirs);
-        } catch (ProtocolException | ErrnoException | RuntimeException e) {
+        } catch (ErrnoException | RuntimeException e) {
             closeQuietly(mine);
             closeQuietly(theirs);
             mapping.close();

@@ -184,7 +184,7 @@ public final class SocketPipe implements HandlePipe {
             pipe.handshake();
             pipe.startKeepAlive();
             return pipe;
-        } catch (TransportException | RuntimeException e) {
+        } catch (RuntimeException e) {
             pipe.close();
             throw e;
         }

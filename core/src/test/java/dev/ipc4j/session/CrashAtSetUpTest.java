@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ipc4j.testing.Eventually;
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.NoLeaks;
+import dev.ipc4j.transport.PeerGoneException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,7 +74,7 @@ class CrashAtSetUpTest {
             long killed = System.nanoTime();
             ExecutionException failure = assertThrows(ExecutionException.class, () -> connecting.get(WAIT, TimeUnit.SECONDS));
             assertTold(killed);
-            assertInstanceOf(IOException.class, failure.getCause(), failure.toString());
+            assertInstanceOf(PeerGoneException.class, failure.getCause(), failure.toString());
         }
         removeLeftovers();
     }
@@ -108,7 +109,7 @@ class CrashAtSetUpTest {
             assertInstanceOf(SessionEnd.PeerGone.class, session.get(WAIT, TimeUnit.SECONDS).ended().get(WAIT, TimeUnit.SECONDS));
             assertTold(killed);
             decide.countDown();
-            assertInstanceOf(IOException.class, accepted.get(WAIT, TimeUnit.SECONDS), "accepting a channel of a session whose client died");
+            assertInstanceOf(PeerGoneException.class, accepted.get(WAIT, TimeUnit.SECONDS), "accepting a channel of a session whose client died");
         }
     }
 
@@ -130,7 +131,7 @@ class CrashAtSetUpTest {
                 long killed = System.nanoTime();
                 ExecutionException failure = assertThrows(ExecutionException.class, () -> opening.get(WAIT, TimeUnit.SECONDS));
                 assertTold(killed);
-                assertInstanceOf(IOException.class, failure.getCause(), failure.toString());
+                assertInstanceOf(dev.ipc4j.Ipc4jException.class, failure.getCause(), failure.toString()); // gone, or closed by it
                 assertInstanceOf(SessionEnd.PeerGone.class, session.ended().get(WAIT, TimeUnit.SECONDS));
             }
         }

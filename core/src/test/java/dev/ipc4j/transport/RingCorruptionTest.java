@@ -281,7 +281,7 @@ class RingCorruptionTest {
                 outcomes[0]++;
             } catch (ProtocolException expected) {
                 outcomes[1]++;
-            } catch (RuntimeException | TransportException | AssertionError e) {
+            } catch (RuntimeException | AssertionError e) {
                 throw new AssertionError("case " + c + " ended with " + e, e);
             } finally {
                 pipe.close();

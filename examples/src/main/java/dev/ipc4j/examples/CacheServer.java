@@ -62,7 +62,7 @@ public final class CacheServer {
                 try {
                     channels.add(serve(session, MessageChannel.over(session, request.accept(), RawCodec.INSTANCE,
                             MessageChannel.Config.DEFAULT), values));
-                } catch (java.io.IOException e) {
+                } catch (java.io.IOException | dev.ipc4j.Ipc4jException e) {
                     System.out.println("session " + session.id() + ": a channel request failed: " + e.getMessage());
                 }
             });

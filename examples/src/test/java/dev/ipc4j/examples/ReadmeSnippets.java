@@ -1,5 +1,6 @@
 package dev.ipc4j.examples;
 
+import dev.ipc4j.Ipc4jException;
 import dev.ipc4j.message.InMessage;
 import dev.ipc4j.message.MessageChannel;
 import dev.ipc4j.message.OutMessage;
@@ -78,7 +79,7 @@ final class ReadmeSnippets {
                 session.onChannel(request -> {                              // channels the client opens later
                     try {
                         serve(request.accept());
-                    } catch (IOException e) {                               // its set-up failed: the session goes on
+                    } catch (IOException | Ipc4jException e) {             // its set-up failed: the session goes on
                         System.out.println("channel " + request + " failed: " + e);
                     }
                 });
@@ -115,4 +116,33 @@ final class ReadmeSnippets {
 
     /** Called before a {@link #messages} snippet closes its channel (the test makes both sides meet there). */
     static volatile Runnable awaitPeer = () -> { };
+
+    // --------------------------------------------------------------------------------------------- Errors in one screen
+
+    static int retries;
+    static int reconnects;
+
+    static void use(MemorySegment payload) {
+        read(payload);
+    }
+
+    static void retryLater() {
+        retries++;
+    }
+
+    static void reconnect() {
+        reconnects++;
+    }
+
+    static void errors(MessageChannel<MemorySegment> ch) throws InterruptedException {
+        try (OutMessage q = ch.newMessage(64, GET); InMessage<MemorySegment> rsp = ch.request(q, Duration.ofSeconds(1))) {
+            use(rsp.payload());
+        } catch (Ipc4jException e) {
+            switch (e.category()) {
+                case TIMEOUT, BACK_PRESSURE -> retryLater();               // the peer is slow: it may pass
+                case PEER_GONE, CLOSED -> reconnect();                     // the session or channel is over
+                default -> throw e;                                        // a forged frame, a bad handle, a full arena...
+            }
+        }
+    }
 }

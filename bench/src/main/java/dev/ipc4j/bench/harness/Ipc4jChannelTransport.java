@@ -75,7 +75,7 @@ public final class Ipc4jChannelTransport implements PingPongTransport {
         CompletableFuture<Channel> accepted = CompletableFuture.supplyAsync(() -> {
             try {
                 return listener.accept(Duration.ofMinutes(10));
-            } catch (IOException e) {
+            } catch (IOException | dev.ipc4j.Ipc4jException e) {
                 throw new CompletionException(e);
             }
         }, runnable -> Thread.ofPlatform().daemon().name("ipc4j-bench-accept").start(runnable));

@@ -136,7 +136,7 @@ public final class LoadClient {
                             firstProblem = firstProblem != null ? firstProblem : "response " + sequence + ": " + problem;
                         }
                     }
-                } catch (IOException | RuntimeException e) {
+                } catch (RuntimeException e) {
                     failure = "request " + sequence + ": " + e;
                     break;
                 }

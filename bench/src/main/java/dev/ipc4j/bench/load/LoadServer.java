@@ -83,7 +83,7 @@ public final class LoadServer {
                             ch.reply(out, req);
                             replied.incrementAndGet();
                         }
-                    } catch (MessageException | RuntimeException e) {
+                    } catch (RuntimeException e) {
                         errors.incrementAndGet();
                         firstProblem.compareAndSet(null, "reply: " + e);
                     }

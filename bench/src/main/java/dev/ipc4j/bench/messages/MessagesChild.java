@@ -72,7 +72,7 @@ public final class MessagesChild {
                 // the parent closes our stdin when done
             }
             finishing.set(true);
-        } catch (IOException e) {
+        } catch (IOException | dev.ipc4j.Ipc4jException e) {
             System.err.println("bench messages child: " + e);
             throw e;
         }
