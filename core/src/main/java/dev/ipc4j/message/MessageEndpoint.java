@@ -1,5 +1,6 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionEnd;
 import dev.ipc4j.transport.Agent;
@@ -1105,7 +1106,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
         awaitingFds = null;
         if (fds.size() != h.fdCount()) {
-            MessageEndpoint.closeAll(fds);
+            Closing.all(fds);
             frame.release();
             invalid(new MalformedMessageException(h.kind() + " " + h.id() + ": " + fds.size()
                     + " descriptors came, the header says " + h.fdCount()));
@@ -1121,7 +1122,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         MemorySegment announce = blob.segment();
         if (!Wire.isFdFrame(announce) || Wire.fdCount(announce) != got.size() || got.isEmpty()
                 || fdFrames.size() >= MAX_WAITING_FD_FRAMES || fdFrames.containsKey(Wire.fdFrameId(announce))) {
-            closeAll(got);
+            Closing.all(got);
             badFdFrame = new MalformedMessageException("a frame on the channel's socket is not a descriptor frame that"
                     + " a message can claim (" + blob.length() + " bytes, " + got.size() + " descriptors, "
                     + fdFrames.size() + " unclaimed)");
@@ -1369,7 +1370,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             received = null;
         }
         for (List<NativeHandle> fds : fdFrames.values()) {
-            closeAll(fds);
+            Closing.all(fds);
         }
         fdFrames.clear();
     }
@@ -1498,16 +1499,6 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             task.run();
         } catch (RuntimeException | Error e) {
             LOG.log(System.Logger.Level.WARNING, name + ": a handler threw", e);
-        }
-    }
-
-    static void closeAll(List<NativeHandle> handles) {
-        for (NativeHandle h : handles) {
-            try {
-                h.close();
-            } catch (Exception ignored) {
-                // already closed
-            }
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionHandle;
 import dev.ipc4j.shm.Lease;
@@ -70,7 +71,7 @@ final class MessageReader<R> {
             if (lease != null) {
                 lease.close();
             }
-            MessageEndpoint.closeAll(handles);
+            Closing.all(handles);
             set(null, null, null);
         }
     }
@@ -121,7 +122,7 @@ final class MessageReader<R> {
             }
             return frame.set(lease, lease.memory().asSlice(h.payloadOffset(), h.payloadLength()), attached);
         } catch (RuntimeException e) {
-            MessageEndpoint.closeAll(attached);
+            Closing.all(attached);
             throw e;
         }
     }

@@ -47,7 +47,7 @@ public final class MemFd {
         Fd fd = Fd.adopt(number);
         if (Libc.ftruncate(number, size) < 0) {
             ErrnoException e = new ErrnoException("ftruncate(memfd " + name + ", " + size + ")", Libc.errno());
-            closeQuietly(fd, e);
+            Closing.quietly(fd, e);
             throw e;
         }
         return fd;
@@ -69,14 +69,6 @@ public final class MemFd {
         if ((seals & SEAL_SIZE) != SEAL_SIZE) {
             throw new ErrnoException("memfd fd " + fd + " has seals 0x" + Integer.toHexString(seals)
                     + " but its size must be sealed (SHRINK|GROW|SEAL) before it is mapped", Errno.EPERM);
-        }
-    }
-
-    static void closeQuietly(Fd fd, Exception cause) {
-        try {
-            fd.close();
-        } catch (ErrnoException suppressed) {
-            cause.addSuppressed(suppressed);
         }
     }
 }

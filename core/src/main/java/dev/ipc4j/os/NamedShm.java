@@ -30,7 +30,7 @@ public final class NamedShm {
             Libc.check(Libc.ftruncate(fd.get(), size), "ftruncate(" + name + ", " + size + ")");
             return fd;
         } catch (ErrnoException e) {
-            MemFd.closeQuietly(fd, e);
+            Closing.quietly(fd, e);
             unlinkQuietly(name, e);
             throw e;
         }

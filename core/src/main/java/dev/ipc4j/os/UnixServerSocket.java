@@ -59,7 +59,7 @@ public final class UnixServerSocket implements AutoCloseable {
             }
             return new UnixServerSocket(fd, address);
         } catch (ErrnoException | RuntimeException e) {
-            MemFd.closeQuietly(fd, e);
+            Closing.quietly(fd, e);
             if (bound) {
                 unlinkQuietly(bindAt, e);
             }

@@ -90,7 +90,7 @@ public final class UnixSocket implements AutoCloseable {
             }
             return new UnixSocket(fd, "UnixSocket[" + address + "]");
         } catch (ErrnoException | RuntimeException e) {
-            MemFd.closeQuietly(fd, e);
+            Closing.quietly(fd, e);
             throw e;
         }
     }
@@ -255,7 +255,7 @@ public final class UnixSocket implements AutoCloseable {
         if ((s.get(ValueLayout.JAVA_INT, MSG_FLAGS) & MSG_CTRUNC) != 0) {
             ErrnoException e = new ErrnoException("recvmsg(" + description + "): descriptors truncated", Errno.EMFILE);
             while (fdsOut.size() > before) {
-                MemFd.closeQuietly(fdsOut.removeLast(), e);
+                Closing.quietly(fdsOut.removeLast(), e);
             }
             throw e;
         }

@@ -1,6 +1,7 @@
 package dev.ipc4j.session;
 
 import dev.ipc4j.Ipc4jException;
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.transport.Channel;
 import java.io.IOException;
@@ -44,7 +45,7 @@ public final class ChannelRequest {
         try {
             session.send(new Control.Opened(requestId));
         } catch (IOException | Ipc4jException e) {
-            Session.closeQuietly(socket);
+            Closing.quietly(socket);
             throw e;
         }
         return session.newChannel(socket, false);
@@ -58,7 +59,7 @@ public final class ChannelRequest {
         } catch (IOException | Ipc4jException e) {
             // the session is ending: the peer learns it from that
         } finally {
-            Session.closeQuietly(socket);
+            Closing.quietly(socket);
         }
     }
 
@@ -94,6 +95,6 @@ public final class ChannelRequest {
             }
             decided = true;
         }
-        Session.closeQuietly(socket);
+        Closing.quietly(socket);
     }
 }

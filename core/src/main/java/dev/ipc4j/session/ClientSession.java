@@ -1,6 +1,7 @@
 package dev.ipc4j.session;
 
 import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.Errno;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.PeerCredentials;
@@ -137,14 +138,14 @@ public final class ClientSession extends Session {
             }
             pid = peerPidFd(socket, kernel.pid());
         } catch (IOException | RuntimeException e) {
-            Session.closeQuietly(socket);
+            Closing.quietly(socket);
             throw e;
         }
         Channel control;
         try {
             control = ChannelAccess.overPassedSocket(socket, false, config.control(), null, null);
         } catch (RuntimeException e) {
-            Session.closeQuietly(pid);
+            Closing.quietly(pid);
             throw e;
         }
         List<UnixSocket> received = List.of();
@@ -180,10 +181,10 @@ public final class ClientSession extends Session {
             session.start();
             return session;
         } catch (IOException | RuntimeException e) {
-            received.forEach(Session::closeQuietly);
+            received.forEach(Closing::quietly);
             channels.forEach(Channel::close);
             control.close();
-            Session.closeQuietly(pid);
+            Closing.quietly(pid);
             throw e;
         }
     }

@@ -1,5 +1,6 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.PeerCredentials;
@@ -44,11 +45,11 @@ final class Handshake {
             } catch (ErrnoException e) {
                 problem[0] = new ProtocolException("a descriptor that is not a usable socket: " + e.getMessage());
             } finally {
-                handles.forEach(Session::closeQuietly);
+                handles.forEach(Closing::quietly);
             }
         }, timeout);
         if (problem[0] != null) {
-            sockets.forEach(Session::closeQuietly);
+            sockets.forEach(Closing::quietly);
             throw problem[0];
         }
         return switch (r) {
@@ -72,7 +73,7 @@ final class Handshake {
                 control.handles().send(segment, handles);
             } finally {
                 for (NativeHandle h : handles) {
-                    Session.closeQuietly(h);
+                    Closing.quietly(h);
                 }
             }
         }

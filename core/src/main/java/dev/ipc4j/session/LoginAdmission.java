@@ -1,5 +1,6 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.UnixSocket;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -128,6 +129,6 @@ final class LoginAdmission {
         p.evicted = true;
         evictedSinceReport++;
         lastEvictedPid = p.pid;
-        Session.closeQuietly(p.socket::shutdown); // wakes its log-in thread, which closes it and calls done
+        Closing.quietly(p.socket::shutdown); // wakes its log-in thread, which closes it and calls done
     }
 }

@@ -1,6 +1,7 @@
 package dev.ipc4j.session;
 
 import dev.ipc4j.Ipc4jException;
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.UnixSocket;
@@ -104,7 +105,7 @@ final class MemorySocket implements AutoCloseable {
             Posted p = kept.remove(new Key(scope, what, segment));
             if (p == null || p.generation() != generation) {
                 if (p != null) {
-                    Session.closeQuietly(p.fd());
+                    Closing.quietly(p.fd());
                 }
                 throw new IOException("the peer never gave this process " + (what == CONTROL ? "the control object" : "segment " + segment
                         + " (incarnation " + generation + ")") + " of its " + scope + " arena");
@@ -146,20 +147,20 @@ final class MemorySocket implements AutoCloseable {
                 throw e;
             }
             if (length <= 0) { // nothing more now (-1), or the peer closed its end (0)
-                received.forEach(Session::closeQuietly);
+                received.forEach(Closing::quietly);
                 return n;
             }
             n++;
             Key key = decode(length);
             Posted old = kept.remove(key); // an earlier incarnation never asked for: the newest wins
             if (old != null) {
-                Session.closeQuietly(old.fd());
+                Closing.quietly(old.fd());
             }
             kept.put(key, new Posted(in.get(ValueLayout.JAVA_INT, GENERATION_AT), received.getFirst()));
             received.clear();
             if (kept.size() > KEPT) {
                 Iterator<Map.Entry<Key, Posted>> oldest = kept.entrySet().iterator();
-                Session.closeQuietly(oldest.next().getValue().fd());
+                Closing.quietly(oldest.next().getValue().fd());
                 oldest.remove();
             }
         }
@@ -183,7 +184,7 @@ final class MemorySocket implements AutoCloseable {
             wrong = "a shared-memory record for arena scope " + scope + ", which is not the peer's to give";
         }
         if (wrong != null) {
-            received.forEach(Session::closeQuietly);
+            received.forEach(Closing::quietly);
             received.clear();
             throw new ProtocolException(wrong);
         }
@@ -196,9 +197,9 @@ final class MemorySocket implements AutoCloseable {
 
     @Override
     public void close() {
-        Session.closeQuietly(socket);
+        Closing.quietly(socket);
         synchronized (kept) {
-            kept.values().forEach(p -> Session.closeQuietly(p.fd()));
+            kept.values().forEach(p -> Closing.quietly(p.fd()));
             kept.clear();
         }
     }

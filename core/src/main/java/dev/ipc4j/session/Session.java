@@ -2,6 +2,7 @@ package dev.ipc4j.session;
 
 import dev.ipc4j.Ipc4jException;
 import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.PidFd;
@@ -187,7 +188,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         } catch (IOException | TransportException e) {
             PendingOpen p = pending.remove(request);
             if (p != null) {
-                closeQuietly(p.near());
+                Closing.quietly(p.near());
             }
             return CompletableFuture.failedFuture(e instanceof TransportException ? closed(e) : e);
         } finally {
@@ -462,7 +463,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 waitingRequests.clear();
             }
             waiting.forEach(w -> bestEffort("discarding a channel request", w::discard));
-            bestEffort("closing the peer's pidfd", () -> closeQuietly(peerPid));
+            bestEffort("closing the peer's pidfd", () -> Closing.quietly(peerPid));
         } finally {
             released.countDown();
             onReleased.run();
@@ -498,7 +499,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         for (Long request : List.copyOf(pending.keySet())) {
             PendingOpen p = pending.remove(request);
             if (p != null) {
-                closeQuietly(p.near());
+                Closing.quietly(p.near());
                 p.future().completeExceptionally(cause);
             }
         }
@@ -654,7 +655,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         try {
             return UnixSocket.adopt(fd, description);
         } catch (ErrnoException | RuntimeException e) {
-            closeQuietly(fd);
+            Closing.quietly(fd);
             throw e;
         }
     }
@@ -665,7 +666,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         try {
             m = Control.decode(ByteBuffer.wrap(blob.toArray()), token, handles.size());
         } catch (ProtocolException e) {
-            handles.forEach(Session::closeQuietly);
+            handles.forEach(Closing::quietly);
             throw new ControlFailure(e);
         }
         switch (m) {
@@ -676,7 +677,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 } catch (ErrnoException e) {
                     throw new ControlFailure(new ProtocolException("channel request without a usable socket: " + e.getMessage()));
                 } finally {
-                    handles.forEach(Session::closeQuietly); // what was not adopted (released handles close nothing)
+                    handles.forEach(Closing::quietly); // what was not adopted (released handles close nothing)
                 }
                 ChannelRequest request = new ChannelRequest(this, o.requestId(), o.metadata(), socket);
                 Consumer<ChannelRequest> handler;
@@ -699,7 +700,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             case Control.OpenRefused o -> {
                 PendingOpen p = pending.remove(o.requestId());
                 if (p != null) {
-                    closeQuietly(p.near());
+                    Closing.quietly(p.near());
                     p.future().completeExceptionally(new ChannelRefusedException("the peer refused the channel: " + o.reason()));
                 }
             }
@@ -750,14 +751,14 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     /** Sets a channel up over a socket-pair end whose other end the peer has; it is closed with the session. */
     Channel newChannel(UnixSocket socket, boolean createsRing) throws IOException {
         if (ending.get()) {
-            closeQuietly(socket);
+            Closing.quietly(socket);
             throw closed(null);
         }
         PidFd pid;
         try {
             pid = peerPid.dup();
         } catch (ErrnoException e) {
-            closeQuietly(socket);
+            Closing.quietly(socket);
             throw e;
         }
         Channel c = ChannelAccess.overPassedSocket(socket, createsRing, config.channels(), peerIdentity, pid);
@@ -782,16 +783,6 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         }
     }
 
-    static void closeQuietly(AutoCloseable c) {
-        if (c != null) {
-            try {
-                c.close();
-            } catch (Exception ignored) {
-                // nothing more to release
-            }
-        }
-    }
-
     @Override
     public String toString() {
         return getClass().getSimpleName() + "[" + id + " with " + peer.app() + " pid " + peer.pid()
@@ -810,7 +801,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         for (Map.Entry<Long, PendingOpen> e : pending.entrySet()) {
             PendingOpen p = e.getValue();
             if (now - p.deadline() >= 0 && pending.remove(e.getKey(), p)) {
-                closeQuietly(p.near());
+                Closing.quietly(p.near());
                 p.future().completeExceptionally(new SessionTimeoutException(
                         "the peer did not answer a channel request within " + p.timeout()));
                 n++;

@@ -1,5 +1,6 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.transport.TransportException;
 import dev.ipc4j.internal.ArenaAccess;
 import dev.ipc4j.os.Fd;
@@ -283,7 +284,7 @@ final class SessionMemory implements AutoCloseable {
         // memory is a memfd no one can shrink, and our holds keep the owner from reusing it meanwhile.
         closeWhenReleased(p);
         closeWhenReleased(a);
-        closeQuietly(m);
+        Closing.quietly(m, System.Logger.Level.WARNING);
         socket.close();
         if (peerDied) {
             // A client can hold blocks of the app arena only if this session gave it the arena's control object.
@@ -305,16 +306,6 @@ final class SessionMemory implements AutoCloseable {
         if (arena != null) {
             try {
                 arena.closeWhenReleased();
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "closing " + arena.name(), e);
-            }
-        }
-    }
-
-    private static void closeQuietly(ShmArena arena) {
-        if (arena != null) {
-            try {
-                arena.close();
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "closing " + arena.name(), e);
             }

@@ -2,6 +2,7 @@ package dev.ipc4j.session;
 
 import dev.ipc4j.Ipc4jException;
 import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.LockFile;
 import dev.ipc4j.os.PeerCredentials;
@@ -181,8 +182,8 @@ public final class SessionServer implements AutoCloseable {
             Runtime.getRuntime().addShutdownHook(server.shutdownHook);
             return server;
         } catch (IOException | RuntimeException e) {
-            Session.closeQuietly(listener);
-            Session.closeQuietly(lock.get());
+            Closing.quietly(listener);
+            Closing.quietly(lock.get());
             throw e;
         }
     }
@@ -284,7 +285,7 @@ public final class SessionServer implements AutoCloseable {
                 // the JVM is shutting down: the hook runs, finds the server closed, and returns
             }
         }
-        Session.closeQuietly(listener);
+        Closing.quietly(listener);
         try {
             acceptor.join(ACCEPT_INTERVAL.toMillis() * 10);
         } catch (InterruptedException e) {
@@ -305,7 +306,7 @@ public final class SessionServer implements AutoCloseable {
             }
         }
         synchronized (this) {
-            Session.closeQuietly(appArena);
+            Closing.quietly(appArena);
         }
         try {
             OptionalLong pid = RunDirectory.readPid(runDirectory, app.name());
@@ -315,7 +316,7 @@ public final class SessionServer implements AutoCloseable {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "removing the pid file", e);
         }
-        Session.closeQuietly(lock);
+        Closing.quietly(lock);
         closedLatch.countDown();
     }
 
@@ -354,7 +355,7 @@ public final class SessionServer implements AutoCloseable {
             try {
                 peerPid = Handshake.credentials(s).pid();
             } catch (PeerGoneException e) {
-                Session.closeQuietly(s);
+                Closing.quietly(s);
                 continue;
             }
             LoginAdmission.Pending admitted = logins.admit(s, peerPid);
@@ -390,7 +391,7 @@ public final class SessionServer implements AutoCloseable {
             pid = ClientSession.peerPidFd(socket, kernel.pid());
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "a connection that vanished before logging in", e);
-            Session.closeQuietly(socket);
+            Closing.quietly(socket);
             return;
         }
         Channel control = null;
@@ -404,7 +405,7 @@ public final class SessionServer implements AutoCloseable {
             try {
                 Handshake.Received first = Handshake.receive(control, 0, sc.handshakeTimeout(), "log-in");
                 if (!(first.message() instanceof Control.Login l)) {
-                    first.sockets().forEach(Session::closeQuietly);
+                    first.sockets().forEach(Closing::quietly);
                     throw new ProtocolException("the first message was not a log-in: " + first.message());
                 }
                 login = l;
@@ -413,13 +414,13 @@ public final class SessionServer implements AutoCloseable {
                 // The documented answer, not a dropped socket: the client learns why (when its pipe still works).
                 refuse(control, new AccessDeniedException(AccessDeniedException.Reason.MALFORMED_LOGIN,
                         "malformed log-in: " + e.getMessage()), kernel);
-                Session.closeQuietly(pid);
+                Closing.quietly(pid);
                 return;
             }
             Optional<AccessDeniedException> denied = check(login, kernel);
             if (denied.isPresent()) {
                 refuse(control, denied.get(), kernel);
-                Session.closeQuietly(pid);
+                Closing.quietly(pid);
                 return;
             }
             ClientApp client = app.known().get(login.clientApp());
@@ -473,14 +474,14 @@ public final class SessionServer implements AutoCloseable {
             // An evicted connection's end is counted in the flood summary, not logged one by one.
             LOG.log(admitted.evicted() ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
                     "log-in of pid " + kernel.pid() + " failed: " + e.getMessage());
-            near.forEach(Session::closeQuietly);
-            Session.closeQuietly(memorySocket);
+            near.forEach(Closing::quietly);
+            Closing.quietly(memorySocket);
             if (session == null) {
                 channels.forEach(Channel::close);
                 if (control != null) {
                     control.close();
                 }
-                Session.closeQuietly(pid);
+                Closing.quietly(pid);
             }
         }
     }

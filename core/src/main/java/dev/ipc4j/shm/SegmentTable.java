@@ -13,6 +13,7 @@ import static dev.ipc4j.shm.ArenaLayout.KIND_HUGE;
 import static dev.ipc4j.shm.ArenaLayout.segmentEntry;
 
 import dev.ipc4j.internal.ArenaAccess;
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.MemFd;
@@ -118,7 +119,7 @@ final class SegmentTable {
                     throw new ShmIoException("arena " + arena + ": mapping segment " + segment, e);
                 }
                 m.generation = generation;
-                closeQuietly(mapped.getAndSet(segment, m)); // an earlier incarnation's, if closeReleased raced it
+                Closing.quietly(mapped.getAndSet(segment, m)); // an earlier incarnation's, if closeReleased raced it
             }
             return m;
         }
@@ -140,13 +141,13 @@ final class SegmentTable {
             SharedSegment m = SharedSegment.mapSealed(fd, size(segment), readOnly || sealWrites);
             if (fresh && isHuge(segment)) {
                 Kept earlier = descriptors.getAndSet(segment, new Kept(fd, generation)); // to map it again later
-                closeQuietly(earlier == null ? null : earlier.fd());
+                Closing.quietly(earlier == null ? null : earlier.fd());
                 fd = null;
             }
             return m;
         } finally {
             if (fresh && fd != null) {
-                closeQuietly(fd);
+                Closing.quietly(fd);
             }
         }
     }
@@ -187,7 +188,7 @@ final class SegmentTable {
             mapped.setRelease(id, segment);
         } catch (IOException e) {
             Kept kept = descriptors == null ? null : descriptors.getAndSet(id, null);
-            closeQuietly(kept == null ? null : kept.fd());
+            Closing.quietly(kept == null ? null : kept.fd());
             if (reused) {
                 INT.setRelease(ctl, s + SEG_STATE, SEG_RELEASED); // still free for the next one
             }
@@ -224,7 +225,7 @@ final class SegmentTable {
             descriptors.set(id, new Kept(fd, generation));
             return segment;
         } catch (IOException | RuntimeException e) {
-            closeQuietly(fd);
+            Closing.quietly(fd);
             throw e;
         }
     }
@@ -262,7 +263,7 @@ final class SegmentTable {
         unmap(segment);
         if (descriptors != null) {
             Kept kept = descriptors.getAndSet(segment, null);
-            closeQuietly(kept == null ? null : kept.fd());
+            Closing.quietly(kept == null ? null : kept.fd());
         }
     }
 
@@ -288,11 +289,11 @@ final class SegmentTable {
             boolean staleMapping = m != null && (state == SEG_RELEASED || state == SEG_READY && m.generation != generation);
             boolean staleKept = kept != null && (state == SEG_RELEASED || state == SEG_READY && kept.generation() != generation);
             if (staleMapping && mapped.compareAndSet(id, m, null)) {
-                closeQuietly(m);
+                Closing.quietly(m);
                 closed++;
             }
             if (staleKept && descriptors.compareAndSet(id, kept, null)) {
-                closeQuietly(kept.fd());
+                Closing.quietly(kept.fd());
                 closed++;
             }
         }
@@ -301,7 +302,7 @@ final class SegmentTable {
 
     /** Drops this process's mapping (views of it throw from now on); only when nothing here uses it. */
     void unmap(int segment) {
-        closeQuietly(mapped.getAndSet(segment, null));
+        Closing.quietly(mapped.getAndSet(segment, null));
     }
 
     /** Removes every segment name (the creator, closing the arena); returns the last failure, if any. */
@@ -326,27 +327,7 @@ final class SegmentTable {
             unmap(id);
             if (descriptors != null) {
                 Kept kept = descriptors.getAndSet(id, null);
-                closeQuietly(kept == null ? null : kept.fd());
-            }
-        }
-    }
-
-    private static void closeQuietly(SharedSegment segment) {
-        if (segment != null) {
-            try {
-                segment.close();
-            } catch (IOException ignored) {
-                // unmapping does not fail; a segment mapped here holds no descriptor
-            }
-        }
-    }
-
-    private static void closeQuietly(Fd fd) {
-        if (fd != null) {
-            try {
-                fd.close();
-            } catch (ErrnoException ignored) {
-                // closing a descriptor we own fails only for a bad number; nothing more to release
+                Closing.quietly(kept == null ? null : kept.fd());
             }
         }
     }

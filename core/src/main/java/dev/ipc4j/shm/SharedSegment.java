@@ -1,5 +1,6 @@
 package dev.ipc4j.shm;
 
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.Mapping;
@@ -43,7 +44,7 @@ public final class SharedSegment implements AutoCloseable {
             MemFd.seal(fd, MemFd.SEAL_SIZE);
             return new SharedSegment(Mapping.map(fd, size, false), null, fd);
         } catch (IOException | RuntimeException e) {
-            closeQuietly(fd, e);
+            Closing.quietly(fd, e);
             throw e;
         }
     }
@@ -175,14 +176,6 @@ public final class SharedSegment implements AutoCloseable {
     private static void requirePositive(long size) {
         if (size <= 0) {
             throw new IllegalArgumentException("segment size must be positive: " + size);
-        }
-    }
-
-    private static void closeQuietly(Fd fd, Exception cause) {
-        try {
-            fd.close();
-        } catch (ErrnoException suppressed) {
-            cause.addSuppressed(suppressed);
         }
     }
 

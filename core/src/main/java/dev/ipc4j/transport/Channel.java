@@ -1,6 +1,7 @@
 package dev.ipc4j.transport;
 
 import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.Errno;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
@@ -126,7 +127,7 @@ public final class Channel implements AutoCloseable {
             throws TransportException {
         SocketPipe control = openControl(socket, config, knownPeer, knownPid);
         if (config.ring().isEmpty()) {
-            closeQuietly(knownPid);
+            Closing.quietly(knownPid);
             control.offerRingSegment(null);
             return new Channel(control, null);
         }
@@ -142,14 +143,14 @@ public final class Channel implements AutoCloseable {
             control.offerRingSegment(offer);
             return new Channel(control, ring);
         } catch (ErrnoException | RuntimeException e) {
-            closeQuietly(pid);
+            Closing.quietly(pid);
             if (ring != null) {
                 ring.close();
             }
             control.close();
             throw e instanceof TransportException t ? t : new PeerGoneException("ring setup failed: " + e.getMessage(), e);
         } finally {
-            closeQuietly(offer[0]); // the segment: the peer has its own descriptor now; the doorbells are the ring's
+            Closing.quietly(offer[0]); // the segment: the peer has its own descriptor now; the doorbells are the ring's
         }
     }
 
@@ -167,7 +168,7 @@ public final class Channel implements AutoCloseable {
         try {
             offered = control.takeRingSegment(config.socket().handshakeTimeout());
             if (offered == null) {
-                closeQuietly(pid);
+                Closing.quietly(pid);
                 return new Channel(control, null);
             }
             RingPipe.Config mine = config.ring().orElse(RingPipe.Config.DEFAULT);
@@ -178,15 +179,15 @@ public final class Channel implements AutoCloseable {
             pid = null; // the ring owns it now
             return new Channel(control, ring);
         } catch (ErrnoException | RuntimeException e) {
-            closeQuietly(pid);
+            Closing.quietly(pid);
             control.close();
             throw e instanceof TransportException t ? t : new PeerGoneException("ring setup failed: " + e.getMessage(), e);
         } finally {
             if (offered != null) {
-                closeQuietly(offered[0]); // the segment is mapped (or refused) now
+                Closing.quietly(offered[0]); // the segment is mapped (or refused) now
                 if (ring == null) { // the doorbells belong to the ring only once it exists
                     for (int i = 1; i < offered.length; i++) {
-                        closeQuietly(offered[i]);
+                        Closing.quietly(offered[i]);
                     }
                 }
             }
@@ -199,7 +200,7 @@ public final class Channel implements AutoCloseable {
         try {
             return SocketPipe.open(socket, config.socket(), knownPeer);
         } catch (RuntimeException e) {
-            closeQuietly(knownPid);
+            Closing.quietly(knownPid);
             throw e;
         }
     }
@@ -282,26 +283,6 @@ public final class Channel implements AutoCloseable {
     @Override
     public String toString() {
         return "Channel[peer " + peer().pid() + (ring != null ? ", ring]" : ", socket]");
-    }
-
-    private static void closeQuietly(PidFd fd) {
-        if (fd != null) {
-            try {
-                fd.close();
-            } catch (ErrnoException ignored) {
-                // nothing more to release
-            }
-        }
-    }
-
-    private static void closeQuietly(Fd fd) {
-        if (fd != null) {
-            try {
-                fd.close();
-            } catch (ErrnoException ignored) {
-                // nothing more to release
-            }
-        }
     }
 
     /** Accepts channels at a socket path. */

@@ -6,6 +6,7 @@ import static dev.ipc4j.transport.RingLayout.TYPE_END;
 import static dev.ipc4j.transport.RingLayout.TYPE_MIDDLE;
 import static dev.ipc4j.transport.RingLayout.TYPE_PADDING;
 
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.EventFd;
 import dev.ipc4j.os.Fd;
@@ -123,7 +124,7 @@ public final class RingPipe implements BlobPipe {
             }
             return bells;
         } catch (ErrnoException e) {
-            closeQuietly(bells);
+            Closing.all(bells);
             throw e;
         }
     }
@@ -155,27 +156,9 @@ public final class RingPipe implements BlobPipe {
             return new RingPipe(mapping, 0, config, peer, mine, theirs);
         } catch (ErrnoException | RuntimeException e) {
             fd.close();
-            closeQuietly(mine);
-            closeQuietly(theirs);
+            Closing.all(mine);
+            Closing.all(theirs);
             throw e;
-        }
-    }
-
-    private static void closeQuietly(EventFd[] bells) {
-        if (bells != null) {
-            for (EventFd b : bells) {
-                closeQuietly(b);
-            }
-        }
-    }
-
-    private static void closeQuietly(EventFd bell) {
-        if (bell != null) {
-            try {
-                bell.close();
-            } catch (ErrnoException e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing a doorbell", e);
-            }
         }
     }
 
@@ -191,8 +174,8 @@ public final class RingPipe implements BlobPipe {
             theirs = bells();
             return new RingPipe(mapping, outRing, config, peer, mine, theirs);
         } catch (ErrnoException | RuntimeException e) {
-            closeQuietly(mine);
-            closeQuietly(theirs);
+            Closing.all(mine);
+            Closing.all(theirs);
             mapping.close();
             peer.close();
             throw e;
@@ -872,8 +855,8 @@ public final class RingPipe implements BlobPipe {
             LOG.log(System.Logger.Level.DEBUG, "closing the peer's pidfd", e);
         }
         if (quiet) { // a thread stuck inside may still ring or drain them
-            closeQuietly(myBells);
-            closeQuietly(peerBells);
+            Closing.all(myBells);
+            Closing.all(peerBells);
         }
     }
 

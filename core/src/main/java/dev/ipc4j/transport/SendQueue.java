@@ -1,5 +1,6 @@
 package dev.ipc4j.transport;
 
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.UnixSocket;
@@ -88,7 +89,7 @@ final class SendQueue {
         long n = socket.send(ring, at, contiguous, true, first ? e.fds() : NO_FDS);
         if (n > 0) {
             if (first) {
-                closeAll(e.fds());
+                Closing.all(e.fds());
             }
             head += n;
             if (head == e.end()) {
@@ -105,20 +106,10 @@ final class SendQueue {
     void clear() {
         for (Entry e : entries) {
             if (head <= e.start()) {
-                closeAll(e.fds());
+                Closing.all(e.fds());
             }
         }
         entries.clear();
         head = tail;
-    }
-
-    private static void closeAll(Fd[] fds) {
-        for (Fd fd : fds) {
-            try {
-                fd.close();
-            } catch (ErrnoException ignored) {
-                // the copy we made to keep it alive: nothing else to do
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.ipc4j.transport;
 
+import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Errno;
 import dev.ipc4j.os.Fd;
@@ -177,7 +178,7 @@ public final class SocketPipe implements HandlePipe {
         try {
             pipe = new SocketPipe(socket, config, knownPeer);
         } catch (ErrnoException e) {
-            closeQuietly(socket);
+            Closing.quietly(socket);
             throw new PeerGoneException("socket unusable: " + e.getMessage(), e);
         }
         try {
@@ -429,7 +430,7 @@ public final class SocketPipe implements HandlePipe {
                     ? socket.send(sendBuffer, sent, Frame.HEADER - sent, true, sent == 0 ? fds : NO_FDS)
                     : socket.send(source, sent - Frame.HEADER, total - sent, true);
             if (n > 0 && sent == 0) {
-                closeAll(fds);
+                Closing.all(fds);
             }
             sent += n;
             if (n == 0) {
@@ -788,7 +789,7 @@ public final class SocketPipe implements HandlePipe {
         int n = 0;
         for (FdBatch b : arrivedFds) {
             n += b.fds().length;
-            closeAll(b.fds());
+            Closing.all(b.fds());
         }
         arrivedFds.clear();
         return new ProtocolException(n + " descriptors arrived that no frame claims (closed)");
@@ -799,7 +800,7 @@ public final class SocketPipe implements HandlePipe {
             return;
         }
         framePending = false;
-        closeAll(frameHandles); // handles the handler did not take over (e.g. control frames)
+        Closing.all(frameHandles); // handles the handler did not take over (e.g. control frames)
         frameHandles = List.of();
         if (bigLength >= 0) {
             bigLength = -1;
@@ -987,14 +988,14 @@ public final class SocketPipe implements HandlePipe {
                 sendLock.unlock();
             }
             for (FdBatch b : arrivedFds) {
-                closeAll(b.fds());
+                Closing.all(b.fds());
             }
             arrivedFds.clear();
-            closeAll(frameHandles);
+            Closing.all(frameHandles);
             if (ringSegment != null) {
-                closeAll(ringSegment);
+                Closing.all(ringSegment);
             }
-            closeQuietly(socket);
+            Closing.quietly(socket);
             if (quiet) {
                 arena.close();
             }
@@ -1047,32 +1048,6 @@ public final class SocketPipe implements HandlePipe {
                 ? "peer process " + peer.pid() + " is gone (" + doing + ": " + e.getMessage() + ")"
                 : doing + " failed: " + e.getMessage();
         return new PeerGoneException(why, e);
-    }
-
-    private static void closeAll(Iterable<?> things) {
-        for (Object o : things) {
-            try {
-                if (o instanceof Fd fd) {
-                    fd.close();
-                } else if (o instanceof NativeHandle h) {
-                    h.close();
-                }
-            } catch (IOException e) {
-                LOG.log(System.Logger.Level.DEBUG, "closing a descriptor", e);
-            }
-        }
-    }
-
-    private static void closeAll(Fd[] fds) {
-        closeAll(List.of(fds));
-    }
-
-    private static void closeQuietly(UnixSocket socket) {
-        try {
-            socket.close();
-        } catch (ErrnoException e) {
-            LOG.log(System.Logger.Level.DEBUG, "closing the socket", e);
-        }
     }
 
     @Override

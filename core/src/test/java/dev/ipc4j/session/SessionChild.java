@@ -168,7 +168,7 @@ public final class SessionChild {
             say("FLOODED " + held.size());
             hear("EXIT");
         } finally {
-            held.forEach(Session::closeQuietly);
+            held.forEach(dev.ipc4j.os.Closing::quietly);
         }
     }
 
