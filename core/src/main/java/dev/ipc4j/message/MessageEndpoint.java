@@ -1,8 +1,10 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.Ipc4jException;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionEnd;
+import dev.ipc4j.shm.ShmException;
 import dev.ipc4j.transport.Agent;
 import dev.ipc4j.transport.BlobPipe;
 import dev.ipc4j.transport.BlobView;
@@ -349,10 +351,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             case MessageException m -> {
                 return m;
             }
-            case dev.ipc4j.transport.TransportException t -> { // the pipe under the channel: the channel is what ended
-                return new ChannelClosedException("the request failed: " + t, t);
-            }
-            case dev.ipc4j.session.SessionException t -> {
+            // The pipe or session under the channel: the channel is what ended (a ShmException is the caller's, below).
+            case Ipc4jException t when !(t instanceof ShmException) -> {
                 return new ChannelClosedException("the request failed: " + t, t);
             }
             case RuntimeException r -> throw r; // e.g. a closed OutMessage, or one too large for a socket-only channel

@@ -1,6 +1,7 @@
 package dev.ipc4j.os;
 
 import java.lang.System.Logger.Level;
+import java.util.function.Consumer;
 
 /**
  * Closing what is being given up, where a failure to close has nowhere better to go: the one close-quietly helper of
@@ -19,28 +20,12 @@ public final class Closing {
 
     /** Closes {@code c}; a failure is logged at {@code level} (WARNING where it may leave something behind). */
     public static void quietly(AutoCloseable c, Level level) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            keepInterrupt(e);
-            LOG.log(level, "closing " + c, e);
-        }
+        close(c, e -> LOG.log(level, "closing " + c, e));
     }
 
     /** Closes {@code c} while failing with {@code cause}: a failure to close is added to it, suppressed. */
     public static void quietly(AutoCloseable c, Throwable cause) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (Exception e) {
-            keepInterrupt(e);
-            cause.addSuppressed(e);
-        }
+        close(c, cause::addSuppressed);
     }
 
     /** {@link #quietly(AutoCloseable)} for each of {@code all}, in order. */
@@ -61,9 +46,17 @@ public final class Closing {
         }
     }
 
-    private static void keepInterrupt(Exception e) {
-        if (e instanceof InterruptedException) {
-            Thread.currentThread().interrupt();
+    private static void close(AutoCloseable c, Consumer<Exception> failed) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            failed.accept(e);
         }
     }
 }
