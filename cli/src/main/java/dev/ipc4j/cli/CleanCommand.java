@@ -1,5 +1,6 @@
 package dev.ipc4j.cli;
 
+import dev.ipc4j.bench.harness.HelpOption;
 import dev.ipc4j.shm.ShmSweeper;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -14,6 +15,9 @@ import picocli.CommandLine.Option;
 final class CleanCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    private HelpOption help = new HelpOption();
 
     @CommandLine.Mixin
     private PlacesOptions where = new PlacesOptions();

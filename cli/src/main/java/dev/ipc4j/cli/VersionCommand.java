@@ -1,5 +1,6 @@
 package dev.ipc4j.cli;
 
+import dev.ipc4j.bench.harness.HelpOption;
 import dev.ipc4j.Ipc4j;
 import java.io.PrintWriter;
 import java.util.List;
@@ -12,6 +13,9 @@ import picocli.CommandLine.Command;
 final class VersionCommand implements Callable<Integer> {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    private HelpOption help = new HelpOption();
 
     @Override
     public Integer call() {

@@ -1,6 +1,6 @@
 package dev.ipc4j.bench.demo;
 
-import dev.ipc4j.bench.harness.WaitMode;
+import dev.ipc4j.bench.harness.ToolCommand;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -16,25 +16,9 @@ import java.util.List;
 public final class Demo {
     private Demo() {}
 
-    public static void main(String[] args) {
-        System.exit(run(args, System.out, System.err));
-    }
-
-    /** Parses {@code args}, runs, prints; returns the exit code (what tests call instead of {@link #main}). */
+    /** Runs {@code ./ipc4j demo ARGS} with its parser, printing to {@code out} and {@code err}; returns the exit code (tests). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        DemoOptions options;
-        try {
-            options = DemoOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            err.println("demo: " + e.getMessage());
-            err.println("(./ipc4j demo --help lists the options)");
-            return 2;
-        }
-        if (options.help()) {
-            out.print(DemoOptions.usage());
-            return 0;
-        }
-        return run(options, out, err);
+        return ToolCommand.execute(new DemoCommand(), out, err, args);
     }
 
     static int run(DemoOptions options, PrintStream out, PrintStream err) {

@@ -1,6 +1,6 @@
 package dev.ipc4j.bench.demo;
 
-import dev.ipc4j.bench.harness.OptionNumbers;
+import dev.ipc4j.bench.harness.ToolCommand;
 import dev.ipc4j.bench.harness.WaitMode;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +21,7 @@ import java.util.List;
  *     client's verification must fail; -1 for none
  */
 public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode waitMode, boolean json, Path html, DemoStack stack,
-        String zeroCopy, Duration timeout, int corruptPart, boolean help) {
+        String zeroCopy, Duration timeout, int corruptPart) {
 
     static final int ZERO_COPY_WARMUP = 10_000;
 
@@ -33,70 +33,9 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
     /** Largest payload: the copied baseline reads it into one buffer of this process. */
     public static final long MAX_SIZE = 4L << 30;
 
-    public static final String USAGE = """
-            usage: ./ipc4j demo [options]
-              A server JVM (a SessionServer) answers each GetFileReq with a FlatBuffers GetFileRsp of the payload size
-              (16 KiB parts, each with its size and a 64-bit hash, built once in its session's shared memory before the
-              clock starts); this JVM, the client (a ClientSession), times the round trip over a MessageChannel until it
-              holds the response's root, zero-copy (only a handle crosses), then the same bytes copied over a Unix
-              socket as the baseline. Prints p50/p90/p99 per size and mode and the speed-up.
-              --sizes LIST       payload sizes, e.g. 100KiB,1MiB,1GiB (default 100KiB,1MiB,10MiB,100MiB,1GiB; 4KiB..4GiB)
-              --iterations N     measured round trips per size and mode (default: 2000 zero-copy for every size;
-                                 copied 1000 for 100 KiB, 300 for 1 MiB, 40 for 10 MiB, 10 for 100 MiB, 5 for 1 GiB)
-              --warmup N         round trips before measuring, not recorded (default: 10000 zero-copy, a tenth of
-                                 the copied ones)
-              --wait MODE        how both processes wait on the channel: block (default; park at once), spin
-                                 (busy spin, a core per side) or backoff (the library's default: spin a few
-                                 microseconds, yield, park); the copied baseline always uses blocking socket I/O
-              --json             one JSON object per line per (size, mode) on stdout; the table goes to stderr
-              --html FILE        also write a self-contained HTML report with a log-log chart
-              --stack NAME       message (default): session + MessageChannel + FlatBuffers codec, what a user's code
-                                 runs on; transport: the raw-transport rows, a hand-rolled protocol over a
-                                 transport.Channel below the session and message layers
-              --zero-copy NAME   with --stack transport: its zero-copy implementation (default %s; available: %s)
-              --timeout S        seconds the whole run may take before the server is killed (default 600)
-              -h, --help         this text
-            Exit code: 0 when every size ran and verified, 1 when something failed, 2 for bad options.
-            """;
-
-    public static String usage() {
-        return USAGE.formatted(ZeroCopyModes.DEFAULT, String.join(",", ZeroCopyModes.names()));
-    }
-
+    /** Reads {@code ./ipc4j demo}'s words ({@link DemoCommand}'s parser). @throws IllegalArgumentException naming what is wrong */
     public static DemoOptions parse(String... args) {
-        List<Long> sizes = DEFAULT_SIZES;
-        int iterations = 0;
-        int warmup = -1;
-        WaitMode wait = WaitMode.BLOCK;
-        boolean json = false;
-        Path html = null;
-        DemoStack stack = DemoStack.MESSAGE;
-        String zeroCopy = null;
-        Duration timeout = Duration.ofMinutes(10);
-        int corruptPart = -1;
-        boolean help = false;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            switch (arg) {
-                case "-h", "--help" -> help = true;
-                case "--json" -> json = true;
-                case "--sizes" -> sizes = sizes(value(args, ++i, arg));
-                case "--iterations" -> iterations = OptionNumbers.positive(arg, value(args, ++i, arg));
-                case "--warmup" -> warmup = OptionNumbers.nonNegative(arg, value(args, ++i, arg));
-                case "--wait" -> wait = WaitMode.parse(value(args, ++i, arg));
-                case "--html" -> html = Path.of(value(args, ++i, arg));
-                case "--stack" -> stack = DemoStack.parse(value(args, ++i, arg));
-                case "--zero-copy" -> zeroCopy = ZeroCopyModes.named(value(args, ++i, arg)).name();
-                case "--timeout" -> timeout = Duration.ofSeconds(OptionNumbers.positive(arg, value(args, ++i, arg)));
-                case "--corrupt-part" -> corruptPart = OptionNumbers.nonNegative(arg, value(args, ++i, arg));
-                default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
-            }
-        }
-        if (zeroCopy != null && stack != DemoStack.TRANSPORT) {
-            throw new IllegalArgumentException("--zero-copy chooses the raw transport's implementation: use it with --stack transport");
-        }
-        return new DemoOptions(sizes, iterations, warmup, wait, json, html, stack, zeroCopy == null ? ZeroCopyModes.DEFAULT : zeroCopy,
-                timeout, corruptPart, help);
+        return ToolCommand.parse(new DemoCommand(), args);
     }
 
     /**
@@ -126,7 +65,7 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
         return mode == DemoMode.ZERO_COPY ? ZERO_COPY_WARMUP : Math.max(1, measured / 10);
     }
 
-    private static List<Long> sizes(String value) {
+    static List<Long> sizes(String value) {
         List<Long> out = new ArrayList<>();
         for (String part : value.split(",")) {
             if (part.isBlank()) {
@@ -145,12 +84,5 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
             throw new IllegalArgumentException("--sizes needs at least one size");
         }
         return List.copyOf(out);
-    }
-
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(option + " needs a value");
-        }
-        return args[i];
     }
 }

@@ -12,23 +12,6 @@ import java.util.List;
 public final class SmallBench {
     private SmallBench() {}
 
-    public static void main(String[] args) throws Exception {
-        BenchOptions options;
-        try {
-            options = BenchOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench small: " + e.getMessage());
-            System.err.print(BenchOptions.usage());
-            System.exit(2);
-            return;
-        }
-        if (options.help()) {
-            System.out.print(BenchOptions.usage());
-            return;
-        }
-        System.exit(run(options, System.out, System.err));
-    }
-
     /** Runs everything {@code options} asks for; returns the exit code. */
     public static int run(BenchOptions options, PrintStream out, PrintStream err) throws Exception {
         // With --json, stdout carries only JSON lines (for tools); people read the table on stderr.

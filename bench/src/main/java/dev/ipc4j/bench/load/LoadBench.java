@@ -106,30 +106,6 @@ public final class LoadBench {
         }
     }
 
-    public static void main(String[] args) throws Exception {
-        LoadOptions options;
-        try {
-            options = LoadOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench load: " + e.getMessage());
-            System.err.print(LoadOptions.usage());
-            System.exit(2);
-            return;
-        }
-        if (options.help()) {
-            System.out.print(LoadOptions.usage());
-            return;
-        }
-        Path runDir = Files.createTempDirectory("ipc4j-bench-load-");
-        int code;
-        try {
-            code = run(options, runDir, System.out, System.err);
-        } finally {
-            FileTrees.delete(runDir);
-        }
-        System.exit(code);
-    }
-
     /**
      * One run in {@code runDir} (a private directory; this run's files go in a directory of their own inside it, removed
      * at the end); returns the exit code: 0 when it completed with nothing lost or damaged.

@@ -108,23 +108,6 @@ public final class MessagesBench {
         }
     }
 
-    public static void main(String[] args) throws Exception {
-        MessagesOptions options;
-        try {
-            options = MessagesOptions.parse(args);
-        } catch (IllegalArgumentException e) {
-            System.err.println("bench messages: " + e.getMessage());
-            System.err.print(MessagesOptions.usage());
-            System.exit(2);
-            return;
-        }
-        if (options.help()) {
-            System.out.print(MessagesOptions.usage());
-            return;
-        }
-        System.exit(run(options, System.out, System.err));
-    }
-
     /** Runs every wait strategy {@code options} asks for; returns the exit code. */
     public static int run(MessagesOptions options, PrintStream out, PrintStream err) {
         PrintStream human = options.json() ? err : out;

@@ -185,6 +185,16 @@ class LoadBenchTest {
         assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--wait", "sometimes"));
         assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--seconds", "700"));
         assertThrows(IllegalArgumentException.class, () -> LoadOptions.parse("--bogus"));
-        assertTrue(LoadOptions.usage().contains("--clients"));
+        String help = help(new LoadCommand());
+        assertTrue(help.contains("--clients"), help);
+    }
+
+    /** What {@code --help} prints, through the command's own parser. */
+    private static String help(dev.ipc4j.bench.harness.ToolCommand<?> command) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        int code = dev.ipc4j.bench.harness.ToolCommand.execute(command,
+                new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8), System.err, "--help");
+        assertEquals(0, code);
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 }

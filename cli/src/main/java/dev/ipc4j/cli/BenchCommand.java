@@ -1,0 +1,24 @@
+package dev.ipc4j.cli;
+
+import dev.ipc4j.bench.harness.HelpOption;
+import dev.ipc4j.bench.harness.SmallCommand;
+import dev.ipc4j.bench.load.LoadCommand;
+import dev.ipc4j.bench.messages.MessagesCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ipc4j bench}: the cross-process benchmarks; a word naming one of them is required. */
+@Command(name = "bench", header = "Cross-process benchmarks (each takes --help).", synopsisSubcommandLabel = "(small | messages | load)",
+        subcommands = {SmallCommand.class, MessagesCommand.class, LoadCommand.class})
+final class BenchCommand implements Runnable {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    private HelpOption help = new HelpOption();
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "which benchmark? one of: small, messages, load");
+    }
+}
