@@ -1,12 +1,12 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.shm.Lease;
-import dev.ipc4j.transport.NativeHandle;
 import java.lang.foreign.MemorySegment;
-import java.util.ArrayList;
-import java.util.List;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A received message, read in place: in the peer's shared memory through a {@link Lease} held until {@link #close()},

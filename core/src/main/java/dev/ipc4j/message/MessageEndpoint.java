@@ -1,6 +1,7 @@
 package dev.ipc4j.message;
 
 import dev.ipc4j.Ipc4jException;
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionEnd;
@@ -9,7 +10,6 @@ import dev.ipc4j.transport.Agent;
 import dev.ipc4j.transport.BlobPipe;
 import dev.ipc4j.transport.BlobView;
 import dev.ipc4j.transport.Channel;
-import dev.ipc4j.transport.NativeHandle;
 import dev.ipc4j.transport.PeerGoneException;
 import dev.ipc4j.transport.PipeClosedException;
 import dev.ipc4j.transport.RingPipe;

@@ -1,12 +1,12 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionHandle;
 import dev.ipc4j.shm.Lease;
 import dev.ipc4j.shm.ShmException;
 import dev.ipc4j.transport.BlobView;
-import dev.ipc4j.transport.NativeHandle;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;

@@ -1,9 +1,9 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionHandle;
 import dev.ipc4j.transport.Channel;
-import dev.ipc4j.transport.NativeHandle;
 import dev.ipc4j.transport.RingPipe;
 import dev.ipc4j.transport.TransportException;
 import java.lang.foreign.Arena;
@@ -44,6 +44,7 @@ final class MessageWriter {
 
     private final Session session;
     private final Channel channel;
+    private final RingPipe ring; // null for a socket-only channel
     private final InTransit inTransit; // null without a ring
     private final int maxDeferred;
     private final long maxDeferredBytes;
@@ -55,7 +56,8 @@ final class MessageWriter {
     MessageWriter(Session session, Channel channel, int maxDeferred, long maxDeferredBytes, long inlineBelow) {
         this.session = session;
         this.channel = channel;
-        this.inTransit = channel.hasRing() ? new InTransit((RingPipe) channel.blobs()) : null;
+        this.ring = channel.ring().orElse(null);
+        this.inTransit = ring != null ? new InTransit(ring) : null;
         this.maxDeferred = maxDeferred;
         this.maxDeferredBytes = maxDeferredBytes;
         this.inlineBelow = inlineBelow;
@@ -97,7 +99,7 @@ final class MessageWriter {
                 deferred.poll();
                 deferredBytes -= d.frame().byteSize();
                 if (d.hold() != null) {
-                    inTransit.hold(d.hold(), ((RingPipe) channel.blobs()).sentPosition());
+                    inTransit.hold(d.hold(), ring.sentPosition());
                 }
             }
             sent++;
@@ -255,7 +257,7 @@ final class MessageWriter {
 
     private void held(InTransit.Hold hold) {
         if (hold != null) {
-            inTransit.hold(hold, ((RingPipe) channel.blobs()).sentPosition());
+            inTransit.hold(hold, ring.sentPosition());
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.ipc4j.message;
 
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.shm.ShmBlock;
-import dev.ipc4j.transport.NativeHandle;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;

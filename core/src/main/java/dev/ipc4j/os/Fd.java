@@ -15,17 +15,27 @@ public final class Fd implements AutoCloseable {
     private static final int F_DUPFD_CLOEXEC = 1030;
 
     private final AtomicInteger fd;
+    private final boolean owned;
 
-    private Fd(int fd) {
+    private Fd(int fd, boolean owned) {
         if (fd < 0) {
             throw new IllegalArgumentException("not a file descriptor: " + fd);
         }
         this.fd = new AtomicInteger(fd);
+        this.owned = owned;
     }
 
     /** Takes ownership of a descriptor the caller got from the kernel. */
     public static Fd adopt(int fd) {
-        return new Fd(fd);
+        return new Fd(fd, true);
+    }
+
+    /**
+     * A view of a descriptor someone else owns, for a call that only reads its number (e.g. sending it): closing the
+     * view forgets the number and never closes the descriptor. The owner must keep it open while the view is used.
+     */
+    public static Fd borrow(int fd) {
+        return new Fd(fd, false);
     }
 
     /** The descriptor number; throws when closed. */
@@ -67,6 +77,9 @@ public final class Fd implements AutoCloseable {
     @Override
     public void close() throws ErrnoException {
         int value = fd.getAndSet(CLOSED);
+        if (!owned) {
+            return;
+        }
         // close(2) releases the number even when it reports EINTR/EIO on Linux, so it is never retried.
         if (value != CLOSED && Libc.close(value) < 0) {
             int errno = Libc.errno();

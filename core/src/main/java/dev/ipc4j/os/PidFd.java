@@ -15,6 +15,17 @@ public final class PidFd implements AutoCloseable {
         this.pid = pid;
     }
 
+    /**
+     * Takes ownership of {@code fd}, which the caller vouches is a pidfd of process {@code pid} (e.g. one this process
+     * opened and handed on as a plain descriptor).
+     */
+    public static PidFd adopt(Fd fd, long pid) {
+        if (pid <= 0 || pid > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("not a pid: " + pid);
+        }
+        return new PidFd(fd, pid);
+    }
+
     /** Opens a handle on a running process; fails with ESRCH when there is none with that pid. */
     public static PidFd open(long pid) throws ErrnoException {
         if (pid <= 0 || pid > Integer.MAX_VALUE) {

@@ -1,6 +1,5 @@
 package dev.ipc4j.session;
 
-import dev.ipc4j.internal.ChannelAccess;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.Errno;
 import dev.ipc4j.os.ErrnoException;
@@ -143,7 +142,7 @@ public final class ClientSession extends Session {
         }
         Channel control;
         try {
-            control = ChannelAccess.overPassedSocket(socket, false, config.control(), null, null);
+            control = Session.adoptChannel(socket, Channel.Role.CONNECTOR, config.control(), null, null);
         } catch (RuntimeException e) {
             Closing.quietly(pid);
             throw e;
@@ -171,7 +170,7 @@ public final class ClientSession extends Session {
             PeerIdentity identity = new PeerIdentity(kernel.pid(), kernel.uid(), kernel.gid());
             UnixSocket memorySocket = received.getLast(); // after the init channels (the decoder checked the count)
             for (UnixSocket s : received.subList(0, received.size() - 1)) {
-                channels.add(ChannelAccess.overPassedSocket(s, false, config.channels(), identity, pid.dup()));
+                channels.add(Session.adoptChannel(s, Channel.Role.CONNECTOR, config.channels(), identity, pid.dup()));
             }
             received = List.of();
             SessionMemory memory = new SessionMemory(server, false, kernel.pid(), self.pid(), ok.sessionId(), config.arenas(), null,

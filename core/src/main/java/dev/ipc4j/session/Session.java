@@ -1,7 +1,7 @@
 package dev.ipc4j.session;
 
 import dev.ipc4j.Ipc4jException;
-import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
@@ -10,17 +10,16 @@ import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.shm.Lease;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmBlock;
+import dev.ipc4j.transport.Agent;
+import dev.ipc4j.transport.BlobPipe;
 import dev.ipc4j.transport.BlobView;
 import dev.ipc4j.transport.Channel;
-import dev.ipc4j.transport.NativeHandle;
 import dev.ipc4j.transport.PeerGoneException;
 import dev.ipc4j.transport.PeerIdentity;
 import dev.ipc4j.transport.PipeClosedException;
 import dev.ipc4j.transport.ProtocolException;
-import dev.ipc4j.transport.TransportException;
-import dev.ipc4j.transport.Agent;
-import dev.ipc4j.transport.BlobPipe;
 import dev.ipc4j.transport.Runner;
+import dev.ipc4j.transport.TransportException;
 import dev.ipc4j.transport.WaitSet;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -748,6 +747,29 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         }
     }
 
+    /**
+     * {@link Channel#adopt} for the session layer's own socket-pair ends and pidfds: both are taken over (closed with
+     * the channel, or on failure).
+     */
+    static Channel adoptChannel(UnixSocket socket, Channel.Role role, Channel.Config config, PeerIdentity peer, PidFd peerPid)
+            throws TransportException {
+        NativeHandle s;
+        NativeHandle p;
+        try {
+            s = NativeHandle.adopt(socket.fd().release());
+        } catch (ErrnoException e) {
+            Closing.quietly(peerPid);
+            throw new IllegalStateException("the socket was closed before its channel was set up: " + socket, e);
+        }
+        try {
+            p = peerPid == null ? null : NativeHandle.adopt(peerPid.fd().release());
+        } catch (ErrnoException e) {
+            Closing.quietly(s);
+            throw new IllegalStateException("the pidfd was closed before its channel was set up: " + peerPid, e);
+        }
+        return Channel.adopt(s, role, config, peer, p);
+    }
+
     /** Sets a channel up over a socket-pair end whose other end the peer has; it is closed with the session. */
     Channel newChannel(UnixSocket socket, boolean createsRing) throws IOException {
         if (ending.get()) {
@@ -761,7 +783,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             Closing.quietly(socket);
             throw e;
         }
-        Channel c = ChannelAccess.overPassedSocket(socket, createsRing, config.channels(), peerIdentity, pid);
+        Channel c = adoptChannel(socket, createsRing ? Channel.Role.ACCEPTOR : Channel.Role.CONNECTOR, config.channels(), peerIdentity, pid);
         channels.add(c);
         if (ending.get()) { // ended while we set it up: the release may have missed it
             channels.remove(c);

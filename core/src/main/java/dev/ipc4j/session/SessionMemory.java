@@ -1,14 +1,14 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Closing;
-import dev.ipc4j.transport.TransportException;
-import dev.ipc4j.internal.ArenaAccess;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.shm.Lease;
 import dev.ipc4j.shm.MalformedHandleException;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmBlock;
 import dev.ipc4j.shm.ShmIoException;
+import dev.ipc4j.transport.TransportException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.function.Supplier;
@@ -109,7 +109,8 @@ final class SessionMemory implements AutoCloseable {
                 : serverSide ? SessionHandle.Scope.CLIENT_SESSION : SessionHandle.Scope.SERVER_SESSION;
         try {
             Fd control = socket.take(scope, MemorySocket.CONTROL, 0, 0);
-            return ArenaAccess.attach(name, control, (id, generation) -> socket.take(scope, MemorySocket.SEGMENT, id, generation),
+            return ShmArena.attach(name, NativeHandle.adopt(control.release()),
+                    (id, generation) -> NativeHandle.adopt(socket.take(scope, MemorySocket.SEGMENT, id, generation).release()),
                     ShmArena.LeakDetection.SAMPLED);
         } catch (IOException | TransportException | SessionException e) {
             throw new ShmIoException("attaching the peer's arena " + name, e);
@@ -122,7 +123,7 @@ final class SessionMemory implements AutoCloseable {
      */
     private void post(SessionHandle.Scope scope, ShmArena arena, int segment) {
         int s = scope.ordinal();
-        int generation = ArenaAccess.generation(arena, segment);
+        int generation = arena.segmentGeneration(segment);
         int[] posted = segmentsPosted[s];
         if (controlPosted[s] && posted != null && segment < posted.length && posted[segment] == generation + 1) {
             return;
@@ -132,16 +133,19 @@ final class SessionMemory implements AutoCloseable {
                 if (scope == SessionHandle.Scope.SERVER_APP) {
                     lentApp = arena;
                 }
-                Fd control = ArenaAccess.control(arena);
-                socket.post(scope, MemorySocket.CONTROL, 0, 0, control.stat().size(), control);
+                try (Fd control = Fd.adopt(arena.controlDescriptor().release())) {
+                    socket.post(scope, MemorySocket.CONTROL, 0, 0, control.stat().size(), control);
+                }
                 controlPosted[s] = true;
                 segmentsPosted[s] = new int[16];
             }
-            Fd fd = ArenaAccess.segment(arena, segment);
-            if (fd == null || generation < 0) {
+            NativeHandle handle = arena.segmentDescriptor(segment);
+            if (handle == null || generation < 0) {
                 throw new IOException("segment " + segment + " of " + arena.name() + " has no descriptor here");
             }
-            socket.post(scope, MemorySocket.SEGMENT, segment, generation, fd.stat().size(), fd);
+            try (Fd fd = Fd.adopt(handle.release())) {
+                socket.post(scope, MemorySocket.SEGMENT, segment, generation, fd.stat().size(), fd);
+            }
             if (segment >= segmentsPosted[s].length) {
                 segmentsPosted[s] = java.util.Arrays.copyOf(segmentsPosted[s], Math.max(segment + 1, 2 * segmentsPosted[s].length));
             }
@@ -173,7 +177,7 @@ final class SessionMemory implements AutoCloseable {
         for (ShmArena arena : new ShmArena[] {m, p, a}) {
             if (arena != null) {
                 try {
-                    ArenaAccess.closeReleased(arena);
+                    arena.closeReleasedSegments();
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.DEBUG, "closing released segments of " + arena.name(), e);
                 }

@@ -1,7 +1,6 @@
 package dev.ipc4j.session;
 
 import dev.ipc4j.Ipc4jException;
-import dev.ipc4j.internal.ChannelAccess;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.LockFile;
@@ -13,8 +12,8 @@ import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmSweeper;
 import dev.ipc4j.transport.Channel;
-import dev.ipc4j.transport.PeerIdentity;
 import dev.ipc4j.transport.PeerGoneException;
+import dev.ipc4j.transport.PeerIdentity;
 import dev.ipc4j.transport.ProtocolException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -400,7 +399,7 @@ public final class SessionServer implements AutoCloseable {
         List<Channel> channels = new ArrayList<>();
         ServerSession session = null;
         try {
-            control = ChannelAccess.overPassedSocket(socket, true, sc.control(), null, null);
+            control = Session.adoptChannel(socket, Channel.Role.ACCEPTOR, sc.control(), null, null);
             Control.Login login;
             try {
                 Handshake.Received first = Handshake.receive(control, 0, sc.handshakeTimeout(), "log-in");
@@ -446,7 +445,7 @@ public final class SessionServer implements AutoCloseable {
             PeerIdentity identity = new PeerIdentity(kernel.pid(), kernel.uid(), kernel.gid());
             for (UnixSocket s : List.copyOf(near)) {
                 near.remove(s);
-                channels.add(ChannelAccess.overPassedSocket(s, true, sc.channels(), identity, pid.dup()));
+                channels.add(Session.adoptChannel(s, Channel.Role.ACCEPTOR, sc.channels(), identity, pid.dup()));
             }
             SessionMemory memory = new SessionMemory(app, true, ProcessHandle.current().pid(), kernel.pid(), id, sc.arenas(),
                     this::appArena, new MemorySocket(memorySocket, true));

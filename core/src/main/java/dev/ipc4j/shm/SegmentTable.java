@@ -12,13 +12,13 @@ import static dev.ipc4j.shm.ArenaLayout.SEG_STATE;
 import static dev.ipc4j.shm.ArenaLayout.KIND_HUGE;
 import static dev.ipc4j.shm.ArenaLayout.segmentEntry;
 
-import dev.ipc4j.internal.ArenaAccess;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.MemFd;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>Segments are shared one of two ways ({@link ShmArena.Sharing}). By name: /dev/shm objects {@code ARENA.N} that
  * any process opens. By descriptor: memfds whose size is sealed, which the creator keeps open and another process gets
- * from its {@link ArenaAccess.SegmentSource} (the session passes them over its socket); nobody can shrink one under a
+ * from its {@link ShmArena.SegmentSource} (the session passes them over its socket); nobody can shrink one under a
  * mapping, and in an OWNED arena nobody but the creator can even map one writable (F_SEAL_FUTURE_WRITE).
  *
  * <p>Descriptors and mappings kept: the creator keeps each segment's memfd until the segment is released (to give it to
@@ -50,7 +50,7 @@ final class SegmentTable {
     private final boolean prefault;
     private final boolean byName;
     private final boolean sealWrites; // creator of an OWNED arena shared by descriptors
-    private final ArenaAccess.SegmentSource source; // attacher of an arena shared by descriptors; else null
+    private final ShmArena.SegmentSource source; // attacher of an arena shared by descriptors; else null
     private final AtomicReferenceArray<SharedSegment> mapped;
     private final AtomicReferenceArray<Kept> descriptors; // shared by descriptors: each segment's memfd kept here
 
@@ -58,7 +58,7 @@ final class SegmentTable {
     private record Kept(Fd fd, int generation) {}
 
     SegmentTable(String arena, MemorySegment ctl, int maxSegments, boolean readOnly, ShmPermissions permissions, boolean prefault,
-            boolean byName, boolean sealWrites, ArenaAccess.SegmentSource source) {
+            boolean byName, boolean sealWrites, ShmArena.SegmentSource source) {
         this.arena = arena;
         this.ctl = ctl;
         this.maxSegments = maxSegments;
@@ -134,7 +134,7 @@ final class SegmentTable {
             if (source == null) {
                 throw new IOException("segment " + segment + " was released");
             }
-            fd = source.segment(segment, generation);
+            fd = Fd.adopt(Objects.requireNonNull(source.segment(segment, generation), "the source gave no descriptor").release());
         }
         try {
             // The creator maps a segment again only for a huge block it borrows back: read-only, as others do.

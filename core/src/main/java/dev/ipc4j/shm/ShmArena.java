@@ -2,7 +2,8 @@ package dev.ipc4j.shm;
 
 import static dev.ipc4j.shm.ArenaLayout.*;
 
-import dev.ipc4j.internal.ArenaAccess;
+import dev.ipc4j.NativeHandle;
+import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.ProcessIdentity;
 import java.io.IOException;
@@ -225,40 +226,7 @@ public final class ShmArena implements AutoCloseable {
         return new Context();
     }
 
-    static {
-        ArenaAccess.set(new ArenaAccess.Bridge() {
-            @Override
-            public ShmArena attach(String name, Fd control, ArenaAccess.SegmentSource source, LeakDetection leakDetection)
-                    throws IOException {
-                return ShmArena.attach(name, control, source, leakDetection);
-            }
-
-            @Override
-            public Fd control(ShmArena arena) {
-                if (!arena.creator || arena.sharing != Sharing.BY_DESCRIPTOR) {
-                    throw new IllegalArgumentException("not an arena this process created to share by descriptor: " + arena);
-                }
-                return arena.control.fd();
-            }
-
-            @Override
-            public Fd segment(ShmArena arena, int id) {
-                return arena.segments.descriptor(id);
-            }
-
-            @Override
-            public int generation(ShmArena arena, int id) {
-                return id >= 0 && id < arena.maxSegments ? arena.segments.generation(id) : -1;
-            }
-
-            @Override
-            public int closeReleased(ShmArena arena) {
-                return arena.closed ? 0 : arena.segments.closeReleased();
-            }
-        });
-    }
-
-    private ShmArena(String name, SharedSegment control, boolean creator, Sharing sharing, ArenaAccess.SegmentSource source,
+    private ShmArena(String name, SharedSegment control, boolean creator, Sharing sharing, SegmentSource source,
             Context local) {
         this.name = name;
         this.sharing = sharing;
@@ -321,6 +289,81 @@ public final class ShmArena implements AutoCloseable {
         return attach(name, LeakDetection.SAMPLED);
     }
 
+    /**
+     * Where an arena attached by descriptor ({@link #attach(String, NativeHandle, SegmentSource, LeakDetection)}) gets
+     * its data segments: asked for segment {@code id} the first time a handle names it (the session layer passes them
+     * over its socket).
+     */
+    @FunctionalInterface
+    public interface SegmentSource {
+        /**
+         * A descriptor of incarnation {@code generation} of data segment {@code id} (a released huge segment's slot is
+         * used again), which the arena takes over and checks: a memfd whose size is sealed, as large as the arena's
+         * table says.
+         *
+         * @throws IOException when this process was never given that segment
+         */
+        NativeHandle segment(int id, int generation) throws IOException;
+    }
+
+    /**
+     * Attaches to an arena another process shares by descriptor: {@code control} is its control object's memfd (taken
+     * over: closed once mapped, or on failure), the data segments come from {@code source} as handles first name them.
+     * Memory from the other process is checked before use: a descriptor of the wrong kind or size is refused.
+     *
+     * @throws ShmIoException when the control object is not an ipc4j arena's, or cannot be mapped
+     */
+    public static ShmArena attach(String name, NativeHandle control, SegmentSource source, LeakDetection leakDetection)
+            throws IOException {
+        return attach(name, Fd.adopt(Objects.requireNonNull(control, "control").release()), source, leakDetection);
+    }
+
+    /**
+     * A new descriptor of the control object of this arena, which this process created to share by descriptor; the
+     * caller closes it (typically after passing it to the process that attaches).
+     *
+     * @throws IllegalStateException for an arena shared by name, or one this process attached to
+     * @throws ShmIoException when the kernel gives no descriptor (e.g. at the process's limit)
+     */
+    public NativeHandle controlDescriptor() {
+        if (!creator || sharing != Sharing.BY_DESCRIPTOR) {
+            throw new IllegalStateException("not an arena this process created to share by descriptor: " + this);
+        }
+        return duplicate(control.fd(), "the control object");
+    }
+
+    /**
+     * A new descriptor of data segment {@code id} of this arena (created here to share by descriptor), which the caller
+     * closes; null when there is no such segment or it was released.
+     *
+     * @throws ShmIoException when the kernel gives no descriptor
+     */
+    public NativeHandle segmentDescriptor(int id) {
+        Fd fd = segments.descriptor(id);
+        return fd == null ? null : duplicate(fd, "segment " + id);
+    }
+
+    /** Which incarnation of segment slot {@code id} the arena's table describes now (slots of huge segments are reused); -1 for no such slot. */
+    public int segmentGeneration(int id) {
+        return id >= 0 && id < maxSegments ? segments.generation(id) : -1;
+    }
+
+    /**
+     * Closes this process's descriptors and mappings of the arena's released segments, so their memory goes; returns
+     * how many. A session calls it periodically; an arena shared by name needs it only for huge segments.
+     */
+    public int closeReleasedSegments() {
+        return closed ? 0 : segments.closeReleased();
+    }
+
+    private NativeHandle duplicate(Fd fd, String what) {
+        try {
+            return NativeHandle.adopt(fd.dup().release());
+        } catch (ErrnoException e) {
+            throw new ShmIoException("a descriptor of " + what + " of " + name, e);
+        }
+    }
+
     /** Attaches to an arena, with the given leak detection for the blocks and leases taken here. */
     public static ShmArena attach(String name, LeakDetection leakDetection) throws IOException {
         if (!ARENA_NAME.matcher(name).matches()) {
@@ -330,7 +373,7 @@ public final class ShmArena implements AutoCloseable {
     }
 
     /** Attaches to an arena shared by descriptor: its control object's memfd (taken over), segments from {@code source}. */
-    private static ShmArena attach(String name, Fd controlFd, ArenaAccess.SegmentSource source, LeakDetection leakDetection)
+    private static ShmArena attach(String name, Fd controlFd, SegmentSource source, LeakDetection leakDetection)
             throws IOException {
         Objects.requireNonNull(source, "source");
         SharedSegment control;
@@ -347,7 +390,7 @@ public final class ShmArena implements AutoCloseable {
         return attach(name, control, Sharing.BY_DESCRIPTOR, source, leakDetection);
     }
 
-    private static ShmArena attach(String name, SharedSegment control, Sharing sharing, ArenaAccess.SegmentSource source,
+    private static ShmArena attach(String name, SharedSegment control, Sharing sharing, SegmentSource source,
             LeakDetection leakDetection) throws IOException {
         try {
             MemorySegment c = control.memory();

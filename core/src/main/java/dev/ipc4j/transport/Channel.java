@@ -1,6 +1,6 @@
 package dev.ipc4j.transport;
 
-import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.Errno;
 import dev.ipc4j.os.ErrnoException;
@@ -99,28 +99,54 @@ public final class Channel implements AutoCloseable {
         }
     }
 
-    static {
-        ChannelAccess.set(Channel::overPassedSocket);
+    /** The part a side plays in setting a channel up: the acceptor creates and offers the ring, the connector maps it. */
+    public enum Role { ACCEPTOR, CONNECTOR }
+
+    /**
+     * A channel over {@code socket}, one end of a connected Unix stream socket pair whose other end went to the peer by
+     * the caller's own means (the session layer passes such ends over its authenticated socket; Flow-IPC's
+     * native-socket-stream adoption). A socket pair's kernel credentials name its creator on both ends, so the peer's
+     * identity and pidfd come from the caller, who learnt them from a socket the peer connected itself; with
+     * {@code peer} null the kernel is asked, which is right only for a socket the peer connected itself.
+     *
+     * <p>Blocking: the HELLO exchange (and, for the acceptor, the ring offer) happens here, up to the socket
+     * configuration's handshake timeout. Thread-safe.
+     *
+     * @param socket the socket end; taken over: closed with the channel, or here on failure
+     * @param role which side of the set-up this one plays; the other end must play the other
+     * @param peer who holds the other end, or null to ask the kernel
+     * @param peerPidFd a pidfd of {@code peer}'s process, taken over like {@code socket}; null to take one from the
+     *     socket; must be null when {@code peer} is
+     * @throws IllegalArgumentException when {@code socket} is not a socket, or a pidfd comes without a peer (both
+     *     handles are closed)
+     * @throws TransportException when the set-up fails: the peer went away, broke the protocol, or did not answer
+     */
+    public static Channel adopt(NativeHandle socket, Role role, Config config, PeerIdentity peer, NativeHandle peerPidFd)
+            throws TransportException {
+        Objects.requireNonNull(socket, "socket");
+        Objects.requireNonNull(role, "role");
+        Objects.requireNonNull(config, "config");
+        Fd socketFd = Fd.adopt(socket.release());
+        Fd pidFd = peerPidFd == null ? null : Fd.adopt(peerPidFd.release());
+        UnixSocket s;
+        try {
+            if (pidFd != null && peer == null) {
+                throw new IllegalArgumentException("a peer pidfd needs the peer's identity");
+            }
+            s = UnixSocket.adopt(socketFd, "channel socket");
+        } catch (ErrnoException | RuntimeException e) {
+            Closing.quietly(pidFd);
+            Closing.quietly(socketFd);
+            throw e instanceof ErrnoException errno ? new IllegalArgumentException("not a socket: " + errno.getMessage(), errno)
+                    : (RuntimeException) e;
+        }
+        PidFd pid = pidFd == null ? null : PidFd.adopt(pidFd, peer.pid());
+        return role == Role.ACCEPTOR ? accepted(s, config, peer, pid) : connected(s, config, peer, pid);
     }
 
     /** The accepting side: agrees on the protocol, creates the ring (unless socket-only) and offers it. */
     static Channel accepted(UnixSocket socket, Config config) throws TransportException {
         return accepted(socket, config, null, null);
-    }
-
-    /**
-     * A channel over one end of a socket pair whose other end went to {@code peer} (the session layer passes them
-     * over its own authenticated socket). A socket pair's kernel credentials name its creator on both ends, so the
-     * peer's identity and pidfd come from the caller, who learnt them from a socket the peer connected itself.
-     *
-     * @param createsRing whether this side plays the accepting part (creates and offers the ring)
-     * @param peer who holds the other end; null to ask the kernel (a socket the peer connected itself)
-     * @param peerPid the peer's pidfd, which the channel takes over (closed with it, or here on failure); null to
-     *     take it from the socket
-     */
-    private static Channel overPassedSocket(UnixSocket socket, boolean createsRing, Config config, PeerIdentity peer,
-            PidFd peerPid) throws TransportException {
-        return createsRing ? accepted(socket, config, peer, peerPid) : connected(socket, config, peer, peerPid);
     }
 
     private static Channel accepted(UnixSocket socket, Config config, PeerIdentity knownPeer, PidFd knownPid)
@@ -243,6 +269,14 @@ public final class Channel implements AutoCloseable {
     /** Whether {@link #blobs()} is a shared-memory ring. */
     public boolean hasRing() {
         return ring != null;
+    }
+
+    /**
+     * The shared-memory ring that {@link #blobs()} is, with what only a ring offers (claims written in place, its
+     * positions); empty for a socket-only channel. The same object as {@link #blobs()}, typed: no downcast needed.
+     */
+    public Optional<RingPipe> ring() {
+        return Optional.ofNullable(ring);
     }
 
     public PeerIdentity peer() {

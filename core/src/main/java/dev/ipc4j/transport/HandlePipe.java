@@ -1,5 +1,6 @@
 package dev.ipc4j.transport;
 
+import dev.ipc4j.NativeHandle;
 import java.lang.foreign.MemorySegment;
 
 /** A {@link BlobPipe} that can also carry file descriptors with each message. */

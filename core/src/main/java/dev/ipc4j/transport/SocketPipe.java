@@ -1,8 +1,9 @@
 package dev.ipc4j.transport;
 
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Closing;
-import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Errno;
+import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.PeerCredentials;
 import dev.ipc4j.os.Poll;
@@ -320,7 +321,7 @@ public final class SocketPipe implements HandlePipe {
         }
         Fd[] fds = new Fd[handles.length];
         for (int i = 0; i < handles.length; i++) {
-            fds[i] = handles[i].descriptor();
+            fds[i] = Fd.borrow(handles[i].fd()); // the caller keeps each handle open across the send
         }
         sendFrame(Frame.DATA, message, fds, -1, false);
     }
@@ -628,7 +629,7 @@ public final class SocketPipe implements HandlePipe {
         if (!frameHandles.isEmpty()) {
             ringSegment = new Fd[RING_FDS];
             for (int i = 0; i < RING_FDS; i++) {
-                ringSegment[i] = frameHandles.get(i).descriptor();
+                ringSegment[i] = Fd.adopt(frameHandles.get(i).release());
             }
             frameHandles = List.of();
         }
@@ -779,9 +780,18 @@ public final class SocketPipe implements HandlePipe {
         arrivedFds.poll();
         List<NativeHandle> handles = new ArrayList<>(count);
         for (Fd fd : batch.fds()) {
-            handles.add(new NativeHandle(fd));
+            handles.add(handOut(fd));
         }
         return handles;
+    }
+
+    /** An arrived descriptor, handed out as a handle that owns it from now on. */
+    private static NativeHandle handOut(Fd fd) {
+        try {
+            return NativeHandle.adopt(fd.release());
+        } catch (ErrnoException e) {
+            throw new IllegalStateException("a descriptor that arrived was closed before it was handed out: " + fd, e);
+        }
     }
 
     /** Descriptors no frame claims: closed now, and the peer is in breach of the protocol. */

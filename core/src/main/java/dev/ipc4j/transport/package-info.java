@@ -3,7 +3,7 @@
  *
  * <ul>
  *   <li>A {@link dev.ipc4j.transport.Channel} joins two processes: a {@link dev.ipc4j.transport.SocketPipe} (a Unix
- *       socket, which also passes descriptors as {@link dev.ipc4j.transport.NativeHandle}s) and optionally a
+ *       socket, which also passes descriptors as {@link dev.ipc4j.NativeHandle}s) and optionally a
  *       {@link dev.ipc4j.transport.RingPipe} (two single-producer single-consumer rings in a shared memfd, with an
  *       eventfd doorbell per sleeping reader). Messages go as {@link dev.ipc4j.transport.BlobView}s, valid during the
  *       handler call that receives them.</li>

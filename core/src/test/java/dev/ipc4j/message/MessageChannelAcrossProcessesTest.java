@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.MemFd;
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.NoLeaks;
-import dev.ipc4j.transport.NativeHandle;
 import dev.ipc4j.transport.PeerGoneException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

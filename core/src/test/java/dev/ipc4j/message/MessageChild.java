@@ -3,11 +3,11 @@ package dev.ipc4j.message;
 import static dev.ipc4j.testing.ChildSide.hear;
 import static dev.ipc4j.testing.ChildSide.say;
 
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.SessionHandle;
 import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.shm.ShmBlock;
-import dev.ipc4j.transport.NativeHandle;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.ipc4j.session;
 import static dev.ipc4j.testing.ChildSide.hear;
 import static dev.ipc4j.testing.ChildSide.say;
 
-import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.PeerCredentials;
 import dev.ipc4j.os.UnixAddress;
 import dev.ipc4j.os.UnixSocket;
@@ -177,7 +177,9 @@ public final class SessionChild {
         ServerApp cache = Apps.cache(runDir);
         long pid = RunDirectory.readPid(runDir, cache.name()).orElseThrow();
         UnixSocket socket = UnixSocket.connect(UnixAddress.of(RunDirectory.socket(runDir, cache.name(), pid)));
-        try (Channel control = ChannelAccess.overPassedSocket(socket, false, SessionConfig.DEFAULT.control(), null, null)) {
+        // The channel takes the socket over; frames forged past it go through a view that borrows the descriptor.
+        UnixSocket raw = UnixSocket.adopt(dev.ipc4j.os.Fd.borrow(socket.fd().get()), "the control socket, borrowed");
+        try (Channel control = Session.adoptChannel(socket, dev.ipc4j.transport.Channel.Role.CONNECTOR, SessionConfig.DEFAULT.control(), null, null)) {
             PeerCredentials self = PeerCredentials.self();
             Control.Login login = new Control.Login(Control.VERSION, Control.VERSION,
                     what.equals("pid") ? self.pid() + 1 : self.pid(),
@@ -208,7 +210,7 @@ public final class SessionChild {
                             for (int i = 0; i < 10; i++) {
                                 riders.add(dev.ipc4j.os.EventFd.create());
                             }
-                            socket.send(ping, 0, 8, false, riders.stream().map(dev.ipc4j.os.EventFd::fd).toArray(dev.ipc4j.os.Fd[]::new));
+                            raw.send(ping, 0, 8, false, riders.stream().map(dev.ipc4j.os.EventFd::fd).toArray(dev.ipc4j.os.Fd[]::new));
                             for (dev.ipc4j.os.EventFd e : riders) {
                                 e.close();
                             }
@@ -265,7 +267,7 @@ public final class SessionChild {
     private static void openNotSocket(Path runDir) throws Exception {
         try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT);
              dev.ipc4j.os.EventFd notASocket = dev.ipc4j.os.EventFd.create();
-             dev.ipc4j.transport.NativeHandle sent = dev.ipc4j.transport.NativeHandle.adopt(notASocket.fd().dup().release())) {
+             dev.ipc4j.NativeHandle sent = dev.ipc4j.NativeHandle.adopt(notASocket.fd().dup().release())) {
             java.nio.ByteBuffer open = Control.encode(new Control.Open(1, new byte[0]), session.controlToken());
             ((dev.ipc4j.transport.SocketPipe) session.controlChannel().blobs()).send(MemorySegment.ofBuffer(open), sent);
             say("SENT");
@@ -278,7 +280,7 @@ public final class SessionChild {
         ServerApp cache = Apps.cache(runDir);
         long pid = RunDirectory.readPid(runDir, cache.name()).orElseThrow();
         UnixSocket socket = UnixSocket.connect(UnixAddress.of(RunDirectory.socket(runDir, cache.name(), pid)));
-        try (Channel control = ChannelAccess.overPassedSocket(socket, false, SessionConfig.DEFAULT.control(), null, null)) {
+        try (Channel control = Session.adoptChannel(socket, dev.ipc4j.transport.Channel.Role.CONNECTOR, SessionConfig.DEFAULT.control(), null, null)) {
             control.blobs().send(MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5}));
             Handshake.Received answer = Handshake.receive(control, 0, WAIT, "the refusal");
             say(answer.message() instanceof Control.Refused r ? "REFUSED " + r.reason() : "ANSWER " + answer.message());

@@ -4,22 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ipc4j.internal.ChannelAccess;
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.EventFd;
 import dev.ipc4j.os.UnixAddress;
 import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.testing.NoLeaks;
 import dev.ipc4j.transport.Agent;
-import dev.ipc4j.transport.NativeHandle;
 import dev.ipc4j.transport.Runner;
 import dev.ipc4j.transport.SocketPipe;
 import dev.ipc4j.transport.WaitSet;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -77,7 +76,7 @@ class SessionInProcessTest {
         try (SessionServer server = SessionServer.start(app)) {
             java.nio.file.Path socketPath = RunDirectory.socket(app.resolvedRunDirectory(), app.name(), ProcessHandle.current().pid());
             UnixSocket socket = UnixSocket.connect(UnixAddress.of(socketPath));
-            try (dev.ipc4j.transport.Channel control = ChannelAccess.overPassedSocket(socket, false, SessionConfig.DEFAULT.control(), null, null)) {
+            try (dev.ipc4j.transport.Channel control = Session.adoptChannel(socket, dev.ipc4j.transport.Channel.Role.CONNECTOR, SessionConfig.DEFAULT.control(), null, null)) {
                 control.blobs().send(MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5})); // no log-in at all
                 Handshake.Received answer = Handshake.receive(control, 0, Duration.ofSeconds(30), "the refusal");
                 assertTrue(answer.message() instanceof Control.Refused r && r.reason() == AccessDeniedException.Reason.MALFORMED_LOGIN,

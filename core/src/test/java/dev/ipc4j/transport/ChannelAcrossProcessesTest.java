@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.Mapping;
 import dev.ipc4j.os.MemFd;
@@ -20,9 +21,9 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -208,7 +209,7 @@ class ChannelAcrossProcessesTest {
                 try (Mapping m = Mapping.map(memfds[i], 4096, false)) {
                     m.segment().set(ValueLayout.JAVA_LONG, 0, 100L + i);
                 }
-                handles[i] = new NativeHandle(memfds[i]);
+                handles[i] = NativeHandle.adopt(memfds[i].release());
             }
             channel.handles().send(Arena.ofAuto().allocateFrom("three files"), handles);
             for (NativeHandle h : handles) {

@@ -5,10 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ipc4j.NativeHandle;
+import dev.ipc4j.os.MemFd;
+import dev.ipc4j.os.PidFd;
+import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.testing.NoLeaks;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -107,6 +115,48 @@ class ChannelInProcessTest {
             assertFalse(b.hasRing());
             assertTrue(a.blobs() == a.handles());
             assertEquals(ProcessHandle.current().pid(), a.peer().pid());
+        }
+    }
+
+    @Test
+    void adoptRefusesADescriptorThatIsNoSocketAndClosesWhatItWasGiven() throws Exception {
+        NativeHandle notASocket = NativeHandle.adopt(MemFd.create("ipc4j.test.adopt", 4096).release());
+        int fd = notASocket.fd();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Channel.adopt(notASocket, Channel.Role.ACCEPTOR, Channel.Config.DEFAULT, null, null));
+        assertTrue(e.getMessage().contains("not a socket"), e.getMessage());
+        assertFalse(notASocket.isOpen());
+        assertFalse(Files.exists(Path.of("/proc/self/fd/" + fd)), "closed on failure, as the contract says");
+    }
+
+    @Test
+    void adoptRefusesAPidfdWithoutItsPeerAndClosesBoth() throws Exception {
+        UnixSocket[] sockets = UnixSocket.pair();
+        sockets[1].close();
+        NativeHandle socket = NativeHandle.adopt(sockets[0].fd().release());
+        NativeHandle pid = NativeHandle.adopt(PidFd.open(ProcessHandle.current().pid()).fd().release());
+        int[] fds = {socket.fd(), pid.fd()};
+        assertThrows(IllegalArgumentException.class, () -> Channel.adopt(socket, Channel.Role.CONNECTOR, Channel.Config.DEFAULT, null, pid));
+        for (int fd : fds) {
+            assertFalse(Files.exists(Path.of("/proc/self/fd/" + fd)), "descriptor " + fd + " closed");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ring", "socket"})
+    void theTwoEndsOfASocketPairAdoptedInTheirRolesMakeAChannel(String mode) throws Exception {
+        UnixSocket[] sockets = UnixSocket.pair();
+        NativeHandle near = NativeHandle.adopt(sockets[0].fd().release());
+        NativeHandle far = NativeHandle.adopt(sockets[1].fd().release());
+        CompletableFuture<Channel> acceptor = CompletableFuture.supplyAsync(
+                () -> Channel.adopt(near, Channel.Role.ACCEPTOR, config(mode), null, null));
+        try (Channel connector = Channel.adopt(far, Channel.Role.CONNECTOR, config(mode), null, null);
+                Channel accepted = acceptor.get(30, TimeUnit.SECONDS)) {
+            assertEquals(mode.equals("ring"), accepted.ring().isPresent());
+            connector.blobs().send(Arena.ofAuto().allocateFrom("adopted"));
+            long[] length = new long[1];
+            assertEquals(Receipt.MESSAGE, accepted.blobs().receive(blob -> length[0] = blob.length(), SHORT));
+            assertEquals(8, length[0]);
         }
     }
 }

@@ -21,7 +21,7 @@ class RingClaimTest {
     void aCommittedClaimArrivesAndAnAbortedOneNever() throws Exception {
         Channel[] pair = Channel.pair(Channel.Config.DEFAULT);
         try (Channel a = pair[0]; Channel b = pair[1]) {
-            RingPipe ring = (RingPipe) a.blobs();
+            RingPipe ring = a.ring().orElseThrow();
             RingPipe.Claim skipped = ring.claim(100);
             skipped.buffer().set(ValueLayout.JAVA_LONG_UNALIGNED, skipped.offset(), -1L);
             skipped.abort();
@@ -47,7 +47,7 @@ class RingClaimTest {
     void claimsAreBoundedAndOnePerThread() throws Exception {
         Channel[] pair = Channel.pair(Channel.Config.DEFAULT.withRing(RingPipe.Config.DEFAULT.withCapacity(4096)));
         try (Channel a = pair[0]; Channel b = pair[1]) {
-            RingPipe ring = (RingPipe) a.blobs();
+            RingPipe ring = a.ring().orElseThrow();
             assertThrows(IllegalArgumentException.class, () -> ring.claim(ring.maxClaim() + 1));
             RingPipe.Claim claim = ring.claim(8);
             assertThrows(IllegalStateException.class, () -> ring.claim(8));
@@ -63,7 +63,7 @@ class RingClaimTest {
     void theSenderSeesWhenThePeerHasTakenAMessage() throws Exception {
         Channel[] pair = Channel.pair(Channel.Config.DEFAULT);
         try (Channel a = pair[0]; Channel b = pair[1]) {
-            RingPipe ring = (RingPipe) a.blobs();
+            RingPipe ring = a.ring().orElseThrow();
             assertEquals(0, ring.sentPosition());
             ring.send(java.lang.foreign.MemorySegment.ofArray(new byte[40]));
             long first = ring.sentPosition();
@@ -85,7 +85,7 @@ class RingClaimTest {
     void boundSendsBelongToOneThread() throws Exception {
         Channel[] pair = Channel.pair(Channel.Config.DEFAULT);
         try (Channel a = pair[0]; Channel b = pair[1]) {
-            RingPipe ring = (RingPipe) a.blobs();
+            RingPipe ring = a.ring().orElseThrow();
             RingPipe.Claim open = ring.claim(8);
             assertThrows(IllegalStateException.class, ring::bindSender, "not while this thread has a claim open");
             open.commit();

@@ -3,6 +3,7 @@ package dev.ipc4j.transport;
 import static dev.ipc4j.testing.ChildSide.hear;
 import static dev.ipc4j.testing.ChildSide.say;
 
+import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Mapping;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -122,7 +123,7 @@ public final class TransportChild {
         channel.handles().receive(blob -> {
             count[0] = blob.handles().size();
             for (NativeHandle h : blob.handles()) {
-                try (h; Mapping m = Mapping.map(h.descriptor(), 4096, true)) {
+                try (h; Mapping m = Mapping.map(dev.ipc4j.os.Fd.borrow(h.fd()), 4096, true)) {
                     values.add(m.segment().get(ValueLayout.JAVA_LONG, 0));
                 } catch (Exception e) {
                     throw new IllegalStateException(e);

@@ -1,4 +1,4 @@
-package dev.ipc4j.transport;
+package dev.ipc4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,17 +1,19 @@
-package dev.ipc4j.transport;
+package dev.ipc4j;
 
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import java.io.IOException;
 
 /**
- * A file descriptor that travels with a message (Flow-IPC's native handle): whoever holds this object owns the
- * descriptor and closes it.
+ * A file descriptor owned by whoever holds this object, who closes it: one that travels with a message (Flow-IPC's
+ * native handle), or one that shares an arena's shared memory with another process. Every layer speaks of descriptors
+ * through this type, so none of them needs another's internals: a layer that only reads the number for a call borrows
+ * it ({@link #fd()}), one that keeps the descriptor takes it over ({@link #release()}).
  */
 public final class NativeHandle implements AutoCloseable {
     private final Fd fd;
 
-    NativeHandle(Fd fd) {
+    private NativeHandle(Fd fd) {
         this.fd = fd;
     }
 
@@ -21,7 +23,7 @@ public final class NativeHandle implements AutoCloseable {
     }
 
     /**
-     * The descriptor number, still owned by this handle.
+     * The descriptor number, still owned by this handle: valid while the handle stays open.
      *
      * @throws IllegalStateException once the handle is closed or released (a use after close is a bug, not an I/O error)
      */
@@ -50,10 +52,6 @@ public final class NativeHandle implements AutoCloseable {
         return fd.isOpen();
     }
 
-    Fd descriptor() {
-        return fd;
-    }
-
     /**
      * Closes the descriptor; idempotent. The number is released even when {@code close(2)} reports an error, which is
      * then thrown (the data written through it may not have reached its file).
@@ -67,4 +65,5 @@ public final class NativeHandle implements AutoCloseable {
     public String toString() {
         return "NativeHandle[" + fd + "]";
     }
+
 }
