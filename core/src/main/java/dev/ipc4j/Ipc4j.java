@@ -26,6 +26,7 @@ public final class Ipc4j {
 
     /** One line of {@link #selfCheck()}: a kernel facility, and the error it gave if it did not work. */
     public record Check(String name, String error) {
+        /** Whether the facility worked. */
         public boolean ok() {
             return error == null;
         }

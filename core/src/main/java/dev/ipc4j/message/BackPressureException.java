@@ -10,6 +10,7 @@ import dev.ipc4j.Ipc4jException.Category;
 public final class BackPressureException extends MessageException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}. */
     public BackPressureException(String message) {
         super(message, null);
     }

@@ -6,5 +6,6 @@ package dev.ipc4j.message;
  */
 @FunctionalInterface
 public interface CallHandler<R> {
+    /** Called when {@code call} opens; returns what receives its messages and its end. */
     CallListener<R> onCall(Call<R> call);
 }

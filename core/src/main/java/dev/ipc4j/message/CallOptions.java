@@ -27,10 +27,12 @@ public record CallOptions(String method, int type, Optional<Duration> timeout, M
         return new CallOptions(method, type, Optional.empty(), Metadata.empty());
     }
 
+    /** A copy with {@code timeout} replaced, checked like the rest. */
     public CallOptions withTimeout(Duration timeout) {
         return new CallOptions(method, type, Optional.of(timeout), headers);
     }
 
+    /** A copy with {@code headers} replaced, checked like the rest. */
     public CallOptions withHeaders(Metadata headers) {
         return new CallOptions(method, type, timeout, headers);
     }

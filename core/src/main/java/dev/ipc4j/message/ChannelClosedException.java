@@ -10,6 +10,7 @@ import dev.ipc4j.Ipc4jException.Category;
 public final class ChannelClosedException extends MessageException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}, caused by {@code cause}. */
     public ChannelClosedException(String message, Throwable cause) {
         super(message, cause);
     }

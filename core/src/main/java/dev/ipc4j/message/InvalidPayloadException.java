@@ -10,10 +10,12 @@ import dev.ipc4j.Ipc4jException.Category;
 public non-sealed class InvalidPayloadException extends MessageException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}. */
     public InvalidPayloadException(String message) {
         super(message, null);
     }
 
+    /** An error with detail {@code message}, caused by {@code cause}. */
     public InvalidPayloadException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -9,10 +9,12 @@ import dev.ipc4j.Ipc4jException.Category;
 public final class MalformedMessageException extends MessageException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}. */
     public MalformedMessageException(String message) {
         super(message, null);
     }
 
+    /** An error with detail {@code message}, caused by {@code cause}. */
     public MalformedMessageException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -72,31 +72,37 @@ public final class MessageChannel<R> implements AutoCloseable {
             }
         }
 
+        /** A copy with {@code runner} replaced, checked like the rest. */
         public Config withRunner(Runner runner) {
             return new Config(Optional.of(runner), closeOnInvalidMessage, inlineBelow, descriptorTimeout, maxUnhandled,
                     maxUnhandledBytes, maxDeferred, maxDeferredBytes);
         }
 
+        /** A copy with {@code close} replaced, checked like the rest. */
         public Config withCloseOnInvalidMessage(boolean close) {
             return new Config(runner, close, inlineBelow, descriptorTimeout, maxUnhandled, maxUnhandledBytes, maxDeferred,
                     maxDeferredBytes);
         }
 
+        /** A copy with {@code bytes} replaced, checked like the rest. */
         public Config withInlineBelow(long bytes) {
             return new Config(runner, closeOnInvalidMessage, bytes, descriptorTimeout, maxUnhandled, maxUnhandledBytes,
                     maxDeferred, maxDeferredBytes);
         }
 
+        /** A copy with {@code timeout} replaced, checked like the rest. */
         public Config withDescriptorTimeout(Duration timeout) {
             return new Config(runner, closeOnInvalidMessage, inlineBelow, timeout, maxUnhandled, maxUnhandledBytes,
                     maxDeferred, maxDeferredBytes);
         }
 
+        /** A copy with {@code messages} and {@code bytes} replaced, checked like the rest. */
         public Config withMaxUnhandled(int messages, long bytes) {
             return new Config(runner, closeOnInvalidMessage, inlineBelow, descriptorTimeout, messages, bytes, maxDeferred,
                     maxDeferredBytes);
         }
 
+        /** A copy with {@code frames} and {@code bytes} replaced, checked like the rest. */
         public Config withMaxDeferred(int frames, long bytes) {
             return new Config(runner, closeOnInvalidMessage, inlineBelow, descriptorTimeout, maxUnhandled,
                     maxUnhandledBytes, frames, bytes);
@@ -221,10 +227,12 @@ public final class MessageChannel<R> implements AutoCloseable {
         endpoint.onUnexpectedResponse(listener);
     }
 
+    /** The session this channel runs on. */
     public Session session() {
         return endpoint.session();
     }
 
+    /** How payloads are written and read. */
     public Codec<R> codec() {
         return endpoint.codec();
     }

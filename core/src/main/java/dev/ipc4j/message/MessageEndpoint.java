@@ -20,7 +20,6 @@ import dev.ipc4j.transport.WaitStrategy;
 import dev.ipc4j.transport.Waiter;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -786,10 +785,12 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     // --------------------------------------------------------------------------------------------------- state
 
+    /** The session this endpoint runs on. */
     public Session session() {
         return session;
     }
 
+    /** How payloads are written and read. */
     public Codec<R> codec() {
         return codec;
     }

@@ -8,5 +8,6 @@ package dev.ipc4j.message;
  */
 @FunctionalInterface
 public interface MessageHandler<R> {
+    /** Handles {@code message}, which it owns and must close (try-with-resources). */
     void onMessage(InMessage<R> message) throws Exception;
 }

@@ -32,6 +32,7 @@ public final class Metadata {
         this.entries = entries;
     }
 
+    /** No entries. */
     public static Metadata empty() {
         return EMPTY;
     }
@@ -69,6 +70,7 @@ public final class Metadata {
         return null;
     }
 
+    /** Every entry, in the order added (a key may repeat). */
     public List<Entry> entries() {
         return entries;
     }

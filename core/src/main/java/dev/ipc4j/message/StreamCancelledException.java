@@ -9,6 +9,7 @@ import dev.ipc4j.Ipc4jException.Category;
 public final class StreamCancelledException extends MessageException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}. */
     public StreamCancelledException(String message) {
         super(message, null);
     }

@@ -33,11 +33,13 @@ public final class AccessDeniedException extends SessionException {
 
     private final Reason reason;
 
+    /** An error with detail {@code message}, {@code reason}. */
     public AccessDeniedException(Reason reason, String message) {
         super(message, null);
         this.reason = reason;
     }
 
+    /** Which check failed. */
     public Reason reason() {
         return reason;
     }

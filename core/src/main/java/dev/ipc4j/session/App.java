@@ -14,6 +14,7 @@ public sealed interface App permits ClientApp, ServerApp {
     /** What an app name may be: it is part of file and SHM names. */
     Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,48}");
 
+    /** The app's name: unique per host for a server app, part of the names of its files and shared memory. */
     String name();
 
     /** The executable a process of this app runs ({@code /proc/PID/exe}); empty: any. */
@@ -24,11 +25,4 @@ public sealed interface App permits ClientApp, ServerApp {
 
     /** The gid its processes run as; empty: any. */
     OptionalInt gid();
-
-    static String checkName(String name) {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("an app name is 1 to 48 of [A-Za-z0-9_-]: " + name);
-        }
-        return name;
-    }
 }

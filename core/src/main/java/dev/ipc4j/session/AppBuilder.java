@@ -12,7 +12,7 @@ abstract class AppBuilder<B extends AppBuilder<B>> {
     OptionalInt gid = OptionalInt.empty();
 
     AppBuilder(String name) {
-        this.name = App.checkName(name);
+        this.name = checkName(name);
     }
 
     abstract B self();
@@ -40,5 +40,13 @@ abstract class AppBuilder<B extends AppBuilder<B>> {
 
     Optional<Path> executableOrAny() {
         return Optional.ofNullable(executable);
+    }
+
+    /** {@code name} if it is an app name ({@link App#NAME}); else an IllegalArgumentException saying what one is. */
+    static String checkName(String name) {
+        if (name == null || !App.NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException("an app name is 1 to 48 of [A-Za-z0-9_-]: " + name);
+        }
+        return name;
     }
 }

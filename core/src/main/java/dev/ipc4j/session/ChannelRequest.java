@@ -29,6 +29,7 @@ public final class ChannelRequest {
         return metadata.clone();
     }
 
+    /** The session the peer asks on. */
     public Session session() {
         return session;
     }

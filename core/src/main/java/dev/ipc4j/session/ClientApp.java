@@ -15,12 +15,13 @@ import java.util.OptionalInt;
  */
 public record ClientApp(String name, Optional<Path> executable, OptionalInt uid, OptionalInt gid) implements App {
     public ClientApp {
-        App.checkName(name);
+        AppBuilder.checkName(name);
         Objects.requireNonNull(executable, "executable");
         Objects.requireNonNull(uid, "uid");
         Objects.requireNonNull(gid, "gid");
     }
 
+    /** Starts the description of the client app {@code name} (see {@link App#NAME}). */
     public static Builder named(String name) {
         return new Builder(name);
     }
@@ -36,6 +37,7 @@ public record ClientApp(String name, Optional<Path> executable, OptionalInt uid,
             return this;
         }
 
+        /** The description, checked. */
         public ClientApp build() {
             return new ClientApp(name, executableOrAny(), uid, gid);
         }

@@ -58,10 +58,12 @@ public final class ClientSession extends Session {
             return new Options(Arrays.asList(metadata), config, retry);
         }
 
+        /** A copy with {@code config} replaced, checked like the rest. */
         public Options withConfig(SessionConfig config) {
             return new Options(initChannels, config, retry);
         }
 
+        /** A copy with {@code retry} replaced, checked like the rest. */
         public Options withRetry(RetryPolicy retry) {
             return new Options(initChannels, config, retry);
         }

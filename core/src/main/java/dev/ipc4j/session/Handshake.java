@@ -3,7 +3,6 @@ package dev.ipc4j.session;
 import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
-import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.PeerCredentials;
 import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.transport.Channel;

@@ -8,6 +8,7 @@ public final class ServerAlreadyRunningException extends SessionException {
 
     private final long pid;
 
+    /** An error with detail {@code message}, {@code pid}. */
     public ServerAlreadyRunningException(String message, long pid) {
         super(message, null);
         this.pid = pid;

@@ -26,7 +26,7 @@ public record ServerApp(String name, Optional<Path> executable, OptionalInt uid,
         Map<String, ClientApp> known, Set<String> allowed, Permissions permissions, Optional<Path> runDirectory)
         implements App {
     public ServerApp {
-        App.checkName(name);
+        AppBuilder.checkName(name);
         Objects.requireNonNull(executable, "executable");
         Objects.requireNonNull(uid, "uid");
         Objects.requireNonNull(gid, "gid");
@@ -41,6 +41,7 @@ public record ServerApp(String name, Optional<Path> executable, OptionalInt uid,
         }
     }
 
+    /** Starts the description of the server app {@code name} (see {@link App#NAME}). */
     public static Builder named(String name) {
         return new Builder(name);
     }
@@ -86,16 +87,19 @@ public record ServerApp(String name, Optional<Path> executable, OptionalInt uid,
             return this;
         }
 
+        /** Who may connect and map the memory: the mode of the socket, pid file and shared memory (default {@link Permissions#USER}, 0600). */
         public Builder permissions(Permissions permissions) {
             this.permissions = Objects.requireNonNull(permissions);
             return this;
         }
 
+        /** Where the socket and pid file go (default: $IPC4J_RUN_DIR, else $XDG_RUNTIME_DIR/ipc4j, else /tmp/ipc4j-UID). */
         public Builder runDirectory(Path directory) {
             this.runDirectory = directory.toAbsolutePath().normalize();
             return this;
         }
 
+        /** The description, checked. */
         public ServerApp build() {
             return new ServerApp(name, executableOrAny(), uid, gid, known, allowed, permissions,
                     Optional.ofNullable(runDirectory));

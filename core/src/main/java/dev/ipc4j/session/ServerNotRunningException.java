@@ -6,6 +6,7 @@ import dev.ipc4j.Ipc4jException.Category;
 public final class ServerNotRunningException extends SessionException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}, caused by {@code cause}. */
     public ServerNotRunningException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -22,8 +22,6 @@ import dev.ipc4j.transport.Runner;
 import dev.ipc4j.transport.TransportException;
 import dev.ipc4j.transport.WaitSet;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;

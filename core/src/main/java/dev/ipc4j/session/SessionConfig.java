@@ -46,26 +46,32 @@ public record SessionConfig(Channel.Config channels, Duration keepAlive, Duratio
         }
     }
 
+    /** A copy with {@code channels} replaced, checked like the rest. */
     public SessionConfig withChannels(Channel.Config channels) {
         return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
     }
 
+    /** A copy with {@code keepAlive} and {@code idleTimeout} replaced, checked like the rest. */
     public SessionConfig withKeepAlive(Duration keepAlive, Duration idleTimeout) {
         return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
     }
 
+    /** A copy with {@code handshakeTimeout} replaced, checked like the rest. */
     public SessionConfig withHandshakeTimeout(Duration handshakeTimeout) {
         return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
     }
 
+    /** A copy with {@code closeTimeout} replaced, checked like the rest. */
     public SessionConfig withCloseTimeout(Duration closeTimeout) {
         return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
     }
 
+    /** A copy with {@code arenas} replaced, checked like the rest. */
     public SessionConfig withArenas(ArenaSettings arenas) {
         return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
     }
 
+    /** A copy with {@code runner} replaced, checked like the rest. */
     public SessionConfig withRunner(Runner runner) {
         return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas,
                 Optional.of(runner));

@@ -36,6 +36,7 @@ public record SessionHandle(Scope scope, ShmHandle handle) {
         Objects.requireNonNull(handle, "handle");
     }
 
+    /** Writes the handle's {@link #BYTES} bytes at {@code at} of {@code to}. */
     public void writeTo(MemorySegment to, long at) {
         to.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, at, scope.ordinal() + 1);
         handle.writeTo(to, at + 8);
@@ -54,12 +55,14 @@ public record SessionHandle(Scope scope, ShmHandle handle) {
         return new SessionHandle(scopes[(int) word - 1], ShmHandle.readFrom(from, at + 8));
     }
 
+    /** The handle in its {@link #BYTES}-byte wire form, as {@link #writeTo} writes it. */
     public byte[] toBytes() {
         byte[] bytes = new byte[BYTES];
         writeTo(MemorySegment.ofArray(bytes), 0);
         return bytes;
     }
 
+    /** Reads what {@link #toBytes()} wrote; anything else gives a {@link MalformedHandleException}. */
     public static SessionHandle fromBytes(byte[] bytes) {
         return readFrom(MemorySegment.ofArray(bytes), 0);
     }

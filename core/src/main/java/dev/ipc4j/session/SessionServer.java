@@ -91,14 +91,17 @@ public final class SessionServer implements AutoCloseable {
             }
         }
 
+        /** A copy with {@code session} replaced, checked like the rest. */
         public Config withSession(SessionConfig session) {
             return new Config(session, maxSessions, initChannels);
         }
 
+        /** A copy with {@code maxSessions} replaced, checked like the rest. */
         public Config withMaxSessions(int maxSessions) {
             return new Config(session, maxSessions, initChannels);
         }
 
+        /** A copy with {@code initChannels} replaced, checked like the rest. */
         public Config withInitChannels(InitChannelPolicy initChannels) {
             return new Config(session, maxSessions, initChannels);
         }
@@ -144,6 +147,7 @@ public final class SessionServer implements AutoCloseable {
         this.shutdownHook = Thread.ofPlatform().name("ipc4j-server-" + app.name() + "-shutdown").unstarted(this::close);
     }
 
+    /** {@link #start(ServerApp, Config)} with {@link Config#DEFAULT}. */
     public static SessionServer start(ServerApp app) throws IOException {
         return start(app, Config.DEFAULT);
     }
@@ -189,6 +193,7 @@ public final class SessionServer implements AutoCloseable {
 
     // ----------------------------------------------------------------------------------------------------- API
 
+    /** The app this server serves. */
     public ServerApp app() {
         return app;
     }
@@ -203,6 +208,7 @@ public final class SessionServer implements AutoCloseable {
         return socketPath;
     }
 
+    /** The file holding this server's pid, which clients read to find its socket. */
     public Path pidFile() {
         return RunDirectory.pidFile(runDirectory, app.name());
     }

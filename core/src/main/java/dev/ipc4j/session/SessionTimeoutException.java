@@ -6,6 +6,7 @@ import dev.ipc4j.Ipc4jException.Category;
 public final class SessionTimeoutException extends SessionException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}. */
     public SessionTimeoutException(String message) {
         super(message, null);
     }

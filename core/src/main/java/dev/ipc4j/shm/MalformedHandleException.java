@@ -4,6 +4,7 @@ package dev.ipc4j.shm;
 public final class MalformedHandleException extends InvalidHandleException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}. */
     public MalformedHandleException(String message) {
         super(message, null);
     }

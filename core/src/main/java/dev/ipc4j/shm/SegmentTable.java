@@ -13,7 +13,6 @@ import static dev.ipc4j.shm.ArenaLayout.KIND_HUGE;
 import static dev.ipc4j.shm.ArenaLayout.segmentEntry;
 
 import dev.ipc4j.os.Closing;
-import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.MemFd;
 import java.io.IOException;

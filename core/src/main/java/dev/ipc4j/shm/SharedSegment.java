@@ -105,6 +105,7 @@ public final class SharedSegment implements AutoCloseable {
         return mapping.segment();
     }
 
+    /** Bytes mapped. */
     public long size() {
         return mapping.length();
     }

@@ -132,6 +132,7 @@ public final class ShmArena implements AutoCloseable {
             return this;
         }
 
+        /** Who may write: {@link Kind#SHARED} (every process that attaches) or {@link Kind#OWNED} (only this one; others read). Default SHARED. */
         public Context kind(Kind kind) {
             this.kind = kind;
             return this;
@@ -173,6 +174,7 @@ public final class ShmArena implements AutoCloseable {
             return this;
         }
 
+        /** Who may open the memory when it is shared by name (the mode of its /dev/shm objects; default {@link ShmPermissions#OWNER}, 0600). */
         public Context permissions(ShmPermissions permissions) {
             this.permissions = permissions;
             return this;
@@ -184,6 +186,7 @@ public final class ShmArena implements AutoCloseable {
             return this;
         }
 
+        /** How many blocks and leases are watched for being garbage-collected unclosed (default {@link LeakDetection#SAMPLED}). */
         public Context leakDetection(LeakDetection leakDetection) {
             this.leakDetection = leakDetection;
             return this;
@@ -222,6 +225,7 @@ public final class ShmArena implements AutoCloseable {
         }
     }
 
+    /** A new configuration with every default, to set and pass to {@link #create}. */
     public static Context context() {
         return new Context();
     }
@@ -422,10 +426,12 @@ public final class ShmArena implements AutoCloseable {
         return name;
     }
 
+    /** Who may write: every process that attaches (SHARED) or only the creator (OWNED). */
     public Kind kind() {
         return kind;
     }
 
+    /** How other processes reach this arena: by name under /dev/shm or by descriptors passed to them. */
     public Sharing sharing() {
         return sharing;
     }
@@ -458,10 +464,12 @@ public final class ShmArena implements AutoCloseable {
         return live;
     }
 
+    /** Bytes of shared memory the arena may take; see {@link #usedBytes()}. */
     public long quota() {
         return quota;
     }
 
+    /** Bytes per regular data segment; a larger block gets a huge segment of its own. */
     public long segmentSize() {
         return segmentSize;
     }

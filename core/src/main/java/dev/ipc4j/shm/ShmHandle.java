@@ -61,12 +61,14 @@ public record ShmHandle(int segmentId, long offset, long length, long generation
                 from.get(LONG, at + GENERATION));
     }
 
+    /** The handle in its {@link #BYTES}-byte wire form, as {@link #writeTo} writes it. */
     public byte[] toBytes() {
         byte[] bytes = new byte[BYTES];
         writeTo(MemorySegment.ofArray(bytes), 0);
         return bytes;
     }
 
+    /** Reads what {@link #toBytes()} wrote; anything else gives a {@link MalformedHandleException}. */
     public static ShmHandle fromBytes(byte[] bytes) {
         return readFrom(MemorySegment.ofArray(bytes), 0);
     }

@@ -6,6 +6,7 @@ import dev.ipc4j.Ipc4jException.Category;
 public final class ShmIoException extends ShmException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}, caused by {@code cause}. */
     public ShmIoException(String message, Exception cause) {
         super(message + ": " + cause.getMessage(), cause);
     }

@@ -18,14 +18,17 @@ public final class ShmQuotaExceededException extends ShmException {
         this.quota = quota;
     }
 
+    /** Bytes the refused allocation asked for. */
     public long requested() {
         return requested;
     }
 
+    /** Bytes the arena had taken when it refused. */
     public long used() {
         return used;
     }
 
+    /** The arena's quota in bytes. */
     public long quota() {
         return quota;
     }

@@ -48,6 +48,7 @@ public sealed interface BlobPipe extends AutoCloseable permits HandlePipe, RingP
      */
     CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor);
 
+    /** Whether the pipe may still be used: not closed, and no error has stopped it. */
     boolean isOpen();
 
     /**

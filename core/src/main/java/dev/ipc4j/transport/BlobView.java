@@ -30,10 +30,12 @@ public final class BlobView {
         return buffer;
     }
 
+    /** Where in {@link #buffer()} the message starts. */
     public long offset() {
         return offset;
     }
 
+    /** The message's length in bytes. */
     public int length() {
         return length;
     }

@@ -51,14 +51,17 @@ public final class Channel implements AutoCloseable {
             Objects.requireNonNull(socket, "socket");
         }
 
+        /** A copy with {@code ring} replaced, checked like the rest. */
         public Config withRing(RingPipe.Config ring) {
             return new Config(Optional.of(ring), socket);
         }
 
+        /** A copy with {@code socket} replaced, checked like the rest. */
         public Config withSocket(SocketPipe.Config socket) {
             return new Config(ring, socket);
         }
 
+        /** A copy with {@code wait} replaced, checked like the rest. */
         public Config withWait(WaitStrategy wait) {
             return new Config(ring.map(r -> r.withWait(wait)), socket);
         }
@@ -279,6 +282,7 @@ public final class Channel implements AutoCloseable {
         return Optional.ofNullable(ring);
     }
 
+    /** The peer process, as the kernel reported it when the channel was set up. */
     public PeerIdentity peer() {
         return control.peer();
     }
@@ -340,6 +344,7 @@ public final class Channel implements AutoCloseable {
             return accepted(socket, config);
         }
 
+        /** The socket file peers connect to. */
         public Path path() {
             return server.address().path().orElseThrow();
         }

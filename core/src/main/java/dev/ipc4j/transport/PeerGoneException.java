@@ -9,10 +9,12 @@ import dev.ipc4j.Ipc4jException.Category;
 public final class PeerGoneException extends TransportException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}. */
     public PeerGoneException(String message) {
         super(message, null);
     }
 
+    /** An error with detail {@code message}, caused by {@code cause}. */
     public PeerGoneException(String message, Throwable cause) {
         super(message, cause);
     }

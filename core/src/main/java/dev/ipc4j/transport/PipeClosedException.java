@@ -6,10 +6,12 @@ import dev.ipc4j.Ipc4jException.Category;
 public final class PipeClosedException extends TransportException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}. */
     public PipeClosedException(String message) {
         super(message, null);
     }
 
+    /** An error with detail {@code message}, caused by {@code cause}. */
     public PipeClosedException(String message, Throwable cause) {
         super(message, cause);
     }

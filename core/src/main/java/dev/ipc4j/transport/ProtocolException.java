@@ -9,6 +9,7 @@ import dev.ipc4j.Ipc4jException.Category;
 public final class ProtocolException extends TransportException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}. */
     public ProtocolException(String message) {
         super(message, null);
     }

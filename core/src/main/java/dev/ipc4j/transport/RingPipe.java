@@ -56,14 +56,17 @@ public final class RingPipe implements BlobPipe {
             java.util.Objects.requireNonNull(waitStrategy, "waitStrategy");
         }
 
+        /** A copy with {@code capacity} replaced, checked like the rest. */
         public Config withCapacity(long capacity) {
             return new Config(capacity, waitStrategy, maxMessageSize);
         }
 
+        /** A copy with {@code waitStrategy} replaced, checked like the rest. */
         public Config withWait(WaitStrategy waitStrategy) {
             return new Config(capacity, waitStrategy, maxMessageSize);
         }
 
+        /** A copy with {@code maxMessageSize} replaced, checked like the rest. */
         public Config withMaxMessageSize(int maxMessageSize) {
             return new Config(capacity, waitStrategy, maxMessageSize);
         }
@@ -228,6 +231,7 @@ public final class RingPipe implements BlobPipe {
         }
     }
 
+    /** What this pipe was built with. */
     public Config config() {
         return config;
     }
@@ -477,11 +481,13 @@ public final class RingPipe implements BlobPipe {
             return out.data();
         }
 
+        /** Where in {@link #buffer()} the message goes. */
         public long offset() {
             check();
             return offset;
         }
 
+        /** Bytes claimed for the message. */
         public int length() {
             check();
             return length;

@@ -56,18 +56,22 @@ public final class Runner implements AutoCloseable {
             }
         }
 
+        /** A copy with {@code threadFactory} replaced, checked like the rest. */
         public Config withThreadFactory(ThreadFactory threadFactory) {
             return new Config(threadFactory, threads, waitStrategy, name);
         }
 
+        /** A copy with {@code threads} replaced, checked like the rest. */
         public Config withThreads(int threads) {
             return new Config(threadFactory, threads, waitStrategy, name);
         }
 
+        /** A copy with {@code waitStrategy} replaced, checked like the rest. */
         public Config withWait(WaitStrategy waitStrategy) {
             return new Config(threadFactory, threads, waitStrategy, name);
         }
 
+        /** A copy with {@code name} replaced, checked like the rest. */
         public Config withName(String name) {
             return new Config(threadFactory, threads, waitStrategy, name);
         }
@@ -108,6 +112,7 @@ public final class Runner implements AutoCloseable {
         return r;
     }
 
+    /** What this runner was built with. */
     public Config config() {
         return config;
     }

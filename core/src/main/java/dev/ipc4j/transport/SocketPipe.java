@@ -8,7 +8,6 @@ import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.PeerCredentials;
 import dev.ipc4j.os.Poll;
 import dev.ipc4j.os.UnixSocket;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -75,10 +74,12 @@ public final class SocketPipe implements HandlePipe {
             return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout);
         }
 
+        /** A copy with {@code maxMessageSize} replaced, checked like the rest. */
         public Config withMaxMessageSize(int maxMessageSize) {
             return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout);
         }
 
+        /** A copy with {@code sendQueueBytes} replaced, checked like the rest. */
         public Config withSendQueueBytes(long sendQueueBytes) {
             return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout);
         }
@@ -300,6 +301,7 @@ public final class SocketPipe implements HandlePipe {
         return peer;
     }
 
+    /** What this pipe was built with. */
     public Config config() {
         return config;
     }

@@ -28,6 +28,7 @@ public sealed interface WaitStrategy {
         }
     }
 
+    /** Spin without pause: the lowest latency, a whole CPU per waiting thread. */
     static WaitStrategy busySpin() {
         return new BusySpin();
     }

@@ -16,6 +16,7 @@ public final class FlatBufferPayloadException extends InvalidPayloadException {
 
     private final long position;
 
+    /** The message layer's form of {@code cause}, a payload that failed verification. */
     public FlatBufferPayloadException(InvalidMessageException cause) {
         super(cause.getMessage(), cause);
         this.position = cause.position();

@@ -194,6 +194,7 @@ public final class FlatBufferVerifier {
         }
     }
 
+    /** Leaves the table {@link #enter()} entered. */
     public void exit() {
         depth--;
     }

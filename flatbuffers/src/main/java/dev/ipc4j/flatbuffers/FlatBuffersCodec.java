@@ -38,6 +38,7 @@ public final class FlatBuffersCodec<R> implements Codec<R> {
     /** Verifies a payload (as much as it documents) and returns its root; throws {@link InvalidMessageException}. */
     @FunctionalInterface
     public interface RootReader<R> {
+        /** The root of {@code payload}, verified as far as the reader documents. */
         R read(MemorySegment payload);
     }
 

@@ -11,11 +11,13 @@ public final class InvalidMessageException extends RuntimeException {
 
     private final long position;
 
+    /** An error with detail {@code message} about the byte at {@code position} of the buffer (-1: none in particular). */
     public InvalidMessageException(String message, long position) {
         super(message + (position >= 0 ? " (at byte " + position + ")" : ""));
         this.position = position;
     }
 
+    /** An error with detail {@code message}, caused by {@code cause} (e.g. an accessor that read out of bounds). */
     public InvalidMessageException(String message, Throwable cause) {
         super(message, cause);
         this.position = -1;

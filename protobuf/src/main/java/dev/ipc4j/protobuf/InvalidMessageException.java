@@ -8,6 +8,7 @@ package dev.ipc4j.protobuf;
 public final class InvalidMessageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /** An error with detail {@code message}, caused by {@code cause} (protobuf's own parse error). */
     public InvalidMessageException(String message, Throwable cause) {
         super(message, cause);
     }

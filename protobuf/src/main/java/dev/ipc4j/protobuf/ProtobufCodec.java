@@ -61,6 +61,7 @@ public final class ProtobufCodec<M extends MessageLite> implements Codec<M> {
         return new ProtobufCodec<>(parser, typeOf, limits, Objects.requireNonNull(json, "json"));
     }
 
+    /** The limits parsing checks a payload against. */
     public ParseLimits limits() {
         return limits;
     }

@@ -17,6 +17,7 @@ public final class ProtobufJson {
     private ProtobufJson() {
     }
 
+    /** {@code message} as one line of JSON, at most {@code maxElements} elements of each repeated field. */
     public static String render(MessageOrBuilder message, int maxElements) {
         StringBuilder out = new StringBuilder();
         message(out, message, maxElements);

@@ -11,6 +11,7 @@ import dev.ipc4j.message.InvalidPayloadException;
 public final class ProtobufPayloadException extends InvalidPayloadException {
     private static final long serialVersionUID = 1L;
 
+    /** The message layer's form of {@code cause}, a payload that did not parse. */
     public ProtobufPayloadException(InvalidMessageException cause) {
         super(cause.getMessage(), cause);
     }

@@ -33,7 +33,11 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
     /** Largest payload: the copied baseline reads it into one buffer of this process. */
     public static final long MAX_SIZE = 4L << 30;
 
-    /** Reads {@code ./ipc4j demo}'s words ({@link DemoCommand}'s parser). @throws IllegalArgumentException naming what is wrong */
+    /**
+     * Reads {@code ./ipc4j demo}'s words ({@link DemoCommand}'s parser).
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
     public static DemoOptions parse(String... args) {
         return ToolCommand.parse(new DemoCommand(), args);
     }

@@ -1,7 +1,6 @@
 package dev.ipc4j.bench.demo;
 
 import dev.ipc4j.bench.harness.LatencyStats;
-import dev.ipc4j.bench.harness.WaitMode;
 import dev.ipc4j.transport.BlobHandler;
 import dev.ipc4j.transport.BlobPipe;
 import dev.ipc4j.transport.Channel;

@@ -27,7 +27,11 @@ public record BenchOptions(int iterations, int warmup, int messages, int batchSi
     public static final int SPIN_WARMUP = 200_000;
     public static final int OTHER_WARMUP = 20_000;
 
-    /** Reads {@code ./ipc4j bench small}'s words ({@link SmallCommand}'s parser). @throws IllegalArgumentException naming what is wrong */
+    /**
+     * Reads {@code ./ipc4j bench small}'s words ({@link SmallCommand}'s parser).
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
     public static BenchOptions parse(String... args) {
         return ToolCommand.parse(new SmallCommand(), args);
     }

@@ -22,7 +22,11 @@ public abstract class ToolCommand<O> implements Callable<Integer> {
     private PrintStream out = System.out;
     private PrintStream err = System.err;
 
-    /** The options the words given ask for. @throws IllegalArgumentException naming the option that is wrong */
+    /**
+     * The options the words given ask for.
+     *
+     * @throws IllegalArgumentException naming the option that is wrong
+     */
     protected abstract O options();
 
     /** Runs the tool; returns its exit code (0 done, 1 failed). */

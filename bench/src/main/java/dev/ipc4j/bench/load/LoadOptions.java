@@ -60,7 +60,11 @@ public record LoadOptions(int clients, int seconds, int warmupSeconds, int minRe
         };
     }
 
-    /** Reads {@code ./ipc4j bench load}'s words ({@link LoadCommand}'s parser). @throws IllegalArgumentException naming what is wrong */
+    /**
+     * Reads {@code ./ipc4j bench load}'s words ({@link LoadCommand}'s parser).
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
     public static LoadOptions parse(String... args) {
         return ToolCommand.parse(new LoadCommand(), args);
     }

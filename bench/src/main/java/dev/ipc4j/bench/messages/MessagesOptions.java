@@ -38,7 +38,11 @@ public record MessagesOptions(int iterations, int warmup, int warmupSeconds, lon
         waits = List.copyOf(waits);
     }
 
-    /** Reads {@code ./ipc4j bench messages}'s words ({@link MessagesCommand}'s parser). @throws IllegalArgumentException naming what is wrong */
+    /**
+     * Reads {@code ./ipc4j bench messages}'s words ({@link MessagesCommand}'s parser).
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
     public static MessagesOptions parse(String... args) {
         return ToolCommand.parse(new MessagesCommand(), args);
     }
