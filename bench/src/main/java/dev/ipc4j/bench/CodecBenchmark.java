@@ -55,8 +55,8 @@ public class CodecBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        arena = ShmArena.create(ShmArena.context().app("bench").arena("codec").segmentSize(4 << 20)
-                .prefault(true).leakDetection(ShmArena.LeakDetection.OFF));
+        arena = ShmArena.create(ShmArena.Config.of("bench", "codec").withSegmentSize(4 << 20)
+                .withPrefault(true).withLeakDetection(ShmArena.LeakDetection.OFF));
         byte[] bytes = new byte[DemoMessages.PART_SIZE];
         for (int i = 0; i < bytes.length; i++) {
             bytes[i] = (byte) (i * 31);

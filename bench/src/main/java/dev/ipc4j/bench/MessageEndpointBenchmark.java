@@ -69,7 +69,7 @@ public class MessageEndpointBenchmark {
         ServerApp app = ServerApp.named("jmhmessages").allowing(web).permissions(Permissions.USER).runDirectory(runDir)
                 .build();
         server = SessionServer.start(app);
-        client = ClientSession.connect(web, app, ClientSession.Options.DEFAULT.withInitChannels(1));
+        client = ClientSession.connect(web, app, ClientSession.Config.DEFAULT.withInitChannels(1));
         ServerSession session = server.accept(Duration.ofSeconds(20));
         serverSide = MessageEndpoint.over(session, session.channel(0), RawCodec.INSTANCE, MessageChannel.Config.DEFAULT);
         clientSide = MessageEndpoint.over(client, client.channel(0), RawCodec.INSTANCE, MessageChannel.Config.DEFAULT);

@@ -43,8 +43,8 @@ public class ShmArenaBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        arena = ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("bench").arena("jmh").segmentSize(1 << 20)
-                .prefault(true).leakDetection(ShmArena.LeakDetection.OFF));
+        arena = ShmArena.create(ShmArena.Config.of("bench", "jmh").withSharing(ShmArena.Sharing.BY_NAME).withSegmentSize(1 << 20)
+                .withPrefault(true).withLeakDetection(ShmArena.LeakDetection.OFF));
         peer = ShmArena.attach(arena.name(), ShmArena.LeakDetection.OFF);
         lent = arena.allocate(1024);
         handle = arena.lend(lent);

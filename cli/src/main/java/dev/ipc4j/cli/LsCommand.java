@@ -38,9 +38,9 @@ final class LsCommand implements Callable<Integer> {
         if (found.isEmpty()) {
             return;
         }
-        out.printf("%-9s %8s %-5s %12s %5s  %s%n", "KIND", "OWNER", "STATE", "SIZE", "MODE", "NAME");
+        out.printf("%-9s %8s %-5s %12s %5s  %s%n", "TYPE", "OWNER", "STATE", "SIZE", "MODE", "NAME");
         for (ShmSweeper.Found f : found) {
-            out.printf("%-9s %8s %-5s %12s %5s  %s%n", f.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'),
+            out.printf("%-9s %8s %-5s %12s %5s  %s%n", f.type().name().toLowerCase(Locale.ROOT).replace('_', '-'),
                     f.ownerPid() > 0 ? Long.toString(f.ownerPid()) : "?", f.ownerAlive() ? "alive" : "dead",
                     f.size() >= 0 ? Long.toString(f.size()) : "-", f.mode() >= 0 ? String.format("%04o", f.mode()) : "-",
                     f.path() != null ? f.path().toString() : f.name());

@@ -139,9 +139,9 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     private final dev.ipc4j.transport.BlobHandler onBlob = this::onBlob; // one object, not one per poll
     // Driver only (under driveLock):
-    private MessageReader.Frame<R> received;
+    private MessageReader.Checked<R> received;
     private MalformedMessageException rejected;
-    private MessageReader.Frame<R> awaitingFds;
+    private MessageReader.Checked<R> awaitingFds;
     private long awaitingDeadline;
     private final Map<Long, List<NativeHandle>> fdFrames = new HashMap<>();
     private MalformedMessageException badFdFrame;
@@ -1044,7 +1044,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     private void takeReceived() throws TransportException {
         MalformedMessageException bad = rejected;
-        MessageReader.Frame<R> frame = received;
+        MessageReader.Checked<R> frame = received;
         rejected = null;
         received = null;
         if (bad != null) {
@@ -1076,7 +1076,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     /** The ring frame waiting for its descriptor frame: delivered (true) once it came; dropped as malformed at the deadline. */
     private boolean resolveAwaitingFds() throws TransportException {
-        MessageReader.Frame<R> frame = awaitingFds;
+        MessageReader.Checked<R> frame = awaitingFds;
         Wire.Header h = frame.header();
         List<NativeHandle> fds = fdFrames.remove(h.id());
         if (fds == null) {
@@ -1132,7 +1132,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         fdFrames.put(Wire.fdFrameId(announce), List.copyOf(got));
     }
 
-    private void deliver(MessageReader.Frame<R> frame, List<NativeHandle> fds) {
+    private void deliver(MessageReader.Checked<R> frame, List<NativeHandle> fds) {
         InMessage<R> m;
         try {
             m = frame.toMessage(codec, fds);

@@ -22,7 +22,7 @@ final class MessageReader<R> {
 
     private final Session session;
     private final Codec<R> codec;
-    private final Frame<R> frame = new Frame<>();
+    private final Checked<R> frame = new Checked<>();
     private MemorySegment slab;         // written here
     private MemorySegment slabReadOnly; // the same memory, cut into the payloads handed on
     private long slabUsed;
@@ -38,13 +38,13 @@ final class MessageReader<R> {
      * ({@link #toMessage}) or {@link #release()}s it before it reads the next, which the endpoint does, since it reads
      * no further while a frame waits for its descriptors.
      */
-    static final class Frame<R> {
+    static final class Checked<R> {
         private final Wire.Header header = new Wire.Header();
         private Lease lease;
         private MemorySegment payload;
         private List<NativeHandle> handles;
 
-        private Frame<R> set(Lease lease, MemorySegment payload, List<NativeHandle> handles) {
+        private Checked<R> set(Lease lease, MemorySegment payload, List<NativeHandle> handles) {
             this.lease = lease;
             this.payload = payload;
             this.handles = handles;
@@ -77,10 +77,10 @@ final class MessageReader<R> {
     }
 
     /**
-     * Reads one frame, valid only during this call, into this reader's {@link Frame}, which outlives it until the next
+     * Reads one frame, valid only during this call, into this reader's {@link Checked} frame, which outlives it until the next
      * read. Descriptors attached to the blob are taken (closed here if the frame is rejected).
      */
-    Frame<R> read(BlobView blob) throws MalformedMessageException {
+    Checked<R> read(BlobView blob) throws MalformedMessageException {
         List<NativeHandle> attached = blob.handles();
         try {
             MemorySegment bytes = blob.segment();

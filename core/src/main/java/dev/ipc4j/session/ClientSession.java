@@ -24,7 +24,7 @@ import java.util.OptionalLong;
  * The client's side of a session.
  *
  * <pre>{@code
- * try (ClientSession session = ClientSession.connect(web, cache, ClientSession.Options.DEFAULT.withInitChannels(2))) {
+ * try (ClientSession session = ClientSession.connect(web, cache, ClientSession.Config.DEFAULT.withInitChannels(2))) {
  *     session.channel(0).blobs().send(request);
  *     session.onEnd(end -> log.info("session over: " + end));
  * }
@@ -34,38 +34,41 @@ public final class ClientSession extends Session {
     private final ServerApp server;
 
     /**
+     * How a client connects: an immutable value checked once when made, changed with {@code withX} copies, starting
+     * from {@link #DEFAULT} (the idiom of every ipc4j configuration).
+     *
      * @param initChannels the metadata of each init channel to ask for (the server may decide otherwise)
-     * @param config how this side runs the session
+     * @param session how this side runs the session
      * @param retry how long to keep trying while no server runs
      */
-    public record Options(List<byte[]> initChannels, SessionConfig config, RetryPolicy retry) {
-        public static final Options DEFAULT = new Options(List.of(), SessionConfig.DEFAULT, RetryPolicy.NONE);
+    public record Config(List<byte[]> initChannels, SessionConfig session, RetryPolicy retry) {
+        public static final Config DEFAULT = new Config(List.of(), SessionConfig.DEFAULT, RetryPolicy.NONE);
 
-        public Options {
+        public Config {
             initChannels = initChannels.stream().map(byte[]::clone).toList();
             Control.checkMetadata(initChannels);
-            Objects.requireNonNull(config, "config");
+            Objects.requireNonNull(session, "session");
             Objects.requireNonNull(retry, "retry");
         }
 
         /** Asks for {@code count} init channels without metadata. */
-        public Options withInitChannels(int count) {
-            return new Options(Collections.nCopies(count, new byte[0]), config, retry);
+        public Config withInitChannels(int count) {
+            return new Config(Collections.nCopies(count, new byte[0]), session, retry);
         }
 
         /** Asks for one init channel per metadata. */
-        public Options withInitChannels(byte[]... metadata) {
-            return new Options(Arrays.asList(metadata), config, retry);
+        public Config withInitChannels(byte[]... metadata) {
+            return new Config(Arrays.asList(metadata), session, retry);
         }
 
-        /** A copy with {@code config} replaced, checked like the rest. */
-        public Options withConfig(SessionConfig config) {
-            return new Options(initChannels, config, retry);
+        /** A copy with {@code session} (how this side runs the session, as a server's config has it) replaced. */
+        public Config withSession(SessionConfig session) {
+            return new Config(initChannels, session, retry);
         }
 
         /** A copy with {@code retry} replaced, checked like the rest. */
-        public Options withRetry(RetryPolicy retry) {
-            return new Options(initChannels, config, retry);
+        public Config withRetry(RetryPolicy retry) {
+            return new Config(initChannels, session, retry);
         }
     }
 
@@ -77,7 +80,7 @@ public final class ClientSession extends Session {
 
     /** Opens a session with default options: no init channels, fail at once when no server runs. */
     public static ClientSession connect(ClientApp me, ServerApp server) throws IOException {
-        return connect(me, server, Options.DEFAULT);
+        return connect(me, server, Config.DEFAULT);
     }
 
     /**
@@ -89,7 +92,7 @@ public final class ClientSession extends Session {
      *     why) or this side refused the server
      * @throws SessionTimeoutException when the server did not answer within the handshake timeout
      */
-    public static ClientSession connect(ClientApp me, ServerApp server, Options options) throws IOException {
+    public static ClientSession connect(ClientApp me, ServerApp server, Config options) throws IOException {
         Objects.requireNonNull(me, "me");
         Objects.requireNonNull(server, "server");
         long giveUp = System.nanoTime() + options.retry().giveUpAfter().toNanos();
@@ -110,8 +113,8 @@ public final class ClientSession extends Session {
         }
     }
 
-    private static ClientSession connectOnce(ClientApp me, ServerApp server, Options options) throws IOException {
-        SessionConfig config = options.config();
+    private static ClientSession connectOnce(ClientApp me, ServerApp server, Config options) throws IOException {
+        SessionConfig config = options.session();
         Path dir = server.resolvedRunDirectory();
         OptionalLong serverPid = RunDirectory.readPid(dir, server.name());
         if (serverPid.isEmpty()) {
@@ -168,8 +171,8 @@ public final class ClientSession extends Session {
             if (ok.version() != Control.VERSION) {
                 throw new ProtocolException("the server chose protocol version " + ok.version() + ", which we did not offer");
             }
-            SessionPeer peer = new SessionPeer(server.name(), kernel.pid(), kernel.uid(), kernel.gid());
             PeerIdentity identity = new PeerIdentity(kernel.pid(), kernel.uid(), kernel.gid());
+            SessionPeer peer = new SessionPeer(server.name(), identity);
             UnixSocket memorySocket = received.getLast(); // after the init channels (the decoder checked the count)
             for (UnixSocket s : received.subList(0, received.size() - 1)) {
                 channels.add(Session.adoptChannel(s, Channel.Role.CONNECTOR, config.channels(), identity, pid.dup()));

@@ -99,7 +99,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         this.id = id;
         this.token = token;
         this.peer = peer;
-        this.peerIdentity = new PeerIdentity(peer.pid(), peer.uid(), peer.gid());
+        this.peerIdentity = peer.process();
         this.control = control;
         this.peerPid = peerPid;
         this.config = config;
@@ -416,7 +416,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         if (!ending.compareAndSet(false, true)) {
             return;
         }
-        PeerGoneException cause = new PeerGoneException("session " + id + " with " + peer.app() + " (pid " + peer.pid()
+        PeerGoneException cause = new PeerGoneException("session " + id + " with " + peer.app() + " (pid " + peer.process().pid()
                 + ") ended: " + why);
         boolean dead = false;
         try {
@@ -562,7 +562,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                     lastPidCheck = now;
                     if (peerPid.hasExited()) {
                         finish();
-                        String why = "peer process " + peer.pid() + " exited";
+                        String why = "peer process " + peer.process().pid() + " exited";
                         endWithError(new SessionEnd.PeerGone(why, null), why);
                         return 1;
                     }
@@ -805,7 +805,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
 
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "[" + id + " with " + peer.app() + " pid " + peer.pid()
+        return getClass().getSimpleName() + "[" + id + " with " + peer.app() + " pid " + peer.process().pid()
                 + (ending.get() ? ", ended]" : "]");
     }
 

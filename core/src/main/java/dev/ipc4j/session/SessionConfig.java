@@ -20,10 +20,10 @@ import java.util.Optional;
  * @param runner the runner whose threads read the sessions' control sockets; empty: {@link Runner#shared()}
  */
 public record SessionConfig(Channel.Config channels, Duration keepAlive, Duration idleTimeout, Duration handshakeTimeout,
-        Duration closeTimeout, ArenaSettings arenas, Optional<Runner> runner) {
+        Duration closeTimeout, ArenaConfig arenas, Optional<Runner> runner) {
     /** Flow-IPC's defaults: a ping every 2 s, the peer gone after 5 s of silence; rings for data. */
     public static final SessionConfig DEFAULT = new SessionConfig(Channel.Config.DEFAULT, Duration.ofSeconds(2),
-            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(5), ArenaSettings.DEFAULT, Optional.empty());
+            Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(5), ArenaConfig.DEFAULT, Optional.empty());
 
     /** Control messages are small; the largest is a log-in with 32 channels of 64 KiB metadata each. */
     private static final int CONTROL_MESSAGE_LIMIT = 4 << 20;
@@ -67,7 +67,7 @@ public record SessionConfig(Channel.Config channels, Duration keepAlive, Duratio
     }
 
     /** A copy with {@code arenas} replaced, checked like the rest. */
-    public SessionConfig withArenas(ArenaSettings arenas) {
+    public SessionConfig withArenas(ArenaConfig arenas) {
         return new SessionConfig(channels, keepAlive, idleTimeout, handshakeTimeout, closeTimeout, arenas, runner);
     }
 

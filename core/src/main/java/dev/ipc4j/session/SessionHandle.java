@@ -1,6 +1,6 @@
 package dev.ipc4j.session;
 
-import dev.ipc4j.shm.MalformedHandleException;
+import dev.ipc4j.shm.InvalidHandleException;
 import dev.ipc4j.shm.ShmHandle;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
@@ -42,15 +42,15 @@ public record SessionHandle(Scope scope, ShmHandle handle) {
         handle.writeTo(to, at + 8);
     }
 
-    /** Reads what {@link #writeTo} wrote; anything else gives a {@link MalformedHandleException}. */
+    /** Reads what {@link #writeTo} wrote; anything else gives a {@link InvalidHandleException} (MALFORMED). */
     public static SessionHandle readFrom(MemorySegment from, long at) {
         if (at < 0 || from.byteSize() - at < BYTES) {
-            throw new MalformedHandleException("a session handle needs " + BYTES + " bytes at " + at + " of " + from.byteSize());
+            throw InvalidHandleException.malformed("a session handle needs " + BYTES + " bytes at " + at + " of " + from.byteSize());
         }
         long word = from.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, at);
         Scope[] scopes = Scope.values();
         if (word < 1 || word > scopes.length) {
-            throw new MalformedHandleException("not a session handle: scope word 0x" + Long.toHexString(word));
+            throw InvalidHandleException.malformed("not a session handle: scope word 0x" + Long.toHexString(word));
         }
         return new SessionHandle(scopes[(int) word - 1], ShmHandle.readFrom(from, at + 8));
     }
@@ -62,7 +62,7 @@ public record SessionHandle(Scope scope, ShmHandle handle) {
         return bytes;
     }
 
-    /** Reads what {@link #toBytes()} wrote; anything else gives a {@link MalformedHandleException}. */
+    /** Reads what {@link #toBytes()} wrote; anything else gives a {@link InvalidHandleException} (MALFORMED). */
     public static SessionHandle fromBytes(byte[] bytes) {
         return readFrom(MemorySegment.ofArray(bytes), 0);
     }

@@ -4,7 +4,7 @@ import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.shm.Lease;
-import dev.ipc4j.shm.MalformedHandleException;
+import dev.ipc4j.shm.InvalidHandleException;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmBlock;
 import dev.ipc4j.shm.ShmIoException;
@@ -31,7 +31,7 @@ final class SessionMemory implements AutoCloseable {
 
     private final ServerApp server;
     private final boolean serverSide;
-    private final ArenaSettings settings;
+    private final ArenaConfig settings;
     private final String mineName;
     private final String peersName;
     private final Supplier<ShmArena> serverAppArena; // server side: the SessionServer's, shared; client: null
@@ -49,7 +49,7 @@ final class SessionMemory implements AutoCloseable {
     private ShmArena app; // client side only: its attachment to the server's app arena
     private boolean closed;
 
-    SessionMemory(ServerApp app, boolean serverSide, long serverPid, long clientPid, long sessionId, ArenaSettings settings,
+    SessionMemory(ServerApp app, boolean serverSide, long serverPid, long clientPid, long sessionId, ArenaConfig settings,
             Supplier<ShmArena> serverAppArena, MemorySocket socket) {
         this.server = app;
         this.socket = socket;
@@ -75,8 +75,8 @@ final class SessionMemory implements AutoCloseable {
         if (mine == null) {
             String arena = mineName.substring(mineName.lastIndexOf('.') + 1);
             try {
-                mine = ShmArena.create(ShmArena.context().app(server.name()).arena(arena).kind(ShmArena.Kind.OWNED)
-                        .permissions(server.permissions().shm()).segmentSize(settings.segmentSize()).quota(settings.quota()));
+                mine = ShmArena.create(ShmArena.Config.of(server.name(), arena).withOwnership(ShmArena.Ownership.OWNED)
+                        .withPermissions(server.permissions().shm()).withSegmentSize(settings.segmentSize()).withQuota(settings.quota()));
             } catch (IOException e) {
                 throw new UncheckedIOException("creating session arena " + mineName, e);
             }
@@ -212,7 +212,7 @@ final class SessionMemory implements AutoCloseable {
      * that guessed or forged one could otherwise make this process read, and perhaps send back, memory never lent to
      * it, another client's included. Handles into the peer's memory are the peer's to give.
      *
-     * @throws ShmException (a {@link MalformedHandleException}) for a handle into our memory that was not lent to this peer
+     * @throws ShmException (a {@link InvalidHandleException} (MALFORMED)) for a handle into our memory that was not lent to this peer
      */
     Lease borrow(SessionHandle handle) {
         ShmArena arena = switch (handle.scope()) {
@@ -221,7 +221,7 @@ final class SessionMemory implements AutoCloseable {
             case SERVER_APP -> app();
         };
         if (ours(handle.scope()) && !wasLent(handle)) {
-            throw new MalformedHandleException("a handle into this process's " + handle.scope() + " memory that was never lent to this peer: "
+            throw InvalidHandleException.malformed("a handle into this process's " + handle.scope() + " memory that was never lent to this peer: "
                     + handle);
         }
         return arena.borrow(handle.handle());

@@ -253,10 +253,10 @@ public final class SessionServer implements AutoCloseable {
             throw new IllegalStateException("the server is closed");
         }
         if (appArena == null) {
-            ArenaSettings a = config.session().arenas();
+            ArenaConfig a = config.session().arenas();
             try {
-                appArena = ShmArena.create(ShmArena.context().app(app.name()).arena("app").kind(ShmArena.Kind.OWNED)
-                        .permissions(app.permissions().shm()).segmentSize(a.segmentSize()).quota(a.quota()));
+                appArena = ShmArena.create(ShmArena.Config.of(app.name(), "app").withOwnership(ShmArena.Ownership.OWNED)
+                        .withPermissions(app.permissions().shm()).withSegmentSize(a.segmentSize()).withQuota(a.quota()));
             } catch (IOException e) {
                 throw new UncheckedIOException("creating the app arena of " + app.name(), e);
             }
@@ -429,7 +429,7 @@ public final class SessionServer implements AutoCloseable {
                 return;
             }
             ClientApp client = app.known().get(login.clientApp());
-            SessionPeer peer = new SessionPeer(client.name(), kernel.pid(), kernel.uid(), kernel.gid());
+            SessionPeer peer = new SessionPeer(client.name(), new PeerIdentity(kernel.pid(), kernel.uid(), kernel.gid()));
             List<byte[]> init = List.copyOf(config.initChannels().decide(peer, login.initChannels()));
             Control.checkMetadata(init);
             long id = nextSession.getAndIncrement();
@@ -448,7 +448,7 @@ public final class SessionServer implements AutoCloseable {
             } finally {
                 far.forEach(Session::closeDescriptor); // the client has them now: shutting them down would cut it off
             }
-            PeerIdentity identity = new PeerIdentity(kernel.pid(), kernel.uid(), kernel.gid());
+            PeerIdentity identity = peer.process();
             for (UnixSocket s : List.copyOf(near)) {
                 near.remove(s);
                 channels.add(Session.adoptChannel(s, Channel.Role.ACCEPTOR, sc.channels(), identity, pid.dup()));

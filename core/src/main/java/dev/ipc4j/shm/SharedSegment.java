@@ -19,8 +19,10 @@ import java.util.Optional;
  * <p>A segment never changes size once mapped: pools grow by adding segments, so no address handed out ever moves.
  * {@link #close()} unmaps; removing a name is the separate, explicit {@link #unlink()}, because in a shared pool the
  * process that created a segment is not necessarily the one whose departure ends it.
+ *
+ * <p>Not API: the arena is what other layers and users hold; this is its building block.
  */
-public final class SharedSegment implements AutoCloseable {
+final class SharedSegment implements AutoCloseable {
     /** The page size that pre-faulting and alignment assume (x86-64). */
     public static final long PAGE = 4096;
 

@@ -16,12 +16,12 @@ import java.util.regex.Pattern;
  * An allocator of blocks in shared memory that every process of a session can reach, with cross-process reference
  * counts ({@link Lease}) and reclamation of what dead processes held. Two kinds, as in Flow-IPC:
  * <ul>
- *   <li>{@link Kind#SHARED}: every attached process may allocate and write;</li>
- *   <li>{@link Kind#OWNED}: only the creator allocates and writes; the others map the data read-only, so a crashing or
+ *   <li>{@link Ownership#SHARED}: every attached process may allocate and write;</li>
+ *   <li>{@link Ownership#OWNED}: only the creator allocates and writes; the others map the data read-only, so a crashing or
  *       hostile peer cannot corrupt its contents (it can still hold and release blocks).</li>
  * </ul>
  *
- * <p>Memory is a control object (layout in {@link ArenaLayout}) plus data segments of {@link Context#segmentSize}
+ * <p>Memory is a control object (layout in {@link ArenaLayout}) plus data segments of {@link Config#segmentSize}
  * bytes, added as the arena grows and never remapped. Blocks come in power-of-two size classes from 64 bytes to the
  * segment size (small blocks aligned to their size, larger ones to pages); a block larger than a segment gets a
  * segment of its own (so single blocks of 1 GiB and more work), released when the block is freed. All allocator state
@@ -47,14 +47,14 @@ import java.util.regex.Pattern;
  *
  * <p>Limits, stated so nobody relies on more: at most 64 processes attached at once; {@link #lend} does not pin a
  * block in transit (the lender keeps its block open until the borrower has borrowed; a late borrow gets
- * {@link StaleHandleException}); a process killed inside the few instructions between taking a block off a free list
+ * {@link InvalidHandleException} (STALE)); a process killed inside the few instructions between taking a block off a free list
  * and marking it held leaks that one block. A crashing peer of a SHARED arena may leave the data it was writing
  * half-written, as in Flow-IPC; an OWNED arena's data it cannot touch. The control object is writable by every
  * attached process (holds are recorded there), so a hostile one can scramble it: the others then get typed exceptions.
  */
 public final class ShmArena implements AutoCloseable {
     /** Who may allocate and write. */
-    public enum Kind { SHARED, OWNED }
+    public enum Ownership { SHARED, OWNED }
 
     /**
      * How other processes reach the arena's memory: {@link #BY_DESCRIPTOR}, sealed memfds passed over a socket (the
@@ -78,7 +78,7 @@ public final class ShmArena implements AutoCloseable {
     public static final long MAX_SEGMENT_SIZE = 4L << 30;
 
     private final String name;
-    private final Kind kind;
+    private final Ownership ownership;
     private final Sharing sharing;
     private final boolean creator;
     private final boolean writable;
@@ -102,107 +102,40 @@ public final class ShmArena implements AutoCloseable {
     private volatile boolean closed;
     private volatile boolean closeWhenReleased;
 
-    /** What an arena is made of; validated once by {@link ShmArena#create}. */
-    public static final class Context {
-        private String app;
-        private String arena;
-        private Kind kind = Kind.SHARED;
-        private Sharing sharing = Sharing.BY_DESCRIPTOR;
-        private long segmentSize = 64L << 20;
-        private int maxSegments = 1024;
-        private int maxEntries = 1 << 16;
-        private long quota = 1L << 40;
-        private ShmPermissions permissions = ShmPermissions.OWNER;
-        private boolean prefault;
-        private LeakDetection leakDetection = LeakDetection.SAMPLED;
-        private Duration lockTimeout = Duration.ofSeconds(10);
-
-        /** A context with every setting at its default but the two names, which {@link ShmArena#create} requires. */
-        public Context() {}
-
-        /** The application that owns the arena; part of every name ({@code ipc4j.APP.PID.ARENA...}). Required. */
-        public Context app(String app) {
-            this.app = app;
-            return this;
-        }
-
-        /** The arena's own name, unique within this process. Required. */
-        public Context arena(String arena) {
-            this.arena = arena;
-            return this;
-        }
-
-        /** Who may write: {@link Kind#SHARED} (every process that attaches) or {@link Kind#OWNED} (only this one; others read). Default SHARED. */
-        public Context kind(Kind kind) {
-            this.kind = kind;
-            return this;
-        }
-
-        /** How other processes reach the memory (default {@link Sharing#BY_DESCRIPTOR}). */
-        public Context sharing(Sharing sharing) {
-            this.sharing = sharing;
-            return this;
-        }
-
-        /** Bytes per data segment: a power of two from 64 KiB to {@link #MAX_SEGMENT_SIZE} (4 GiB; default 64 MiB). */
-        public Context segmentSize(long bytes) {
-            this.segmentSize = bytes;
-            return this;
-        }
-
-        /**
-         * Segments the arena may hold at once, huge blocks' included (default 1024): a released huge segment's slot is
-         * taken by the next one.
-         */
-        public Context maxSegments(int count) {
-            this.maxSegments = count;
-            return this;
-        }
-
-        /** Distinct blocks the arena may ever carve (default 65536); each costs 32 bytes of control object. */
-        public Context maxEntries(int count) {
-            this.maxEntries = count;
-            return this;
-        }
-
-        /**
-         * Bytes of shared memory the arena may take (blocks carved, huge segments) before allocation fails with
-         * {@link ShmQuotaExceededException} (default 1 TiB). Freed blocks are reused without counting again.
-         */
-        public Context quota(long bytes) {
-            this.quota = bytes;
-            return this;
-        }
-
-        /** Who may open the memory when it is shared by name (the mode of its /dev/shm objects; default {@link ShmPermissions#OWNER}, 0600). */
-        public Context permissions(ShmPermissions permissions) {
-            this.permissions = permissions;
-            return this;
-        }
-
-        /** Touch every page of a new segment when it is created, so first writes into blocks do not fault. */
-        public Context prefault(boolean prefault) {
-            this.prefault = prefault;
-            return this;
-        }
-
-        /** How many blocks and leases are watched for being garbage-collected unclosed (default {@link LeakDetection#SAMPLED}). */
-        public Context leakDetection(LeakDetection leakDetection) {
-            this.leakDetection = leakDetection;
-            return this;
-        }
-
-        /** How long to wait for another process's short critical section before giving up (default 10 s). */
-        public Context lockTimeout(Duration timeout) {
-            this.lockTimeout = timeout;
-            return this;
-        }
-
-        void validate() {
+    /**
+     * What an arena is made of: an immutable value, checked once when it is made (an invalid one cannot exist), changed
+     * with {@code withX} methods that return a copy. Start from {@link #of}, which sets every default.
+     *
+     * @param app the application that owns the arena; part of every name ({@code ipc4j.APP.PID.ARENA...}), 1-48 of
+     *     {@code [A-Za-z0-9_-]}
+     * @param arena the arena's own name, unique within this process, like {@code app}
+     * @param ownership who may write: {@link Ownership#SHARED} (every process that attaches; the default) or
+     *     {@link Ownership#OWNED} (only this one; others read)
+     * @param sharing how other processes reach the memory (default {@link Sharing#BY_DESCRIPTOR})
+     * @param segmentSize bytes per data segment: a power of two from 64 KiB to {@link #MAX_SEGMENT_SIZE} (default
+     *     64 MiB)
+     * @param maxSegments segments the arena may hold at once, huge blocks' included (default 1024): a released huge
+     *     segment's slot is taken by the next one
+     * @param maxEntries distinct blocks the arena may ever carve (default 65536); each costs 32 bytes of control object
+     * @param quota bytes of shared memory the arena may take (blocks carved, huge segments) before allocation fails
+     *     with {@link ShmQuotaExceededException} (default 1 TiB); freed blocks are reused without counting again
+     * @param permissions who may open the memory when it is shared by name (the mode of its /dev/shm objects; default
+     *     {@link ShmPermissions#OWNER}, 0600)
+     * @param prefault touch every page of a new segment when it is created, so first writes into blocks do not fault
+     * @param leakDetection how many blocks and leases are watched for being garbage-collected unclosed (default
+     *     {@link LeakDetection#SAMPLED})
+     * @param lockTimeout how long to wait for another process's short critical section before giving up (default
+     *     10 s)
+     */
+    public record Config(String app, String arena, Ownership ownership, Sharing sharing, long segmentSize, int maxSegments,
+            int maxEntries, long quota, ShmPermissions permissions, boolean prefault, LeakDetection leakDetection,
+            Duration lockTimeout) {
+        /** Checks every setting; an invalid one is an {@link IllegalArgumentException} naming it. */
+        public Config {
             if (app == null || !WORD.matcher(app).matches() || arena == null || !WORD.matcher(arena).matches()) {
                 throw new IllegalArgumentException("app and arena names must be 1-48 of [A-Za-z0-9_-]: " + app + ", " + arena);
             }
-            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(ownership, "ownership");
             Objects.requireNonNull(sharing, "sharing");
             Objects.requireNonNull(permissions, "permissions");
             Objects.requireNonNull(leakDetection, "leakDetection");
@@ -214,7 +147,86 @@ public final class ShmArena implements AutoCloseable {
                 throw new IllegalArgumentException("lock timeout must be positive: " + lockTimeout);
             }
         }
+
+        /** The arena {@code arena} of application {@code app}, every other setting at its default. */
+        public static Config of(String app, String arena) {
+            return new Config(app, arena, Ownership.SHARED, Sharing.BY_DESCRIPTOR, 64L << 20, 1024, 1 << 16, 1L << 40,
+                    ShmPermissions.OWNER, false, LeakDetection.SAMPLED, Duration.ofSeconds(10));
+        }
+
+        /** A copy with {@code app} replaced, checked like the rest. */
+        public Config withApp(String app) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code arena} replaced, checked like the rest. */
+        public Config withArena(String arena) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code ownership} replaced, checked like the rest. */
+        public Config withOwnership(Ownership ownership) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code sharing} replaced, checked like the rest. */
+        public Config withSharing(Sharing sharing) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code segmentSize} replaced, checked like the rest. */
+        public Config withSegmentSize(long segmentSize) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code maxSegments} replaced, checked like the rest. */
+        public Config withMaxSegments(int maxSegments) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code maxEntries} replaced, checked like the rest. */
+        public Config withMaxEntries(int maxEntries) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code quota} replaced, checked like the rest. */
+        public Config withQuota(long quota) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code permissions} replaced, checked like the rest. */
+        public Config withPermissions(ShmPermissions permissions) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code prefault} replaced. */
+        public Config withPrefault(boolean prefault) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code leakDetection} replaced, checked like the rest. */
+        public Config withLeakDetection(LeakDetection leakDetection) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
+
+        /** A copy with {@code lockTimeout} replaced, checked like the rest. */
+        public Config withLockTimeout(Duration lockTimeout) {
+            return new Config(app, arena, ownership, sharing, segmentSize, maxSegments, maxEntries, quota, permissions, prefault,
+                    leakDetection, lockTimeout);
+        }
     }
+
 
     private static void validateSizes(long segmentSize, long maxSegments, long maxEntries) {
         if (segmentSize < (64 << 10) || segmentSize > MAX_SEGMENT_SIZE || Long.bitCount(segmentSize) != 1) {
@@ -225,20 +237,15 @@ public final class ShmArena implements AutoCloseable {
         }
     }
 
-    /** A new configuration with every default, to set and pass to {@link #create}. */
-    public static Context context() {
-        return new Context();
-    }
-
     private ShmArena(String name, SharedSegment control, boolean creator, Sharing sharing, SegmentSource source,
-            Context local) {
+            boolean prefault, LeakDetection leakDetection, Duration lockTimeout) {
         this.name = name;
         this.sharing = sharing;
         this.control = control;
         this.ctl = control.memory();
         this.creator = creator;
-        this.kind = (int) INT.getAcquire(ctl, KIND) == 2 ? Kind.OWNED : Kind.SHARED;
-        this.writable = creator || kind == Kind.SHARED;
+        this.ownership = (int) INT.getAcquire(ctl, KIND) == 2 ? Ownership.OWNED : Ownership.SHARED;
+        this.writable = creator || ownership == Ownership.SHARED;
         this.segmentSize = (long) LONG.getAcquire(ctl, SEGMENT_SIZE);
         this.quota = (long) LONG.getAcquire(ctl, QUOTA);
         this.maxClass = Long.numberOfTrailingZeros(segmentSize) - MIN_CLASS_SHIFT;
@@ -247,37 +254,37 @@ public final class ShmArena implements AutoCloseable {
         this.entries = ArenaLayout.entries(maxSegments);
         int mode = (int) INT.getAcquire(ctl, MODE);
         this.permissions = mode == 0666 ? ShmPermissions.ALL : mode == 0660 ? ShmPermissions.GROUP : ShmPermissions.OWNER;
-        this.prefault = local != null && local.prefault;
-        this.leakDetection = local == null ? LeakDetection.SAMPLED : local.leakDetection;
-        this.lockTimeout = local == null ? Duration.ofSeconds(10) : local.lockTimeout;
+        this.prefault = prefault;
+        this.leakDetection = leakDetection;
+        this.lockTimeout = lockTimeout;
         this.segments = new SegmentTable(name, ctl, maxSegments, !writable, permissions, prefault, sharing == Sharing.BY_NAME,
-                creator && kind == Kind.OWNED && sharing == Sharing.BY_DESCRIPTOR, source);
+                creator && ownership == Ownership.OWNED && sharing == Sharing.BY_DESCRIPTOR, source);
         this.holds = new LocalHolds(maxEntries);
         this.slot = claimSlot();
         this.bit = 1L << slot;
     }
 
     /** Creates a new arena owned by this process. */
-    public static ShmArena create(Context context) throws IOException {
-        context.validate();
-        String name = "ipc4j." + context.app + "." + ProcessHandle.current().pid() + "." + context.arena;
-        long size = controlSize(context.maxSegments, context.maxEntries);
-        SharedSegment control = context.sharing == Sharing.BY_NAME
-                ? SharedSegment.createNamed(name + CONTROL_SUFFIX, size, context.permissions)
+    public static ShmArena create(Config config) throws IOException {
+        String name = "ipc4j." + config.app() + "." + ProcessHandle.current().pid() + "." + config.arena();
+        long size = controlSize(config.maxSegments(), config.maxEntries());
+        SharedSegment control = config.sharing() == Sharing.BY_NAME
+                ? SharedSegment.createNamed(name + CONTROL_SUFFIX, size, config.permissions())
                 : SharedSegment.anonymous(name + CONTROL_SUFFIX, size);
         try {
             MemorySegment c = control.memory();
             INT.set(c, VERSION, VERSION_VALUE);
-            INT.set(c, KIND, context.kind == Kind.OWNED ? 2 : 1);
-            LONG.set(c, SEGMENT_SIZE, context.segmentSize);
-            LONG.set(c, QUOTA, context.quota);
-            INT.set(c, MAX_ENTRIES, context.maxEntries);
-            INT.set(c, MAX_SEGMENTS, context.maxSegments);
-            INT.set(c, MODE, context.permissions.mode());
+            INT.set(c, KIND, config.ownership() == Ownership.OWNED ? 2 : 1);
+            LONG.set(c, SEGMENT_SIZE, config.segmentSize());
+            LONG.set(c, QUOTA, config.quota());
+            INT.set(c, MAX_ENTRIES, config.maxEntries());
+            INT.set(c, MAX_SEGMENTS, config.maxSegments());
+            INT.set(c, MODE, config.permissions().mode());
             LONG.set(c, OWNER, ProcessIdentity.self().pack());
             LONG.set(c, BUMP, NO_SEGMENT);
             LONG.setRelease(c, MAGIC, MAGIC_VALUE); // last: an attacher that sees the magic sees all of the above
-            return new ShmArena(name, control, true, context.sharing, null, context);
+            return new ShmArena(name, control, true, config.sharing(), null, config.prefault(), config.leakDetection(),
+                    config.lockTimeout());
         } catch (RuntimeException e) {
             control.unlink();
             control.close();
@@ -413,8 +420,8 @@ public final class ShmArena implements AutoCloseable {
             if (controlSize(maxSegments, maxEntries) > c.byteSize()) {
                 throw new ShmIoException("attach " + name, new IOException("control object too small for its tables"));
             }
-            Context local = new Context().leakDetection(Objects.requireNonNull(leakDetection));
-            return new ShmArena(name, control, false, sharing, source, local);
+            return new ShmArena(name, control, false, sharing, source, false, Objects.requireNonNull(leakDetection),
+                    Duration.ofSeconds(10));
         } catch (RuntimeException e) {
             control.close();
             throw e;
@@ -427,8 +434,8 @@ public final class ShmArena implements AutoCloseable {
     }
 
     /** Who may write: every process that attaches (SHARED) or only the creator (OWNED). */
-    public Kind kind() {
-        return kind;
+    public Ownership ownership() {
+        return ownership;
     }
 
     /** How other processes reach this arena: by name under /dev/shm or by descriptors passed to them. */
@@ -703,8 +710,8 @@ public final class ShmArena implements AutoCloseable {
 
     /**
      * Takes a hold on the block {@code handle} names and maps it if needed. Validates everything first: a handle whose
-     * segment does not exist gives {@link UnknownSegmentException}, one reaching outside its segment or block
-     * {@link OutOfRangeException}, one whose block was freed or reused {@link StaleHandleException}.
+     * segment does not exist gives {@link InvalidHandleException} (UNKNOWN_SEGMENT), one reaching outside its segment or block
+     * {@link InvalidHandleException} (OUT_OF_RANGE), one whose block was freed or reused {@link InvalidHandleException} (STALE).
      */
     public Lease borrow(ShmHandle handle) {
         long id = take(handle.segmentId(), handle.offset(), handle.length(), handle.generation());
@@ -738,10 +745,10 @@ public final class ShmArena implements AutoCloseable {
      */
     public long borrow(MemorySegment from, long at) {
         if (at < 0 || from.byteSize() - at < ShmHandle.BYTES) {
-            throw new MalformedHandleException("a handle needs " + ShmHandle.BYTES + " bytes at " + at + " of " + from.byteSize());
+            throw InvalidHandleException.malformed("a handle needs " + ShmHandle.BYTES + " bytes at " + at + " of " + from.byteSize());
         }
         if (from.get(ShmHandle.INT, at + ShmHandle.MAGIC) != ShmHandle.MAGIC_VALUE) {
-            throw new MalformedHandleException("not a handle: magic 0x" + Integer.toHexString(from.get(ShmHandle.INT, at + ShmHandle.MAGIC)));
+            throw InvalidHandleException.malformed("not a handle: magic 0x" + Integer.toHexString(from.get(ShmHandle.INT, at + ShmHandle.MAGIC)));
         }
         return take(from.get(ShmHandle.INT, at + ShmHandle.SEGMENT_ID), from.get(ShmHandle.LONG, at + ShmHandle.OFFSET),
                 from.get(ShmHandle.LONG, at + ShmHandle.LENGTH), from.get(ShmHandle.LONG, at + ShmHandle.GENERATION));
@@ -754,24 +761,24 @@ public final class ShmArena implements AutoCloseable {
             throw new IllegalStateException("arena " + name + " is closing: nothing new may be borrowed");
         }
         if (!segments.isReady(segment)) {
-            throw new UnknownSegmentException("no segment " + segment + " in arena " + name,
+            throw InvalidHandleException.unknownSegment("no segment " + segment + " in arena " + name,
                     new ShmHandle(segment, offset, length, generation));
         }
         long segmentBytes = segments.size(segment);
         if (offset < 0 || length <= 0 || segmentBytes <= 0 || offset > segmentBytes - length) {
-            throw new OutOfRangeException("outside segment " + segment + " of " + segmentBytes + " bytes",
+            throw InvalidHandleException.outOfRange("outside segment " + segment + " of " + segmentBytes + " bytes",
                     new ShmHandle(segment, offset, length, generation));
         }
         int entry = (int) (generation >>> 32);
         int life = (int) generation;
         if (entry < 0 || entry >= maxEntries) {
-            throw new StaleHandleException("generation names no block of arena " + name, new ShmHandle(segment, offset, length, generation));
+            throw InvalidHandleException.stale("generation names no block of arena " + name, new ShmHandle(segment, offset, length, generation));
         }
         long e = entry(entry);
         boolean transition = holds.acquire(entry) == LocalHolds.TRANSITION;
         if (transition && !Holders.add(ctl, e, bit)) {
             holds.publish(entry, 0);
-            throw new StaleHandleException("block already freed", new ShmHandle(segment, offset, length, generation));
+            throw InvalidHandleException.stale("block already freed", new ShmHandle(segment, offset, length, generation));
         }
         // Held now, so the entry's fields cannot change under us.
         String stale = null;
@@ -796,7 +803,7 @@ public final class ShmArena implements AutoCloseable {
                 dropHold(entry);
             }
             ShmHandle handle = new ShmHandle(segment, offset, length, generation);
-            throw stale != null ? new StaleHandleException(stale, handle) : new OutOfRangeException(outOfRange, handle);
+            throw stale != null ? InvalidHandleException.stale(stale, handle) : InvalidHandleException.outOfRange(outOfRange, handle);
         }
         if (transition) {
             holds.publish(entry, 1);
@@ -1032,6 +1039,6 @@ public final class ShmArena implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "ShmArena[" + name + ", " + kind + (creator ? ", creator" : "") + (writable ? "" : ", read-only") + "]";
+        return "ShmArena[" + name + ", " + ownership + (creator ? ", creator" : "") + (writable ? "" : ", read-only") + "]";
     }
 }

@@ -48,14 +48,14 @@ public record ShmHandle(int segmentId, long offset, long length, long generation
         to.set(LONG, at + GENERATION, generation);
     }
 
-    /** Reads a handle written by {@link #writeTo}; bytes without the magic give a {@link MalformedHandleException}. */
+    /** Reads a handle written by {@link #writeTo}; bytes without the magic give a {@link InvalidHandleException} (MALFORMED). */
     public static ShmHandle readFrom(MemorySegment from, long at) {
         if (at < 0 || from.byteSize() - at < BYTES) {
-            throw new MalformedHandleException("a handle needs " + BYTES + " bytes, " + Math.max(0, from.byteSize() - at) + " given");
+            throw InvalidHandleException.malformed("a handle needs " + BYTES + " bytes, " + Math.max(0, from.byteSize() - at) + " given");
         }
         int magic = from.get(INT, at + MAGIC);
         if (magic != MAGIC_VALUE) {
-            throw new MalformedHandleException("not a handle: magic 0x" + Integer.toHexString(magic));
+            throw InvalidHandleException.malformed("not a handle: magic 0x" + Integer.toHexString(magic));
         }
         return new ShmHandle(from.get(INT, at + SEGMENT_ID), from.get(LONG, at + OFFSET), from.get(LONG, at + LENGTH),
                 from.get(LONG, at + GENERATION));
@@ -68,7 +68,7 @@ public record ShmHandle(int segmentId, long offset, long length, long generation
         return bytes;
     }
 
-    /** Reads what {@link #toBytes()} wrote; anything else gives a {@link MalformedHandleException}. */
+    /** Reads what {@link #toBytes()} wrote; anything else gives a {@link InvalidHandleException} (MALFORMED). */
     public static ShmHandle fromBytes(byte[] bytes) {
         return readFrom(MemorySegment.ofArray(bytes), 0);
     }

@@ -41,8 +41,8 @@ public final class ShmSweeper implements AutoCloseable {
     private static final String PREFIX = "ipc4j.";
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.shm.sweeper");
 
-    /** What kind of object a name is. */
-    public enum Kind { SEGMENT, SOCKET, PID_FILE }
+    /** What an ipc4j object is: shared memory, a socket or a pid file. */
+    public enum ObjectType { SEGMENT, SOCKET, PID_FILE }
 
     /**
      * One ipc4j object.
@@ -52,7 +52,7 @@ public final class ShmSweeper implements AutoCloseable {
      * @param size bytes, -1 when not applicable
      * @param mode permission bits, -1 when not applicable
      */
-    public record Found(Kind kind, String name, Path path, long ownerPid, boolean ownerAlive, long size, int mode) {
+    public record Found(ObjectType type, String name, Path path, long ownerPid, boolean ownerAlive, long size, int mode) {
         /** Dead owner, and a file that can be removed. */
         public boolean removable() {
             return !ownerAlive && path != null;
@@ -113,13 +113,13 @@ public final class ShmSweeper implements AutoCloseable {
         return runtime != null && !runtime.isBlank() ? Path.of(runtime, "ipc4j") : Path.of("/tmp/ipc4j-" + dev.ipc4j.os.PeerCredentials.self().uid());
     }
 
-    /** Every ipc4j object in {@code places} and every ipc4j Unix socket, sorted by kind and name. */
+    /** Every ipc4j object in {@code places} and every ipc4j Unix socket, sorted by type and name. */
     public static List<Found> scan(Places places) throws IOException {
         List<Found> found = new ArrayList<>();
         for (Path p : list(places.shmDirectory())) {
             String name = p.getFileName().toString();
             if (name.startsWith(PREFIX)) {
-                found(Kind.SEGMENT, name, p, pidInName(name)).ifPresent(found::add);
+                found(ObjectType.SEGMENT, name, p, pidInName(name)).ifPresent(found::add);
             }
         }
         for (Path p : list(places.runDirectory())) {
@@ -129,16 +129,16 @@ public final class ShmSweeper implements AutoCloseable {
             }
             if (name.endsWith(".pid")) {
                 OptionalLong pid = pidInName(name);
-                found(Kind.PID_FILE, name, p, pid.isPresent() ? pid : pidInFile(p)).ifPresent(found::add);
+                found(ObjectType.PID_FILE, name, p, pid.isPresent() ? pid : pidInFile(p)).ifPresent(found::add);
             } else if (name.endsWith(".sock") || isSocket(p)) {
-                found(Kind.SOCKET, name, p, pidInName(name)).ifPresent(found::add);
+                found(ObjectType.SOCKET, name, p, pidInName(name)).ifPresent(found::add);
             }
         }
         for (String name : abstractSockets()) {
             OptionalLong pid = pidInName(name);
-            found.add(new Found(Kind.SOCKET, "@" + name, null, pid.orElse(-1), pid.isPresent() && isAlive(pid.getAsLong()), -1, -1));
+            found.add(new Found(ObjectType.SOCKET, "@" + name, null, pid.orElse(-1), pid.isPresent() && isAlive(pid.getAsLong()), -1, -1));
         }
-        found.sort(Comparator.comparing(Found::kind).thenComparing(Found::name));
+        found.sort(Comparator.comparing(Found::type).thenComparing(Found::name));
         return found;
     }
 
@@ -197,12 +197,12 @@ public final class ShmSweeper implements AutoCloseable {
         }
     }
 
-    private static java.util.Optional<Found> found(Kind kind, String name, Path path, OptionalLong pid) throws IOException {
+    private static java.util.Optional<Found> found(ObjectType type, String name, Path path, OptionalLong pid) throws IOException {
         try {
             PosixFileAttributes a = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             long owner = pid.orElse(-1);
-            return java.util.Optional.of(new Found(kind, name, path, owner, owner > 0 && isAlive(owner),
-                    kind == Kind.SOCKET ? -1 : a.size(), mode(a.permissions())));
+            return java.util.Optional.of(new Found(type, name, path, owner, owner > 0 && isAlive(owner),
+                    type == ObjectType.SOCKET ? -1 : a.size(), mode(a.permissions())));
         } catch (NoSuchFileException goneMeanwhile) {
             return java.util.Optional.empty();
         }

@@ -233,7 +233,7 @@ class CrashMatrixTest {
     // --------------------------------------------------------------------------------------------------- helpers
 
     private ClientSession connect() throws Exception {
-        return ClientSession.connect(Types.WEB, Types.cache(runDir), ClientSession.Options.DEFAULT.withInitChannels(1));
+        return ClientSession.connect(Types.WEB, Types.cache(runDir), ClientSession.Config.DEFAULT.withInitChannels(1));
     }
 
     /** Kills the child with SIGKILL and waits until it is gone; returns when (nanoTime). */

@@ -107,7 +107,7 @@ class MessageChannelAcrossProcessesTest {
         try (JvmChild server = JvmChild.start(MessageChild.class, "server", runDir.toString())) {
             server.expect("STARTED");
             try (ClientSession session = ClientSession.connect(Types.WEB, Types.cache(runDir),
-                    ClientSession.Options.DEFAULT.withInitChannels(1));
+                    ClientSession.Config.DEFAULT.withInitChannels(1));
                  MessageChannel<MemorySegment> ch = MessageChannel.of(session, 0, RawCodec.INSTANCE)) {
                 // Shared memory both ways: the request in the client's session arena, the echo in the server's.
                 try (OutMessage out = ch.newMessage(1 << 20, Types.ECHO)) {

@@ -37,8 +37,8 @@ public final class MessageChild {
     }
 
     private static ClientSession connect(Path runDir, int channels, boolean socketOnly) throws Exception {
-        return ClientSession.connect(Types.WEB, Types.cache(runDir), ClientSession.Options.DEFAULT.withInitChannels(channels)
-                .withConfig(Types.sessionConfig(socketOnly)));
+        return ClientSession.connect(Types.WEB, Types.cache(runDir), ClientSession.Config.DEFAULT.withInitChannels(channels)
+                .withSession(Types.sessionConfig(socketOnly)));
     }
 
     /** Answers on every init channel as {@link Types} describes, and follows the parent's commands until EXIT. */

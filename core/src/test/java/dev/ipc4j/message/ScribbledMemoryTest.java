@@ -127,7 +127,7 @@ class ScribbledMemoryTest {
     }
 
     private ClientSession connect() throws IOException {
-        return ClientSession.connect(Types.WEB, Types.cache(runDir), ClientSession.Options.DEFAULT.withInitChannels(1));
+        return ClientSession.connect(Types.WEB, Types.cache(runDir), ClientSession.Config.DEFAULT.withInitChannels(1));
     }
 
     /** One ECHO round trip of {@link #SIZE} random bytes; true when they came back unchanged. */

@@ -63,7 +63,7 @@ class CrashAtSetUpTest {
             CompletableFuture<ClientSession> connecting = CompletableFuture.supplyAsync(() -> {
                 try {
                     return ClientSession.connect(Apps.WEB, Apps.cache(runDir),
-                            ClientSession.Options.DEFAULT.withRetry(RetryPolicy.NONE));
+                            ClientSession.Config.DEFAULT.withRetry(RetryPolicy.NONE));
                 } catch (IOException e) {
                     throw new java.util.concurrent.CompletionException(e);
                 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.shm.Lease;
-import dev.ipc4j.shm.MalformedHandleException;
+import dev.ipc4j.shm.InvalidHandleException;
 import dev.ipc4j.shm.ShmBlock;
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.NoLeaks;
@@ -62,7 +62,7 @@ class HostileClientAcrossProcessesTest {
 
     /**
      * Defect 7: a client process that hands the server a handle of a block of the server's app arena that was never
-     * lent to it (as if guessed) gets nothing read: the borrow fails with MalformedHandleException, while the block that
+     * lent to it (as if guessed) gets nothing read: the borrow fails with InvalidHandleException (MALFORMED), while the block that
      * was lent comes back fine.
      */
     @Test
@@ -85,7 +85,7 @@ class HostileClientAcrossProcessesTest {
                 assertEquals(Receipt.MESSAGE, s.channel(0).blobs().receive(b -> back[0] = b.toArray(), java.time.Duration.ofSeconds(WAIT)));
                 MemorySegment m = MemorySegment.ofArray(back[0]);
                 SessionHandle guessed = SessionHandle.readFrom(m, 0);
-                assertThrows(MalformedHandleException.class, () -> s.borrow(guessed));
+                assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.MALFORMED, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> s.borrow(guessed)).reason());
                 try (Lease returned = s.borrow(SessionHandle.readFrom(m, SessionHandle.BYTES))) {
                     assertEquals(0x11, returned.memory().get(ValueLayout.JAVA_BYTE, 4095));
                 }

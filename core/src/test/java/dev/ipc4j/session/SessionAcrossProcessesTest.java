@@ -179,7 +179,7 @@ class SessionAcrossProcessesTest {
         Map<Long, CompletableFuture<Long>> echoOfInitChannel = new ConcurrentHashMap<>();
         try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
             server.onSession(session -> {
-                long pid = session.peer().pid();
+                long pid = session.peer().process().pid();
                 session.onEnd(end -> {
                     how.put(pid, end);
                     endedAt.computeIfAbsent(pid, p -> new CompletableFuture<>()).complete(System.nanoTime());
@@ -238,7 +238,7 @@ class SessionAcrossProcessesTest {
             oldPid = Long.parseLong(server.expect("STARTED").split(" ")[0]);
             try {
                 for (int i = 0; i < 3; i++) {
-                    ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Options.DEFAULT.withInitChannels(1));
+                    ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Config.DEFAULT.withInitChannels(1));
                     sessions.add(s);
                     assertEquals("BORROWED", SessionChild.borrowLent(s));
                 }
@@ -262,7 +262,7 @@ class SessionAcrossProcessesTest {
             String[] started = successor.expect("STARTED").split(" ");
             assertTrue(Integer.parseInt(started[1]) >= left.size(), "removed " + started[1] + " of " + left);
             assertEquals(List.of(), runFilesOf(oldPid));
-            try (ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Options.DEFAULT.withInitChannels(1))) {
+            try (ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Config.DEFAULT.withInitChannels(1))) {
                 assertEquals("BORROWED", SessionChild.borrowLent(s));
             }
             successor.send("EXIT");
@@ -282,7 +282,7 @@ class SessionAcrossProcessesTest {
         long pid;
         try (JvmChild server = JvmChild.start(SessionChild.class, "server", runDir.toString())) {
             pid = Long.parseLong(server.expect("STARTED").split(" ")[0]);
-            try (ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Options.DEFAULT.withInitChannels(1))) {
+            try (ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Config.DEFAULT.withInitChannels(1))) {
                 assertEquals("BORROWED", SessionChild.borrowLent(s));
                 assertFalse(runFilesOf(pid).isEmpty(), "the server's socket exists");
                 new ProcessBuilder("kill", "-TERM", Long.toString(pid)).start().waitFor();
@@ -339,7 +339,7 @@ class SessionAcrossProcessesTest {
             server.onSession(session -> Echo.serve(session.channel(0)));
             // The baseline after one session: what a server starts at its first session (its app arena, its shared
             // workers) stays for its life and is no leak.
-            try (ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Options.DEFAULT.withInitChannels(1))) {
+            try (ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Config.DEFAULT.withInitChannels(1))) {
                 Echo.drive(s.channel(0), 10, 2);
             }
             await(() -> server.toString().contains(", 0 sessions]"), server::toString);
@@ -351,7 +351,7 @@ class SessionAcrossProcessesTest {
                 // Pending log-ins, evicted ones still leaving included, stay under twice the slots; a few more threads
                 // may have given their slot back and not yet ended.
                 assertTrue(during <= 2L * server.maxLoginsInProgress() + 8, "log-in threads are bounded during the flood: " + during);
-                try (ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Options.DEFAULT.withInitChannels(1))) {
+                try (ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Config.DEFAULT.withInitChannels(1))) {
                     Echo.drive(s.channel(0), 100, 3);
                 }
                 flooder.send("EXIT");
@@ -396,7 +396,7 @@ class SessionAcrossProcessesTest {
 
         CompletableFuture<ClientSession> patient = CompletableFuture.supplyAsync(() -> {
             try {
-                return ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT.withInitChannels(1)
+                return ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT.withInitChannels(1)
                         .withRetry(RetryPolicy.every(Duration.ofMillis(50), Duration.ofSeconds(WAIT))));
             } catch (Exception e) {
                 throw new RuntimeException(e);
@@ -405,7 +405,7 @@ class SessionAcrossProcessesTest {
         try (JvmChild server = JvmChild.start(SessionChild.class, "server", runDir.toString())) {
             server.expect("STARTED");
             try (ClientSession session = patient.get(WAIT, TimeUnit.SECONDS)) {
-                assertEquals(server.pid(), session.peer().pid());
+                assertEquals(server.pid(), session.peer().process().pid());
                 assertEquals("BORROWED", SessionChild.borrowLent(session));
             }
             server.send("EXIT");

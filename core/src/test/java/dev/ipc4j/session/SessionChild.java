@@ -54,7 +54,7 @@ public final class SessionChild {
     private static void client(Path runDir, int init, int own, int fromServer, int messages) throws Exception {
         LinkedBlockingQueue<Channel> offered = new LinkedBlockingQueue<>();
         try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir),
-                ClientSession.Options.DEFAULT.withInitChannels(init))) {
+                ClientSession.Config.DEFAULT.withInitChannels(init))) {
             session.onChannel(request -> {
                 try {
                     offered.add(request.accept());
@@ -98,7 +98,7 @@ public final class SessionChild {
     /** Logs in with one init channel and follows the parent's commands until EXIT (or until it is killed). */
     private static void hold(Path runDir) throws Exception {
         try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir),
-                ClientSession.Options.DEFAULT.withInitChannels(1))) {
+                ClientSession.Config.DEFAULT.withInitChannels(1))) {
             session.onEnd(end -> say("END " + end.getClass().getSimpleName() + " " + end.isError()));
             CompletableFuture<Long> echo = Echo.serve(session.channel(0));
             say("READY " + session.id());
@@ -265,7 +265,7 @@ public final class SessionChild {
 
     /** Logs in, then asks for a channel with a descriptor that is not a socket; says how the session ended. */
     private static void openNotSocket(Path runDir) throws Exception {
-        try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT);
+        try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT);
              dev.ipc4j.os.EventFd notASocket = dev.ipc4j.os.EventFd.create();
              dev.ipc4j.NativeHandle sent = dev.ipc4j.NativeHandle.adopt(notASocket.fd().dup().release())) {
             java.nio.ByteBuffer open = Control.encode(new Control.Open(1, new byte[0]), session.controlToken());
@@ -292,7 +292,7 @@ public final class SessionChild {
      * guessed), and sends both back, the guessed one first; waits for EXIT.
      */
     private static void handBack(Path runDir) throws Exception {
-        try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT.withInitChannels(1))) {
+        try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT.withInitChannels(1))) {
             byte[][] bytes = new byte[1][];
             if (session.channel(0).blobs().receive(b -> bytes[0] = b.toArray(), WAIT) != Receipt.MESSAGE) {
                 throw new AssertionError("no handles from the server");

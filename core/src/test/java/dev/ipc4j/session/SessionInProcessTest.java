@@ -37,7 +37,7 @@ class SessionInProcessTest {
         try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
             server.onSession(s -> Echo.serve(s.channel(0)));
             try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir),
-                    ClientSession.Options.DEFAULT.withInitChannels(1))) {
+                    ClientSession.Config.DEFAULT.withInitChannels(1))) {
                 Echo.drive(session.channel(0), 10, 1);
             }
         }
@@ -53,7 +53,7 @@ class SessionInProcessTest {
         try (SessionServer server = SessionServer.start(Apps.cache(runDir))) {
             CompletableFuture<SessionEnd> serverSide = new CompletableFuture<>();
             server.onSession(s -> s.ended().thenAccept(serverSide::complete));
-            try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT);
+            try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT);
                     EventFd notASocket = EventFd.create();
                     NativeHandle sent = NativeHandle.adopt(notASocket.fd().dup().release())) {
                 ByteBuffer open = Control.encode(new Control.Open(1, new byte[0]), session.controlToken());
@@ -88,7 +88,7 @@ class SessionInProcessTest {
     /**
      * Issue 13, defect 7: a handle into the server's memory (its app arena, which every client can map, or its session
      * arena) is honoured only when the server lent that very block to that peer. A guessed one is a
-     * MalformedHandleException; before, the server read whatever block the handle named.
+     * InvalidHandleException (MALFORMED); before, the server read whatever block the handle named.
      */
     @Test
     void aHandleIntoTheServersMemoryIsHonouredOnlyWhenLentToThatPeer() throws Exception {
@@ -96,7 +96,7 @@ class SessionInProcessTest {
         try (SessionServer server = SessionServer.start(app)) {
             CompletableFuture<ServerSession> serverSide = new CompletableFuture<>();
             server.onSession(serverSide::complete);
-            try (ClientSession client = ClientSession.connect(Apps.WEB, app, ClientSession.Options.DEFAULT)) {
+            try (ClientSession client = ClientSession.connect(Apps.WEB, app, ClientSession.Config.DEFAULT)) {
                 ServerSession s = serverSide.get(30, TimeUnit.SECONDS);
                 dev.ipc4j.shm.ShmBlock secret = server.appArena().allocate(4096);
                 dev.ipc4j.shm.ShmBlock lent = server.appArena().allocate(4096);
@@ -106,8 +106,8 @@ class SessionInProcessTest {
                     SessionHandle given = s.lend(lent);
                     SessionHandle guessedApp = new SessionHandle(SessionHandle.Scope.SERVER_APP, server.appArena().lend(secret));
                     SessionHandle guessedSession = new SessionHandle(SessionHandle.Scope.SERVER_SESSION, s.arena().lend(mine));
-                    assertThrows(dev.ipc4j.shm.MalformedHandleException.class, () -> s.borrow(guessedApp));
-                    assertThrows(dev.ipc4j.shm.MalformedHandleException.class, () -> s.borrow(guessedSession));
+                    assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.MALFORMED, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> s.borrow(guessedApp)).reason());
+                    assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.MALFORMED, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> s.borrow(guessedSession)).reason());
                     try (dev.ipc4j.shm.Lease back = s.borrow(given)) { // handed back by the peer it was lent to
                         assertEquals(4096, back.memory().byteSize());
                     }
@@ -138,7 +138,7 @@ class SessionInProcessTest {
             try (SessionServer server = SessionServer.start(Apps.cache(runDir), config)) {
                 CompletableFuture<SessionEnd> serverSide = new CompletableFuture<>();
                 server.onSession(s -> s.ended().thenAccept(serverSide::complete));
-                try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT)) {
+                try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT)) {
                     runner.attach(new Agent() {
                         private volatile boolean done;
 

@@ -50,7 +50,7 @@ class SessionMemoryAcrossProcessesTest {
     void noSameUserProcessCanShrinkOrWriteTheMemoryASessionLent() throws Exception {
         try (JvmChild server = JvmChild.start(SessionChild.class, "server", runDir.toString())) {
             long pid = Long.parseLong(server.expect("STARTED").split(" ")[0]);
-            try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT.withInitChannels(1))) {
+            try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT.withInitChannels(1))) {
                 byte[][] bytes = new byte[1][];
                 assertEquals(Receipt.MESSAGE, session.channel(0).blobs().receive(b -> bytes[0] = b.toArray(), SessionChild.WAIT));
                 MemorySegment handles = MemorySegment.ofArray(bytes[0]);

@@ -106,8 +106,8 @@ class SessionRulesTest {
         try (SessionServer server = SessionServer.start(Apps.cache(runDir), config)) {
             CompletableFuture<ServerSession> accepted = new CompletableFuture<>();
             server.onSession(accepted::complete);
-            ClientSession client = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Options.DEFAULT
-                    .withInitChannels(1).withConfig(SessionConfig.DEFAULT.withCloseTimeout(Duration.ofSeconds(WAIT))));
+            ClientSession client = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT
+                    .withInitChannels(1).withSession(SessionConfig.DEFAULT.withCloseTimeout(Duration.ofSeconds(WAIT))));
             ServerSession s = accepted.get(WAIT, TimeUnit.SECONDS);
             ShmBlock block = s.arena().allocate(4096);
             block.memory().set(ValueLayout.JAVA_LONG, 0, 42);
@@ -135,7 +135,7 @@ class SessionRulesTest {
         assertEquals(h, SessionHandle.fromBytes(h.toBytes()));
         byte[] bad = h.toBytes();
         bad[0] = 9;
-        assertThrows(dev.ipc4j.shm.MalformedHandleException.class, () -> SessionHandle.fromBytes(bad));
+        assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.MALFORMED, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> SessionHandle.fromBytes(bad)).reason());
         assertArrayEquals(new byte[SessionHandle.BYTES], new byte[40]);
     }
 

@@ -29,9 +29,9 @@ class ShmArenaTest {
     @RegisterExtension
     static final NoLeaks NO_LEAKS = new NoLeaks();
 
-    private static ShmArena.Context context() {
-        return ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("unit").arena("a" + System.nanoTime() % 1_000_000)
-                .segmentSize(64 << 10).leakDetection(ShmArena.LeakDetection.ALL);
+    private static ShmArena.Config config() {
+        return ShmArena.Config.of("unit", "a" + System.nanoTime() % 1_000_000).withSharing(ShmArena.Sharing.BY_NAME)
+                .withSegmentSize(64 << 10).withLeakDetection(ShmArena.LeakDetection.ALL);
     }
 
     /**
@@ -42,7 +42,7 @@ class ShmArenaTest {
      */
     @Test
     void hugeSegmentSlotsAreUsedAgainAndNeverConfusedWithAnEarlierOne() throws Exception {
-        try (ShmArena arena = ShmArena.create(context().maxSegments(4).kind(ShmArena.Kind.OWNED));
+        try (ShmArena arena = ShmArena.create(config().withMaxSegments(4).withOwnership(ShmArena.Ownership.OWNED));
              ShmArena borrower = ShmArena.attach(arena.name())) {
             for (int i = 0; i < 3_000; i++) {
                 long bytes = (128 << 10) + 4096L * (i % 7); // larger than a segment: a segment of its own
@@ -66,7 +66,7 @@ class ShmArenaTest {
 
     @Test
     void blocksComeInSizeClassesAlignedToTheirSizeOrToPages() throws Exception {
-        try (ShmArena arena = ShmArena.create(context())) {
+        try (ShmArena arena = ShmArena.create(config())) {
             long[] requests = {1, 63, 64, 65, 100, 1000, 4096, 5000, 40_000};
             long[] capacities = {64, 64, 64, 128, 128, 1024, 4096, 8192, 65_536};
             for (int i = 0; i < requests.length; i++) {
@@ -85,7 +85,7 @@ class ShmArenaTest {
 
     @Test
     void aRetainedBlockOutlivesItsOwnersCloseUntilItsHoldIsFreed() throws Exception {
-        try (ShmArena arena = ShmArena.create(context())) {
+        try (ShmArena arena = ShmArena.create(config())) {
             ShmBlock block = arena.allocate(100);
             ShmHandle handle = arena.lend(block);
             long id = arena.retain(block);
@@ -104,7 +104,7 @@ class ShmArenaTest {
 
     @Test
     void freedBlocksAreReusedAndTheirOldHandlesGoStale() throws Exception {
-        try (ShmArena arena = ShmArena.create(context())) {
+        try (ShmArena arena = ShmArena.create(config())) {
             ShmHandle first;
             try (ShmBlock block = arena.allocate(100)) {
                 first = arena.lend(block);
@@ -113,15 +113,15 @@ class ShmArenaTest {
                 ShmHandle second = arena.lend(again);
                 assertEquals(first.offset(), second.offset(), "the freed block was reused");
                 assertNotEquals(first.generation(), second.generation());
-                assertThrows(StaleHandleException.class, () -> arena.borrow(first));
+                assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.STALE, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> arena.borrow(first)).reason());
             }
-            assertThrows(StaleHandleException.class, () -> arena.borrow(first), "freed blocks cannot be borrowed");
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.STALE, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> arena.borrow(first), "freed blocks cannot be borrowed").reason());
         }
     }
 
     @Test
     void thePoolGrowsByAddingSegmentsAndNeverMovesABlock() throws Exception {
-        try (ShmArena arena = ShmArena.create(context())) {
+        try (ShmArena arena = ShmArena.create(config())) {
             List<ShmBlock> blocks = new ArrayList<>();
             List<Long> addresses = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -142,7 +142,7 @@ class ShmArenaTest {
 
     @Test
     void aBlockLargerThanASegmentGetsASegmentOfItsOwnReleasedWithIt() throws Exception {
-        try (ShmArena arena = ShmArena.create(context().prefault(true))) {
+        try (ShmArena arena = ShmArena.create(config().withPrefault(true))) {
             String name;
             try (ShmBlock block = arena.allocate(300_000)) {
                 name = arena.name() + "." + block.handle().segmentId();
@@ -157,7 +157,7 @@ class ShmArenaTest {
 
     @Test
     void theQuotaRefusesAllocationsBeyondItWithAClearException() throws Exception {
-        try (ShmArena arena = ShmArena.create(context().quota(10_000))) {
+        try (ShmArena arena = ShmArena.create(config().withQuota(10_000))) {
             ShmBlock a = arena.allocate(4096);
             ShmBlock b = arena.allocate(4096);
             ShmQuotaExceededException e = assertThrows(ShmQuotaExceededException.class, () -> arena.allocate(4096));
@@ -174,7 +174,7 @@ class ShmArenaTest {
 
     @Test
     void namedObjectsHaveExactlyThePermissionsAsked() throws Exception {
-        try (ShmArena owner = ShmArena.create(context()); ShmArena group = ShmArena.create(context().permissions(ShmPermissions.GROUP));
+        try (ShmArena owner = ShmArena.create(config()); ShmArena group = ShmArena.create(config().withPermissions(ShmPermissions.GROUP));
                 ShmBlock a = owner.allocate(64); ShmBlock b = group.allocate(64)) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of("/dev/shm", owner.name() + ".ctl"))));
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(Path.of("/dev/shm", owner.name() + ".0"))));
@@ -187,7 +187,7 @@ class ShmArenaTest {
     void threadsAllocatingAndFreeingTogetherNeverShareABlock() throws Exception {
         int threads = 4;
         int rounds = 20_000;
-        try (ShmArena arena = ShmArena.create(context().leakDetection(ShmArena.LeakDetection.OFF))) {
+        try (ShmArena arena = ShmArena.create(config().withLeakDetection(ShmArena.LeakDetection.OFF))) {
             CountDownLatch start = new CountDownLatch(1);
             List<CompletableFuture<Void>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
@@ -224,7 +224,7 @@ class ShmArenaTest {
 
     @Test
     void threadsBorrowingAndClosingOneBlockTogetherKeepItsCountExact() throws Exception {
-        try (ShmArena arena = ShmArena.create(context()); ShmArena other = ShmArena.attach(arena.name(), ShmArena.LeakDetection.OFF)) {
+        try (ShmArena arena = ShmArena.create(config()); ShmArena other = ShmArena.attach(arena.name(), ShmArena.LeakDetection.OFF)) {
             ShmBlock block = arena.allocate(64);
             ShmHandle handle = arena.lend(block);
             CountDownLatch start = new CountDownLatch(1);
@@ -257,7 +257,7 @@ class ShmArenaTest {
 
     @Test
     void aBlockLivesUntilItsOwnerAndEveryLeaseHaveClosed() throws Exception {
-        try (ShmArena arena = ShmArena.create(context()); ShmArena other = ShmArena.attach(arena.name())) {
+        try (ShmArena arena = ShmArena.create(config()); ShmArena other = ShmArena.attach(arena.name())) {
             ShmBlock block = arena.allocate(1000);
             ShmHandle handle = arena.lend(block);
             Lease one = other.borrow(handle);
@@ -269,13 +269,13 @@ class ShmArenaTest {
             assertEquals(ShmHandle.fromBytes(handle.toBytes()), two.handle());
             two.close();
             assertEquals(0, arena.liveBytes());
-            assertThrows(StaleHandleException.class, () -> other.borrow(handle));
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.STALE, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> other.borrow(handle)).reason());
         }
     }
 
     @Test
     void theAllocationFreeFormsLendAndBorrowThroughSerializedBytes() throws Exception {
-        try (ShmArena arena = ShmArena.create(context()); ShmArena other = ShmArena.attach(arena.name())) {
+        try (ShmArena arena = ShmArena.create(config()); ShmArena other = ShmArena.attach(arena.name())) {
             long id = arena.allocateId(100);
             arena.memory(id, 100).set(ValueLayout.JAVA_LONG, 0, 77);
             MemorySegment frame = MemorySegment.ofArray(new byte[40]);
@@ -291,15 +291,15 @@ class ShmArenaTest {
             other.free(borrowed);
             assertEquals(0, arena.liveBytes());
             assertThrows(IllegalStateException.class, () -> other.free(borrowed), "freed twice");
-            assertThrows(StaleHandleException.class, () -> other.borrow(frame, 8));
-            assertThrows(MalformedHandleException.class, () -> other.borrow(frame, 0));
-            assertThrows(MalformedHandleException.class, () -> other.borrow(frame, 9));
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.STALE, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> other.borrow(frame, 8)).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.MALFORMED, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> other.borrow(frame, 0)).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.MALFORMED, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> other.borrow(frame, 9)).reason());
         }
     }
 
     @Test
     void closingAnAttachedArenaGivesBackWhatItStillHeld() throws Exception {
-        try (ShmArena arena = ShmArena.create(context())) {
+        try (ShmArena arena = ShmArena.create(config())) {
             ShmArena other = ShmArena.attach(arena.name());
             ShmBlock block = arena.allocate(64);
             Lease lease = other.borrow(arena.lend(block));
@@ -314,18 +314,18 @@ class ShmArenaTest {
 
     @Test
     void forgedHandlesAreRefusedWithTheRightType() throws Exception {
-        try (ShmArena arena = ShmArena.create(context()); ShmBlock block = arena.allocate(256)) {
+        try (ShmArena arena = ShmArena.create(config()); ShmBlock block = arena.allocate(256)) {
             ShmHandle h = arena.lend(block);
-            assertThrows(MalformedHandleException.class, () -> ShmHandle.fromBytes(new byte[32]));
-            assertThrows(MalformedHandleException.class, () -> ShmHandle.fromBytes(new byte[5]));
-            assertThrows(UnknownSegmentException.class, () -> arena.borrow(new ShmHandle(7, h.offset(), h.length(), h.generation())));
-            assertThrows(UnknownSegmentException.class, () -> arena.borrow(new ShmHandle(Integer.MIN_VALUE, 0, 1, 0)));
-            assertThrows(OutOfRangeException.class, () -> arena.borrow(new ShmHandle(0, Long.MAX_VALUE, 1, h.generation())));
-            assertThrows(OutOfRangeException.class, () -> arena.borrow(new ShmHandle(0, 60_000, 10_000, h.generation())));
-            assertThrows(OutOfRangeException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), 257, h.generation())));
-            assertThrows(OutOfRangeException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), 0, h.generation())));
-            assertThrows(StaleHandleException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), h.length(), h.generation() + 1)));
-            assertThrows(StaleHandleException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), h.length(), 999L << 32 | 1)));
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.MALFORMED, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> ShmHandle.fromBytes(new byte[32])).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.MALFORMED, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> ShmHandle.fromBytes(new byte[5])).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.UNKNOWN_SEGMENT, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> arena.borrow(new ShmHandle(7, h.offset(), h.length(), h.generation()))).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.UNKNOWN_SEGMENT, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> arena.borrow(new ShmHandle(Integer.MIN_VALUE, 0, 1, 0))).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.OUT_OF_RANGE, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> arena.borrow(new ShmHandle(0, Long.MAX_VALUE, 1, h.generation()))).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.OUT_OF_RANGE, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> arena.borrow(new ShmHandle(0, 60_000, 10_000, h.generation()))).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.OUT_OF_RANGE, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), 257, h.generation()))).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.OUT_OF_RANGE, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), 0, h.generation()))).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.STALE, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), h.length(), h.generation() + 1))).reason());
+            assertEquals(dev.ipc4j.shm.InvalidHandleException.Reason.STALE, assertThrows(dev.ipc4j.shm.InvalidHandleException.class, () -> arena.borrow(new ShmHandle(0, h.offset(), h.length(), 999L << 32 | 1))).reason());
             assertEquals(256, arena.liveBytes(), "failed borrows hold nothing");
         }
     }
@@ -334,7 +334,7 @@ class ShmArenaTest {
     void anUnclosedLeaseIsReportedWithWhereItWasTakenAndReleased() throws Exception {
         List<String> reports = new CopyOnWriteArrayList<>();
         LeakDetector.listener = reports::add;
-        try (ShmArena arena = ShmArena.create(context()); ShmBlock block = arena.allocate(64)) {
+        try (ShmArena arena = ShmArena.create(config()); ShmBlock block = arena.allocate(64)) {
             leakALease(arena, arena.lend(block));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (reports.isEmpty() && System.nanoTime() < deadline) {
@@ -371,7 +371,7 @@ class ShmArenaTest {
 
     @Test
     void aHolderWhosePidNowBelongsToAnotherProcessIsReclaimedAsDead() throws Exception {
-        try (ShmArena arena = ShmArena.create(context()); ShmArena other = ShmArena.attach(arena.name());
+        try (ShmArena arena = ShmArena.create(config()); ShmArena other = ShmArena.attach(arena.name());
                 SharedSegment control = SharedSegment.openNamed(arena.name() + ".ctl", false)) {
             ShmBlock block = arena.allocate(64);
             Lease lease = other.borrow(arena.lend(block));
@@ -392,10 +392,10 @@ class ShmArenaTest {
 
     @Test
     void contextsAreValidatedOnce() {
-        assertThrows(IllegalArgumentException.class, () -> ShmArena.create(ShmArena.context().arena("x")));
-        assertThrows(IllegalArgumentException.class, () -> ShmArena.create(context().app("a.b")));
-        assertThrows(IllegalArgumentException.class, () -> ShmArena.create(context().segmentSize(100_000)));
-        assertThrows(IllegalArgumentException.class, () -> ShmArena.create(context().quota(0)));
+        assertThrows(IllegalArgumentException.class, () -> ShmArena.create(ShmArena.Config.of(null, "x")));
+        assertThrows(IllegalArgumentException.class, () -> ShmArena.create(config().withApp("a.b")));
+        assertThrows(IllegalArgumentException.class, () -> ShmArena.create(config().withSegmentSize(100_000)));
+        assertThrows(IllegalArgumentException.class, () -> ShmArena.create(config().withQuota(0)));
         assertThrows(IllegalArgumentException.class, () -> ShmArena.attach("../etc/passwd"));
     }
 
@@ -421,7 +421,7 @@ class ShmArenaTest {
 
     @Test
     void everyBlockIdIsDistinctWhileLive() throws Exception {
-        try (ShmArena arena = ShmArena.create(context().leakDetection(ShmArena.LeakDetection.OFF))) {
+        try (ShmArena arena = ShmArena.create(config().withLeakDetection(ShmArena.LeakDetection.OFF))) {
             Set<Long> offsets = new HashSet<>();
             List<ShmBlock> blocks = new ArrayList<>();
             for (int i = 0; i < 500; i++) {

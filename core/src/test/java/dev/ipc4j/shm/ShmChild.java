@@ -46,7 +46,7 @@ public final class ShmChild {
 
     /** Creates an arena of its own with a block in it, then waits to be killed: leftovers for the sweeper. */
     private static void create() throws Exception {
-        ShmArena arena = ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("orphan").arena("left").segmentSize(64 << 10));
+        ShmArena arena = ShmArena.create(ShmArena.Config.of("orphan", "left").withSharing(ShmArena.Sharing.BY_NAME).withSegmentSize(64 << 10));
         arena.allocate(100);
         say("CREATED " + arena.name());
         hear(); // killed while waiting here
@@ -127,14 +127,8 @@ public final class ShmChild {
             if (!legit) {
                 seen[4]++;
             }
-        } catch (MalformedHandleException e) {
-            seen[0]++;
-        } catch (UnknownSegmentException e) {
-            seen[1]++;
-        } catch (OutOfRangeException e) {
-            seen[2]++;
-        } catch (StaleHandleException e) {
-            seen[3]++;
+        } catch (InvalidHandleException e) {
+            seen[e.reason().ordinal()]++; // MALFORMED, UNKNOWN_SEGMENT, OUT_OF_RANGE, STALE: 0..3
         }
     }
 

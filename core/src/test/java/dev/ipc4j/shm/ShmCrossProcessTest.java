@@ -20,15 +20,15 @@ class ShmCrossProcessTest {
     @RegisterExtension
     static final NoLeaks NO_LEAKS = new NoLeaks();
 
-    private static ShmArena.Context context(String arena) {
-        return ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("test").arena(arena + System.nanoTime() % 1_000_000)
-                .segmentSize(1 << 20).leakDetection(ShmArena.LeakDetection.ALL);
+    private static ShmArena.Config config(String arena) {
+        return ShmArena.Config.of("test", arena + System.nanoTime() % 1_000_000).withSharing(ShmArena.Sharing.BY_NAME)
+                .withSegmentSize(1 << 20).withLeakDetection(ShmArena.LeakDetection.ALL);
     }
 
     @Test
     void aOneGibBlockWrittenHereIsReadInPlaceThereAndFreedOnlyAfterBothClose() throws Exception {
         long size = 1L << 30;
-        try (ShmArena arena = ShmArena.create(context("huge").quota(2L << 30));
+        try (ShmArena arena = ShmArena.create(config("huge").withQuota(2L << 30));
                 JvmChild child = JvmChild.start(ShmChild.class, "huge", arena.name())) {
             child.expect("ATTACHED");
             ShmBlock block = arena.allocate(size);
@@ -60,7 +60,7 @@ class ShmCrossProcessTest {
     @Test
     void aPeerKilledWhileHolding1000LeasesHasThemAllReclaimedByTheSurvivor() throws Exception {
         int count = 1000;
-        try (ShmArena arena = ShmArena.create(context("kill"));
+        try (ShmArena arena = ShmArena.create(config("kill"));
                 JvmChild child = JvmChild.start(ShmChild.class, "hold", arena.name())) {
             child.expect("ATTACHED");
             List<ShmBlock> blocks = new ArrayList<>();
@@ -91,7 +91,7 @@ class ShmCrossProcessTest {
 
     @Test
     void twoProcessesAllocatingAndFreeingInOneArenaAtOnceNeverGetTheSameBlock() throws Exception {
-        try (ShmArena arena = ShmArena.create(context("churn").segmentSize(64 << 10).leakDetection(ShmArena.LeakDetection.OFF));
+        try (ShmArena arena = ShmArena.create(config("churn").withSegmentSize(64 << 10).withLeakDetection(ShmArena.LeakDetection.OFF));
                 JvmChild child = JvmChild.start(ShmChild.class, "churn", arena.name())) {
             child.expect("ATTACHED");
             try (ShmBlock flag = arena.allocate(64)) {
@@ -115,7 +115,7 @@ class ShmCrossProcessTest {
 
     @Test
     void forgedHandlesGiveTypedExceptionsInAnotherProcessNeverACrash() throws Exception {
-        try (ShmArena arena = ShmArena.create(context("forge"));
+        try (ShmArena arena = ShmArena.create(config("forge"));
                 JvmChild child = JvmChild.start(ShmChild.class, "forge", arena.name());
                 ShmBlock block = arena.allocate(256)) {
             child.expect("ATTACHED");
@@ -135,7 +135,7 @@ class ShmCrossProcessTest {
 
     @Test
     void aBorrowerOfAnOwnedArenaCannotWriteThroughItsReadOnlyMapping() throws Exception {
-        try (ShmArena arena = ShmArena.create(context("owned").kind(ShmArena.Kind.OWNED));
+        try (ShmArena arena = ShmArena.create(config("owned").withOwnership(ShmArena.Ownership.OWNED));
                 JvmChild child = JvmChild.start(ShmChild.class, "owned", arena.name());
                 ShmBlock block = arena.allocate(4096)) {
             child.expect("ATTACHED");

@@ -40,12 +40,12 @@ class ShmSweeperTest {
         List<ShmSweeper.Found> found = ShmSweeper.scan(places).stream().filter(f -> f.path() != null).toList();
         assertEquals(4, found.size(), found.toString());
         ShmSweeper.Found deadSegment = found.stream().filter(f -> f.name().equals("ipc4j.app." + dead + ".a.0")).findFirst().orElseThrow();
-        assertEquals(ShmSweeper.Kind.SEGMENT, deadSegment.kind());
+        assertEquals(ShmSweeper.ObjectType.SEGMENT, deadSegment.type());
         assertEquals(dead, deadSegment.ownerPid());
         assertFalse(deadSegment.ownerAlive());
         assertEquals(1, deadSegment.size());
-        assertTrue(found.stream().anyMatch(f -> f.kind() == ShmSweeper.Kind.PID_FILE && f.ownerPid() == dead && !f.ownerAlive()));
-        assertTrue(found.stream().anyMatch(f -> f.kind() == ShmSweeper.Kind.PID_FILE && f.ownerPid() == me && f.ownerAlive()));
+        assertTrue(found.stream().anyMatch(f -> f.type() == ShmSweeper.ObjectType.PID_FILE && f.ownerPid() == dead && !f.ownerAlive()));
+        assertTrue(found.stream().anyMatch(f -> f.type() == ShmSweeper.ObjectType.PID_FILE && f.ownerPid() == me && f.ownerAlive()));
 
         assertEquals(2, ShmSweeper.sweep(places, true).size(), "dry run names both dead objects");
         assertTrue(Files.exists(shm.resolve("ipc4j.app." + dead + ".a.0")), "and removes nothing");
@@ -76,7 +76,7 @@ class ShmSweeperTest {
 
     @Test
     void aRunningSweeperReclaimsTheHoldsOfDeadProcessesInTheArenasItWatches(@TempDir Path shm, @TempDir Path run) throws Exception {
-        try (ShmArena arena = ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("sweep").arena("w").segmentSize(64 << 10));
+        try (ShmArena arena = ShmArena.create(ShmArena.Config.of("sweep", "w").withSharing(ShmArena.Sharing.BY_NAME).withSegmentSize(64 << 10));
                 JvmChild child = JvmChild.start(ShmChild.class, "hold", arena.name());
                 ShmSweeper sweeper = ShmSweeper.start(new ShmSweeper.Places(shm, run), Duration.ofMillis(50))) {
             sweeper.watch(arena);

@@ -49,7 +49,7 @@ public final class CacheClient {
     /** Fetches {@code keys}; true when every value found was intact. */
     static boolean run(Path runDirectory, List<String> keys, PrintStream out) throws Exception {
         boolean intact = true;
-        ClientSession.Options options = ClientSession.Options.DEFAULT.withInitChannels(1)
+        ClientSession.Config options = ClientSession.Config.DEFAULT.withInitChannels(1)
                 .withRetry(RetryPolicy.every(Duration.ofMillis(50), Duration.ofSeconds(10)));
         try (ClientSession session = ClientSession.connect(CacheApps.WEB, CacheApps.cache(runDirectory), options)) {
             out.printf("connected: session %d with %s%n", session.id(), session.peer());

@@ -5,20 +5,26 @@ import dev.ipc4j.message.InMessage;
 import dev.ipc4j.message.MessageChannel;
 import dev.ipc4j.message.OutMessage;
 import dev.ipc4j.message.RawCodec;
+import dev.ipc4j.session.ArenaConfig;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.Permissions;
+import dev.ipc4j.session.RetryPolicy;
 import dev.ipc4j.session.ServerApp;
 import dev.ipc4j.session.Session;
+import dev.ipc4j.session.SessionConfig;
 import dev.ipc4j.session.SessionHandle;
 import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.shm.Lease;
+import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.transport.Channel;
+import dev.ipc4j.transport.Runner;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * The README's Java snippets, line for line (ReadmeSnippetsTest checks that every line of each snippet stands here, in
@@ -89,7 +95,7 @@ final class ReadmeSnippets {
         }
 
         // Client process
-        try (ClientSession session = ClientSession.connect(web, cache, ClientSession.Options.DEFAULT.withInitChannels(1))) {
+        try (ClientSession session = ClientSession.connect(web, cache, ClientSession.Config.DEFAULT.withInitChannels(1))) {
             Channel channel = session.channel(0);
             Channel more = session.openChannel("bulk".getBytes(), Duration.ofSeconds(5));   // on demand, either side
             Lease value = session.borrow(handleFromServer);                 // server memory, read in place
@@ -145,4 +151,19 @@ final class ReadmeSnippets {
             }
         }
     }
+
+    /** README, "Configuration in one screen": every configuration, made the one way; returns the runner to close. */
+    static Runner configuration() {
+        Runner runner = Runner.start(Runner.Config.DEFAULT.withName("cache-io").withThreadFactory(Thread.ofPlatform().factory()));
+        SessionConfig session = SessionConfig.DEFAULT.withRunner(runner).withArenas(new ArenaConfig(256L << 20, 8L << 30));
+        SessionServer.Config server = SessionServer.Config.DEFAULT.withSession(session).withMaxSessions(16);
+        ClientSession.Config client = ClientSession.Config.DEFAULT.withInitChannels(2).withSession(session)
+                .withRetry(RetryPolicy.every(Duration.ofMillis(50), Duration.ofSeconds(5)));
+        MessageChannel.Config channel = MessageChannel.Config.DEFAULT.withRunner(runner).withInlineBelow(1024);
+        ShmArena.Config arena = ShmArena.Config.of("cache", "blobs").withOwnership(ShmArena.Ownership.OWNED).withQuota(1L << 30);
+        configured = List.of(server, client, channel, arena);
+        return runner;
+    }
+
+    static volatile List<Record> configured = List.of();
 }

@@ -1,6 +1,7 @@
 package dev.ipc4j.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -101,7 +102,7 @@ class ReadmeSnippetsTest {
             }
         };
         try (SessionServer server = SessionServer.start(cache);
-             ClientSession client = ClientSession.connect(web, cache, ClientSession.Options.DEFAULT.withInitChannels(1))) {
+             ClientSession client = ClientSession.connect(web, cache, ClientSession.Config.DEFAULT.withInitChannels(1))) {
             ServerSession serverSide = server.accept(Duration.ofSeconds(20));
             CompletableFuture<Void> other = CompletableFuture.runAsync(() -> {
                 try {
@@ -116,5 +117,18 @@ class ReadmeSnippetsTest {
         } finally {
             ReadmeSnippets.awaitPeer = () -> { };
         }
+    }
+
+    @Test
+    void theConfigurationSnippetMakesEveryConfigAndAnInvalidValueMakesNone() {
+        try (dev.ipc4j.transport.Runner runner = ReadmeSnippets.configuration()) {
+            assertEquals(4, ReadmeSnippets.configured.size());
+            assertEquals(runner, ((dev.ipc4j.session.ClientSession.Config) ReadmeSnippets.configured.get(1)).session().runner().orElseThrow());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> dev.ipc4j.shm.ShmArena.Config.of("cache", "blobs").withSegmentSize(100_000));
+        assertTrue(e.getMessage().contains("segment size"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new dev.ipc4j.session.ArenaConfig(100_000, 1L << 30),
+                "the session's arena sizes follow the arena's own rule");
     }
 }

@@ -6,7 +6,7 @@ import dev.ipc4j.message.InvalidPayloadException;
  * A FlatBuffer payload a {@link FlatBuffersCodec} rejected, as the message layer's typed error: the channel reports it
  * like any invalid payload ({@link dev.ipc4j.message.MessageChannel.Config#closeOnInvalidMessage()}).
  *
- * <p>Why a wrapper and not {@link InvalidMessageException} itself: the message layer's error is a checked
+ * <p>Why a wrapper and not {@link InvalidFlatBufferException} itself: the message layer's error is a checked
  * {@code IOException} (a sealed family callers {@code switch} over), while this module's is unchecked, because it is
  * thrown from inside generated accessors and {@code Supplier}s ({@link FlatBufferReader#read}). Making it checked
  * would break every accessor call site; so the codec wraps it, keeping it as the cause and its byte position here.
@@ -17,7 +17,7 @@ public final class FlatBufferPayloadException extends InvalidPayloadException {
     private final long position;
 
     /** The message layer's form of {@code cause}, a payload that failed verification. */
-    public FlatBufferPayloadException(InvalidMessageException cause) {
+    public FlatBufferPayloadException(InvalidFlatBufferException cause) {
         super(cause.getMessage(), cause);
         this.position = cause.position();
     }

@@ -10,7 +10,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * Bounds checks for a FlatBuffer from someone else, before any generated accessor touches it (flatbuffers-java 25.2.10
  * has no verifier). A schema's verifier (e.g. the samples module's {@code DemoVerifier} for demo.fbs) walks its
- * tables with these primitives; each either returns a position that is safe to read or throws {@link InvalidMessageException}.
+ * tables with these primitives; each either returns a position that is safe to read or throws {@link InvalidFlatBufferException}.
  *
  * <p>What is checked, as the C++ verifier does: every table lies inside the buffer and its vtable too (vtable and
  * object sizes at least 4 and even, the vtable inside the buffer); every field a vtable names lies inside its object;
@@ -46,7 +46,7 @@ public final class FlatBufferVerifier {
     /** A verifier of {@code buffer} (the whole FlatBuffer, root offset at byte 0). */
     public FlatBufferVerifier(MemorySegment buffer, Limits limits) {
         if (buffer.byteSize() > ShmFlatBufferBuilder.MAX_CAPACITY) {
-            throw new InvalidMessageException("a FlatBuffer is at most 2 GiB, this one has " + buffer.byteSize() + " bytes", -1);
+            throw new InvalidFlatBufferException("a FlatBuffer is at most 2 GiB, this one has " + buffer.byteSize() + " bytes", -1);
         }
         this.buffer = buffer;
         this.size = (int) buffer.byteSize();
@@ -60,12 +60,12 @@ public final class FlatBufferVerifier {
     public int root(String fileIdentifier) {
         int header = fileIdentifier == null ? 4 : 8;
         if (size < header) {
-            throw new InvalidMessageException("a FlatBuffer needs at least " + header + " bytes, this one has " + size, 0);
+            throw new InvalidFlatBufferException("a FlatBuffer needs at least " + header + " bytes, this one has " + size, 0);
         }
         if (fileIdentifier != null) {
             for (int i = 0; i < 4; i++) {
                 if (buffer.get(ValueLayout.JAVA_BYTE, 4 + i) != (byte) fileIdentifier.charAt(i)) {
-                    throw new InvalidMessageException("file identifier is not \"" + fileIdentifier + "\"", 4);
+                    throw new InvalidFlatBufferException("file identifier is not \"" + fileIdentifier + "\"", 4);
                 }
             }
         }
@@ -75,20 +75,20 @@ public final class FlatBufferVerifier {
     /** Checks a table at {@code pos}: its vtable and object fit; counts it against the table limit. */
     public int table(int pos) {
         if (++tables > limits.maxTables()) {
-            throw new InvalidMessageException("more than " + limits.maxTables() + " tables", pos);
+            throw new InvalidFlatBufferException("more than " + limits.maxTables() + " tables", pos);
         }
         require(pos, 4, "table");
         long vtable = (long) pos - buffer.get(INT, pos);
         if (vtable < 0 || vtable > size - 4L || (vtable & 1) != 0) {
-            throw new InvalidMessageException("vtable of table " + pos + " at " + vtable + " outside the buffer or odd", pos);
+            throw new InvalidFlatBufferException("vtable of table " + pos + " at " + vtable + " outside the buffer or odd", pos);
         }
         int vtableSize = Short.toUnsignedInt(buffer.get(SHORT, vtable));
         int objectSize = Short.toUnsignedInt(buffer.get(SHORT, vtable + 2));
         if (vtableSize < 4 || (vtableSize & 1) != 0 || vtable + vtableSize > size) {
-            throw new InvalidMessageException("vtable size " + vtableSize, vtable);
+            throw new InvalidFlatBufferException("vtable size " + vtableSize, vtable);
         }
         if (objectSize < 4 || (long) pos + objectSize > size) {
-            throw new InvalidMessageException("table size " + objectSize, pos);
+            throw new InvalidFlatBufferException("table size " + objectSize, pos);
         }
         return pos;
     }
@@ -109,7 +109,7 @@ public final class FlatBufferVerifier {
         }
         int objectSize = Short.toUnsignedInt(buffer.get(SHORT, vtable + 2));
         if (at < 4 || at + fieldSize > objectSize) {
-            throw new InvalidMessageException("field " + vtableOffset + " at +" + at + " outside its table of " + objectSize + " bytes", table);
+            throw new InvalidFlatBufferException("field " + vtableOffset + " at +" + at + " outside its table of " + objectSize + " bytes", table);
         }
         return table + at;
     }
@@ -119,7 +119,7 @@ public final class FlatBufferVerifier {
         require(pos, 4, "offset");
         long target = pos + Integer.toUnsignedLong(buffer.get(INT, pos));
         if (target >= size) {
-            throw new InvalidMessageException("offset " + Integer.toUnsignedLong(buffer.get(INT, pos)) + " leads outside the buffer", pos);
+            throw new InvalidFlatBufferException("offset " + Integer.toUnsignedLong(buffer.get(INT, pos)) + " leads outside the buffer", pos);
         }
         return (int) target;
     }
@@ -141,7 +141,7 @@ public final class FlatBufferVerifier {
         require(pos, 4, "vector length");
         long length = Integer.toUnsignedLong(buffer.get(INT, pos));
         if (length * elementSize > size - (pos + 4L)) {
-            throw new InvalidMessageException("vector of " + length + " x " + elementSize + " bytes does not fit", pos);
+            throw new InvalidFlatBufferException("vector of " + length + " x " + elementSize + " bytes does not fit", pos);
         }
         return (int) length;
     }
@@ -164,7 +164,7 @@ public final class FlatBufferVerifier {
         int length = vectorLength(pos, 1);
         long end = pos + 4L + length;
         if (end >= size || buffer.get(ValueLayout.JAVA_BYTE, end) != 0) {
-            throw new InvalidMessageException("string of " + length + " bytes without its terminating 0", pos);
+            throw new InvalidFlatBufferException("string of " + length + " bytes without its terminating 0", pos);
         }
         if (limits.checkUtf8()) {
             try {
@@ -172,7 +172,7 @@ public final class FlatBufferVerifier {
                         .onUnmappableCharacter(CodingErrorAction.REPORT)
                         .decode(buffer.asSlice(pos + 4, length).asByteBuffer());
             } catch (CharacterCodingException e) {
-                throw new InvalidMessageException("string is not UTF-8", pos);
+                throw new InvalidFlatBufferException("string is not UTF-8", pos);
             }
         }
     }
@@ -182,7 +182,7 @@ public final class FlatBufferVerifier {
         int at = field(table, vtableOffset, 1);
         int type = at < 0 ? 0 : Byte.toUnsignedInt(buffer.get(ValueLayout.JAVA_BYTE, at));
         if (type > members) {
-            throw new InvalidMessageException("union type " + type + " out of range 0.." + members, at);
+            throw new InvalidFlatBufferException("union type " + type + " out of range 0.." + members, at);
         }
         return type;
     }
@@ -190,7 +190,7 @@ public final class FlatBufferVerifier {
     /** Enters a nested table; fails past the depth limit. Pair with {@link #exit()}. */
     public void enter() {
         if (++depth > limits.maxDepth()) {
-            throw new InvalidMessageException("nesting deeper than " + limits.maxDepth(), -1);
+            throw new InvalidFlatBufferException("nesting deeper than " + limits.maxDepth(), -1);
         }
     }
 
@@ -201,7 +201,7 @@ public final class FlatBufferVerifier {
 
     private void require(int pos, int bytes, String what) {
         if (pos < 0 || (long) pos + bytes > size) {
-            throw new InvalidMessageException(what + " at " + pos + " outside the buffer of " + size + " bytes", pos);
+            throw new InvalidFlatBufferException(what + " at " + pos + " outside the buffer of " + size + " bytes", pos);
         }
     }
 }

@@ -23,10 +23,10 @@ import java.util.function.ToIntFunction;
  * (e.g. the samples module's {@code DemoVerifier.verify}) every offset the generated accessors follow was checked
  * before the root is returned; with a shallow one ({@link #reading}, e.g. the samples module's {@code DemoCodec.LAZY})
  * only what it documents. Either way generated accessors read through bounds-checked {@link ByteBuffer}s, so a lie can only give an exception, never a stray read:
- * run them inside {@link FlatBufferReader#read} to get it as {@link InvalidMessageException}.
+ * run them inside {@link FlatBufferReader#read} to get it as {@link InvalidFlatBufferException}.
  *
  * <p>Errors: {@link #read} throws {@link FlatBufferPayloadException} (an {@link InvalidPayloadException}) with the
- * verifier's {@link InvalidMessageException} as its cause. {@link #typeOf} never throws: a root whose type cannot be
+ * verifier's {@link InvalidFlatBufferException} as its cause. {@link #typeOf} never throws: a root whose type cannot be
  * read has type {@link #UNREADABLE_TYPE}, which matches no header, so {@code InMessage.root()} rejects it.
  *
  * @param <R> the root: a generated table over the payload's memory, or a wrapper of one
@@ -35,7 +35,7 @@ public final class FlatBuffersCodec<R> implements Codec<R> {
     /** The type of a root whose union type could not be read (never a valid union type, which is a ubyte). */
     public static final int UNREADABLE_TYPE = Integer.MIN_VALUE;
 
-    /** Verifies a payload (as much as it documents) and returns its root; throws {@link InvalidMessageException}. */
+    /** Verifies a payload (as much as it documents) and returns its root; throws {@link InvalidFlatBufferException}. */
     @FunctionalInterface
     public interface RootReader<R> {
         /** The root of {@code payload}, verified as far as the reader documents. */
@@ -56,7 +56,7 @@ public final class FlatBuffersCodec<R> implements Codec<R> {
      * A codec that runs {@code verifier} over the whole payload, then takes the root with {@code rootAccessor} (a
      * generated {@code getRootAsX}) from a zero-copy view of it.
      *
-     * @param verifier throws {@link InvalidMessageException} for a payload that is not a valid root
+     * @param verifier throws {@link InvalidFlatBufferException} for a payload that is not a valid root
      * @param typeOf the routing type of a root, e.g. its union's {@code msgType()}
      */
     public static <R> FlatBuffersCodec<R> of(Consumer<MemorySegment> verifier, Function<ByteBuffer, R> rootAccessor,
@@ -85,11 +85,11 @@ public final class FlatBuffersCodec<R> implements Codec<R> {
             R root = reader.read(payload);
             FlatBufferReader.read(() -> typeOf.applyAsInt(root)); // what routing will read must be readable now
             return root;
-        } catch (InvalidMessageException e) {
+        } catch (InvalidFlatBufferException e) {
             throw new FlatBufferPayloadException(e);
         } catch (IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException e) {
             // a verifier or accessor outside FlatBufferReader.read tripped: still this message's error
-            throw new FlatBufferPayloadException(new InvalidMessageException("unreadable FlatBuffer: " + e, e));
+            throw new FlatBufferPayloadException(new InvalidFlatBufferException("unreadable FlatBuffer: " + e, e));
         }
     }
 
@@ -97,7 +97,7 @@ public final class FlatBuffersCodec<R> implements Codec<R> {
     public int typeOf(R root) {
         try {
             return FlatBufferReader.read(() -> typeOf.applyAsInt(root));
-        } catch (InvalidMessageException e) {
+        } catch (InvalidFlatBufferException e) {
             return UNREADABLE_TYPE;
         }
     }
@@ -109,7 +109,7 @@ public final class FlatBuffersCodec<R> implements Codec<R> {
         }
         try {
             return json.apply(root);
-        } catch (InvalidMessageException e) {
+        } catch (InvalidFlatBufferException e) {
             return "{\"invalid\":\"" + e.getMessage().replace("\\", "\\\\").replace("\"", "'") + "\"}";
         }
     }

@@ -42,7 +42,7 @@ class NoteSchemaTest {
                     v.field(value, 4, 8);
                     v.vectorField(value, 6, 1);
                 }
-                default -> throw new InvalidMessageException("a union value without a type", value);
+                default -> throw new InvalidFlatBufferException("a union value without a type", value);
             }
             v.exit();
         }
@@ -53,8 +53,8 @@ class NoteSchemaTest {
             .withJson(note -> "{\"kind\":\"" + Kind.name(note.kindType()) + "\"}");
 
     private static ShmArena arena() throws IOException {
-        return ShmArena.create(ShmArena.context().app("fbnote").arena("n" + NEXT.incrementAndGet()).kind(ShmArena.Kind.SHARED)
-                .segmentSize(1 << 20).leakDetection(ShmArena.LeakDetection.ALL));
+        return ShmArena.create(ShmArena.Config.of("fbnote", "n" + NEXT.incrementAndGet()).withOwnership(ShmArena.Ownership.SHARED)
+                .withSegmentSize(1 << 20).withLeakDetection(ShmArena.LeakDetection.ALL));
     }
 
     private static FlatBufferMessage blob(ShmArena arena, int initialCapacity, long id, int bytes) {
@@ -132,7 +132,7 @@ class NoteSchemaTest {
                         assertTrue(FlatBufferReader.read(blob::dataLength) <= view.byteSize());
                     }
                 } catch (FlatBufferPayloadException e) {
-                    assertTrue(e.getCause() instanceof InvalidMessageException, e.toString());
+                    assertTrue(e.getCause() instanceof InvalidFlatBufferException, e.toString());
                     refused++;
                 }
             }
@@ -151,6 +151,6 @@ class NoteSchemaTest {
         byte[] lie = new byte[16];
         ByteBuffer.wrap(lie).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(0, 1 << 20); // a root offset far outside
         assertThrows(FlatBufferPayloadException.class, () -> unchecked.read(MemorySegment.ofArray(lie)));
-        assertThrows(InvalidMessageException.class, () -> FlatBufferReader.read(() -> ByteBuffer.allocate(2).getInt(0)));
+        assertThrows(InvalidFlatBufferException.class, () -> FlatBufferReader.read(() -> ByteBuffer.allocate(2).getInt(0)));
     }
 }

@@ -70,7 +70,7 @@ public final class ProtobufCodec<M extends MessageLite> implements Codec<M> {
     public M read(MemorySegment payload) throws InvalidPayloadException {
         try {
             return ShmProtobuf.parse(payload, parser, limits);
-        } catch (InvalidMessageException e) {
+        } catch (InvalidProtobufException e) {
             throw new ProtobufPayloadException(e);
         }
     }

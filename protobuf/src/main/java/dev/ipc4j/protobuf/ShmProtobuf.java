@@ -74,11 +74,11 @@ public final class ShmProtobuf {
     /**
      * Parses all of {@code memory} as one message, in place: {@code bytes} fields alias the memory.
      *
-     * @throws InvalidMessageException if the bytes are not a message of this type or break a limit
+     * @throws InvalidProtobufException if the bytes are not a message of this type or break a limit
      */
     public static <T extends MessageLite> T parse(MemorySegment memory, Parser<T> parser, ParseLimits limits) {
         if (memory.byteSize() > limits.maxBytes()) {
-            throw new InvalidMessageException(memory.byteSize() + " bytes, more than the limit of " + limits.maxBytes(), null);
+            throw new InvalidProtobufException(memory.byteSize() + " bytes, more than the limit of " + limits.maxBytes(), null);
         }
         // Shared memory gives a direct buffer (read-only for a read-only mapping, which works the same). Wrapped as an
         // immutable ByteString, protobuf decodes it in place (UnsafeDirectNioDecoder) and, with aliasing, bytes fields
@@ -93,10 +93,10 @@ public final class ShmProtobuf {
             in.checkLastTagWas(0);
             return message;
         } catch (InvalidProtocolBufferException e) {
-            throw new InvalidMessageException("not a valid message: " + e.getMessage(), e);
+            throw new InvalidProtobufException("not a valid message: " + e.getMessage(), e);
         } catch (IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException | ClassCastException e) {
             // should not happen with protobuf's own checks; here so that nothing but the typed error escapes
-            throw new InvalidMessageException("unreadable message: " + e, e);
+            throw new InvalidProtobufException("unreadable message: " + e, e);
         }
     }
 }

@@ -27,9 +27,9 @@ class NoteSchemaTest {
     private static final AtomicInteger NEXT = new AtomicInteger();
     private static final ProtobufCodec<Note> CODEC = ProtobufCodec.of(Note.parser(), note -> note.getKindCase().getNumber());
 
-    private static ShmArena arena(ShmArena.Kind kind) throws IOException {
-        return ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("pbnote").arena("n" + NEXT.incrementAndGet()).kind(kind)
-                .segmentSize(1 << 20).leakDetection(ShmArena.LeakDetection.ALL));
+    private static ShmArena arena(ShmArena.Ownership ownership) throws IOException {
+        return ShmArena.create(ShmArena.Config.of("pbnote", "n" + NEXT.incrementAndGet()).withSharing(ShmArena.Sharing.BY_NAME).withOwnership(ownership)
+                .withSegmentSize(1 << 20).withLeakDetection(ShmArena.LeakDetection.ALL));
     }
 
     private static Note blob(int bytes) {
@@ -42,7 +42,7 @@ class NoteSchemaTest {
 
     @Test
     void aMessageWrittenIntoSharedMemoryIsParsedInPlaceWithAliasedBytes() throws Exception {
-        try (ShmArena arena = arena(ShmArena.Kind.OWNED);
+        try (ShmArena arena = arena(ShmArena.Ownership.OWNED);
              ShmArena peer = ShmArena.attach(arena.name());
              ShmBlock block = ShmProtobuf.write(arena, blob(64 << 10));
              Lease lease = peer.borrow(arena.lend(block))) {
@@ -66,13 +66,13 @@ class NoteSchemaTest {
     @Test
     void textJsonAndLimits() throws Exception {
         Note deep = Note.newBuilder().setNested(Note.newBuilder().setNested(Note.newBuilder().setText("h\u00e9llo"))).build();
-        try (ShmArena arena = arena(ShmArena.Kind.SHARED); ShmBlock block = ShmProtobuf.write(arena, deep)) {
+        try (ShmArena arena = arena(ShmArena.Ownership.SHARED); ShmBlock block = ShmProtobuf.write(arena, deep)) {
             Note back = CODEC.read(block.memory());
             assertEquals(deep, back);
             assertEquals(Note.KindCase.NESTED.getNumber(), CODEC.typeOf(back));
             assertEquals("{\"nested\":{\"nested\":{\"text\":\"h\u00e9llo\"}}}", ProtobufJson.render(back, 4));
             // Note > Note > Note: three levels; a recursion limit of 1 stops at the second
-            assertThrows(InvalidMessageException.class,
+            assertThrows(InvalidProtobufException.class,
                     () -> ShmProtobuf.parse(block.memory(), Note.parser(), new ParseLimits(Integer.MAX_VALUE, 1)));
             InvalidPayloadException big = assertThrows(InvalidPayloadException.class,
                     () -> CODEC.withLimits(new ParseLimits(4, 100)).read(block.memory()));

@@ -2,7 +2,7 @@ package dev.ipc4j.bench.demo;
 
 import dev.ipc4j.flatbuffers.FlatBufferMessage;
 import dev.ipc4j.flatbuffers.FlatBufferReader;
-import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.InvalidFlatBufferException;
 import dev.ipc4j.samples.flatbuffers.DemoVerifier;
 import dev.ipc4j.samples.flatbuffers.demo.Body;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
@@ -50,8 +50,8 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
 
     @Override
     public Server openServer(String app) throws IOException {
-        return new FbServer(ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app(app).arena("demofb").kind(ShmArena.Kind.OWNED)
-                .segmentSize(SEGMENT_BYTES).leakDetection(ShmArena.LeakDetection.OFF)));
+        return new FbServer(ShmArena.create(ShmArena.Config.of(app, "demofb").withSharing(ShmArena.Sharing.BY_NAME).withOwnership(ShmArena.Ownership.OWNED)
+                .withSegmentSize(SEGMENT_BYTES).withLeakDetection(ShmArena.LeakDetection.OFF)));
     }
 
     @Override
@@ -129,14 +129,14 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
                 return FlatBufferReader.read(() -> {
                     Body body = Body.getRootAsBody(FlatBufferReader.view(buffer));
                     if (body.msgType() != BodyMsg.GetFileRsp || body.msg(rsp) == null) {
-                        throw new InvalidMessageException("the root is not a GetFileRsp", -1);
+                        throw new InvalidFlatBufferException("the root is not a GetFileRsp", -1);
                     }
                     return rsp.partsLength();
                 });
             } catch (CorruptMessageException e) {
                 release();
                 throw e;
-            } catch (InvalidMessageException | IndexOutOfBoundsException | IllegalArgumentException e) {
+            } catch (InvalidFlatBufferException | IndexOutOfBoundsException | IllegalArgumentException e) {
                 release();
                 throw new CorruptMessageException("unreadable response: " + e.getMessage());
             }
@@ -149,7 +149,7 @@ public final class FlatBuffersDemo implements ZeroCopyMode {
             }
             try {
                 DemoVerifier.verify(buffer);
-            } catch (InvalidMessageException e) {
+            } catch (InvalidFlatBufferException e) {
                 throw new CorruptMessageException("the response does not verify: " + e.getMessage());
             }
             FileResponse.checkParts(rsp);

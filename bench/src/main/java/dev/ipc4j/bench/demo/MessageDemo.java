@@ -1,7 +1,7 @@
 package dev.ipc4j.bench.demo;
 
 import dev.ipc4j.bench.harness.WaitMode;
-import dev.ipc4j.session.ArenaSettings;
+import dev.ipc4j.session.ArenaConfig;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.Permissions;
 import dev.ipc4j.session.ServerApp;
@@ -47,6 +47,6 @@ final class MessageDemo {
     /** Both sides: rings and the runner waiting as asked; 2 GiB segments so a 1.004 GiB FlatBuffer is a regular block kept mapped. */
     static SessionConfig sessionConfig(WaitMode wait) {
         return SessionConfig.DEFAULT.withChannels(Channel.Config.DEFAULT.withWait(wait.strategy()))
-                .withArenas(new ArenaSettings(2L << 30, 1L << 40)).withRunner(wait.runner());
+                .withArenas(new ArenaConfig(2L << 30, 1L << 40)).withRunner(wait.runner());
     }
 }

@@ -1,7 +1,7 @@
 package dev.ipc4j.bench.demo;
 
 import dev.ipc4j.bench.harness.LatencyStats;
-import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.InvalidFlatBufferException;
 import dev.ipc4j.message.InMessage;
 import dev.ipc4j.message.InvalidPayloadException;
 import dev.ipc4j.message.MessageChannel;
@@ -64,7 +64,7 @@ final class MessageDemoRun {
                 Long.toString(options.timeout().toSeconds())), (ready, workDir, deadline) -> {
             long maxSize = options.sizes().stream().mapToLong(Long::longValue).max().orElseThrow();
             try (ClientSession session = ClientSession.connect(MessageDemo.CLIENT, MessageDemo.server(workDir),
-                        ClientSession.Options.DEFAULT.withInitChannels(2).withConfig(MessageDemo.sessionConfig(options.waitMode())));
+                        ClientSession.Config.DEFAULT.withInitChannels(2).withSession(MessageDemo.sessionConfig(options.waitMode())));
                     MessageChannel<MemorySegment> control = MessageChannel.of(session, MessageDemo.CONTROL, RawCodec.INSTANCE);
                     MessageChannel<LazyBody> files = MessageChannel.of(session, MessageDemo.FILES, DemoCodec.LAZY);
                     SocketChannel copySocket = SocketChannel.open(UnixDomainSocketAddress.of(DemoProtocol.copySocket(workDir)));
@@ -163,7 +163,7 @@ final class MessageDemoRun {
         try {
             root.verifyAll();
             rsp = root.getFileRsp();
-        } catch (InvalidMessageException e) {
+        } catch (InvalidFlatBufferException e) {
             throw new CorruptMessageException("the response does not verify: " + e.getMessage());
         }
         if (rsp == null) {

@@ -1,5 +1,6 @@
 package dev.ipc4j.bench.demo;
 
+import dev.ipc4j.samples.flatbuffers.PartHash;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -15,7 +16,7 @@ import java.lang.foreign.ValueLayout;
  *  | MAGIC  | VERSION | PART_COUNT | MESSAGE_BYTES | DATA_OFFSET | reserved (0)     |
  *  | u64    | u32 = 1 | u32        | u64           | u64         |                  |
  *  +--------+---------+------------+---------------+-------------+------------------+
- *  64: table, PART_COUNT entries of 24 bytes:  | offset u64 | size u64 | hash u64 (PartHash) |
+ *  64: table, PART_COUNT entries of 24 bytes:  | offset u64 | size u64 | hash u64 (XXH64) |
  *  DATA_OFFSET (table end rounded up to 64): part 0, part 1, ... back to back
  * </pre>
  *
@@ -84,11 +85,11 @@ public final class PartsLayout {
         for (int i = 0; i < parts; i++) {
             long offset = data + (long) i * PART_BYTES;
             long size = Math.min(PART_BYTES, bytes - offset);
-            PartHash.fill(message, offset, size, seed * 0x100000001B3L + i);
+            PartBytes.fill(message, offset, size, seed * 0x100000001B3L + i);
             long entry = TABLE + (long) i * ENTRY_BYTES;
             message.set(LONG, entry, offset);
             message.set(LONG, entry + 8, size);
-            message.set(LONG, entry + 16, PartHash.of(message, offset, size));
+            message.set(LONG, entry + 16, PartHash.of(message.asSlice(offset, size)));
         }
         message.set(LONG, MESSAGE_BYTES, bytes);
         message.set(LONG, DATA_OFFSET, data);
@@ -137,7 +138,7 @@ public final class PartsLayout {
             if (offset != expectedOffset || size <= 0 || size > PART_BYTES || size > bytes - offset) {
                 throw new CorruptMessageException("part " + i + ": table entry (offset " + offset + ", size " + size + ") does not fit");
             }
-            if (PartHash.of(message, offset, size) != message.get(LONG, entry + 16)) {
+            if (PartHash.of(message.asSlice(offset, size)) != message.get(LONG, entry + 16)) {
                 throw new CorruptMessageException("part " + i + " of " + parts + ": hash mismatch (its bytes changed)");
             }
             expectedOffset = offset + size;

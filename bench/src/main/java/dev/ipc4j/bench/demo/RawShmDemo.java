@@ -34,8 +34,8 @@ public final class RawShmDemo implements ZeroCopyMode {
 
     @Override
     public Server openServer(String app) throws IOException {
-        ShmArena arena = ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app(app).arena("demo").kind(ShmArena.Kind.OWNED)
-                .segmentSize(SEGMENT_BYTES).leakDetection(ShmArena.LeakDetection.OFF));
+        ShmArena arena = ShmArena.create(ShmArena.Config.of(app, "demo").withSharing(ShmArena.Sharing.BY_NAME).withOwnership(ShmArena.Ownership.OWNED)
+                .withSegmentSize(SEGMENT_BYTES).withLeakDetection(ShmArena.LeakDetection.OFF));
         return new RawServer(arena);
     }
 

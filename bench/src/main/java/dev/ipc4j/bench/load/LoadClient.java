@@ -54,7 +54,7 @@ public final class LoadClient {
         AtomicBoolean finished = new AtomicBoolean();
         CountDownLatch released = new CountDownLatch(1);
         try (ClientSession session = ClientSession.connect(LoadBench.CLIENT, LoadBench.server(runDir),
-                ClientSession.Options.DEFAULT.withInitChannels(1).withConfig(LoadBench.sessionConfig(wait)));
+                ClientSession.Config.DEFAULT.withInitChannels(1).withSession(LoadBench.sessionConfig(wait)));
              MessageChannel<MemorySegment> ch = MessageChannel.of(session, 0, RawCodec.INSTANCE)) {
             ChildSide.say("READY");
             if (!"GO".equals(stdin.readLine())) {

@@ -15,7 +15,7 @@ import dev.ipc4j.samples.flatbuffers.DemoCodec;
 import dev.ipc4j.samples.flatbuffers.DemoMessages;
 import dev.ipc4j.samples.flatbuffers.LazyBody;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
-import dev.ipc4j.session.ArenaSettings;
+import dev.ipc4j.session.ArenaConfig;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.Permissions;
 import dev.ipc4j.session.ServerApp;
@@ -78,7 +78,7 @@ public final class MessagesBench {
     /** Both sides: rings and the runner waiting as asked; 2 GiB segments so the 1.004 GiB FlatBuffer is a regular block kept mapped. */
     static SessionConfig sessionConfig(WaitMode wait) {
         return SessionConfig.DEFAULT.withChannels(Channel.Config.DEFAULT.withWait(wait.strategy()))
-                .withArenas(new ArenaSettings(2L << 30, 1L << 40)).withRunner(wait.runner());
+                .withArenas(new ArenaConfig(2L << 30, 1L << 40)).withRunner(wait.runner());
     }
 
     /** One test's figures; {@code stack} is {@value #MESSAGE} (session + MessageChannel) or {@value #TRANSPORT} (ring). */

@@ -34,7 +34,7 @@ public final class MessagesChild {
         long largeBytes = Long.parseLong(args[2]);
         AtomicBoolean finishing = new AtomicBoolean();
         try (ClientSession session = ClientSession.connect(MessagesBench.CLIENT, MessagesBench.server(runDir),
-                ClientSession.Options.DEFAULT.withInitChannels(MessagesBench.INIT_CHANNELS).withConfig(MessagesBench.sessionConfig(wait)));
+                ClientSession.Config.DEFAULT.withInitChannels(MessagesBench.INIT_CHANNELS).withSession(MessagesBench.sessionConfig(wait)));
              MessageChannel<MemorySegment> raw = MessageChannel.of(session, 0, RawCodec.INSTANCE);
              MessageChannel<LazyBody> fb = MessageChannel.of(session, 1, DemoCodec.LAZY);
              OutMessage echo = raw.newMessage(MessagesBench.SMALL_BYTES, MessagesBench.ECHO);

@@ -11,7 +11,7 @@ import dev.ipc4j.samples.flatbuffers.demo.Part;
  * A JSON rendering of a demo.fbs Body for logs and tools: the union shows as {@code {"GetFileRsp": {...}}}, part data
  * as its length (never the bytes), hashes in hex, and at most {@code maxParts} parts followed by a count of the rest.
  * Read it on a verified Body; it goes through {@link FlatBufferReader#read}, so bad data gives
- * {@link InvalidMessageException}.
+ * {@link dev.ipc4j.flatbuffers.InvalidFlatBufferException}.
  */
 public final class DemoJson {
     private DemoJson() {

@@ -3,7 +3,7 @@ package dev.ipc4j.samples.flatbuffers;
 import com.google.flatbuffers.FlatBufferBuilder;
 import dev.ipc4j.flatbuffers.FlatBufferMessage;
 import dev.ipc4j.flatbuffers.FlatBufferReader;
-import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.InvalidFlatBufferException;
 import dev.ipc4j.flatbuffers.ShmFlatBufferBuilder;
 import dev.ipc4j.samples.flatbuffers.demo.Body;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
@@ -88,7 +88,7 @@ public final class DemoMessages {
      * view of that memory: nothing is copied. Accessors on it should still run inside {@link FlatBufferReader#read}
      * when a SHARED arena's peer could change the bytes after verification.
      *
-     * @throws InvalidMessageException if the memory does not hold a valid Body
+     * @throws InvalidFlatBufferException if the memory does not hold a valid Body
      */
     public static Body readBody(MemorySegment memory) {
         DemoVerifier.verify(memory);
@@ -98,7 +98,7 @@ public final class DemoMessages {
     /**
      * Checks every part of a response against its hash, reading the data in place; returns the total bytes checked.
      *
-     * @throws InvalidMessageException at the first part whose data does not match its size or hash
+     * @throws InvalidFlatBufferException at the first part whose data does not match its size or hash
      */
     public static long checkParts(GetFileRsp rsp) {
         return FlatBufferReader.read(() -> {
@@ -109,7 +109,7 @@ public final class DemoMessages {
                 ByteBuffer data = part.dataAsByteBuffer();
                 MemorySegment bytes = data == null ? MemorySegment.NULL : MemorySegment.ofBuffer(data);
                 if (bytes.byteSize() != part.size() || PartHash.of(bytes) != part.hash()) {
-                    throw new InvalidMessageException("part " + i + ": size or hash does not match its data", -1);
+                    throw new InvalidFlatBufferException("part " + i + ": size or hash does not match its data", -1);
                 }
                 total += bytes.byteSize();
             }

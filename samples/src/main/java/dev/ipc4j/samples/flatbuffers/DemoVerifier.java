@@ -1,7 +1,7 @@
 package dev.ipc4j.samples.flatbuffers;
 
 import dev.ipc4j.flatbuffers.FlatBufferVerifier;
-import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.InvalidFlatBufferException;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
 import java.lang.foreign.MemorySegment;
 
@@ -17,7 +17,7 @@ public final class DemoVerifier {
     private DemoVerifier() {
     }
 
-    /** Verifies {@code buffer} as a Body with default limits; throws {@link InvalidMessageException} if it is not one. */
+    /** Verifies {@code buffer} as a Body with default limits; throws {@link InvalidFlatBufferException} if it is not one. */
     public static void verify(MemorySegment buffer) {
         verify(buffer, FlatBufferVerifier.Limits.DEFAULT);
     }
@@ -33,7 +33,7 @@ public final class DemoVerifier {
             switch (type) {
                 case BodyMsg.GetFileReq -> getFileReq(v, msg);
                 case BodyMsg.GetFileRsp -> getFileRsp(v, msg);
-                default -> throw new InvalidMessageException("a union value without a type", msg);
+                default -> throw new InvalidFlatBufferException("a union value without a type", msg);
             }
             v.exit();
         }

@@ -2,7 +2,7 @@ package dev.ipc4j.samples.flatbuffers;
 
 import dev.ipc4j.flatbuffers.FlatBufferReader;
 import dev.ipc4j.flatbuffers.FlatBufferVerifier;
-import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.InvalidFlatBufferException;
 import dev.ipc4j.samples.flatbuffers.demo.Body;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
 import dev.ipc4j.samples.flatbuffers.demo.GetFileReq;
@@ -19,18 +19,18 @@ import java.util.Objects;
  *
  * <p>What is guaranteed when:
  * <ul>
- *   <li>From {@link #open} on (it throws {@link InvalidMessageException} otherwise): the header and file identifier,
+ *   <li>From {@link #open} on (it throws {@link InvalidFlatBufferException} otherwise): the header and file identifier,
  *       the Body table and its vtable, the union type (in range, and equal to the message header's type when read
  *       through a channel), the union's table; a GetFileReq completely (name and size); for a GetFileRsp the parts
  *       vector's header (its length times 4 fits the buffer). So {@link #type()}, {@link #partCount()} and
  *       {@link #getFileReq()} read only checked positions.</li>
  *   <li>{@link #part}/{@link #partData}: part {@code i}'s offset, table, vtable, size and hash fields and data vector
- *       are checked before it is returned; a bad part is an {@link InvalidMessageException} for that part alone.</li>
+ *       are checked before it is returned; a bad part is an {@link InvalidFlatBufferException} for that part alone.</li>
  *   <li>After {@link #verifyAll()}: all of the buffer as {@link DemoVerifier} checks it; {@link #body()}'s generated
  *       accessors then read only checked positions.</li>
  *   <li>Always: generated accessors read through bounds-checked {@link ByteBuffer}s, so an unchecked offset (or
  *       memory its owner changed after the check) gives an exception, never a read outside the payload; run them in
- *       {@link FlatBufferReader#read} to get it as {@link InvalidMessageException}. Hashes are not checked by any
+ *       {@link FlatBufferReader#read} to get it as {@link InvalidFlatBufferException}. Hashes are not checked by any
  *       verification: {@link #checkParts()} does that.</li>
  * </ul>
  * Thread-safe: the positions are fixed at {@link #open}; each call passes its own {@link Part} or makes one.
@@ -80,7 +80,7 @@ public final class LazyBody {
                         parts = v.vectorLength(vector, 4);
                     }
                 }
-                default -> throw new InvalidMessageException("a union value without a type", msg);
+                default -> throw new InvalidFlatBufferException("a union value without a type", msg);
             }
         }
         int partsVector = vector;
@@ -159,7 +159,7 @@ public final class LazyBody {
      * Checks every part (as {@link #part}) and its data against its size and XXH64 hash, in place; returns the bytes
      * checked.
      *
-     * @throws InvalidMessageException at the first part that does not verify or match
+     * @throws InvalidFlatBufferException at the first part that does not verify or match
      */
     public long checkParts() {
         Part part = new Part();
@@ -169,7 +169,7 @@ public final class LazyBody {
             long size = FlatBufferReader.read(part::size);
             long hash = FlatBufferReader.read(part::hash);
             if (data.byteSize() != size || PartHash.of(data) != hash) {
-                throw new InvalidMessageException("part " + i + ": size or hash does not match its data", -1);
+                throw new InvalidFlatBufferException("part " + i + ": size or hash does not match its data", -1);
             }
             total += data.byteSize();
         }

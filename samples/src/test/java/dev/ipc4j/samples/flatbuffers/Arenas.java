@@ -11,13 +11,13 @@ final class Arenas {
     private Arenas() {
     }
 
-    static ShmArena create(ShmArena.Kind kind) throws IOException {
-        return ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("fbtest").arena("a" + NEXT.incrementAndGet()).kind(kind)
-                .segmentSize(1 << 20).leakDetection(ShmArena.LeakDetection.ALL));
+    static ShmArena create(ShmArena.Ownership ownership) throws IOException {
+        return ShmArena.create(ShmArena.Config.of("fbtest", "a" + NEXT.incrementAndGet()).withSharing(ShmArena.Sharing.BY_NAME).withOwnership(ownership)
+                .withSegmentSize(1 << 20).withLeakDetection(ShmArena.LeakDetection.ALL));
     }
 
     static ShmArena create() throws IOException {
-        return create(ShmArena.Kind.SHARED);
+        return create(ShmArena.Ownership.SHARED);
     }
 
     /** Part {@code index}'s content: a cheap pattern that differs between parts and positions. */

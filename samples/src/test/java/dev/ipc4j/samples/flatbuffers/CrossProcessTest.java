@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.flatbuffers.FlatBufferMessage;
-import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.InvalidFlatBufferException;
 import dev.ipc4j.samples.flatbuffers.demo.GetFileRsp;
 import dev.ipc4j.shm.Lease;
 import dev.ipc4j.shm.ShmArena;
@@ -28,7 +28,7 @@ class CrossProcessTest {
             GetFileRsp rsp = (GetFileRsp) DemoMessages.readBody(lease.memory().asSlice(Integer.parseInt(args[2])))
                     .msg(new GetFileRsp());
             System.out.println("ok " + DemoMessages.checkParts(rsp) + " " + lease.memory().isReadOnly());
-        } catch (InvalidMessageException e) {
+        } catch (InvalidFlatBufferException e) {
             System.out.println("invalid " + e.getMessage());
         }
     }
@@ -50,7 +50,7 @@ class CrossProcessTest {
 
     @Test
     void anotherJvmReadsTheResponseInPlace() throws Exception {
-        try (ShmArena arena = Arenas.create(ShmArena.Kind.OWNED);
+        try (ShmArena arena = Arenas.create(ShmArena.Ownership.OWNED);
              FlatBufferMessage message = DemoMessages.getFileRsp(arena, 256, DemoMessages.PART_SIZE, Arenas::fill)) {
             String handle = HexFormat.of().formatHex(arena.lend(message.block()).toBytes());
             assertEquals("ok " + 256L * DemoMessages.PART_SIZE + " true",

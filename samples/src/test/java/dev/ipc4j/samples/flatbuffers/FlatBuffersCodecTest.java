@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.flatbuffers.FlatBufferMessage;
 import dev.ipc4j.flatbuffers.FlatBufferPayloadException;
-import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.InvalidFlatBufferException;
 import dev.ipc4j.message.InvalidPayloadException;
 import dev.ipc4j.samples.flatbuffers.demo.Body;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
@@ -113,7 +113,7 @@ class FlatBuffersCodecTest {
                     try {
                         DemoCodec.VERIFIED.read(buffer);
                     } catch (FlatBufferPayloadException e) {
-                        throw (InvalidMessageException) e.getCause();
+                        throw (InvalidFlatBufferException) e.getCause();
                     }
                 }), "VERIFIED accepts what the verifier accepts, mutation " + i);
                 agreedInvalid += full ? 0 : 1;
@@ -126,12 +126,12 @@ class FlatBuffersCodecTest {
         void run() throws Exception;
     }
 
-    /** Whether {@code check} passes; only InvalidMessageException counts as a rejection, anything else fails the test. */
+    /** Whether {@code check} passes; only InvalidFlatBufferException counts as a rejection, anything else fails the test. */
     private static boolean accepts(Check check) {
         try {
             check.run();
             return true;
-        } catch (InvalidMessageException e) {
+        } catch (InvalidFlatBufferException e) {
             return false;
         } catch (Exception e) {
             throw new AssertionError("not the typed error", e);

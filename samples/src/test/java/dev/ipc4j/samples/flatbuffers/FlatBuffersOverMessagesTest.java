@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ipc4j.flatbuffers.FlatBufferMessage;
 import dev.ipc4j.flatbuffers.FlatBufferPayloadException;
 import dev.ipc4j.flatbuffers.FlatBufferVerifier;
-import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.InvalidFlatBufferException;
 import dev.ipc4j.message.InMessage;
 import dev.ipc4j.message.InvalidPayloadException;
 import dev.ipc4j.message.MessageChannel;
@@ -19,7 +19,7 @@ import dev.ipc4j.message.MessageException;
 import dev.ipc4j.message.OutMessage;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
 import dev.ipc4j.samples.flatbuffers.demo.GetFileReq;
-import dev.ipc4j.session.ArenaSettings;
+import dev.ipc4j.session.ArenaConfig;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.Permissions;
@@ -51,7 +51,7 @@ class FlatBuffersOverMessagesTest {
     static final ClientApp WEB = ClientApp.named("fbweb").build();
     static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** 2 GiB segments: a 1 GiB response (1.004 GiB with its tables) is a regular block of the session arena. */
-    static final SessionConfig CONFIG = SessionConfig.DEFAULT.withArenas(new ArenaSettings(2L << 30, 1L << 40));
+    static final SessionConfig CONFIG = SessionConfig.DEFAULT.withArenas(new ArenaConfig(2L << 30, 1L << 40));
     static final int ONE_GIB_PARTS = (1 << 30) / DemoMessages.PART_SIZE;
 
     static ServerApp server(Path runDir) {
@@ -61,7 +61,7 @@ class FlatBuffersOverMessagesTest {
     /** The child: connects, answers on init channel 0 until told EXIT. Args: the run directory. */
     public static void main(String[] args) throws Exception {
         try (ClientSession session = ClientSession.connect(WEB, server(Path.of(args[0])),
-                ClientSession.Options.DEFAULT.withInitChannels(1).withConfig(CONFIG));
+                ClientSession.Config.DEFAULT.withInitChannels(1).withSession(CONFIG));
              MessageChannel<LazyBody> ch = MessageChannel.of(session, 0, DemoCodec.LAZY)) {
             ch.expectEvery(BodyMsg.GetFileReq, req -> {
                 try (req) {
@@ -171,7 +171,7 @@ class FlatBuffersOverMessagesTest {
                 try (InMessage<LazyBody> rsp = request(ch, "garbage", 0)) {
                     InvalidPayloadException e = assertThrows(InvalidPayloadException.class, rsp::root);
                     assertInstanceOf(FlatBufferPayloadException.class, e);
-                    assertInstanceOf(InvalidMessageException.class, e.getCause());
+                    assertInstanceOf(InvalidFlatBufferException.class, e.getCause());
                 }
                 try (InMessage<LazyBody> rsp = request(ch, "vector", 0)) {
                     assertInstanceOf(FlatBufferPayloadException.class, assertThrows(InvalidPayloadException.class, rsp::root));
@@ -183,9 +183,9 @@ class FlatBuffersOverMessagesTest {
                     LazyBody body = rsp.root(); // the shallow check holds; part 2 is bad
                     assertEquals(4, body.partCount());
                     assertEquals(1024, body.partData(1, new dev.ipc4j.samples.flatbuffers.demo.Part()).byteSize());
-                    assertThrows(InvalidMessageException.class, () -> body.part(2, new dev.ipc4j.samples.flatbuffers.demo.Part()));
-                    assertThrows(InvalidMessageException.class, body::verifyAll);
-                    assertThrows(InvalidMessageException.class, body::checkParts);
+                    assertThrows(InvalidFlatBufferException.class, () -> body.part(2, new dev.ipc4j.samples.flatbuffers.demo.Part()));
+                    assertThrows(InvalidFlatBufferException.class, body::verifyAll);
+                    assertThrows(InvalidFlatBufferException.class, body::checkParts);
                     assertFalse(body.isFullyVerified());
                     // the full-verify codec rejects the same payload up front
                     assertThrows(FlatBufferPayloadException.class, () -> DemoCodec.VERIFIED.read(rsp.payload()));

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.flatbuffers.FlatBufferMessage;
-import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.InvalidFlatBufferException;
 import dev.ipc4j.flatbuffers.ShmFlatBufferBuilder;
 import dev.ipc4j.samples.flatbuffers.demo.Body;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
@@ -65,7 +65,7 @@ class ShmFlatBuffersTest {
             byte before = data.get(data.position());
             message.block().memory().set(ValueLayout.JAVA_BYTE, offsetInBlock, (byte) (before + 1));
             assertEquals((byte) (before + 1), part.dataAsByteBuffer().get(data.position()), "read in place, not a copy");
-            InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> DemoMessages.checkParts(rsp));
+            InvalidFlatBufferException e = assertThrows(InvalidFlatBufferException.class, () -> DemoMessages.checkParts(rsp));
             assertTrue(e.getMessage().contains("part 3"), e.getMessage());
         }
     }
@@ -137,7 +137,7 @@ class ShmFlatBuffersTest {
 
     @Test
     void aReadOnlyArenaCannotBuild() throws Exception {
-        try (ShmArena arena = Arenas.create(ShmArena.Kind.OWNED); ShmArena reader = ShmArena.attach(arena.name())) {
+        try (ShmArena arena = Arenas.create(ShmArena.Ownership.OWNED); ShmArena reader = ShmArena.attach(arena.name())) {
             assertThrows(IllegalArgumentException.class, () -> ShmFlatBufferBuilder.create(reader, 1024));
         }
     }

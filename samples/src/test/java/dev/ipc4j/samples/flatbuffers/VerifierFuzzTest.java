@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.ipc4j.flatbuffers.FlatBufferMessage;
 import dev.ipc4j.flatbuffers.FlatBufferReader;
 import dev.ipc4j.flatbuffers.FlatBufferVerifier;
-import dev.ipc4j.flatbuffers.InvalidMessageException;
+import dev.ipc4j.flatbuffers.InvalidFlatBufferException;
 import dev.ipc4j.samples.flatbuffers.demo.Body;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
 import dev.ipc4j.samples.flatbuffers.demo.GetFileReq;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Forged and garbled buffers: every one either verifies and then reads completely, or fails with
- * {@link InvalidMessageException}; nothing else escapes and the JVM never crashes. Seeds are fixed, so a failure
+ * {@link InvalidFlatBufferException}; nothing else escapes and the JVM never crashes. Seeds are fixed, so a failure
  * repeats.
  */
 class VerifierFuzzTest {
@@ -45,7 +45,7 @@ class VerifierFuzzTest {
                 }
             }
             return true;
-        } catch (InvalidMessageException expected) {
+        } catch (InvalidFlatBufferException expected) {
             return false;
         } catch (RuntimeException | Error e) {
             throw new AssertionError("not the typed error for buffer " + hex(buffer), e);
@@ -98,7 +98,7 @@ class VerifierFuzzTest {
                 }
             }
             assertTrue(invalid > MUTATIONS / 4, "most mutations must be caught: " + invalid);
-            System.out.printf("%d mutations, %d rejected with InvalidMessageException%n", MUTATIONS, invalid);
+            System.out.printf("%d mutations, %d rejected with InvalidFlatBufferException%n", MUTATIONS, invalid);
         }
     }
 
@@ -157,17 +157,17 @@ class VerifierFuzzTest {
     void nestingAndTableCountAreLimited() throws Exception {
         try (ShmArena arena = Arenas.create(); FlatBufferMessage m = DemoMessages.getFileRsp(arena, 10, 8, Arenas::fill)) {
             DemoVerifier.verify(m.memory());
-            InvalidMessageException tooMany = assertThrows(InvalidMessageException.class,
+            InvalidFlatBufferException tooMany = assertThrows(InvalidFlatBufferException.class,
                     () -> DemoVerifier.verify(m.memory(), new FlatBufferVerifier.Limits(64, 5, true)));
             assertTrue(tooMany.getMessage().contains("more than 5 tables"), tooMany.getMessage());
-            InvalidMessageException tooDeep = assertThrows(InvalidMessageException.class,
+            InvalidFlatBufferException tooDeep = assertThrows(InvalidFlatBufferException.class,
                     () -> DemoVerifier.verify(m.memory(), new FlatBufferVerifier.Limits(2, 1000, true)));
             assertTrue(tooDeep.getMessage().contains("nesting deeper than 2"), tooDeep.getMessage());
         }
     }
 
     private static void assertRejected(byte[] bytes, String reason) {
-        InvalidMessageException e = assertThrows(InvalidMessageException.class, () -> DemoVerifier.verify(MemorySegment.ofArray(bytes)));
+        InvalidFlatBufferException e = assertThrows(InvalidFlatBufferException.class, () -> DemoVerifier.verify(MemorySegment.ofArray(bytes)));
         assertTrue(e.getMessage().contains(reason), e.getMessage());
     }
 

@@ -3,7 +3,7 @@ package dev.ipc4j.samples.protobuf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ipc4j.protobuf.InvalidMessageException;
+import dev.ipc4j.protobuf.InvalidProtobufException;
 import dev.ipc4j.protobuf.ShmProtobuf;
 import dev.ipc4j.samples.protobuf.demo.Body;
 import dev.ipc4j.samples.protobuf.demo.Part;
@@ -35,14 +35,14 @@ class CrossProcessTest {
                         && data.address() + data.byteSize() <= lease.memory().address() + lease.memory().byteSize();
             }
             System.out.println("ok " + body.getGetFileRsp().getPartsCount() + " " + bytes + " " + aliased);
-        } catch (InvalidMessageException e) {
+        } catch (InvalidProtobufException e) {
             System.out.println("invalid " + e.getMessage());
         }
     }
 
     @Test
     void anotherJvmParsesTheMessageInPlace() throws Exception {
-        try (ShmArena arena = ShmProtobufTest.arena(ShmArena.Kind.OWNED);
+        try (ShmArena arena = ShmProtobufTest.arena(ShmArena.Ownership.OWNED);
              ShmBlock block = ShmProtobuf.write(arena, ShmProtobufTest.response(64, 4))) {
             String handle = HexFormat.of().formatHex(arena.lend(block).toBytes());
             List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),

@@ -2,7 +2,7 @@ package dev.ipc4j.samples.protobuf;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.ipc4j.protobuf.InvalidMessageException;
+import dev.ipc4j.protobuf.InvalidProtobufException;
 import dev.ipc4j.protobuf.ParseLimits;
 import dev.ipc4j.protobuf.ProtobufJson;
 import dev.ipc4j.protobuf.ShmProtobuf;
@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Garbled input, off-heap and read-only as shared memory is: every buffer parses or fails with
- * {@link InvalidMessageException}, nothing else. Fixed seeds, so a failure repeats.
+ * {@link InvalidProtobufException}, nothing else. Fixed seeds, so a failure repeats.
  */
 class ParseFuzzTest {
     private static boolean parses(Arena arena, byte[] bytes) {
@@ -27,7 +27,7 @@ class ParseFuzzTest {
             Body body = ShmProtobuf.parse(memory.asReadOnly(), Body.parser(), new ParseLimits(1 << 20, 20));
             ProtobufJson.render(body, 100);
             return true;
-        } catch (InvalidMessageException expected) {
+        } catch (InvalidProtobufException expected) {
             return false;
         } catch (RuntimeException | Error e) {
             throw new AssertionError("not the typed error for " + Arrays.toString(bytes), e);
@@ -69,6 +69,6 @@ class ParseFuzzTest {
             }
         }
         assertTrue(rejected > 5_000, "garbage is mostly rejected: " + rejected);
-        System.out.println("protobuf fuzz: 25000 inputs, " + rejected + " rejected with InvalidMessageException");
+        System.out.println("protobuf fuzz: 25000 inputs, " + rejected + " rejected with InvalidProtobufException");
     }
 }

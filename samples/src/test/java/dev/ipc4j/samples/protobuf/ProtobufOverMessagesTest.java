@@ -12,7 +12,7 @@ import dev.ipc4j.message.InMessage;
 import dev.ipc4j.message.InvalidPayloadException;
 import dev.ipc4j.message.MessageChannel;
 import dev.ipc4j.message.OutMessage;
-import dev.ipc4j.protobuf.InvalidMessageException;
+import dev.ipc4j.protobuf.InvalidProtobufException;
 import dev.ipc4j.protobuf.ParseLimits;
 import dev.ipc4j.protobuf.ProtobufCodec;
 import dev.ipc4j.protobuf.ProtobufPayloadException;
@@ -56,7 +56,7 @@ class ProtobufOverMessagesTest {
     /** The child: connects and answers GetFileReq on init channel 0 until told EXIT. Args: the run directory. */
     public static void main(String[] args) throws Exception {
         try (ClientSession session = ClientSession.connect(WEB, server(Path.of(args[0])),
-                ClientSession.Options.DEFAULT.withInitChannels(1));
+                ClientSession.Config.DEFAULT.withInitChannels(1));
              MessageChannel<Body> ch = MessageChannel.of(session, 0, DemoCodec.BODY)) {
             ch.expectEvery(REQ, req -> {
                 try (req; OutMessage out = answer(ch, req.root().getGetFileReq())) {
@@ -122,7 +122,7 @@ class ProtobufOverMessagesTest {
                 try (InMessage<Body> rsp = request(ch, "garbage", 0)) {
                     InvalidPayloadException e = assertThrows(InvalidPayloadException.class, rsp::root);
                     assertInstanceOf(ProtobufPayloadException.class, e);
-                    assertInstanceOf(InvalidMessageException.class, e.getCause());
+                    assertInstanceOf(InvalidProtobufException.class, e.getCause());
                     assertTrue(rsp.toJson().contains("invalid"), rsp.toJson());
                 }
                 try (InMessage<Body> rsp = request(ch, "liar", 0)) {

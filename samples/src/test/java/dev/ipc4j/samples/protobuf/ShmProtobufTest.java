@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import dev.ipc4j.protobuf.InvalidMessageException;
+import dev.ipc4j.protobuf.InvalidProtobufException;
 import dev.ipc4j.protobuf.ParseLimits;
 import dev.ipc4j.protobuf.ProtobufJson;
 import dev.ipc4j.protobuf.ShmProtobuf;
@@ -29,9 +29,9 @@ class ShmProtobufTest {
     private static final AtomicInteger NEXT = new AtomicInteger();
     static final int PART_SIZE = 16 << 10;
 
-    static ShmArena arena(ShmArena.Kind kind) throws IOException {
-        return ShmArena.create(ShmArena.context().sharing(ShmArena.Sharing.BY_NAME).app("pbtest").arena("a" + NEXT.incrementAndGet()).kind(kind)
-                .segmentSize(1 << 20).leakDetection(ShmArena.LeakDetection.ALL));
+    static ShmArena arena(ShmArena.Ownership ownership) throws IOException {
+        return ShmArena.create(ShmArena.Config.of("pbtest", "a" + NEXT.incrementAndGet()).withSharing(ShmArena.Sharing.BY_NAME).withOwnership(ownership)
+                .withSegmentSize(1 << 20).withLeakDetection(ShmArena.LeakDetection.ALL));
     }
 
     /** A response of {@code parts} parts whose data are {@code distinct} different 16 KiB strings, reused (cheap on heap). */
@@ -54,7 +54,7 @@ class ShmProtobufTest {
 
     @Test
     void aRequestIsWrittenIntoABlockAndParsedBack() throws Exception {
-        try (ShmArena arena = arena(ShmArena.Kind.SHARED)) {
+        try (ShmArena arena = arena(ShmArena.Ownership.SHARED)) {
             Body req = Body.newBuilder().setGetFileReq(GetFileReq.newBuilder().setName("a.bin").setSize(-1L)).build();
             try (ShmBlock block = ShmProtobuf.write(arena, req)) {
                 assertEquals(req.getSerializedSize(), block.memory().byteSize());
@@ -68,7 +68,7 @@ class ShmProtobufTest {
 
     @Test
     void bytesFieldsAliasTheSharedMemoryEvenWhenItIsReadOnly() throws Exception {
-        try (ShmArena arena = arena(ShmArena.Kind.OWNED);
+        try (ShmArena arena = arena(ShmArena.Ownership.OWNED);
              ShmArena peer = ShmArena.attach(arena.name());
              ShmBlock block = ShmProtobuf.write(arena, response(4, 4));
              Lease lease = peer.borrow(arena.lend(block))) {
@@ -91,12 +91,12 @@ class ShmProtobufTest {
 
     @Test
     void limitsAreEnforced() throws Exception {
-        try (ShmArena arena = arena(ShmArena.Kind.SHARED); ShmBlock block = ShmProtobuf.write(arena, response(3, 1))) {
-            InvalidMessageException big = assertThrows(InvalidMessageException.class,
+        try (ShmArena arena = arena(ShmArena.Ownership.SHARED); ShmBlock block = ShmProtobuf.write(arena, response(3, 1))) {
+            InvalidProtobufException big = assertThrows(InvalidProtobufException.class,
                     () -> ShmProtobuf.parse(block.memory(), Body.parser(), new ParseLimits(1000, 100)));
             assertTrue(big.getMessage().contains("limit"), big.getMessage());
             // Body > GetFileRsp > Part: three levels; a limit of 1 stops at the second
-            assertThrows(InvalidMessageException.class,
+            assertThrows(InvalidProtobufException.class,
                     () -> ShmProtobuf.parse(block.memory(), Body.parser(), new ParseLimits(Integer.MAX_VALUE, 1)));
             assertEquals(3, ShmProtobuf.parse(block.memory(), Body.parser(), new ParseLimits(Integer.MAX_VALUE, 3))
                     .getGetFileRsp().getPartsCount());
@@ -115,7 +115,7 @@ class ShmProtobufTest {
 
     private static void large(int parts) throws Exception {
         Body body = response(parts, 16);
-        try (ShmArena arena = arena(ShmArena.Kind.SHARED)) {
+        try (ShmArena arena = arena(ShmArena.Ownership.SHARED)) {
             long t0 = System.nanoTime();
             try (ShmBlock block = ShmProtobuf.write(arena, body)) {
                 long t1 = System.nanoTime();

@@ -6,19 +6,19 @@ package dev.ipc4j.flatbuffers;
  * {@link FlatBufferReader#read} for anything an accessor trips over, so a reader of memory from another process gets
  * this and nothing else (memory from another process is data, not truth).
  */
-public final class InvalidMessageException extends RuntimeException {
+public final class InvalidFlatBufferException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final long position;
 
     /** An error with detail {@code message} about the byte at {@code position} of the buffer (-1: none in particular). */
-    public InvalidMessageException(String message, long position) {
+    public InvalidFlatBufferException(String message, long position) {
         super(message + (position >= 0 ? " (at byte " + position + ")" : ""));
         this.position = position;
     }
 
     /** An error with detail {@code message}, caused by {@code cause} (e.g. an accessor that read out of bounds). */
-    public InvalidMessageException(String message, Throwable cause) {
+    public InvalidFlatBufferException(String message, Throwable cause) {
         super(message, cause);
         this.position = -1;
     }

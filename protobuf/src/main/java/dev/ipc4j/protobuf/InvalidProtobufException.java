@@ -5,11 +5,11 @@ package dev.ipc4j.protobuf;
  * {@link ShmProtobuf#parse} throws for anything another process put in shared memory, instead of protobuf's assorted
  * exceptions (memory from another process is data, not truth).
  */
-public final class InvalidMessageException extends RuntimeException {
+public final class InvalidProtobufException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     /** An error with detail {@code message}, caused by {@code cause} (protobuf's own parse error). */
-    public InvalidMessageException(String message, Throwable cause) {
+    public InvalidProtobufException(String message, Throwable cause) {
         super(message, cause);
     }
 }
