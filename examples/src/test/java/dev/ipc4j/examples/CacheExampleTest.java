@@ -3,6 +3,7 @@ package dev.ipc4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ipc4j.testing.NoLeaks;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -13,10 +14,15 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The cache example across two processes: the server in a child JVM, the client here. */
 class CacheExampleTest {
+    /** Every descriptor and /dev/shm object the test opened here is gone after it (the one leak check). */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
     @TempDir
     Path runDir;
 

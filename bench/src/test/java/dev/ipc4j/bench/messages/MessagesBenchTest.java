@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ipc4j.bench.harness.LatencyStats;
 import dev.ipc4j.bench.harness.WaitMode;
 import dev.ipc4j.bench.json.MiniJson;
+import dev.ipc4j.testing.NoLeaks;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,12 +16,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The benchmark's main end to end with tiny counts and a 1 MiB response: both JVMs, the message layer's rows beside the
  * transport's, JSON out with the key names of {@code bench small} and the demo.
  */
 class MessagesBenchTest {
+    /** Every descriptor and /dev/shm object the test opened here is gone after it (the one leak check). */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
     @Test
     void runsMessageAndTransportRowsBetweenTwoJvmsAndReportsTheTargets() {
         MessagesOptions options = MessagesOptions.parse("--iterations", "50", "--warmup", "10", "--warmup-seconds", "0", "--large-bytes",

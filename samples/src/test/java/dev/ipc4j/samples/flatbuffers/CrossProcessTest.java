@@ -9,11 +9,8 @@ import dev.ipc4j.samples.flatbuffers.demo.GetFileRsp;
 import dev.ipc4j.shm.Lease;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmHandle;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import dev.ipc4j.testing.JvmChild;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,17 +31,10 @@ class CrossProcessTest {
     }
 
     private static String runReader(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                "--enable-native-access=dev.ipc4j", "--illegal-native-access=deny", "-XX:+UseSerialGC",
-                "--module-path", System.getProperty("jdk.module.path"), "--add-modules", "dev.ipc4j",
-                "-cp", System.getProperty("java.class.path"), CrossProcessTest.class.getName()));
-        command.addAll(List.of(args));
-        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try {
-            assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the reader JVM finished");
-            return new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        } finally {
-            child.destroyForcibly();
+        try (JvmChild child = JvmChild.start(CrossProcessTest.class, args)) {
+            String line = child.expect("");
+            assertEquals(0, child.awaitExit(), "the reader JVM finished");
+            return line;
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.ipc4j.samples.flatbuffers;
 
-import dev.ipc4j.samples.testing.SecondJvm;
+import dev.ipc4j.testing.JvmChild;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -130,7 +130,7 @@ class FlatBuffersOverMessagesTest {
     void aOneGibResponseCrossesZeroCopyAndForgeriesAreTypedErrors(@TempDir Path runDir) throws Exception {
         CompletableFuture<MessageException> reported = new CompletableFuture<>();
         try (SessionServer server = SessionServer.start(server(runDir), SessionServer.Config.DEFAULT.withSession(CONFIG));
-             SecondJvm child = SecondJvm.start(FlatBuffersOverMessagesTest.class, runDir.toString())) {
+             JvmChild child = JvmChild.start(FlatBuffersOverMessagesTest.class, runDir.toString())) {
             ServerSession session = server.accept(TIMEOUT);
             try (MessageChannel<LazyBody> ch = MessageChannel.over(session, session.channel(0), DemoCodec.LAZY,
                     MessageChannel.Config.DEFAULT.withCloseOnInvalidMessage(false))) {
@@ -203,7 +203,7 @@ class FlatBuffersOverMessagesTest {
             }
             child.send("EXIT");
             child.expect("BYE");
-            child.awaitExit();
+            assertEquals(0, child.awaitExit(), "the child ended in good order");
         }
         try (Stream<Path> left = Files.list(Path.of("/dev/shm"))) {
             assertEquals(0, left.filter(p -> p.getFileName().toString().contains("fbcache")).count(), "nothing left in /dev/shm");

@@ -1,7 +1,6 @@
 package dev.ipc4j.samples.protobuf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.protobuf.InvalidProtobufException;
 import dev.ipc4j.protobuf.ShmProtobuf;
@@ -11,12 +10,9 @@ import dev.ipc4j.shm.Lease;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmBlock;
 import dev.ipc4j.shm.ShmHandle;
+import dev.ipc4j.testing.JvmChild;
 import java.lang.foreign.MemorySegment;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** A message written here is parsed by a second JVM from the borrowed (read-only) block, its bytes fields aliased. */
@@ -45,18 +41,9 @@ class CrossProcessTest {
         try (ShmArena arena = ShmProtobufTest.arena(ShmArena.Ownership.OWNED);
              ShmBlock block = ShmProtobuf.write(arena, ShmProtobufTest.response(64, 4))) {
             String handle = HexFormat.of().formatHex(arena.lend(block).toBytes());
-            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(),
-                    "--enable-native-access=dev.ipc4j", "--illegal-native-access=deny", "-XX:+UseSerialGC",
-                    "--sun-misc-unsafe-memory-access=allow",
-                    "--module-path", System.getProperty("jdk.module.path"), "--add-modules", "dev.ipc4j",
-                    "-cp", System.getProperty("java.class.path"), CrossProcessTest.class.getName(), arena.name(), handle));
-            Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            try {
-                assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the reader JVM finished");
-                String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-                assertEquals("ok 64 " + 64L * ShmProtobufTest.PART_SIZE + " true", out);
-            } finally {
-                child.destroyForcibly();
+            try (JvmChild child = JvmChild.start(CrossProcessTest.class, arena.name(), handle)) {
+                assertEquals("ok 64 " + 64L * ShmProtobufTest.PART_SIZE + " true", child.expect(""));
+                assertEquals(0, child.awaitExit(), "the reader JVM finished");
             }
         }
     }

@@ -1,6 +1,6 @@
 package dev.ipc4j.samples.protobuf;
 
-import dev.ipc4j.samples.testing.SecondJvm;
+import dev.ipc4j.testing.JvmChild;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -96,7 +96,7 @@ class ProtobufOverMessagesTest {
     @Test
     void requestsRoutedByOneofCaseBytesReadInPlaceGarbageRejected(@TempDir Path runDir) throws Exception {
         try (SessionServer server = SessionServer.start(server(runDir));
-             SecondJvm child = SecondJvm.start(ProtobufOverMessagesTest.class, runDir.toString())) {
+             JvmChild child = JvmChild.start(ProtobufOverMessagesTest.class, runDir.toString())) {
             ServerSession session = server.accept(TIMEOUT);
             try (MessageChannel<Body> ch = MessageChannel.of(session, 0, DemoCodec.BODY)) {
                 child.expect("READY");
@@ -140,7 +140,7 @@ class ProtobufOverMessagesTest {
             }
             child.send("EXIT");
             child.expect("BYE");
-            child.awaitExit();
+            assertEquals(0, child.awaitExit(), "the child ended in good order");
         }
         try (Stream<Path> left = Files.list(Path.of("/dev/shm"))) {
             assertEquals(0, left.filter(p -> p.getFileName().toString().contains("pbcache")).count(), "nothing left in /dev/shm");

@@ -16,10 +16,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A second JVM for cross-process tests: runs {@code main} of a test class inside module {@code dev.ipc4j} (the test
- * classes patched in, as surefire does), with native access granted as in production. The two talk in lines: the
- * parent writes to the child's stdin, the child prints to stdout. {@link #close()} kills the child, so a failed test
- * leaves no process behind; a child also exits by itself when its stdin closes or after {@link #CHILD_LIFETIME}.
+ * A second JVM for cross-process tests, the one launcher every module's tests use. It runs {@code main} of a test class
+ * laid out as this JVM's tests are: inside its named module with the test classes patched in (the core's tests, as
+ * surefire runs them), or on the class path beside the named module {@code dev.ipc4j} (every other module's tests);
+ * either way with native access granted to {@code dev.ipc4j} alone, as in production. The two talk in lines: the parent
+ * writes to the child's stdin, the child prints to stdout ({@link ChildSide}). {@link #close()} kills the child, so a
+ * failed test leaves no process behind; a child also exits by itself when its stdin closes or after
+ * {@link #CHILD_LIFETIME}.
  */
 public final class JvmChild implements AutoCloseable {
     /** Generous: a busy 2-core machine must not make cross-process tests flaky. */
@@ -41,18 +44,7 @@ public final class JvmChild implements AutoCloseable {
 
     /** Starts {@code main.main(args)} in a new JVM. */
     public static JvmChild start(Class<?> main, String... args) {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElseThrow());
-        command.add("--enable-native-access=dev.ipc4j");
-        command.add("--illegal-native-access=deny");
-        command.add("-XX:+UseSerialGC");
-        command.add("-Xshare:auto");
-        command.add("--module-path");
-        command.add(System.getProperty("jdk.module.path"));
-        command.add("--patch-module");
-        command.add("dev.ipc4j=" + location(main));
-        command.add("-m");
-        command.add("dev.ipc4j/" + main.getName());
+        List<String> command = command(main);
         command.addAll(List.of(args));
         try {
             Path stderr = Files.createTempFile("ipc4j-child-", ".stderr");
@@ -61,6 +53,40 @@ public final class JvmChild implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The command line that runs {@code main} in a JVM laid out like this one (without the program's arguments). */
+    static List<String> command(Class<?> main) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElseThrow());
+        command.add("--enable-native-access=dev.ipc4j");
+        command.add("--illegal-native-access=deny");
+        command.add("-XX:+UseSerialGC");
+        command.add("-Xshare:auto");
+        // What this JVM was allowed beyond that (e.g. a codec's sun.misc.Unsafe), the child needs too.
+        for (String flag : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (flag.startsWith("--sun-misc-unsafe-memory-access=") || flag.startsWith("--add-exports=")) {
+                command.add(flag);
+            }
+        }
+        String modulePath = System.getProperty("jdk.module.path");
+        String classPath = System.getProperty("java.class.path", "");
+        Module module = main.getModule();
+        if (module.isNamed()) {
+            // A test of a module, patched into it as surefire does; this class path (JUnit, this launcher) readable from it.
+            command.addAll(List.of("--module-path", modulePath, "--patch-module", module.getName() + "=" + location(main),
+                    "--add-reads", module.getName() + "=ALL-UNNAMED"));
+            if (!classPath.isEmpty()) {
+                command.addAll(List.of("-cp", classPath));
+            }
+            command.addAll(List.of("-m", module.getName() + "/" + main.getName()));
+        } else {
+            if (modulePath != null) {
+                command.addAll(List.of("--module-path", modulePath, "--add-modules", "dev.ipc4j"));
+            }
+            command.addAll(List.of("-cp", classPath, main.getName()));
+        }
+        return command;
     }
 
     public long pid() {
