@@ -10,6 +10,7 @@ import dev.ipc4j.flatbuffers.testschema.Kind;
 import dev.ipc4j.flatbuffers.testschema.Note;
 import dev.ipc4j.flatbuffers.testschema.Text;
 import dev.ipc4j.shm.ShmArena;
+import dev.ipc4j.testing.NoLeaks;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -18,12 +19,17 @@ import java.nio.ByteBuffer;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The module's generic classes (builder in shared memory, verifier, reader, codec) on a test-only schema, note.fbs, as a
  * user's schema would use them. The demo schema's tests, through the same classes, are in the samples module.
  */
 class NoteSchemaTest {
+    /** Every descriptor and /dev/shm object a test made here is gone after it (the one leak check). */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
     private static final AtomicInteger NEXT = new AtomicInteger();
     private static final String ID = "I4TN";
 

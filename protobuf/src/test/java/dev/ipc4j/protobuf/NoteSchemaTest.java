@@ -11,12 +11,14 @@ import dev.ipc4j.protobuf.testschema.Note;
 import dev.ipc4j.shm.Lease;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmBlock;
+import dev.ipc4j.testing.NoLeaks;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The module's generic classes (ShmProtobuf, ProtobufCodec, ParseLimits, ProtobufJson) on a test-only schema,
@@ -24,6 +26,10 @@ import org.junit.jupiter.api.Test;
  * module. This one also guards the protobuf-java pin in the root pom: it fails if parsing stops aliasing bytes fields.
  */
 class NoteSchemaTest {
+    /** Every descriptor and /dev/shm object a test made here is gone after it (the one leak check). */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
     private static final AtomicInteger NEXT = new AtomicInteger();
     private static final ProtobufCodec<Note> CODEC = ProtobufCodec.of(Note.parser(), note -> note.getKindCase().getNumber());
 
