@@ -122,6 +122,7 @@ public final class Channel implements AutoCloseable {
      *     socket; must be null when {@code peer} is
      * @throws IllegalArgumentException when {@code socket} is not a socket, or a pidfd comes without a peer (both
      *     handles are closed)
+     * @throws IllegalStateException when either handle was already closed (the other is closed)
      * @throws TransportException when the set-up fails: the peer went away, broke the protocol, or did not answer
      */
     public static Channel adopt(NativeHandle socket, Role role, Config config, PeerIdentity peer, NativeHandle peerPidFd)
@@ -129,8 +130,20 @@ public final class Channel implements AutoCloseable {
         Objects.requireNonNull(socket, "socket");
         Objects.requireNonNull(role, "role");
         Objects.requireNonNull(config, "config");
-        Fd socketFd = Fd.adopt(socket.release());
-        Fd pidFd = peerPidFd == null ? null : Fd.adopt(peerPidFd.release());
+        Fd socketFd;
+        try {
+            socketFd = Fd.adopt(socket.release());
+        } catch (IllegalStateException closed) { // a closed handle: still keep the contract for the other one
+            Closing.quietly(peerPidFd);
+            throw closed;
+        }
+        Fd pidFd;
+        try {
+            pidFd = peerPidFd == null ? null : Fd.adopt(peerPidFd.release());
+        } catch (IllegalStateException closed) {
+            Closing.quietly(socketFd);
+            throw closed;
+        }
         UnixSocket s;
         try {
             if (pidFd != null && peer == null) {
