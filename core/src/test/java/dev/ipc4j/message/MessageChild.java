@@ -5,6 +5,7 @@ import static dev.ipc4j.testing.ChildSide.say;
 
 import dev.ipc4j.NativeHandle;
 import dev.ipc4j.session.ClientSession;
+import dev.ipc4j.session.SessionConfig;
 import dev.ipc4j.session.SessionHandle;
 import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.shm.ShmBlock;
@@ -27,7 +28,8 @@ public final class MessageChild {
     public static void main(String[] args) throws Exception {
         Path runDir = Path.of(args[1]);
         switch (args[0]) {
-            case "responder" -> responder(runDir, Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]));
+            case "responder" -> responder(runDir, Integer.parseInt(args[2]), Boolean.parseBoolean(args[3]),
+                    args.length > 4 && args[4].equals("patient"));
             case "hostile" -> hostile(runDir, args[2].split(","));
             case "server" -> server(runDir);
             case "flooder" -> flooder(runDir);
@@ -37,15 +39,20 @@ public final class MessageChild {
     }
 
     private static ClientSession connect(Path runDir, int channels, boolean socketOnly) throws Exception {
+        return connect(runDir, channels, socketOnly, false);
+    }
+
+    private static ClientSession connect(Path runDir, int channels, boolean socketOnly, boolean patient) throws Exception {
+        SessionConfig config = Types.sessionConfig(socketOnly);
         return ClientSession.connect(Types.WEB, Types.cache(runDir), ClientSession.Config.DEFAULT.withInitChannels(channels)
-                .withSession(Types.sessionConfig(socketOnly)));
+                .withSession(patient ? Types.patient(config) : config));
     }
 
     /** Answers on every init channel as {@link Types} describes, and follows the parent's commands until EXIT. */
-    private static void responder(Path runDir, int channels, boolean socketOnly) throws Exception {
+    private static void responder(Path runDir, int channels, boolean socketOnly, boolean patient) throws Exception {
         ConcurrentLinkedQueue<Held> held = new ConcurrentLinkedQueue<>();
         List<MessageChannel<MemorySegment>> all = new ArrayList<>();
-        try (ClientSession session = connect(runDir, channels, socketOnly)) {
+        try (ClientSession session = connect(runDir, channels, socketOnly, patient)) {
             for (int i = 0; i < channels; i++) {
                 MessageChannel<MemorySegment> ch = MessageChannel.of(session, i, RawCodec.INSTANCE);
                 all.add(ch);

@@ -168,14 +168,14 @@ class MessageRuntimeTest {
     void aServerWithFiftyClientProcessesOfTwoChannelsEachDoesNotGrowAThreadPerSessionOrChannel() throws Exception {
         int clients = 50;
         try (SessionServer server = SessionServer.start(Types.cache(runDir),
-                SessionServer.Config.DEFAULT.withSession(Types.sessionConfig(false).withChannels(
+                SessionServer.Config.DEFAULT.withSession(Types.patient(Types.sessionConfig(false)).withChannels(
                         dev.ipc4j.transport.Channel.Config.DEFAULT.withWait(WaitStrategy.blocking()))))) {
             int before = ipc4jThreads().size();
             List<JvmChild> children = new ArrayList<>();
             List<MessageChannel<MemorySegment>> channels = new ArrayList<>();
             try {
                 for (int i = 0; i < clients; i++) {
-                    children.add(JvmChild.start(MessageChild.class, "responder", runDir.toString(), "2", "false"));
+                    children.add(JvmChild.start(MessageChild.class, "responder", runDir.toString(), "2", "false", "patient"));
                 }
                 for (int i = 0; i < clients; i++) {
                     ServerSession s = server.accept(WAIT);

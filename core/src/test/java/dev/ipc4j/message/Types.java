@@ -54,6 +54,15 @@ final class Types {
         return socketOnly ? SessionConfig.DEFAULT.withChannels(Channel.Config.SOCKET_ONLY) : SessionConfig.DEFAULT;
     }
 
+    /**
+     * {@code config} with a keep-alive that outlasts starvation: for tests that start dozens of JVMs at once on 2 cores,
+     * where a JVM still loading classes can be silent for more than the default 5 s and be declared gone (seen in CI:
+     * "it hangs or is gone" before a child was READY). Keep-alive expiry itself is tested elsewhere.
+     */
+    static SessionConfig patient(SessionConfig config) {
+        return config.withKeepAlive(java.time.Duration.ofSeconds(2), java.time.Duration.ofSeconds(60));
+    }
+
     static long crc(MemorySegment m) {
         CRC32C crc = new CRC32C();
         long chunk = 1 << 20;
