@@ -1,5 +1,6 @@
 package dev.ipc4j.cli;
 
+import dev.ipc4j.bench.harness.CommandLines;
 import dev.ipc4j.bench.harness.HelpOption;
 import dev.ipc4j.bench.harness.SmallCommand;
 import dev.ipc4j.bench.load.LoadCommand;
@@ -19,6 +20,6 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "which benchmark? one of: small, messages, load");
+        throw CommandLines.missingCommand(spec);
     }
 }

@@ -1,5 +1,6 @@
 package dev.ipc4j.cli;
 
+import dev.ipc4j.bench.harness.CommandLines;
 import dev.ipc4j.bench.harness.HelpOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ final class ExampleCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "which example? one of: cache, cache-server, cache-client");
+        throw CommandLines.missingCommand(spec);
     }
 
     /** Runs {@code main} of the examples module in a JVM of its own with {@code args}; returns its exit code. */

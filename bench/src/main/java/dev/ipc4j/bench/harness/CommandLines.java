@@ -37,6 +37,15 @@ public final class CommandLines {
     }
 
     /**
+     * The error of a command that only groups others and was given none: names the ones there are, read from the tree
+     * so the list cannot go stale.
+     */
+    public static CommandLine.ParameterException missingCommand(CommandLine.Model.CommandSpec spec) {
+        return new CommandLine.ParameterException(spec.commandLine(),
+                "which one? " + String.join(", ", spec.subcommands().keySet()));
+    }
+
+    /**
      * The one-line reason: picocli's own message, except for a word where a command was expected, which is named as an
      * unknown command with the ones there are.
      */

@@ -72,4 +72,9 @@ public abstract class ToolCommand<O> implements Callable<Integer> {
         cl.setErr(new java.io.PrintWriter(err, true));
         return cl.execute(args);
     }
+
+    /** What {@code --help} prints for {@code command}, as {@code ipc4j} would print it (tests). */
+    public static String usage(ToolCommand<?> command) {
+        return CommandLines.configure(new CommandLine(command)).getUsageMessage();
+    }
 }
