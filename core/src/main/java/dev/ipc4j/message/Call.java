@@ -10,9 +10,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * credit the other granted ({@link #request}), either may half-close and cancel, the callee closes it with a
  * {@link Status} and trailers. Unary calls, server and client streams and bidirectional streams are all this.
  *
- * <p>Contract per method: {@link #send}, {@link #halfClose}, {@link #request}, {@link #cancel} and {@link #close} are
- * thread-safe and never block (a send past the credit or into a full ring returns
- * {@link MessageEndpoint#BACK_PRESSURED}); the listener's callbacks come on the channel's driving thread.
+ * <p>Contract per method: {@link #send}, {@link #sendHeaders}, {@link #halfClose}, {@link #request}, {@link #cancel}
+ * and {@link #close} are thread-safe and never block: a send past the peer's credit returns
+ * {@link MessageEndpoint#BACK_PRESSURED}; within it, a full ring defers the frame (bounded by the channel's
+ * {@code maxDeferred}), since the credit already bounds what one call puts in flight. The listener's callbacks come
+ * on the channel's driving thread.
  *
  * @param <R> the root type of the channel's codec
  */
@@ -28,7 +30,10 @@ public final class Call<R> {
     /** Messages the peer may still send: our grants less what came. */
     final AtomicLong receiveCredit = new AtomicLong(Calls.INITIAL_CREDIT);
     private final AtomicBoolean halfClosedHere = new AtomicBoolean();
+    private final AtomicBoolean headersHere = new AtomicBoolean();
     volatile boolean halfClosedThere;
+    /** The caller got the callee's CALL_HEADERS (driving thread only). */
+    boolean headersThere;
     private final AtomicBoolean ended = new AtomicBoolean();
 
     Call(MessageEndpoint<R> endpoint, long id, boolean opener, CallOptions options, long deadline, CallListener<R> listener) {
@@ -71,7 +76,8 @@ public final class Call<R> {
 
     /**
      * Sends one message of the call: its id, or {@link MessageEndpoint#BACK_PRESSURED} when the peer's credit is used
-     * up or the ring is full (nothing was sent; {@link CallListener#onReady()} tells when credit comes).
+     * up (nothing was sent; {@link CallListener#onReady()} tells when credit comes). Within the credit a full ring
+     * defers the frame: it goes out in order as the peer reads.
      *
      * @throws IllegalStateException when this side half-closed or the call is over
      */
@@ -89,11 +95,34 @@ public final class Call<R> {
                 break;
             }
         }
-        long sent = endpoint.callFrame(Kind.CALL_MESSAGE, out, this);
-        if (sent == MessageEndpoint.BACK_PRESSURED) {
+        try {
+            return endpoint.callFrame(Kind.CALL_MESSAGE, out, this);
+        } catch (RuntimeException e) { // MessageException included
             sendCredit.incrementAndGet(); // not sent: the credit is still ours
+            throw e;
         }
-        return sent;
+    }
+
+    /**
+     * The callee sends its response headers ({@link CallListener#onHeaders} on the caller's side), at most once and
+     * before its first message; a callee that never does sends none (the caller's listener is not told).
+     *
+     * @throws IllegalStateException on the caller's side (its headers went with the opening), or a second time
+     */
+    public void sendHeaders(Metadata headers) throws MessageException {
+        Objects.requireNonNull(headers, "headers");
+        if (opener) {
+            throw new IllegalStateException("the caller's headers go with the call's opening");
+        }
+        if (!headersHere.compareAndSet(false, true)) {
+            throw new IllegalStateException("call " + id + " sent its headers already");
+        }
+        if (ended.get()) {
+            return;
+        }
+        try (OutMessage body = Calls.headers(headers)) {
+            endpoint.callFrame(Kind.CALL_HEADERS, body, this);
+        }
     }
 
     /** This side sends no more messages; idempotent. */

@@ -7,6 +7,9 @@ package dev.ipc4j.message;
  * @param <R> the root type of the channel's codec
  */
 public interface CallListener<R> {
+    /** The callee's response headers ({@link Call#sendHeaders}), at most once, before its first message. */
+    default void onHeaders(Metadata headers) {}
+
     /** A message of the call; the listener owns it and closes it. Arrives only within the credit it granted. */
     default void onMessage(InMessage<R> message) {
         message.close();

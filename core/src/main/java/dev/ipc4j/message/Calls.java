@@ -14,6 +14,7 @@ import java.util.Optional;
  * CALL_CLOSE : i32 status code | u16 description length | description (UTF-8) | metadata (the trailers)
  * CALL_CREDIT: i64 more messages the receiver of this frame may send (1 .. 2^31-1)
  * CALL_CANCEL: i32 status code why (CANCELLED, DEADLINE_EXCEEDED; another code reads as CANCELLED)
+ * CALL_HEADERS: metadata (the callee's response headers)
  * metadata   : u16 count | count x (u8 key length | key (ASCII) | u32 value length | value)
  * </pre>
  *
@@ -82,6 +83,20 @@ final class Calls {
         Metadata trailers = r.metadata();
         r.end();
         return new Closing(new Status(code, description), trailers);
+    }
+
+    static OutMessage headers(Metadata headers) {
+        byte[] meta = metadata(headers);
+        OutMessage out = OutMessage.inline(meta.length, 0);
+        MemorySegment.copy(MemorySegment.ofArray(meta), 0, out.payload(), 0, meta.length);
+        return out;
+    }
+
+    static Metadata readHeaders(MemorySegment body) throws MalformedMessageException {
+        Reader r = new Reader(body, "CALL_HEADERS");
+        Metadata headers = r.metadata();
+        r.end();
+        return headers;
     }
 
     static OutMessage cancel(Status why) {

@@ -30,9 +30,11 @@ enum Kind {
     /** Either side gives the call up: 4 inline bytes, the status code why (CANCELLED, DEADLINE_EXCEEDED). */
     CALL_CANCEL(13, true),
     /** The receiver of a call's messages allows the sender N more: 8 inline bytes. */
-    CALL_CREDIT(14, true);
+    CALL_CREDIT(14, true),
+    /** The callee's response headers, once, before its first message: inline metadata ({@link Calls}). */
+    CALL_HEADERS(15, true);
 
-    private static final Kind[] BY_CODE = new Kind[15];
+    private static final Kind[] BY_CODE = new Kind[16];
 
     static {
         for (Kind k : values()) {
@@ -57,7 +59,7 @@ enum Kind {
     boolean answers() {
         return this == RESPONSE || this == STREAM_ITEM || this == STREAM_END || this == CANCEL || this == UNEXPECTED_RESPONSE
                 || this == CALL_MESSAGE || this == CALL_HALF_CLOSE || this == CALL_CLOSE || this == CALL_CANCEL
-                || this == CALL_CREDIT;
+                || this == CALL_CREDIT || this == CALL_HEADERS;
     }
 
     /** Whether the frame belongs to a call (version 2), so FLAGS may carry PEER_CALL. */
@@ -68,6 +70,6 @@ enum Kind {
     /** Whether the body must be inline bytes the message layer itself reads (never a handle, never descriptors). */
     boolean control() {
         return this == CALL_OPEN || this == CALL_CLOSE || this == CALL_CREDIT || this == CALL_CANCEL
-                || this == UNEXPECTED_RESPONSE;
+                || this == CALL_HEADERS || this == UNEXPECTED_RESPONSE;
     }
 }

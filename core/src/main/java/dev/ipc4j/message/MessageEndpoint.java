@@ -562,7 +562,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             } else if (c.markEnded()) { // the callee tells the caller, and its handler learns it is cancelled
                 peerCalls.remove(c.id());
                 try (OutMessage body = Calls.close(expired, Metadata.empty())) {
-                    transmit(Kind.CALL_CLOSE, body, nextId.getAndIncrement(), c.id(), sendMode(), Wire.PEER_CALL);
+                    transmit(Kind.CALL_CLOSE, body, nextId.getAndIncrement(), c.id(), MessageWriter.Mode.DEFER,
+                            Wire.PEER_CALL);
                 } catch (MessageException e) {
                     LOG.log(System.Logger.Level.DEBUG, name + ": telling the caller of an expired call", e);
                 }
@@ -571,19 +572,25 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
     }
 
-    /** Sends a frame of {@code call}; for a CALL_MESSAGE never waits ({@link #BACK_PRESSURED} when the ring is full). */
+    /**
+     * Sends a frame of {@code call}; returns its id. Call frames never wait, from any thread: the call's credit already
+     * bounds its messages in flight, and each call sends few frames besides, so when the ring is full they are deferred
+     * (sent in order by the driver as the peer reads; bounded by {@link MessageChannel.Config#maxDeferred()}, past which
+     * {@link BackPressureException}). One mode for all of a call's frames keeps them in order: a half-close or close
+     * never overtakes a deferred message.
+     */
     long callFrame(Kind kind, OutMessage out, Call<R> call) throws MessageException {
         int flags = call.isCaller() ? 0 : Wire.PEER_CALL;
         long id = nextId.getAndIncrement();
-        MessageWriter.Mode mode = kind == Kind.CALL_MESSAGE ? MessageWriter.Mode.TRY : sendMode();
-        return transmit(kind, out, id, call.id(), mode, flags) ? id : BACK_PRESSURED;
+        transmit(kind, out, id, call.id(), MessageWriter.Mode.DEFER, flags);
+        return id;
     }
 
     /** The callee closes {@code call} (marked ended by it already): tells the caller. */
     void closeCall(Call<R> call, OutMessage body) throws MessageException {
         peerCalls.remove(call.id());
         unschedule(call);
-        transmit(Kind.CALL_CLOSE, body, nextId.getAndIncrement(), call.id(), sendMode(), Wire.PEER_CALL);
+        transmit(Kind.CALL_CLOSE, body, nextId.getAndIncrement(), call.id(), MessageWriter.Mode.DEFER, Wire.PEER_CALL);
     }
 
     /** Ends {@code call} here with {@code status}: telling the peer (CALL_CANCEL) when {@code tellPeer}. */
@@ -595,7 +602,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         unschedule(call);
         if (tellPeer && !closing.get()) {
             try (OutMessage why = Calls.cancel(status)) {
-                transmit(Kind.CALL_CANCEL, why, nextId.getAndIncrement(), call.id(), sendMode(),
+                transmit(Kind.CALL_CANCEL, why, nextId.getAndIncrement(), call.id(), MessageWriter.Mode.DEFER,
                         call.isCaller() ? 0 : Wire.PEER_CALL);
             } catch (MessageException e) {
                 LOG.log(System.Logger.Level.DEBUG, name + ": telling the peer of a cancelled call", e);
@@ -653,12 +660,12 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     /** A frame of an open call: PEER_CALL set means we opened it. */
     private void callFrame(InMessage<R> m, boolean weOpened) {
-        if (m.kind() == Kind.CALL_CREDIT || m.kind() == Kind.CALL_CLOSE) { // a lying body is an error, call or no call
-            try {
-                if (m.kind() == Kind.CALL_CREDIT) {
-                    Calls.readCredit(m.payload());
-                } else {
-                    Calls.readClose(m.payload());
+        if (m.kind() == Kind.CALL_CREDIT || m.kind() == Kind.CALL_CLOSE || m.kind() == Kind.CALL_HEADERS) {
+            try { // a lying body is an error, call or no call
+                switch (m.kind()) {
+                    case CALL_CREDIT -> Calls.readCredit(m.payload());
+                    case CALL_CLOSE -> Calls.readClose(m.payload());
+                    default -> Calls.readHeaders(m.payload());
                 }
             } catch (MalformedMessageException e) {
                 m.close();
@@ -708,6 +715,23 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                     unschedule(call);
                     notifyClose(call, closing.status(), closing.trailers());
                 }
+            }
+            case CALL_HEADERS -> {
+                Metadata headers;
+                try (m) {
+                    if (!weOpened) {
+                        throw new MalformedMessageException("CALL_HEADERS from the caller of call " + call.id());
+                    }
+                    if (call.headersThere) {
+                        throw new MalformedMessageException("CALL_HEADERS twice on call " + call.id());
+                    }
+                    headers = Calls.readHeaders(m.payload());
+                } catch (MalformedMessageException e) {
+                    invalid(e);
+                    return;
+                }
+                call.headersThere = true;
+                runUser(() -> l.onHeaders(headers));
             }
             case CALL_CANCEL -> {
                 Status why;
@@ -1410,7 +1434,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private void dispatch(InMessage<R> m, int flags) {
         switch (m.kind()) {
             case CALL_OPEN -> callOpened(m);
-            case CALL_MESSAGE, CALL_HALF_CLOSE, CALL_CLOSE, CALL_CANCEL, CALL_CREDIT ->
+            case CALL_MESSAGE, CALL_HALF_CLOSE, CALL_CLOSE, CALL_CANCEL, CALL_CREDIT, CALL_HEADERS ->
                     callFrame(m, (flags & Wire.PEER_CALL) != 0);
             case NOTIFY, REQUEST -> router.route(m);
             case STREAM_REQUEST -> {

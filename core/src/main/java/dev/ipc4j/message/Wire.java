@@ -76,7 +76,7 @@ final class Wire {
     static final int CREDIT_BODY = 8;
     /** The bytes of a CALL_CANCEL body: the status code why. */
     static final int CANCEL_BODY = 4;
-    /** The largest CALL_OPEN or CALL_CLOSE body (options or status with headers or trailers). */
+    /** The largest CALL_OPEN, CALL_CLOSE or CALL_HEADERS body (options or status with headers or trailers). */
     static final int MAX_CALL_BODY = 64 * 1024;
 
     private static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT_UNALIGNED;
@@ -206,7 +206,7 @@ final class Wire {
             if (kind == Kind.CALL_CREDIT && length != CREDIT_BODY) {
                 throw new MalformedMessageException(what(kind, id) + ": its body is " + CREDIT_BODY + " inline bytes, not " + length);
             }
-            if ((kind == Kind.CALL_OPEN || kind == Kind.CALL_CLOSE) && length > MAX_CALL_BODY) {
+            if ((kind == Kind.CALL_OPEN || kind == Kind.CALL_CLOSE || kind == Kind.CALL_HEADERS) && length > MAX_CALL_BODY) {
                 throw new MalformedMessageException(what(kind, id) + ": a body of " + length + " bytes (at most " + MAX_CALL_BODY + ")");
             }
             if ((flags & SHM) != 0) {

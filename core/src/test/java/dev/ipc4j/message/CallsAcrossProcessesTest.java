@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.NoLeaks;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,6 +39,9 @@ class CallsAcrossProcessesTest {
     /** What the caller's listener saw: messages (their ints), the close, and credit coming back. */
     private static final class Seen implements CallListener<MemorySegment> {
         final BlockingQueue<Integer> messages = new LinkedBlockingQueue<>();
+        /** The callee's headers, and how many messages had come before them (must be none). */
+        volatile Metadata headers;
+        volatile int messagesBeforeHeaders = -1;
         final CompletableFuture<Status> closed = new CompletableFuture<>();
         volatile Metadata trailers;
         final Semaphore ready = new Semaphore(0);
@@ -49,6 +53,12 @@ class CallsAcrossProcessesTest {
             try (m) {
                 messages.add(Types.readInt(m.payload()));
             }
+        }
+
+        @Override
+        public void onHeaders(Metadata headers) {
+            messagesBeforeHeaders = messages.size();
+            this.headers = headers;
         }
 
         @Override
@@ -95,6 +105,8 @@ class CallsAcrossProcessesTest {
             u.halfClose();
             assertEquals(42, unary.next());
             assertEquals(Status.OK.code(), unary.status().code());
+            assertEquals("child-headers", unary.headers.get("served-by"), "the callee's response headers");
+            assertEquals(0, unary.messagesBeforeHeaders, "headers come before the first message");
             assertEquals("child", unary.trailers.get("served-by"));
             assertArrayEquals(new byte[] {0, 1, 2}, unary.trailers.getBytes("n-bin"));
             assertFalse(u.isOpen());
@@ -132,6 +144,35 @@ class CallsAcrossProcessesTest {
             b.halfClose();
             assertTrue(echoes.status().isOk());
             assertEquals("yes", echoes.trailers.get("echoed"));
+        }
+    }
+
+    /**
+     * Within a large grant, a full ring does not stop a call's sender: its messages wait in order (the callee holds
+     * them all, so 3,000 of 2 KiB cannot fit its 1 MiB ring) and the half-close does not overtake them.
+     */
+    @Test
+    void withinTheCreditAFullRingDefersMessagesInOrder() throws Exception {
+        try (Peer peer = Peer.responder(runDir, 1, false)) {
+            MessageChannel<MemorySegment> ch = peer.channel(0);
+            Seen sink = new Seen();
+            Call<MemorySegment> c = ch.openCall(CallOptions.of("sink.Hold", Types.CALL_SINK), sink);
+            int count = 3_000;
+            int sum = 0;
+            for (int i = 0; i < count; i++) {
+                try (OutMessage out = ch.newMessage(2048, 0)) {
+                    out.payload().set(ValueLayout.JAVA_INT_UNALIGNED, 0, i);
+                    while (c.send(out) == MessageEndpoint.BACK_PRESSURED) {
+                        assertTrue(sink.ready.tryAcquire(WAIT.toSeconds(), TimeUnit.SECONDS), "credit came");
+                    }
+                }
+                sum += i;
+            }
+            c.halfClose();
+            assertTrue(sink.status().isOk(), sink.status().toString());
+            assertEquals(Integer.toString(count), sink.trailers.get("count"));
+            assertEquals(Integer.toString(sum), sink.trailers.get("sum"));
+            assertEquals("true", sink.trailers.get("in-order"));
         }
     }
 

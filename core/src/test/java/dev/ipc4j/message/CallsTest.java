@@ -33,6 +33,7 @@ class CallsTest {
                 Metadata.empty().with("retry", "no"))));
         assertEquals(new Status(5, "no such file"), closing.status());
         assertEquals("no", closing.trailers().get("retry"));
+        assertEquals("yes", Calls.readHeaders(body(Calls.headers(Metadata.empty().with("cached", "yes")))).get("cached"));
         assertEquals(12, Calls.readCredit(body(Calls.credit(12))));
         assertEquals(Status.DEADLINE_EXCEEDED.code(), Calls.readCancel(body(Calls.cancel(Status.DEADLINE_EXCEEDED)), true).code());
         assertEquals(Status.CANCELLED.code(), Calls.readCancel(body(Calls.cancel(Status.UNKNOWN)), false).code());
@@ -51,6 +52,11 @@ class CallsTest {
         for (long n = 0; n < close.byteSize(); n++) {
             MemorySegment cut = close.asSlice(0, n);
             assertThrows(MalformedMessageException.class, () -> Calls.readClose(cut), "cut at " + n);
+        }
+        MemorySegment headers = body(Calls.headers(Metadata.empty().with("a", "b")));
+        for (long n = 0; n < headers.byteSize(); n++) {
+            MemorySegment cut = headers.asSlice(0, n);
+            assertThrows(MalformedMessageException.class, () -> Calls.readHeaders(cut), "cut at " + n);
         }
         MemorySegment zero = MemorySegment.ofArray(new byte[8]);
         assertThrows(MalformedMessageException.class, () -> Calls.readCredit(zero));
@@ -71,6 +77,11 @@ class CallsTest {
             }
             try {
                 Calls.readClose(b);
+            } catch (MalformedMessageException expected) {
+                // likewise
+            }
+            try {
+                Calls.readHeaders(b);
             } catch (MalformedMessageException expected) {
                 // likewise
             }

@@ -255,6 +255,7 @@ public final class MessageChild {
             @Override
             public void onMessage(InMessage<MemorySegment> m) {
                 try (m; OutMessage out = Types.intMessage(ch, Types.CALL_UNARY, Types.readInt(m.payload()) + 1)) {
+                    call.sendHeaders(Metadata.empty().with("served-by", "child-headers"));
                     call.send(out); // within the caller's initial credit of one
                     call.close(Status.OK, Metadata.empty().with("served-by", "child").with("n-bin", new byte[] {0, 1, 2}));
                 } catch (MessageException e) {
@@ -336,6 +337,36 @@ public final class MessageChild {
                 public void onHalfClose() {
                     try {
                         call.close(Status.OK, Metadata.empty().with("echoed", "yes"));
+                    } catch (MessageException e) {
+                        say("CALL-FAILED " + e);
+                    }
+                }
+            };
+        });
+        ch.onCall(Types.CALL_SINK, call -> {
+            grant(call, 1 << 20);
+            return new CallListener<>() {
+                final java.util.List<InMessage<MemorySegment>> held = new java.util.ArrayList<>();
+
+                @Override
+                public void onMessage(InMessage<MemorySegment> m) {
+                    held.add(m); // read later: the ring fills behind them
+                }
+
+                @Override
+                public void onHalfClose() {
+                    int sum = 0;
+                    boolean inOrder = true;
+                    for (int i = 0; i < held.size(); i++) {
+                        try (InMessage<MemorySegment> m = held.get(i)) {
+                            int v = Types.readInt(m.payload());
+                            inOrder &= v == i;
+                            sum += v;
+                        }
+                    }
+                    try {
+                        call.close(Status.OK, Metadata.empty().with("count", Integer.toString(held.size()))
+                                .with("sum", Integer.toString(sum)).with("in-order", Boolean.toString(inOrder)));
                     } catch (MessageException e) {
                         say("CALL-FAILED " + e);
                     }

@@ -39,6 +39,9 @@ final class Types {
     /** Never answered: for cancels, deadlines and peer death; the responder says CALL-OPENED and CALL-ENDED. */
     static final int CALL_HANG = 44;
     static final int CALL_CALLEE_CANCELS = 45;
+    /** A client stream under a large grant: the callee holds every message until the half-close, then answers the
+     * count, the sum of their first ints, and whether they came in order. */
+    static final int CALL_SINK = 46;
     /** Notifications of 4 KiB in shared memory a flooder sends as fast as it can, payload an int sequence number. */
     static final int FLOOD = 30;
     /** Notifications the responder sends when asked (EARLY command), payload an int sequence number. */
