@@ -1,0 +1,323 @@
+package dev.ipc4j.grpc;
+
+import dev.ipc4j.Ipc4jException;
+import dev.ipc4j.message.Call;
+import dev.ipc4j.message.CallListener;
+import dev.ipc4j.message.InMessage;
+import dev.ipc4j.message.MessageChannel;
+import dev.ipc4j.message.MessageException;
+import dev.ipc4j.message.OutMessage;
+import io.grpc.Attributes;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Deadline;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One gRPC call from this process: an ipc4j call (its method name, headers and deadline in the opening), messages
+ * marshalled straight into shared memory ({@link Payloads}), the listener's callbacks on the call's executor, one at a
+ * time.
+ *
+ * <p>Contract, as gRPC's: {@code start}, {@code sendMessage}, {@code halfClose} from one thread at a time;
+ * {@code request} and {@code cancel} from any thread. Nothing here blocks, except the first call of a channel (and the
+ * first after the server went away), which opens the session on the caller's thread.
+ */
+final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
+    private static final System.Logger LOG = System.getLogger("dev.ipc4j.grpc");
+    private final Ipc4jChannel channel;
+    private final MethodDescriptor<ReqT, RespT> method;
+    private final CallOptions options;
+    private final Context context;
+    private final SerialExecutor callbacks;
+    private final int maxInbound;
+    private final Inbound inbound;
+    private final Outbound outbound = new Outbound();
+    private final AtomicReference<Status> cancelled = new AtomicReference<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Listener<RespT> listener;
+    private volatile Call<MemorySegment> call;
+    private volatile MessageChannel<MemorySegment> messages;
+    private volatile Attributes attributes = Attributes.EMPTY;
+    private Context.CancellationListener onContextCancelled;
+
+    Ipc4jClientCall(Ipc4jChannel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
+        this.channel = channel;
+        this.method = method;
+        this.options = options;
+        this.context = Context.current();
+        this.callbacks = new SerialExecutor(options.getExecutor() != null ? options.getExecutor() : channel.executor());
+        Integer max = options.getMaxInboundMessageSize();
+        this.maxInbound = max != null ? max : channel.maxInboundMessageSize();
+        this.inbound = new Inbound(!method.getType().serverSendsOneMessage(), this::deliver);
+    }
+
+    @Override
+    public void start(Listener<RespT> responseListener, Metadata headers) {
+        Objects.requireNonNull(responseListener, "responseListener");
+        Objects.requireNonNull(headers, "headers");
+        if (listener != null) {
+            throw new IllegalStateException("already started");
+        }
+        listener = responseListener;
+        if (!channel.callStarted()) { // counted from here: end() counts it out, once
+            end(Status.UNAVAILABLE.withDescription("the channel is shut down"), new Metadata());
+            return;
+        }
+        if (context.isCancelled()) {
+            end(Contexts.statusFromCancelled(context), new Metadata());
+            return;
+        }
+        Deadline deadline = effectiveDeadline();
+        if (deadline != null && deadline.isExpired()) {
+            end(Status.DEADLINE_EXCEEDED.withDescription("ClientCall started after the deadline was exceeded: " + deadline),
+                    new Metadata());
+            return;
+        }
+        dev.ipc4j.message.CallOptions opening = dev.ipc4j.message.CallOptions.of(method.getFullMethodName(),
+                Ipc4jGrpc.CALL_TYPE);
+        try {
+            opening = opening.withHeaders(Headers.toIpc4j(headers));
+            if (deadline != null) {
+                opening = opening.withTimeout(Duration.ofNanos(Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS))));
+            }
+        } catch (IllegalArgumentException e) {
+            end(Status.INTERNAL.withDescription("the call's headers: " + e.getMessage()).withCause(e), new Metadata());
+            return;
+        }
+        try {
+            messages = channel.messages();
+            attributes = channel.attributes(messages);
+            Call<MemorySegment> opened = messages.openCall(opening, new Events());
+            outbound.attach(opened);
+            inbound.open(opened);
+            call = opened;
+        } catch (IOException | Ipc4jException e) {
+            end(Status.UNAVAILABLE.withDescription("no session with " + channel.authority() + ": " + e.getMessage())
+                    .withCause(e), new Metadata());
+            return;
+        } catch (IllegalArgumentException e) {
+            end(Status.INTERNAL.withDescription("the call's headers: " + e.getMessage()).withCause(e), new Metadata());
+            return;
+        }
+        if (context != Context.ROOT) {
+            onContextCancelled = c -> cancelWith(Contexts.statusFromCancelled(c));
+            context.addListener(onContextCancelled, Runnable::run);
+        }
+        Status early = cancelled.get();
+        if (early != null) { // cancelled while opening
+            call.cancel();
+            return;
+        }
+        callbacks.execute(() -> {
+            if (!closed.get() && isReady()) {
+                listener.onReady();
+            }
+        });
+    }
+
+    /** The earlier of the call's and the context's deadline, or null. */
+    private Deadline effectiveDeadline() {
+        Deadline a = options.getDeadline();
+        Deadline b = context.getDeadline();
+        if (a == null) {
+            return b;
+        }
+        return b == null ? a : a.minimum(b);
+    }
+
+    @Override
+    public void request(int numMessages) {
+        if (listener == null) {
+            throw new IllegalStateException("not started");
+        }
+        if (numMessages < 0) {
+            throw new IllegalArgumentException("numMessages must be non-negative: " + numMessages);
+        }
+        if (numMessages == 0) {
+            return;
+        }
+        callbacks.execute(() -> inbound.request(numMessages)); // the window, not the application, grants ipc4j credit
+    }
+
+    @Override
+    public void cancel(String message, Throwable cause) {
+        if (message == null && cause == null) {
+            message = "Call cancelled without message";
+        }
+        cancelWith(Status.CANCELLED.withDescription(message).withCause(cause));
+    }
+
+    private void cancelWith(Status status) {
+        if (!cancelled.compareAndSet(null, status)) {
+            return;
+        }
+        Call<MemorySegment> c = call;
+        if (c != null) {
+            c.cancel(); // its close comes back through Events.onClose, where the status we chose replaces ipc4j's
+        } else if (listener != null && messages == null) {
+            end(status, new Metadata()); // start failed or never opened: nothing to cancel there
+        }
+    }
+
+    @Override
+    public void halfClose() {
+        if (listener == null) {
+            throw new IllegalStateException("not started");
+        }
+        Call<MemorySegment> c = call;
+        if (c == null) {
+            return; // the call ended at start: its close is on its way
+        }
+        try {
+            outbound.then(c::halfClose);
+        } catch (MessageException e) {
+            cancelWith(Status.UNAVAILABLE.withDescription("half-closing: " + e.getMessage()).withCause(e));
+        }
+    }
+
+    @Override
+    public void sendMessage(ReqT message) {
+        if (listener == null) {
+            throw new IllegalStateException("not started");
+        }
+        Call<MemorySegment> c = call;
+        if (c == null || cancelled.get() != null || closed.get()) {
+            return; // ended: gRPC drops what is sent after the end
+        }
+        OutMessage out;
+        try {
+            out = Payloads.write(messages, method.getRequestMarshaller(), message);
+        } catch (IOException | RuntimeException e) {
+            cancelWith(Status.INTERNAL.withDescription("serialising the request failed: " + e).withCause(e));
+            return;
+        }
+        try {
+            if (!outbound.send(out)) {
+                out.close();
+                cancelWith(Status.RESOURCE_EXHAUSTED.withDescription((Outbound.MAX_BYTES >> 20) + " MiB of requests"
+                        + " wait for the server to read: a client that streams must respect isReady()"));
+            }
+        } catch (MessageException e) {
+            out.close();
+            cancelWith(Status.UNAVAILABLE.withDescription("sending: " + e.getMessage()).withCause(e));
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        return call != null && cancelled.get() == null && outbound.isReady();
+    }
+
+    @Override
+    public Attributes getAttributes() {
+        return attributes;
+    }
+
+    /** On the serial executor: one requested message to the listener. */
+    private void deliver(InMessage<MemorySegment> m) {
+        if (cancelled.get() != null || closed.get()) {
+            m.close();
+            return;
+        }
+        RespT response;
+        try {
+            response = Payloads.read(m, method.getResponseMarshaller());
+        } catch (RuntimeException e) {
+            cancelWith(Status.INTERNAL.withDescription("parsing the response failed: " + e).withCause(e));
+            return;
+        }
+        try {
+            listener.onMessage(response);
+        } catch (RuntimeException e) {
+            cancelWith(Status.CANCELLED.withDescription("the response listener threw").withCause(e));
+        }
+    }
+
+    /** On the serial executor (or before the call opened): the listener's one close. */
+    private void end(Status status, Metadata trailers) {
+        callbacks.execute(() -> {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            inbound.discard();
+            outbound.discard();
+            if (onContextCancelled != null) {
+                context.removeListener(onContextCancelled);
+            }
+            channel.callEnded();
+            listener.onClose(status, trailers);
+        });
+    }
+
+    @Override
+    public String toString() {
+        return "Ipc4jClientCall[" + method.getFullMethodName() + " to " + channel.authority() + "]";
+    }
+
+    /** What the ipc4j call reports, on the channel's driving thread: each handed to the call's executor. */
+    private final class Events implements CallListener<MemorySegment> {
+        @Override
+        public void onHeaders(dev.ipc4j.message.Metadata headers) {
+            callbacks.execute(() -> {
+                if (!closed.get() && cancelled.get() == null) {
+                    listener.onHeaders(Headers.toGrpc(headers));
+                }
+            });
+        }
+
+        @Override
+        public void onMessage(InMessage<MemorySegment> message) {
+            long size = message.payload().byteSize();
+            if (size > maxInbound) {
+                message.close();
+                cancelWith(Status.RESOURCE_EXHAUSTED.withDescription("gRPC message exceeds maximum size " + maxInbound
+                        + ": " + size));
+                return;
+            }
+            callbacks.execute(() -> inbound.add(message));
+        }
+
+        @Override
+        public void onReady() {
+            try {
+                outbound.flush();
+            } catch (MessageException e) {
+                cancelWith(Status.UNAVAILABLE.withDescription("sending: " + e.getMessage()).withCause(e));
+                return;
+            }
+            callbacks.execute(() -> {
+                if (!closed.get() && isReady()) {
+                    listener.onReady();
+                }
+            });
+        }
+
+        @Override
+        public void onClose(dev.ipc4j.message.Status status, dev.ipc4j.message.Metadata trailers) {
+            Status ours = cancelled.get();
+            Status s = ours != null ? ours
+                    : channel.isShutdown() && status.code() == dev.ipc4j.message.Status.CANCELLED.code()
+                            ? Status.UNAVAILABLE.withDescription("the channel was shut down now")
+                            : Statuses.toGrpc(status);
+            Metadata t = Headers.toGrpc(trailers);
+            callbacks.execute(() -> {
+                if (s.isOk() && inbound.hasPending()) {
+                    inbound.then(() -> end(s, t)); // the messages before a successful close are delivered first
+                } else {
+                    end(s, t);
+                }
+            });
+        }
+    }
+}

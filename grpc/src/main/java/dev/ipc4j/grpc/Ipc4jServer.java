@@ -1,0 +1,329 @@
+package dev.ipc4j.grpc;
+
+import dev.ipc4j.message.Call;
+import dev.ipc4j.message.CallListener;
+import dev.ipc4j.message.MessageChannel;
+import dev.ipc4j.message.MessageException;
+import dev.ipc4j.message.RawCodec;
+import dev.ipc4j.message.Status;
+import dev.ipc4j.session.ServerApp;
+import dev.ipc4j.session.ServerSession;
+import dev.ipc4j.session.SessionServer;
+import io.grpc.BindableService;
+import io.grpc.HandlerRegistry;
+import io.grpc.Server;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A gRPC server for one ipc4j server app: the same {@code BindableService}s and {@code ServerInterceptor}s as a
+ * grpc-java server, served to every client app the app allows, each gRPC call an ipc4j call on the session's first
+ * channel. Handlers run on the server's executor ({@link Builder#executor}; by default a cached pool of daemon threads
+ * from {@link Builder#threadFactory}), each call's callbacks one at a time, inside the call's {@code Context} (its
+ * deadline, cancelled when the client cancels, the deadline passes, or the client process goes away).
+ *
+ * <p>Thread-safe.
+ */
+public final class Ipc4jServer extends Server {
+    private static final System.Logger LOG = System.getLogger("dev.ipc4j.grpc");
+    private final ServerApp app;
+    private final SessionServer.Config sessionConfig;
+    private final List<ServerServiceDefinition> services;
+    private final Map<String, ServerMethodDefinition<?, ?>> methods = new HashMap<>();
+    private final HandlerRegistry fallback;
+    private final Executor executor;
+    private final ExecutorService ownedExecutor;
+    private final ScheduledExecutorService deadlines;
+    private final int maxInboundMessageSize;
+    private final AtomicInteger activeCalls = new AtomicInteger();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private volatile boolean shutdown;
+    private volatile SessionServer sessions;
+
+    /** Builds an {@link Ipc4jServer}; {@link Ipc4jGrpc#server} makes one. Not thread-safe. */
+    public static final class Builder {
+        private final ServerApp app;
+        private SessionServer.Config sessionConfig = SessionServer.Config.DEFAULT;
+        private final List<ServerServiceDefinition> services = new ArrayList<>();
+        private final List<ServerInterceptor> interceptors = new ArrayList<>();
+        private HandlerRegistry fallback;
+        private Executor executor;
+        private ThreadFactory threadFactory;
+        private int maxInboundMessageSize = 4 << 20;
+
+        Builder(ServerApp app) {
+            this.app = Objects.requireNonNull(app, "app");
+        }
+
+        public Builder addService(BindableService service) {
+            return addService(service.bindService());
+        }
+
+        public Builder addService(ServerServiceDefinition service) {
+            services.add(Objects.requireNonNull(service, "service"));
+            return this;
+        }
+
+        /** An interceptor for every service; as grpc-java's, the one added last runs first. */
+        public Builder intercept(ServerInterceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
+        /** Where methods no added service has are looked up (gRPC's fallback handler registry). */
+        public Builder fallbackHandlerRegistry(HandlerRegistry registry) {
+            this.fallback = registry;
+            return this;
+        }
+
+        /** The executor for handlers and their callbacks (the server does not shut it down). */
+        public Builder executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /** Handlers on the session's driving thread: only for handlers that never block. */
+        public Builder directExecutor() {
+            return executor(Runnable::run);
+        }
+
+        /** Where the server's own threads come from (the default executor's and the deadline timer's). */
+        public Builder threadFactory(ThreadFactory threadFactory) {
+            this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
+        }
+
+        /** The largest request accepted (gRPC's default 4 MiB). */
+        public Builder maxInboundMessageSize(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("negative size " + bytes);
+            }
+            this.maxInboundMessageSize = bytes;
+            return this;
+        }
+
+        /** The session server's configuration. */
+        public Builder sessionConfig(SessionServer.Config config) {
+            this.sessionConfig = Objects.requireNonNull(config, "config");
+            return this;
+        }
+
+        /** The server, not yet started. */
+        public Ipc4jServer build() {
+            return new Ipc4jServer(this);
+        }
+    }
+
+    private Ipc4jServer(Builder b) {
+        this.app = b.app;
+        this.sessionConfig = b.sessionConfig;
+        List<ServerServiceDefinition> bound = new ArrayList<>();
+        for (ServerServiceDefinition s : b.services) {
+            ServerServiceDefinition intercepted = ServerInterceptors.intercept(s, b.interceptors);
+            bound.add(intercepted);
+            for (ServerMethodDefinition<?, ?> m : intercepted.getMethods()) {
+                if (methods.put(m.getMethodDescriptor().getFullMethodName(), m) != null) {
+                    throw new IllegalArgumentException("method " + m.getMethodDescriptor().getFullMethodName()
+                            + " is served twice");
+                }
+            }
+        }
+        this.services = List.copyOf(bound);
+        this.fallback = b.fallback;
+        ThreadFactory threads = b.threadFactory != null ? b.threadFactory : Ipc4jChannel.daemonThreads("ipc4j-grpc-server-");
+        if (b.executor != null) {
+            this.executor = b.executor;
+            this.ownedExecutor = null;
+        } else {
+            this.ownedExecutor = Executors.newCachedThreadPool(threads);
+            this.executor = ownedExecutor;
+        }
+        this.deadlines = Executors.newSingleThreadScheduledExecutor(threads);
+        this.maxInboundMessageSize = b.maxInboundMessageSize;
+    }
+
+    /** Starts serving: the app's session server starts (its socket, its shared memory). */
+    @Override
+    public synchronized Ipc4jServer start() throws IOException {
+        if (sessions != null || shutdown) {
+            throw new IllegalStateException(sessions != null ? "already started" : "shut down");
+        }
+        SessionServer s = SessionServer.start(app, sessionConfig);
+        sessions = s;
+        s.onSession(this::serve);
+        LOG.log(System.Logger.Level.INFO, () -> "gRPC over ipc4j: serving " + app.name() + " at " + s.socketPath());
+        return this;
+    }
+
+    /** One session: its first channel carries its calls; the session's end ends them. */
+    private void serve(ServerSession session) {
+        MessageChannel<MemorySegment> ch;
+        try {
+            ch = MessageChannel.of(session, 0, RawCodec.INSTANCE);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "gRPC over ipc4j: session " + session.id() + " has no channel for calls", e);
+            session.close();
+            return;
+        }
+        session.onEnd(end -> ch.close());
+        ch.onCall(Ipc4jGrpc.CALL_TYPE, call -> open(ch, call));
+    }
+
+    private CallListener<MemorySegment> open(MessageChannel<MemorySegment> ch, Call<MemorySegment> call) {
+        String name = call.options().method();
+        Status refusal = null;
+        ServerMethodDefinition<?, ?> method = methods.get(name);
+        if (method == null && fallback != null) {
+            int slash = name.lastIndexOf('/');
+            method = fallback.lookupMethod(name, slash < 0 ? null : name.substring(0, slash));
+        }
+        if (method == null) {
+            refusal = Status.UNIMPLEMENTED.withDescription("Method not found: " + name);
+        } else if (shutdown) {
+            refusal = Status.UNAVAILABLE.withDescription("the server is shutting down");
+        }
+        if (refusal != null) {
+            try {
+                call.close(refusal, dev.ipc4j.message.Metadata.empty());
+            } catch (MessageException e) {
+                LOG.log(System.Logger.Level.DEBUG, "refusing a call on a channel that ended", e);
+            }
+            return new CallListener<>() {};
+        }
+        activeCalls.incrementAndGet();
+        return Ipc4jServerCall.start(this, ch, call, method);
+    }
+
+    Executor executor() {
+        return executor;
+    }
+
+    ScheduledExecutorService deadlines() {
+        return deadlines;
+    }
+
+    int maxInboundMessageSize() {
+        return maxInboundMessageSize;
+    }
+
+    String authority() {
+        return app.name();
+    }
+
+    void callEnded() {
+        if (activeCalls.decrementAndGet() == 0 && shutdown) {
+            terminate();
+        }
+    }
+
+    /** New calls are refused with {@code UNAVAILABLE}; calls open go on; the sessions end when the last has. */
+    @Override
+    public Ipc4jServer shutdown() {
+        shutdown = true;
+        if (activeCalls.get() == 0) {
+            terminate();
+        }
+        return this;
+    }
+
+    /** Every session ends now: the calls open are cancelled (their clients see {@code UNAVAILABLE}). */
+    @Override
+    public Ipc4jServer shutdownNow() {
+        shutdown = true;
+        terminate();
+        return this;
+    }
+
+    private synchronized void terminate() {
+        if (terminated.getCount() == 0) {
+            return;
+        }
+        SessionServer s = sessions;
+        if (s != null) {
+            s.close();
+        }
+        deadlines.shutdownNow();
+        if (ownedExecutor != null) {
+            ownedExecutor.shutdown();
+        }
+        terminated.countDown();
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return shutdown;
+    }
+
+    @Override
+    public boolean isTerminated() {
+        return terminated.getCount() == 0 && (ownedExecutor == null || ownedExecutor.isTerminated());
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long deadline = System.nanoTime() + unit.toNanos(timeout);
+        if (!terminated.await(timeout, unit)) {
+            return false;
+        }
+        return ownedExecutor == null || ownedExecutor.awaitTermination(Math.max(0, deadline - System.nanoTime()),
+                TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+        if (ownedExecutor != null) {
+            ownedExecutor.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** No TCP port: -1, as gRPC's servers without one say. */
+    @Override
+    public int getPort() {
+        return -1;
+    }
+
+    /** The app's address (its session socket is in its run directory). */
+    @Override
+    public List<? extends SocketAddress> getListenSockets() {
+        return List.of(Ipc4jAddress.app(app.name()));
+    }
+
+    @Override
+    public List<ServerServiceDefinition> getServices() {
+        return services;
+    }
+
+    @Override
+    public List<ServerServiceDefinition> getImmutableServices() {
+        return services;
+    }
+
+    @Override
+    public List<ServerServiceDefinition> getMutableServices() {
+        return List.of();
+    }
+
+    @Override
+    public String toString() {
+        return "Ipc4jServer[" + app.name() + (shutdown ? ", shut down]" : "]");
+    }
+}

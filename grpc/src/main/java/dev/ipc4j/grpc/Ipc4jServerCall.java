@@ -1,0 +1,321 @@
+package dev.ipc4j.grpc;
+
+import dev.ipc4j.message.Call;
+import dev.ipc4j.message.CallListener;
+import dev.ipc4j.message.InMessage;
+import dev.ipc4j.message.MessageChannel;
+import dev.ipc4j.message.MessageException;
+import dev.ipc4j.message.OutMessage;
+import io.grpc.Attributes;
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One gRPC call this server serves: the ipc4j call it arrived as, the service's listener fed on the server's executor
+ * (one callback at a time, inside the call's {@code Context}), responses marshalled straight into shared memory.
+ *
+ * <p>Contract, as gRPC's: {@code sendHeaders}, {@code sendMessage}, {@code close} from one thread at a time;
+ * {@code request} and {@code isReady} from any thread. Nothing here blocks.
+ */
+final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
+    private static final System.Logger LOG = System.getLogger("dev.ipc4j.grpc");
+    private final Ipc4jServer server;
+    private final MessageChannel<MemorySegment> channel;
+    private final Call<MemorySegment> call;
+    private final ServerMethodDefinition<ReqT, RespT> method;
+    private final SerialExecutor callbacks;
+    private final Context.CancellableContext context;
+    private final Attributes attributes;
+    private final Inbound inbound;
+    private final Outbound outbound = new Outbound();
+    /** The listener has been told the end (onComplete or onCancel), or is about to be. */
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private volatile boolean cancelled;
+    private volatile boolean headersSent;
+    private volatile boolean closeCalled;
+    private Listener<ReqT> listener; // set and read on the serial executor only
+
+    private Ipc4jServerCall(Ipc4jServer server, MessageChannel<MemorySegment> channel, Call<MemorySegment> call,
+            ServerMethodDefinition<ReqT, RespT> method) {
+        this.server = server;
+        this.channel = channel;
+        this.call = call;
+        this.method = method;
+        this.callbacks = new SerialExecutor(server.executor());
+        long deadline = call.deadlineNanos();
+        this.context = deadline == Long.MAX_VALUE ? Context.ROOT.withCancellation()
+                : Context.ROOT.withDeadline(Deadline.after(deadline - System.nanoTime(), TimeUnit.NANOSECONDS),
+                        server.deadlines());
+        this.attributes = Attributes.newBuilder()
+                .set(Grpc.TRANSPORT_ATTR_REMOTE_ADDR, Ipc4jAddress.of(channel.session().peer()))
+                .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, Ipc4jAddress.app(server.authority()))
+                .set(Ipc4jGrpc.PEER, channel.session().peer())
+                .build();
+        this.inbound = new Inbound(!method.getMethodDescriptor().getType().clientSendsOneMessage(), this::deliver);
+        outbound.attach(call);
+        inbound.open(call);
+    }
+
+    /** On the channel's driving thread, as the ipc4j call opens: the service starts on the executor. */
+    static <ReqT, RespT> CallListener<MemorySegment> start(Ipc4jServer server, MessageChannel<MemorySegment> channel,
+            Call<MemorySegment> call, ServerMethodDefinition<ReqT, RespT> method) {
+        Ipc4jServerCall<ReqT, RespT> c = new Ipc4jServerCall<>(server, channel, call, method);
+        Metadata headers = Headers.toGrpc(call.options().headers());
+        c.callbacks.execute(() -> {
+            Context previous = c.context.attach();
+            try {
+                c.listener = method.getServerCallHandler().startCall(c, headers);
+            } catch (RuntimeException | Error e) {
+                c.failed(e);
+                return;
+            } finally {
+                c.context.detach(previous);
+            }
+            if (c.isReady()) {
+                c.run(() -> c.listener.onReady());
+            }
+        });
+        return c.new Events();
+    }
+
+    /** Runs one of the listener's callbacks in the call's context; one that throws ends the call with UNKNOWN. */
+    private void run(Runnable callback) {
+        if (listener == null) {
+            return;
+        }
+        Context previous = context.attach();
+        try {
+            callback.run();
+        } catch (RuntimeException | Error e) {
+            failed(e);
+        } finally {
+            context.detach(previous);
+        }
+    }
+
+    private void failed(Throwable e) {
+        LOG.log(System.Logger.Level.WARNING, "gRPC over ipc4j: " + method.getMethodDescriptor().getFullMethodName()
+                + " threw", e);
+        if (!closeCalled) {
+            closeCalled = true;
+            try {
+                endWith(Status.UNKNOWN.withDescription("Application error processing RPC"), new Metadata());
+            } catch (MessageException ignored) {
+                // the channel ended: the client learns it from that
+            }
+        }
+        context.cancel(e);
+        if (e instanceof Error error) {
+            throw error;
+        }
+    }
+
+    private void deliver(InMessage<MemorySegment> m) {
+        if (cancelled) {
+            m.close();
+            return;
+        }
+        ReqT request;
+        try {
+            request = Payloads.read(m, method.getMethodDescriptor().getRequestMarshaller());
+        } catch (RuntimeException e) {
+            if (!closeCalled) {
+                closeCalled = true;
+                try {
+                    endWith(Status.INTERNAL.withDescription("parsing the request failed: " + e).withCause(e),
+                            new Metadata());
+                } catch (MessageException ignored) {
+                    // the channel ended
+                }
+            }
+            return;
+        }
+        run(() -> listener.onMessage(request));
+    }
+
+    @Override
+    public void request(int numMessages) {
+        if (numMessages <= 0) {
+            if (numMessages < 0) {
+                throw new IllegalArgumentException("numMessages must be non-negative: " + numMessages);
+            }
+            return;
+        }
+        callbacks.execute(() -> inbound.request(numMessages)); // the window, not the application, grants ipc4j credit
+    }
+
+    @Override
+    public void sendHeaders(Metadata headers) {
+        if (headersSent) {
+            throw new IllegalStateException("sendHeaders has already been called");
+        }
+        if (closeCalled) {
+            throw new IllegalStateException("call is closed");
+        }
+        headersSent = true;
+        if (cancelled) {
+            return;
+        }
+        try {
+            call.sendHeaders(Headers.toIpc4j(headers));
+        } catch (MessageException e) {
+            LOG.log(System.Logger.Level.DEBUG, "headers on a call whose channel ended", e);
+        }
+    }
+
+    @Override
+    public void sendMessage(RespT message) {
+        if (!headersSent) {
+            throw new IllegalStateException("sendHeaders has not been called");
+        }
+        if (closeCalled) {
+            throw new IllegalStateException("call is closed");
+        }
+        if (cancelled) {
+            return;
+        }
+        OutMessage out;
+        try {
+            out = Payloads.write(channel, method.getMethodDescriptor().getResponseMarshaller(), message);
+        } catch (IOException | RuntimeException e) {
+            close(Status.INTERNAL.withDescription("serialising the response failed: " + e).withCause(e), new Metadata());
+            return;
+        }
+        try {
+            if (!outbound.send(out)) {
+                out.close();
+                close(Status.RESOURCE_EXHAUSTED.withDescription((Outbound.MAX_BYTES >> 20) + " MiB of responses wait"
+                        + " for the client to read: a service that streams must respect isReady()"), new Metadata());
+            }
+        } catch (MessageException e) {
+            out.close();
+            LOG.log(System.Logger.Level.DEBUG, "a response on a call whose channel ended", e);
+        }
+    }
+
+    @Override
+    public void close(Status status, Metadata trailers) {
+        if (closeCalled) {
+            throw new IllegalStateException("call already closed");
+        }
+        closeCalled = true;
+        try {
+            endWith(status, trailers);
+        } catch (MessageException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing a call whose channel ended", e);
+        }
+    }
+
+    /** Sends the close after what waits for credit; then the listener completes. */
+    private void endWith(Status status, Metadata trailers) throws MessageException {
+        dev.ipc4j.message.Status s = Statuses.toIpc4j(status);
+        dev.ipc4j.message.Metadata t;
+        try {
+            t = Headers.toIpc4j(trailers);
+        } catch (IllegalArgumentException e) {
+            s = new dev.ipc4j.message.Status(Status.Code.INTERNAL.value(), "the trailers: " + e.getMessage());
+            t = dev.ipc4j.message.Metadata.empty();
+        }
+        dev.ipc4j.message.Status closing = s;
+        dev.ipc4j.message.Metadata closingTrailers = t;
+        outbound.then(() -> {
+            call.close(closing, closingTrailers);
+            callbacks.execute(() -> finish(false));
+        });
+    }
+
+    /** On the serial executor, once: the listener hears the end; the context is cancelled; the server counts it out. */
+    private void finish(boolean byCancel) {
+        if (!finished.compareAndSet(false, true)) {
+            return;
+        }
+        inbound.discard();
+        outbound.discard();
+        try {
+            run(byCancel ? () -> listener.onCancel() : () -> listener.onComplete());
+        } finally {
+            context.cancel(null);
+            server.callEnded();
+        }
+    }
+
+    @Override
+    public boolean isReady() {
+        return !closeCalled && !cancelled && outbound.isReady();
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    @Override
+    public MethodDescriptor<ReqT, RespT> getMethodDescriptor() {
+        return method.getMethodDescriptor();
+    }
+
+    @Override
+    public Attributes getAttributes() {
+        return attributes;
+    }
+
+    @Override
+    public String getAuthority() {
+        return server.authority();
+    }
+
+    /** What the ipc4j call reports, on the channel's driving thread: each handed to the call's executor. */
+    private final class Events implements CallListener<MemorySegment> {
+        @Override
+        public void onMessage(InMessage<MemorySegment> message) {
+            long size = message.payload().byteSize();
+            if (size > server.maxInboundMessageSize()) {
+                message.close();
+                if (!closeCalled) {
+                    close(Status.RESOURCE_EXHAUSTED.withDescription("gRPC message exceeds maximum size "
+                            + server.maxInboundMessageSize() + ": " + size), new Metadata());
+                }
+                return;
+            }
+            callbacks.execute(() -> inbound.add(message));
+        }
+
+        @Override
+        public void onHalfClose() {
+            callbacks.execute(() -> inbound.then(() -> run(() -> listener.onHalfClose())));
+        }
+
+        @Override
+        public void onReady() {
+            try {
+                outbound.flush();
+            } catch (MessageException e) {
+                LOG.log(System.Logger.Level.DEBUG, "flushing a call whose channel ended", e);
+                return;
+            }
+            callbacks.execute(() -> {
+                if (isReady()) {
+                    run(() -> listener.onReady());
+                }
+            });
+        }
+
+        /** The call ended without our close: the client cancelled, the deadline passed, or the session ended. */
+        @Override
+        public void onClose(dev.ipc4j.message.Status status, dev.ipc4j.message.Metadata trailers) {
+            cancelled = true;
+            context.cancel(Statuses.toGrpc(status).asRuntimeException());
+            callbacks.execute(() -> finish(true));
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.ipc4j.grpc;
+
+import dev.ipc4j.message.InMessage;
+import dev.ipc4j.message.MessageChannel;
+import dev.ipc4j.message.OutMessage;
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
+import io.grpc.MethodDescriptor;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A gRPC message into an ipc4j message and back, through the method's marshallers.
+ *
+ * <p>Writing: a marshaller whose stream knows its length (protobuf's does) is drained straight into the message's
+ * payload, which on a ring channel is the session's shared memory: the message is serialised once, where the peer
+ * reads it, with no copy besides. Any other marshaller is read into a byte array first (one copy more).
+ *
+ * <p>Reading: the payload, in place, is the marshaller's input stream, with its exact length known (protobuf's
+ * marshaller then reads it into one buffer and parses that: one copy; a marshaller that reads the stream itself copies
+ * nothing more than it keeps). The message is released once the marshaller returns.
+ */
+final class Payloads {
+    private Payloads() {}
+
+    /** {@code message} as an ipc4j message of {@code channel} (the caller closes it once sent). */
+    static <T> OutMessage write(MessageChannel<MemorySegment> channel, MethodDescriptor.Marshaller<T> marshaller, T message)
+            throws IOException {
+        try (InputStream in = marshaller.stream(message)) {
+            if (in instanceof KnownLength) {
+                int length = in.available();
+                OutMessage out = channel.newMessage(length, Ipc4jGrpc.CALL_TYPE);
+                try {
+                    SegmentOutput sink = new SegmentOutput(out.payload());
+                    if (in instanceof Drainable d) {
+                        d.drainTo(sink);
+                    } else {
+                        in.transferTo(sink);
+                    }
+                    out.commit(sink.position);
+                    return out;
+                } catch (IOException | RuntimeException e) {
+                    out.close();
+                    throw e;
+                }
+            }
+            byte[] bytes = in.readAllBytes();
+            OutMessage out = channel.newMessage(bytes.length, Ipc4jGrpc.CALL_TYPE);
+            MemorySegment.copy(MemorySegment.ofArray(bytes), 0, out.payload(), 0, bytes.length);
+            return out.commit(bytes.length);
+        }
+    }
+
+    /** Parses {@code message} (and closes it) with {@code marshaller}. */
+    static <T> T read(InMessage<MemorySegment> message, MethodDescriptor.Marshaller<T> marshaller) {
+        try (message) {
+            return marshaller.parse(new SegmentInput(message.payload()));
+        }
+    }
+
+    /** Writes into a segment, never past it: a marshaller that claimed a wrong length fails, never scribbles. */
+    private static final class SegmentOutput extends OutputStream {
+        private final MemorySegment into;
+        long position;
+
+        SegmentOutput(MemorySegment into) {
+            this.into = into;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            room(1);
+            into.set(ValueLayout.JAVA_BYTE, position++, (byte) b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            room(len);
+            MemorySegment.copy(b, off, into, ValueLayout.JAVA_BYTE, position, len);
+            position += len;
+        }
+
+        private void room(long n) throws IOException {
+            if (into.byteSize() - position < n) {
+                throw new IOException("the marshaller wrote more than the " + into.byteSize() + " bytes its stream said");
+            }
+        }
+    }
+
+    /** Reads a segment in place; its length is known, as protobuf's marshaller wants it. */
+    private static final class SegmentInput extends InputStream implements KnownLength {
+        private final MemorySegment from;
+        private long position;
+
+        SegmentInput(MemorySegment from) {
+            this.from = from;
+        }
+
+        @Override
+        public int read() {
+            return position < from.byteSize() ? from.get(ValueLayout.JAVA_BYTE, position++) & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            if (len == 0) {
+                return 0;
+            }
+            long left = from.byteSize() - position;
+            if (left <= 0) {
+                return -1;
+            }
+            int n = (int) Math.min(len, left);
+            MemorySegment.copy(from, ValueLayout.JAVA_BYTE, position, b, off, n);
+            position += n;
+            return n;
+        }
+
+        @Override
+        public long skip(long n) {
+            long k = Math.max(0, Math.min(n, from.byteSize() - position));
+            position += k;
+            return k;
+        }
+
+        @Override
+        public int available() {
+            return (int) Math.min(Integer.MAX_VALUE, from.byteSize() - position);
+        }
+    }
+}
