@@ -126,10 +126,29 @@ public final class MessageChannel<R> implements AutoCloseable {
      * channel and nothing else.
      */
     public static <R> MessageChannel<R> over(Session session, Channel channel, Codec<R> codec, Config config) {
+        return over(session, channel, codec, config, ch -> { });
+    }
+
+    /**
+     * As {@link #over(Session, Channel, Codec, Config)}, with {@code setUp} run before the channel reads its first
+     * frame: the place for {@link #onCall} handlers, since a call that opens before its type has a handler is refused
+     * (while a message waits for its handler). If {@code setUp} throws, the channel is closed and the exception
+     * propagates.
+     */
+    public static <R> MessageChannel<R> over(Session session, Channel channel, Codec<R> codec, Config config,
+            Consumer<? super MessageChannel<R>> setUp) {
+        Objects.requireNonNull(setUp, "setUp");
         MessageEndpoint<R> endpoint = MessageEndpoint.over(session, channel, codec, config);
+        MessageChannel<R> ch = new MessageChannel<>(endpoint);
+        try {
+            setUp.accept(ch);
+        } catch (RuntimeException | Error e) {
+            endpoint.close();
+            throw e;
+        }
         Runner runner = config.runner().orElseGet(session::runner);
         endpoint.attachedTo(runner.attach(endpoint));
-        return new MessageChannel<>(endpoint);
+        return ch;
     }
 
     /** The caller-driven endpoint under this channel (its {@code offer}s, flow-control counts). */

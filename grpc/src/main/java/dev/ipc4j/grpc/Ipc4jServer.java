@@ -177,14 +177,14 @@ public final class Ipc4jServer extends Server {
     private void serve(ServerSession session) {
         MessageChannel<MemorySegment> ch;
         try {
-            ch = MessageChannel.of(session, 0, RawCodec.INSTANCE);
+            ch = MessageChannel.over(session, session.channel(0), RawCodec.INSTANCE, MessageChannel.Config.DEFAULT,
+                    c -> c.onCall(Ipc4jGrpc.CALL_TYPE, call -> open(c, call))); // before the first frame is read
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "gRPC over ipc4j: session " + session.id() + " has no channel for calls", e);
             session.close();
             return;
         }
         session.onEnd(end -> ch.close());
-        ch.onCall(Ipc4jGrpc.CALL_TYPE, call -> open(ch, call));
     }
 
     private CallListener<MemorySegment> open(MessageChannel<MemorySegment> ch, Call<MemorySegment> call) {
