@@ -5,6 +5,7 @@ import dev.ipc4j.message.RawCodec;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.ServerApp;
+import dev.ipc4j.session.SessionPeer;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -152,6 +153,16 @@ public final class Ipc4jChannel extends ManagedChannel {
         session = s;
         LOG.log(System.Logger.Level.DEBUG, () -> "gRPC channel to " + server.name() + ": session " + s.peer());
         return messages;
+    }
+
+    /** Whether a session is open now (no call needs to open one). */
+    synchronized boolean isConnected() {
+        return messages != null && messages.isOpen() && session.isOpen();
+    }
+
+    /** The session's peer, opening the session if there is none. */
+    SessionPeer connect() throws IOException {
+        return messages().session().peer();
     }
 
     /** A call's attributes: the server's address, and the session's peer. */

@@ -30,6 +30,14 @@ public final class Ipc4jGrpc {
         return new Ipc4jChannel.Builder(me, server);
     }
 
+    /**
+     * A channel builder for calls from {@code me} to {@code server} over an ipc4j session when the server runs on this
+     * host, else over TCP to {@code tcpTarget} (a gRPC target: {@code dns:///host:port}, {@code host:port}).
+     */
+    public static RoutedChannel.Builder channel(ClientApp me, ServerApp server, String tcpTarget) {
+        return new RoutedChannel.Builder(me, server, tcpTarget);
+    }
+
     /** A server builder for {@code app}: the services it serves to the client apps the app allows. */
     public static Ipc4jServer.Builder server(ServerApp app) {
         return new Ipc4jServer.Builder(app);

@@ -10,8 +10,12 @@ import dev.ipc4j.session.ServerApp;
 import dev.ipc4j.session.ServerSession;
 import dev.ipc4j.session.SessionServer;
 import io.grpc.BindableService;
+import io.grpc.Grpc;
 import io.grpc.HandlerRegistry;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
@@ -40,6 +44,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * from {@link Builder#threadFactory}), each call's callbacks one at a time, inside the call's {@code Context} (its
  * deadline, cancelled when the client cancels, the deadline passes, or the client process goes away).
  *
+ * <p>Beyond one host: {@link Builder#tcp} has the same server also listen on grpc's TCP transport (grpc-netty), with
+ * the same services, interceptors and executor, for clients on other machines or without access to this one's run
+ * directory and shared memory. {@link CallPeer#of} tells a service which way a call came.
+ *
  * <p>Thread-safe.
  */
 public final class Ipc4jServer extends Server {
@@ -55,6 +63,7 @@ public final class Ipc4jServer extends Server {
     private final int maxInboundMessageSize;
     private final AtomicInteger activeCalls = new AtomicInteger();
     private final CountDownLatch terminated = new CountDownLatch(1);
+    private final Server tcp;
     private volatile boolean shutdown;
     private volatile SessionServer sessions;
 
@@ -68,6 +77,8 @@ public final class Ipc4jServer extends Server {
         private Executor executor;
         private ThreadFactory threadFactory;
         private int maxInboundMessageSize = 4 << 20;
+        private Integer tcpPort;
+        private ServerCredentials tcpCredentials;
 
         Builder(ServerApp app) {
             this.app = Objects.requireNonNull(app, "app");
@@ -120,6 +131,21 @@ public final class Ipc4jServer extends Server {
             return this;
         }
 
+        /** Also listens on grpc's TCP transport at {@code port} (0: any free port; {@link #getPort()} tells), plaintext. */
+        public Builder tcp(int port) {
+            return tcp(port, InsecureServerCredentials.create());
+        }
+
+        /** Also listens on grpc's TCP transport at {@code port}, with {@code credentials} (e.g. TLS). */
+        public Builder tcp(int port, ServerCredentials credentials) {
+            if (port < 0 || port > 65_535) {
+                throw new IllegalArgumentException("port " + port);
+            }
+            this.tcpPort = port;
+            this.tcpCredentials = Objects.requireNonNull(credentials, "credentials");
+            return this;
+        }
+
         /** The session server's configuration. */
         public Builder sessionConfig(SessionServer.Config config) {
             this.sessionConfig = Objects.requireNonNull(config, "config");
@@ -158,6 +184,17 @@ public final class Ipc4jServer extends Server {
         }
         this.deadlines = Executors.newSingleThreadScheduledExecutor(threads);
         this.maxInboundMessageSize = b.maxInboundMessageSize;
+        if (b.tcpPort != null) {
+            ServerBuilder<?> net = Grpc.newServerBuilderForPort(b.tcpPort, b.tcpCredentials).executor(executor)
+                    .maxInboundMessageSize(maxInboundMessageSize);
+            services.forEach(net::addService); // intercepted already: the same interceptors on both routes
+            if (fallback != null) {
+                net.fallbackHandlerRegistry(fallback);
+            }
+            this.tcp = net.build();
+        } else {
+            this.tcp = null;
+        }
     }
 
     /** Starts serving: the app's session server starts (its socket, its shared memory). */
@@ -167,9 +204,18 @@ public final class Ipc4jServer extends Server {
             throw new IllegalStateException(sessions != null ? "already started" : "shut down");
         }
         SessionServer s = SessionServer.start(app, sessionConfig);
+        if (tcp != null) {
+            try {
+                tcp.start();
+            } catch (IOException | RuntimeException e) {
+                s.close();
+                throw e;
+            }
+        }
         sessions = s;
         s.onSession(this::serve);
-        LOG.log(System.Logger.Level.INFO, () -> "gRPC over ipc4j: serving " + app.name() + " at " + s.socketPath());
+        LOG.log(System.Logger.Level.INFO, () -> "gRPC over ipc4j: serving " + app.name() + " at " + s.socketPath()
+                + (tcp != null ? " and on TCP " + tcp.getListenSockets() : ""));
         return this;
     }
 
@@ -238,6 +284,9 @@ public final class Ipc4jServer extends Server {
     @Override
     public Ipc4jServer shutdown() {
         shutdown = true;
+        if (tcp != null) {
+            tcp.shutdown();
+        }
         if (activeCalls.get() == 0) {
             terminate();
         }
@@ -248,6 +297,9 @@ public final class Ipc4jServer extends Server {
     @Override
     public Ipc4jServer shutdownNow() {
         shutdown = true;
+        if (tcp != null) {
+            tcp.shutdownNow();
+        }
         terminate();
         return this;
     }
@@ -261,8 +313,8 @@ public final class Ipc4jServer extends Server {
             s.close();
         }
         deadlines.shutdownNow();
-        if (ownedExecutor != null) {
-            ownedExecutor.shutdown();
+        if (ownedExecutor != null && tcp == null) {
+            ownedExecutor.shutdown(); // with TCP calls on it too, once those are over (awaitTermination)
         }
         terminated.countDown();
     }
@@ -274,7 +326,8 @@ public final class Ipc4jServer extends Server {
 
     @Override
     public boolean isTerminated() {
-        return terminated.getCount() == 0 && (ownedExecutor == null || ownedExecutor.isTerminated());
+        return terminated.getCount() == 0 && (tcp == null || tcp.isTerminated())
+                && (ownedExecutor == null || ownedExecutor.isTerminated());
     }
 
     @Override
@@ -283,28 +336,40 @@ public final class Ipc4jServer extends Server {
         if (!terminated.await(timeout, unit)) {
             return false;
         }
+        if (tcp != null) {
+            if (!tcp.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                return false;
+            }
+            if (ownedExecutor != null) {
+                ownedExecutor.shutdown();
+            }
+        }
         return ownedExecutor == null || ownedExecutor.awaitTermination(Math.max(0, deadline - System.nanoTime()),
                 TimeUnit.NANOSECONDS);
     }
 
     @Override
     public void awaitTermination() throws InterruptedException {
-        terminated.await();
-        if (ownedExecutor != null) {
-            ownedExecutor.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+        while (!awaitTermination(1, TimeUnit.DAYS)) {
+            Thread.onSpinWait(); // a day at a time: a deadline of Long.MAX_VALUE nanoseconds would overflow
         }
     }
 
-    /** No TCP port: -1, as gRPC's servers without one say. */
+    /** The TCP port ({@link Builder#tcp}), or -1 without one. */
     @Override
     public int getPort() {
-        return -1;
+        return tcp == null ? -1 : tcp.getPort();
     }
 
-    /** The app's address (its session socket is in its run directory). */
+    /** The app's address (its session socket is in its run directory), then the TCP ones. */
     @Override
     public List<? extends SocketAddress> getListenSockets() {
-        return List.of(Ipc4jAddress.app(app.name()));
+        List<SocketAddress> all = new ArrayList<>();
+        all.add(Ipc4jAddress.app(app.name()));
+        if (tcp != null) {
+            all.addAll(tcp.getListenSockets());
+        }
+        return List.copyOf(all);
     }
 
     @Override
