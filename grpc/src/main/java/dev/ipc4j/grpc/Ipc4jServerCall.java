@@ -10,6 +10,7 @@ import io.grpc.Attributes;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.Grpc;
+import io.grpc.InternalServer;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
@@ -53,9 +54,10 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         this.method = method;
         this.callbacks = new SerialExecutor(server.executor());
         long deadline = call.deadlineNanos();
-        this.context = deadline == Long.MAX_VALUE ? Context.ROOT.withCancellation()
-                : Context.ROOT.withDeadline(Deadline.after(deadline - System.nanoTime(), TimeUnit.NANOSECONDS),
-                        server.deadlines());
+        // The server in the Context, as grpc's own servers put it: server reflection finds the services there.
+        Context root = Context.ROOT.withValue(InternalServer.SERVER_CONTEXT_KEY, server);
+        this.context = deadline == Long.MAX_VALUE ? root.withCancellation()
+                : root.withDeadline(Deadline.after(deadline - System.nanoTime(), TimeUnit.NANOSECONDS), server.deadlines());
         this.attributes = Attributes.newBuilder()
                 .set(Grpc.TRANSPORT_ATTR_REMOTE_ADDR, Ipc4jAddress.of(channel.session().peer()))
                 .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, Ipc4jAddress.app(server.authority()))

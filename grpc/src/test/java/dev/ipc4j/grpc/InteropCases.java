@@ -15,6 +15,12 @@ import io.grpc.ClientInterceptors;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.reflection.v1.ServerReflectionGrpc;
+import io.grpc.reflection.v1.ServerReflectionRequest;
+import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.MetadataUtils;
@@ -259,6 +265,27 @@ abstract class InteropCases {
                 () -> UnimplementedServiceGrpc.newBlockingStub(channel()).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS)
                         .unimplementedCall(Empty.getDefaultInstance()));
         assertEquals(Status.Code.UNIMPLEMENTED, e.getStatus().getCode());
+    }
+
+    /** Tools call services by name: server reflection lists them and describes one; health says the service serves. */
+    @Test
+    void reflectionAndHealthWork() throws Exception {
+        Recorder<ServerReflectionResponse> rec = new Recorder<>();
+        StreamObserver<ServerReflectionRequest> ask = ServerReflectionGrpc.newStub(channel())
+                .withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).serverReflectionInfo(rec);
+        ask.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        rec.next().getListServicesResponse().getServiceList().forEach(s -> names.add(s.getName()));
+        assertTrue(names.containsAll(List.of("grpc.testing.TestService", "grpc.health.v1.Health",
+                "grpc.reflection.v1.ServerReflection")), names.toString());
+        ask.onNext(ServerReflectionRequest.newBuilder().setFileContainingSymbol("grpc.testing.TestService").build());
+        assertFalse(rec.next().getFileDescriptorResponse().getFileDescriptorProtoList().isEmpty(),
+                "the schema of TestService");
+        ask.onCompleted();
+        assertTrue(rec.status().isOk());
+        assertEquals(HealthCheckResponse.ServingStatus.SERVING, HealthGrpc.newBlockingStub(channel())
+                .withDeadlineAfter(WAIT_S, TimeUnit.SECONDS)
+                .check(HealthCheckRequest.newBuilder().setService("grpc.testing.TestService").build()).getStatus());
     }
 
     /** Many calls at once on one channel, each answered with its own size. */

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.testing.integration.TestServiceGrpc;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.util.concurrent.Executors;
@@ -23,8 +27,11 @@ class InteropInProcessTest extends InteropCases {
     static void start() throws Exception {
         timer = Executors.newSingleThreadScheduledExecutor();
         String name = InProcessServerBuilder.generateName();
+        HealthStatusManager health = new HealthStatusManager();
         server = InProcessServerBuilder.forName(name).addService(new InteropService(timer))
+                .addService(ProtoReflectionServiceV1.newInstance()).addService(health.getHealthService())
                 .intercept(new InteropService.EchoMetadata()).build().start();
+        health.setStatus(TestServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
         channel = InProcessChannelBuilder.forName(name).build();
     }
 

@@ -6,6 +6,10 @@ import static dev.ipc4j.testing.ChildSide.say;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ServerApp;
 import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.grpc.testing.integration.TestServiceGrpc;
 import java.nio.file.Path;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,8 +30,11 @@ public final class InteropServerMain {
 
     public static void main(String[] args) throws Exception {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+        HealthStatusManager health = new HealthStatusManager();
         Server server = Ipc4jGrpc.server(app(Path.of(args[0]))).addService(new InteropService(timer))
+                .addService(ProtoReflectionServiceV1.newInstance()).addService(health.getHealthService())
                 .intercept(new InteropService.EchoMetadata()).tcp(0).build().start();
+        health.setStatus(TestServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
         say("READY " + server.getPort());
         hear("EXIT");
         server.shutdownNow();
