@@ -45,7 +45,8 @@ class CommandLineTest {
     void theTreeHoldsTheToolsToo() {
         List<String> all = commands();
         for (String expected : List.of("demo", "bench small", "bench messages", "bench load", "jmh", "example cache",
-                "example cache-server", "example cache-client", "ls", "clean", "version")) {
+                "example cache-server", "example cache-client", "example grpc", "example grpc-server", "example grpc-client",
+                "ls", "clean", "version")) {
             assertTrue(all.contains(expected), expected + " in " + all);
         }
     }
@@ -75,7 +76,8 @@ class CommandLineTest {
             "nope                                   | 'nope'",
             "bench nope                             | 'nope'",
             "bench                                  | small, messages, load",
-            "example                                | cache, cache-server, cache-client",
+            "example                                | cache, cache-server, cache-client, grpc, grpc-server, grpc-client",
+            "example grpc-server --port many        | 'many'",
             "example cache --loud                   | '--loud'",
             "demo --fast                            | '--fast'",
             "demo --sizes 1TiB                      | '1TiB'",
