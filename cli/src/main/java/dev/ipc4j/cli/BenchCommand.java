@@ -1,5 +1,6 @@
 package dev.ipc4j.cli;
 
+import dev.ipc4j.bench.grpc.GrpcCommand;
 import dev.ipc4j.bench.harness.CommandLines;
 import dev.ipc4j.bench.harness.HelpOption;
 import dev.ipc4j.bench.harness.SmallCommand;
@@ -9,8 +10,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code ipc4j bench}: the cross-process benchmarks; a word naming one of them is required. */
-@Command(name = "bench", header = "Cross-process benchmarks (each takes --help).", synopsisSubcommandLabel = "(small | messages | load)",
-        subcommands = {SmallCommand.class, MessagesCommand.class, LoadCommand.class})
+@Command(name = "bench", header = "Cross-process benchmarks (each takes --help).", synopsisSubcommandLabel = "(small | messages | load | grpc)",
+        subcommands = {SmallCommand.class, MessagesCommand.class, LoadCommand.class, GrpcCommand.class})
 final class BenchCommand implements Runnable {
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,65 @@
+package dev.ipc4j.bench.grpc;
+
+import static dev.ipc4j.bench.harness.ChildSide.say;
+
+import dev.ipc4j.bench.harness.ChildSide;
+import dev.ipc4j.grpc.Ipc4jGrpc;
+import dev.ipc4j.session.ClientApp;
+import dev.ipc4j.session.ServerApp;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * bench grpc's server process: one {@link EchoService} behind an ipc4j server (the app "grpc-bench" in the run
+ * directory given) that also listens on TCP, and behind a grpc-netty server on a Unix domain socket in that directory
+ * (when Netty's epoll transport loads here). Says {@code READY tcpPort udsPath|-}; serves until its stdin ends.
+ */
+public final class GrpcBenchServer {
+    static final ClientApp CLIENT = ClientApp.named("grpc-bench-client").build();
+    static final int MAX_MESSAGE = 64 << 20;
+
+    private GrpcBenchServer() {}
+
+    static ServerApp app(Path runDir) {
+        return ServerApp.named("grpc-bench").allowing(CLIENT).runDirectory(runDir).build();
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path runDir = Path.of(args[0]);
+        ChildSide.haltAfter(Duration.ofSeconds(Long.parseLong(args[1])));
+        Server server = Ipc4jGrpc.server(app(runDir)).addService(new EchoService()).maxInboundMessageSize(MAX_MESSAGE)
+                .tcp(0).build().start();
+        Server uds = null;
+        EventLoopGroup loop = null;
+        String udsPath = "-";
+        if (Epoll.isAvailable()) {
+            loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+            Path socket = runDir.resolve("grpc-bench-uds.sock");
+            uds = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                    .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop).workerEventLoopGroup(loop)
+                    .addService(new EchoService()).maxInboundMessageSize(MAX_MESSAGE).build().start();
+            udsPath = socket.toString();
+        } else {
+            System.err.println("no Unix-socket baseline: Netty's epoll transport did not load: " + Epoll.unavailabilityCause());
+        }
+        say("READY " + server.getPort() + " " + udsPath);
+        while (System.in.read() >= 0) {
+            // the parent sends nothing; its end (stdin closed) ends the run
+        }
+        server.shutdownNow();
+        server.awaitTermination();
+        if (uds != null) {
+            uds.shutdownNow().awaitTermination();
+            loop.shutdownGracefully().sync();
+        }
+        System.exit(0);
+    }
+}
