@@ -52,7 +52,9 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         this.channel = channel;
         this.call = call;
         this.method = method;
-        this.callbacks = new SerialExecutor(server.executor());
+        // A request of one message: the service starts once it has come whole (message and half-close), in one
+        // hand-off to the executor; a streaming request starts at once.
+        this.callbacks = new SerialExecutor(server.executor(), method.getMethodDescriptor().getType().clientSendsOneMessage());
         long deadline = call.deadlineNanos();
         // The server in the Context, as grpc's own servers put it: server reflection finds the services there.
         Context root = Context.ROOT.withValue(InternalServer.SERVER_CONTEXT_KEY, server);
@@ -233,6 +235,7 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         outbound.then(() -> {
             call.close(closing, closingTrailers);
             callbacks.execute(() -> finish(false));
+            callbacks.release(); // closed before its request came whole (too large): the listener still hears the end
         });
     }
 
@@ -295,6 +298,7 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         @Override
         public void onHalfClose() {
             callbacks.execute(() -> inbound.then(() -> run(() -> listener.onHalfClose())));
+            callbacks.release();
         }
 
         @Override
@@ -318,6 +322,7 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
             cancelled = true;
             context.cancel(Statuses.toGrpc(status).asRuntimeException());
             callbacks.execute(() -> finish(true));
+            callbacks.release();
         }
     }
 }
