@@ -259,6 +259,7 @@ public final class Ipc4jChannel extends ManagedChannel {
 
     @Override
     public String toString() {
-        return "Ipc4jChannel[" + me.name() + " -> " + server.name() + (shutdown ? ", shut down]" : "]");
+        return "Ipc4jChannel[" + me.name() + " -> " + server.name() + ", " + activeCalls.get() + " calls open"
+                + (shutdown ? ", shut down]" : "]");
     }
 }

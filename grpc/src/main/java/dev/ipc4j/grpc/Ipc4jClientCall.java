@@ -44,7 +44,17 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     private final Inbound inbound;
     private final Outbound outbound = new Outbound();
     private final AtomicReference<Status> cancelled = new AtomicReference<>();
+    /**
+     * A call of one request message opens on the wire only with its half-close: the opening, the message and the
+     * half-close then go out together, and the server reads them in one wake-up instead of three.
+     */
+    private final boolean openLate;
+    private dev.ipc4j.message.CallOptions opening; // guarded by this, until the call opened
+    private Deadline deadline; // guarded by this
+    private OutMessage pending; // guarded by this: the request message of a call that opens late
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The channel counted this call out (once, at its first end). */
+    private final AtomicBoolean counted = new AtomicBoolean();
     private volatile Listener<RespT> listener;
     private volatile Call<MemorySegment> call;
     private volatile MessageChannel<MemorySegment> messages;
@@ -60,6 +70,7 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         Integer max = options.getMaxInboundMessageSize();
         this.maxInbound = max != null ? max : channel.maxInboundMessageSize();
         this.inbound = new Inbound(!method.getType().serverSendsOneMessage(), this::deliver);
+        this.openLate = method.getType().clientSendsOneMessage();
     }
 
     @Override
@@ -84,24 +95,15 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
                     new Metadata());
             return;
         }
-        dev.ipc4j.message.CallOptions opening = dev.ipc4j.message.CallOptions.of(method.getFullMethodName(),
-                Ipc4jGrpc.CALL_TYPE);
         try {
-            opening = opening.withHeaders(Headers.toIpc4j(headers));
-            if (deadline != null) {
-                opening = opening.withTimeout(Duration.ofNanos(Math.max(1, deadline.timeRemaining(TimeUnit.NANOSECONDS))));
-            }
-        } catch (IllegalArgumentException e) {
-            end(Status.INTERNAL.withDescription("the call's headers: " + e.getMessage()).withCause(e), new Metadata());
-            return;
-        }
-        try {
+            dev.ipc4j.message.CallOptions options = dev.ipc4j.message.CallOptions.of(method.getFullMethodName(),
+                    Ipc4jGrpc.CALL_TYPE).withHeaders(Headers.toIpc4j(headers));
             messages = channel.messages();
             attributes = channel.attributes(messages);
-            Call<MemorySegment> opened = messages.openCall(opening, new Events());
-            outbound.attach(opened);
-            inbound.open(opened);
-            call = opened;
+            synchronized (this) { // set last: a call with an opening has a channel to open it on
+                opening = options;
+                this.deadline = deadline;
+            }
         } catch (IOException | Ipc4jException e) {
             end(Status.UNAVAILABLE.withDescription("no session with " + channel.authority() + ": " + e.getMessage())
                     .withCause(e), new Metadata());
@@ -114,9 +116,7 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
             onContextCancelled = c -> cancelWith(Contexts.statusFromCancelled(c));
             context.addListener(onContextCancelled, Runnable::run);
         }
-        Status early = cancelled.get();
-        if (early != null) { // cancelled while opening
-            call.cancel();
+        if (!openLate && openNow() == null) {
             return;
         }
         callbacks.execute(() -> {
@@ -124,6 +124,48 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
                 listener.onReady();
             }
         });
+    }
+
+    /**
+     * Opens the call on the wire (once; later calls return it), its deadline counted from its start. Null when it
+     * ended instead (cancelled, its deadline passed, the channel gone): the listener is told.
+     */
+    private synchronized Call<MemorySegment> openNow() {
+        if (call != null || closed.get()) {
+            return call;
+        }
+        Status early = cancelled.get();
+        if (early != null) {
+            end(early, new Metadata());
+            return null;
+        }
+        dev.ipc4j.message.CallOptions options = opening;
+        if (deadline != null) {
+            long left = deadline.timeRemaining(TimeUnit.NANOSECONDS);
+            if (left <= 0) {
+                end(Status.DEADLINE_EXCEEDED.withDescription("the deadline was exceeded before the call went out: "
+                        + deadline), new Metadata());
+                return null;
+            }
+            options = options.withTimeout(Duration.ofNanos(left));
+        }
+        try {
+            Call<MemorySegment> opened = messages.openCall(options, new Events());
+            outbound.attach(opened);
+            inbound.open(opened);
+            call = opened;
+        } catch (Ipc4jException e) {
+            end(Status.UNAVAILABLE.withDescription("no session with " + channel.authority() + ": " + e.getMessage())
+                    .withCause(e), new Metadata());
+            return null;
+        } catch (IllegalArgumentException e) {
+            end(Status.INTERNAL.withDescription("the call's headers: " + e.getMessage()).withCause(e), new Metadata());
+            return null;
+        }
+        if (cancelled.get() != null) { // cancelled while opening: its close comes back through Events.onClose
+            call.cancel();
+        }
+        return call;
     }
 
     /** The earlier of the call's and the context's deadline, or null. */
@@ -162,11 +204,14 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         if (!cancelled.compareAndSet(null, status)) {
             return;
         }
-        Call<MemorySegment> c = call;
+        Call<MemorySegment> c;
+        synchronized (this) { // against openNow: either it sees the cancel or we see its call
+            c = call;
+        }
         if (c != null) {
             c.cancel(); // its close comes back through Events.onClose, where the status we chose replaces ipc4j's
-        } else if (listener != null && messages == null) {
-            end(status, new Metadata()); // start failed or never opened: nothing to cancel there
+        } else if (listener != null) {
+            end(status, new Metadata()); // not opened on the wire (yet, or ever): nothing to cancel there
         }
     }
 
@@ -176,10 +221,27 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
             throw new IllegalStateException("not started");
         }
         Call<MemorySegment> c = call;
+        OutMessage request = null;
         if (c == null) {
-            return; // the call ended at start: its close is on its way
+            synchronized (this) {
+                if (closed.get() || opening == null) {
+                    return; // the call ended, or never began: its close is on its way
+                }
+                c = openNow(); // a late opener: the opening, its message and the half-close go out together
+                request = pending;
+                pending = null;
+            }
+            if (c == null) {
+                if (request != null) {
+                    request.close();
+                }
+                return;
+            }
         }
         try {
+            if (request != null && !outbound.send(request)) {
+                request.close(); // a queue of one cannot be full: unreachable
+            }
             outbound.then(c::halfClose);
         } catch (MessageException e) {
             cancelWith(Status.UNAVAILABLE.withDescription("half-closing: " + e.getMessage()).withCause(e));
@@ -191,8 +253,7 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         if (listener == null) {
             throw new IllegalStateException("not started");
         }
-        Call<MemorySegment> c = call;
-        if (c == null || cancelled.get() != null || closed.get()) {
+        if (cancelled.get() != null || closed.get() || messages == null) {
             return; // ended: gRPC drops what is sent after the end
         }
         OutMessage out;
@@ -201,6 +262,33 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         } catch (IOException | RuntimeException e) {
             cancelWith(Status.INTERNAL.withDescription("serialising the request failed: " + e).withCause(e));
             return;
+        }
+        if (call == null) {
+            synchronized (this) {
+                if (call == null && openLate && pending == null && !closed.get()) {
+                    pending = out; // goes out with the opening and the half-close
+                    return;
+                }
+            }
+            OutMessage earlier;
+            synchronized (this) { // a second message on a call of one (the server will refuse it): open now
+                earlier = pending;
+                pending = null;
+            }
+            if (openNow() == null) {
+                out.close();
+                if (earlier != null) {
+                    earlier.close();
+                }
+                return;
+            }
+            if (earlier != null) {
+                try {
+                    outbound.send(earlier);
+                } catch (MessageException e) {
+                    earlier.close();
+                }
+            }
         }
         try {
             if (!outbound.send(out)) {
@@ -216,7 +304,15 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
     @Override
     public boolean isReady() {
-        return call != null && cancelled.get() == null && outbound.isReady();
+        if (cancelled.get() != null || closed.get()) {
+            return false;
+        }
+        if (call == null) {
+            synchronized (this) {
+                return call == null ? openLate && messages != null && pending == null : outbound.isReady();
+            }
+        }
+        return outbound.isReady();
     }
 
     @Override
@@ -252,12 +348,24 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
             }
             inbound.discard();
             outbound.discard();
+            OutMessage unsent;
+            synchronized (this) {
+                unsent = pending;
+                pending = null;
+            }
+            if (unsent != null) {
+                unsent.close();
+            }
             if (onContextCancelled != null) {
                 context.removeListener(onContextCancelled);
             }
-            channel.callEnded();
             listener.onClose(status, trailers);
         });
+        // Counted out here, not in the task: a blocking stub whose caller gave up never runs its executor's tasks.
+        // The task is queued already, so a channel that terminates now still runs it (its executor finishes its queue).
+        if (counted.compareAndSet(false, true)) {
+            channel.callEnded();
+        }
     }
 
     @Override

@@ -212,6 +212,6 @@ public final class RoutedChannel extends ManagedChannel {
 
     @Override
     public String toString() {
-        return "RoutedChannel[" + serverApp + " or " + target + ", route " + route + "]";
+        return "RoutedChannel[" + local + " or " + target + " (" + remote + "), route " + route + "]";
     }
 }

@@ -349,6 +349,27 @@ abstract class InteropCases {
         }
     }
 
+    /** A unary call cancelled after its request but before its half-close ends CANCELLED, and the channel goes on. */
+    @Test
+    void aUnaryCallCancelledBeforeItsHalfCloseEndsCancelled() throws Exception {
+        ClientCall<SimpleRequest, SimpleResponse> call = channel().newCall(TestServiceGrpc.getUnaryCallMethod(),
+                CallOptions.DEFAULT.withDeadlineAfter(WAIT_S, TimeUnit.SECONDS));
+        CompletableFuture<Status> end = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                end.complete(status);
+            }
+        }, new Metadata());
+        call.request(1);
+        call.sendMessage(SimpleRequest.newBuilder().setResponseSize(1).build());
+        call.cancel("changed my mind", null);
+        Status s = end.get(WAIT_S, TimeUnit.SECONDS);
+        assertEquals(Status.Code.CANCELLED, s.getCode());
+        assertEquals("changed my mind", s.getDescription());
+        assertEquals(Empty.getDefaultInstance(), blocking().emptyCall(Empty.getDefaultInstance()));
+    }
+
     /** A raw ClientCall: request(n) before start is refused, and nothing is delivered beyond what was requested. */
     @Test
     void nothingIsDeliveredBeyondWhatWasRequested() throws Exception {

@@ -120,7 +120,7 @@ class Ipc4jGrpcLifecycleTest {
         } finally {
             for (ManagedChannel c : List.of(local, remote)) {
                 c.shutdownNow();
-                assertTrue(c.awaitTermination(WAIT_S, TimeUnit.SECONDS));
+                assertTrue(c.awaitTermination(WAIT_S, TimeUnit.SECONDS), c + " terminated");
             }
             stop(server);
         }
@@ -188,7 +188,7 @@ class Ipc4jGrpcLifecycleTest {
         } finally {
             for (ManagedChannel c : List.of(channel, tcp)) {
                 c.shutdownNow();
-                assertTrue(c.awaitTermination(WAIT_S, TimeUnit.SECONDS));
+                assertTrue(c.awaitTermination(WAIT_S, TimeUnit.SECONDS), c + " terminated");
             }
             stop(server);
         }
