@@ -15,7 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * The conformance suite's server process: one {@link Ipc4jServer} serving the interop TestService over ipc4j (the app
+ * The conformance suite's server process (it hears SHUTDOWN for a graceful shutdown, then EXIT; or EXIT): one {@link Ipc4jServer} serving the interop TestService over ipc4j (the app
  * "interop" in the run directory given) and, with its one extra builder call, over grpc's TCP transport on a port it
  * chooses. Says "READY port", serves until it hears "EXIT".
  */
@@ -36,7 +36,17 @@ public final class InteropServerMain {
                 .intercept(new InteropService.EchoMetadata()).tcp(0).build().start();
         health.setStatus(TestServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
         say("READY " + server.getPort());
-        hear("EXIT");
+        String command = hear();
+        if (command.equals("SHUTDOWN")) { // graceful: open calls finish, new ones are refused
+            server.shutdown();
+            say("SHUTTING-DOWN");
+            server.awaitTermination();
+            say("TERMINATED");
+            command = hear();
+        }
+        if (!command.equals("EXIT")) {
+            throw new IllegalStateException("expected EXIT, heard " + command);
+        }
         server.shutdownNow();
         server.awaitTermination();
         timer.shutdownNow();

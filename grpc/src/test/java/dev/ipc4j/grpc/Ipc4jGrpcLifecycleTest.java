@@ -193,4 +193,74 @@ class Ipc4jGrpcLifecycleTest {
             stop(server);
         }
     }
+
+    @Test
+    void aGracefulShutdownRefusesNewCallsAndLetsOpenOnesFinish() throws Exception {
+        JvmChild server = startServer(runDir);
+        ManagedChannel channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir)).build();
+        try {
+            // Answers at once, then again after 2 s: open across the shutdown.
+            CompletableFuture<Status> end = new CompletableFuture<>();
+            CompletableFuture<Void> first = new CompletableFuture<>();
+            java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger();
+            TestServiceGrpc.newStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).streamingOutputCall(
+                    StreamingOutputCallRequest.newBuilder()
+                            .addResponseParameters(ResponseParameters.newBuilder().setSize(1))
+                            .addResponseParameters(ResponseParameters.newBuilder().setSize(2).setIntervalUs(2_000_000))
+                            .build(), new StreamObserver<>() {
+                                @Override
+                                public void onNext(StreamingOutputCallResponse value) {
+                                    got.incrementAndGet();
+                                    first.complete(null);
+                                }
+
+                                @Override
+                                public void onError(Throwable t) {
+                                    end.complete(Status.fromThrowable(t));
+                                }
+
+                                @Override
+                                public void onCompleted() {
+                                    end.complete(Status.OK);
+                                }
+                            });
+            first.get(WAIT_S, TimeUnit.SECONDS);
+            server.send("SHUTDOWN");
+            server.expect("SHUTTING-DOWN");
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> TestServiceGrpc
+                    .newBlockingStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).emptyCall(Empty.getDefaultInstance()));
+            assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
+            assertEquals(Status.Code.OK, end.get(WAIT_S, TimeUnit.SECONDS).getCode(), "the open call finished");
+            assertEquals(2, got.get());
+            server.expect("TERMINATED");
+        } finally {
+            channel.shutdownNow();
+            assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS), channel + " terminated");
+            stop(server);
+        }
+    }
+
+    @Test
+    void messagesOverTheLimitEndTheCallWithResourceExhausted() throws Exception {
+        JvmChild server = startServer(runDir);
+        ManagedChannel small = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir))
+                .maxInboundMessageSize(1_000).build();
+        try {
+            TestServiceGrpc.TestServiceBlockingStub stub = TestServiceGrpc.newBlockingStub(small)
+                    .withDeadlineAfter(WAIT_S, TimeUnit.SECONDS);
+            assertEquals(500, stub.unaryCall(SimpleRequest.newBuilder().setResponseSize(500).build())
+                    .getPayload().getBody().size());
+            StatusRuntimeException tooLarge = assertThrows(StatusRuntimeException.class,
+                    () -> stub.unaryCall(SimpleRequest.newBuilder().setResponseSize(2_000).build()));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, tooLarge.getStatus().getCode(), "the client's limit");
+            StatusRuntimeException serverSide = assertThrows(StatusRuntimeException.class, () -> stub.unaryCall(
+                    SimpleRequest.newBuilder().setPayload(InteropService.zeros(5 << 20)).build()));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, serverSide.getStatus().getCode(), "the server's 4 MiB default");
+            assertEquals(Empty.getDefaultInstance(), stub.emptyCall(Empty.getDefaultInstance()), "the channel goes on");
+        } finally {
+            small.shutdownNow();
+            assertTrue(small.awaitTermination(WAIT_S, TimeUnit.SECONDS), small + " terminated");
+            stop(server);
+        }
+    }
 }
