@@ -22,13 +22,12 @@ class InteropOverIpc4jTest extends InteropCases {
     static final NoLeaks NO_LEAKS = new NoLeaks();
     @TempDir
     static Path runDir;
-    private static JvmChild server;
+    private static InteropServers.Started server;
     private static ManagedChannel channel;
 
     @BeforeAll
     static void start() {
-        server = JvmChild.start(InteropServerMain.class, runDir.toString());
-        server.expect("READY");
+        server = InteropServers.start(runDir);
         channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir)).build();
         // The session opens with the first call, and each side maps the other's shared memory with the first large
         // message it reads: both before the tests, so that each test's leak check starts with them.
@@ -40,10 +39,7 @@ class InteropOverIpc4jTest extends InteropCases {
     static void stop() throws Exception {
         channel.shutdown();
         assertTrue(channel.awaitTermination(JvmChild.TIMEOUT.toSeconds(), TimeUnit.SECONDS), "the channel terminated");
-        server.send("EXIT");
-        server.expect("BYE");
-        assertEquals(0, server.awaitExit());
-        server.close();
+        server.stop();
     }
 
     @Override

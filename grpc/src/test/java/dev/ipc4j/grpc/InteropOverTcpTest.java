@@ -22,13 +22,13 @@ class InteropOverTcpTest extends InteropCases {
     static Path runDir;
     @TempDir
     static Path elsewhere;
-    private static JvmChild server;
+    private static InteropServers.Started server;
     private static RoutedChannel channel;
 
     @BeforeAll
     static void start() {
-        server = JvmChild.start(InteropServerMain.class, runDir.toString());
-        int port = Integer.parseInt(server.expect("READY").trim());
+        server = InteropServers.start(runDir);
+        int port = server.tcpPort();
         channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(elsewhere), "127.0.0.1:" + port)
                 .build();
         assertEquals(Empty.getDefaultInstance(), TestServiceGrpc.newBlockingStub(channel)
@@ -40,10 +40,7 @@ class InteropOverTcpTest extends InteropCases {
     static void stop() throws Exception {
         channel.shutdownNow();
         assertTrue(channel.awaitTermination(JvmChild.TIMEOUT.toSeconds(), TimeUnit.SECONDS), "the channel terminated");
-        server.send("EXIT");
-        server.expect("BYE");
-        assertEquals(0, server.awaitExit());
-        server.close();
+        server.stop();
     }
 
     @Override

@@ -45,11 +45,6 @@ class Ipc4jGrpcLifecycleTest {
     @TempDir
     Path runDir;
 
-    private static JvmChild startServer(Path runDir) {
-        JvmChild server = JvmChild.start(InteropServerMain.class, runDir.toString());
-        server.expect("READY");
-        return server;
-    }
 
     /**
      * grpc's TCP transport (grpc-netty-shaded) opens a descriptor of its own, once per process, with its first
@@ -57,25 +52,19 @@ class Ipc4jGrpcLifecycleTest {
      */
     @BeforeAll
     static void warmUpGrpcsTcpTransport(@TempDir Path dir) throws Exception {
-        JvmChild server = JvmChild.start(InteropServerMain.class, dir.toString());
-        int port = Integer.parseInt(server.expect("READY").trim());
+        InteropServers.Started server = InteropServers.start(dir);
+        int port = server.tcpPort();
         ManagedChannel tcp = Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
         TestServiceGrpc.newBlockingStub(tcp).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).emptyCall(Empty.getDefaultInstance());
         tcp.shutdownNow();
         assertTrue(tcp.awaitTermination(WAIT_S, TimeUnit.SECONDS));
-        stop(server);
+        server.stop();
     }
 
-    private static void stop(JvmChild server) throws Exception {
-        server.send("EXIT");
-        server.expect("BYE");
-        assertEquals(0, server.awaitExit());
-        server.close();
-    }
 
     @Test
     void theServiceSeesThisProcessAndTheDeadlineInItsContext() throws Exception {
-        JvmChild server = startServer(runDir);
+        InteropServers.Started server = InteropServers.start(runDir);
         ManagedChannel channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir)).build();
         try {
             AtomicReference<Metadata> headers = new AtomicReference<>();
@@ -90,7 +79,7 @@ class Ipc4jGrpcLifecycleTest {
         } finally {
             channel.shutdownNow();
             assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS));
-            stop(server);
+            server.stop();
         }
     }
 
@@ -105,8 +94,8 @@ class Ipc4jGrpcLifecycleTest {
 
     @Test
     void aRoutedChannelTakesTheSessionWhenItCanAndTcpWhenItCannot(@TempDir Path empty) throws Exception {
-        JvmChild server = JvmChild.start(InteropServerMain.class, runDir.toString());
-        int port = Integer.parseInt(server.expect("READY").trim());
+        InteropServers.Started server = InteropServers.start(runDir);
+        int port = server.tcpPort();
         RoutedChannel local = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir),
                 "127.0.0.1:" + port).build();
         RoutedChannel remote = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(empty),
@@ -122,7 +111,7 @@ class Ipc4jGrpcLifecycleTest {
                 c.shutdownNow();
                 assertTrue(c.awaitTermination(WAIT_S, TimeUnit.SECONDS), c + " terminated");
             }
-            stop(server);
+            server.stop();
         }
     }
 
@@ -157,8 +146,8 @@ class Ipc4jGrpcLifecycleTest {
     @Test
     void theServersDeathEndsEveryOpenCallWithUnavailableOnBothRoutesAndTheChannelFindsTheNextServer(@TempDir Path empty)
             throws Exception {
-        JvmChild server = JvmChild.start(InteropServerMain.class, runDir.toString());
-        int port = Integer.parseInt(server.expect("READY").trim());
+        InteropServers.Started server = InteropServers.start(runDir);
+        int port = server.tcpPort();
         ManagedChannel channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir)).build();
         RoutedChannel tcp = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(empty), "127.0.0.1:" + port)
                 .build();
@@ -169,19 +158,19 @@ class Ipc4jGrpcLifecycleTest {
                 open.add(openStream(tcp));
             }
             assertEquals(RoutedChannel.Route.TCP, tcp.route());
-            server.kill();
+            server.process().kill();
             for (CompletableFuture<Status> end : open) {
                 Status s = end.get(WAIT_S, TimeUnit.SECONDS);
                 assertEquals(Status.Code.UNAVAILABLE, s.getCode(), s.toString());
             }
-            server.awaitExit();
-            server.close();
+            server.process().awaitExit();
+            server.process().close();
 
             StatusRuntimeException none = assertThrows(StatusRuntimeException.class, () -> TestServiceGrpc
                     .newBlockingStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).emptyCall(Empty.getDefaultInstance()));
             assertEquals(Status.Code.UNAVAILABLE, none.getStatus().getCode(), "no server: " + none.getStatus());
 
-            server = startServer(runDir);
+            server = InteropServers.start(runDir);
             assertNotNull(ClientCalls.blockingUnaryCall(channel, TestServiceGrpc.getEmptyCallMethod(),
                     io.grpc.CallOptions.DEFAULT.withDeadlineAfter(WAIT_S, TimeUnit.SECONDS), Empty.getDefaultInstance()),
                     "the same channel reaches the restarted server");
@@ -190,13 +179,13 @@ class Ipc4jGrpcLifecycleTest {
                 c.shutdownNow();
                 assertTrue(c.awaitTermination(WAIT_S, TimeUnit.SECONDS), c + " terminated");
             }
-            stop(server);
+            server.stop();
         }
     }
 
     @Test
     void aGracefulShutdownRefusesNewCallsAndLetsOpenOnesFinish() throws Exception {
-        JvmChild server = startServer(runDir);
+        InteropServers.Started server = InteropServers.start(runDir);
         ManagedChannel channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir)).build();
         try {
             // Answers at once, then again after 2 s: open across the shutdown.
@@ -225,24 +214,24 @@ class Ipc4jGrpcLifecycleTest {
                                 }
                             });
             first.get(WAIT_S, TimeUnit.SECONDS);
-            server.send("SHUTDOWN");
-            server.expect("SHUTTING-DOWN");
+            server.process().send("SHUTDOWN");
+            server.process().expect("SHUTTING-DOWN");
             StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> TestServiceGrpc
                     .newBlockingStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).emptyCall(Empty.getDefaultInstance()));
             assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
             assertEquals(Status.Code.OK, end.get(WAIT_S, TimeUnit.SECONDS).getCode(), "the open call finished");
             assertEquals(2, got.get());
-            server.expect("TERMINATED");
+            server.process().expect("TERMINATED");
         } finally {
             channel.shutdownNow();
             assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS), channel + " terminated");
-            stop(server);
+            server.stop();
         }
     }
 
     @Test
     void messagesOverTheLimitEndTheCallWithResourceExhausted() throws Exception {
-        JvmChild server = startServer(runDir);
+        InteropServers.Started server = InteropServers.start(runDir);
         ManagedChannel small = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir))
                 .maxInboundMessageSize(1_000).build();
         try {
@@ -260,7 +249,7 @@ class Ipc4jGrpcLifecycleTest {
         } finally {
             small.shutdownNow();
             assertTrue(small.awaitTermination(WAIT_S, TimeUnit.SECONDS), small + " terminated");
-            stop(server);
+            server.stop();
         }
     }
 }

@@ -1,13 +1,10 @@
 package dev.ipc4j.examples.grpc;
 
-import java.io.BufferedReader;
-import java.nio.charset.StandardCharsets;
+import dev.ipc4j.examples.ServerProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Both halves in one command: starts a {@link RouteGuideServer} process, runs a {@link RouteGuideClient} in this
@@ -23,39 +20,10 @@ public final class RouteGuideExample {
 
     public static void main(String[] args) throws Exception {
         Path runDir = Files.createTempDirectory("ipc4j-example-");
-        Process server = new ProcessBuilder(serverCommand(runDir)).redirectErrorStream(true).start();
-        boolean ok = false;
-        try {
-            // Read by a thread of its own, and never closed here: closing it while that thread reads would block.
-            BufferedReader lines = server.inputReader(StandardCharsets.UTF_8);
-            CompletableFuture<String> ready = new CompletableFuture<>();
-            Thread.ofPlatform().daemon().start(() -> {
-                try {
-                    for (String line; (line = lines.readLine()) != null; ) {
-                        System.out.println("  [server] " + line);
-                        if (line.startsWith(READY)) {
-                            ready.complete(line);
-                        }
-                    }
-                } catch (java.io.IOException e) {
-                    // the server is gone
-                }
-                ready.completeExceptionally(new IllegalStateException("the server ended before it was ready"));
-            });
-            String line = ready.get(60, TimeUnit.SECONDS);
-            String port = line.substring(line.lastIndexOf(' ') + 1);
-            ok = RouteGuideClient.run(runDir, "127.0.0.1:" + port, System.out);
-        } finally {
-            server.destroy(); // SIGTERM: its shutdown hook shuts the server down in good order
-            if (!server.waitFor(30, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
-            }
-            try (var files = Files.list(runDir)) {
-                for (Path p : files.toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-            Files.deleteIfExists(runDir);
+        boolean ok;
+        try (ServerProcess server = ServerProcess.start(serverCommand(runDir), runDir, READY)) {
+            String line = server.readyLine();
+            ok = RouteGuideClient.run(runDir, "127.0.0.1:" + line.substring(line.lastIndexOf(' ') + 1), System.out);
         }
         System.exit(ok ? 0 : 1);
     }
