@@ -2,11 +2,13 @@ package dev.ipc4j.message;
 
 import dev.ipc4j.NativeHandle;
 import dev.ipc4j.shm.Lease;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A received message, read in place: in the peer's shared memory through a {@link Lease} held until {@link #close()},
@@ -120,6 +122,19 @@ public final class InMessage<R> implements AutoCloseable {
     public MemorySegment payload() {
         ensureOpen();
         return payload;
+    }
+
+    /**
+     * The payload in place, as a segment valid only while {@code scope} is alive: for views handed to code whose
+     * lifetime this side does not control (a parsed message whose fields alias the payload). Close {@code scope}
+     * before this message: from then on every access through the view, or a buffer made from it, throws
+     * {@link IllegalStateException} instead of reading memory that is no longer this message's.
+     */
+    @SuppressWarnings("restricted") // reinterpret: the same bounds, only the lifetime narrowed to the scope's
+    public MemorySegment payload(Arena scope) {
+        Objects.requireNonNull(scope, "scope");
+        ensureOpen();
+        return payload.reinterpret(scope, null); // the same memory, the scope's lifetime: native access is the core's
     }
 
     /** The descriptors that came with it; those still here when the message is closed are closed with it. */

@@ -64,6 +64,7 @@ public final class Ipc4jServer extends Server {
     private final AtomicInteger activeCalls = new AtomicInteger();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Server tcp;
+    private final boolean aliasRequests;
     private volatile boolean shutdown;
     private volatile SessionServer sessions;
 
@@ -79,6 +80,7 @@ public final class Ipc4jServer extends Server {
         private int maxInboundMessageSize = 4 << 20;
         private Integer tcpPort;
         private ServerCredentials tcpCredentials;
+        private boolean aliasRequests;
 
         Builder(ServerApp app) {
             this.app = Objects.requireNonNull(app, "app");
@@ -128,6 +130,18 @@ public final class Ipc4jServer extends Server {
                 throw new IllegalArgumentException("negative size " + bytes);
             }
             this.maxInboundMessageSize = bytes;
+            return this;
+        }
+
+        /**
+         * Parses protobuf requests that came over ipc4j in place: their {@code bytes} fields are views of the shared
+         * memory the client wrote them into, not copies, valid until the call ends (a read after that throws
+         * {@link IllegalStateException}; a service that keeps such a field longer copies it first). Needs
+         * {@code ipc4j-protobuf} on the class path; methods with other marshallers, and calls over TCP, are not
+         * affected. Off by default.
+         */
+        public Builder aliasRequests(boolean alias) {
+            this.aliasRequests = alias;
             return this;
         }
 
@@ -184,6 +198,7 @@ public final class Ipc4jServer extends Server {
         }
         this.deadlines = Executors.newSingleThreadScheduledExecutor(threads);
         this.maxInboundMessageSize = b.maxInboundMessageSize;
+        this.aliasRequests = b.aliasRequests;
         if (b.tcpPort != null) {
             ServerBuilder<?> net = Grpc.newServerBuilderForPort(b.tcpPort, b.tcpCredentials).executor(executor)
                     .maxInboundMessageSize(maxInboundMessageSize);
@@ -268,6 +283,10 @@ public final class Ipc4jServer extends Server {
 
     int maxInboundMessageSize() {
         return maxInboundMessageSize;
+    }
+
+    boolean aliasRequests() {
+        return aliasRequests;
     }
 
     String authority() {

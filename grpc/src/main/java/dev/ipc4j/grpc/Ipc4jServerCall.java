@@ -52,6 +52,8 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
     private dev.ipc4j.message.Metadata heldHeaders;
     private OutMessage heldResponse;
     private final boolean oneResponse;
+    /** Requests parsed in place, held until the call ends; null: parsed (copied) as usual. */
+    private final AliasedRequests aliased;
     private Listener<ReqT> listener; // set and read on the serial executor only
 
     private Ipc4jServerCall(Ipc4jServer server, MessageChannel<MemorySegment> channel, Call<MemorySegment> call,
@@ -75,6 +77,8 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
                 .build();
         this.inbound = new Inbound(!method.getMethodDescriptor().getType().clientSendsOneMessage(), this::deliver);
         this.oneResponse = method.getMethodDescriptor().getType().serverSendsOneMessage();
+        this.aliased = server.aliasRequests()
+                ? AliasedRequests.forMarshaller(method.getMethodDescriptor().getRequestMarshaller()) : null;
         outbound.attach(call);
         inbound.open(call);
     }
@@ -140,7 +144,8 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         }
         ReqT request;
         try {
-            request = Payloads.read(m, method.getMethodDescriptor().getRequestMarshaller());
+            request = aliased != null ? aliased.parse(m)
+                    : Payloads.read(m, method.getMethodDescriptor().getRequestMarshaller());
         } catch (RuntimeException e) {
             if (!closeCalled) {
                 closeCalled = true;
@@ -303,6 +308,9 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         try {
             run(byCancel ? () -> listener.onCancel() : () -> listener.onComplete());
         } finally {
+            if (aliased != null) {
+                aliased.release(); // after the listener's last callback: the requests' views stop working here
+            }
             context.cancel(null);
             server.callEnded();
         }

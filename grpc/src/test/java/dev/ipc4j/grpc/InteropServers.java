@@ -10,8 +10,11 @@ final class InteropServers {
     private InteropServers() {}
 
     /** A server process for the app in {@code runDir}, ready; {@link #tcpPort} tells its TCP port. */
-    static Started start(Path runDir) {
-        JvmChild child = JvmChild.start(InteropServerMain.class, runDir.toString());
+    static Started start(Path runDir, String... options) {
+        String[] args = new String[options.length + 1];
+        args[0] = runDir.toString();
+        System.arraycopy(options, 0, args, 1, options.length);
+        JvmChild child = JvmChild.start(InteropServerMain.class, args);
         return new Started(child, Integer.parseInt(child.expect("READY").trim()));
     }
 

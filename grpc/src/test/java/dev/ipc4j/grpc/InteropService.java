@@ -28,7 +28,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The interop TestService as gRPC's interop servers behave: payloads of the sizes asked, a status echoed when asked,
  * responses spaced by {@code interval_us} (on a timer, never a sleeping handler). {@code response_size} -1 makes the
- * handler throw (which every transport must turn into UNKNOWN).
+ * handler throw (which every transport must turn into UNKNOWN); -2 keeps the request's bytes past the call and -3 reads
+ * them back (for requests parsed in place).
  */
 final class InteropService extends TestServiceGrpc.TestServiceImplBase {
     static final Metadata.Key<String> ECHO_INITIAL = Metadata.Key.of("x-grpc-test-echo-initial",
@@ -41,6 +42,8 @@ final class InteropService extends TestServiceGrpc.TestServiceImplBase {
     static final Metadata.Key<String> PEER_SEEN = Metadata.Key.of("x-peer", Metadata.ASCII_STRING_MARSHALLER);
 
     private final ScheduledExecutorService timer;
+    /** A request's bytes kept past its call ({@code response_size} -2 keeps, -3 reads them back). */
+    private volatile ByteString kept;
 
     InteropService(ScheduledExecutorService timer) {
         this.timer = timer;
@@ -58,6 +61,24 @@ final class InteropService extends TestServiceGrpc.TestServiceImplBase {
 
     @Override
     public void unaryCall(SimpleRequest request, StreamObserver<SimpleResponse> responses) {
+        if (request.getResponseSize() == -2) { // keeps the request's bytes; answers with the class that holds them
+            kept = request.getPayload().getBody();
+            responses.onNext(SimpleResponse.newBuilder().setPayload(Payload.newBuilder()
+                    .setBody(ByteString.copyFromUtf8(kept.getClass().getSimpleName()))).build());
+            responses.onCompleted();
+            return;
+        }
+        if (request.getResponseSize() == -3) { // reads the kept bytes, after their call
+            try {
+                responses.onNext(SimpleResponse.newBuilder().setPayload(Payload.newBuilder()
+                        .setBody(ByteString.copyFromUtf8("read " + kept.toByteArray().length))).build());
+                responses.onCompleted();
+            } catch (IllegalStateException e) {
+                responses.onError(Status.FAILED_PRECONDITION.withDescription("released: " + e.getMessage())
+                        .asRuntimeException());
+            }
+            return;
+        }
         if (request.getResponseSize() < 0) {
             throw new IllegalArgumentException("a handler that throws");
         }

@@ -252,4 +252,41 @@ class Ipc4jGrpcLifecycleTest {
             server.stop();
         }
     }
+
+    /**
+     * A server that parses requests in place hands its service {@code bytes} that are views of the client's shared
+     * memory (protobuf's NioByteString, not a copy), and a read of them after their call is an exception, never
+     * bytes that are no longer the request's. The same server without the option copies them.
+     */
+    @Test
+    void requestsParsedInPlaceAreViewsThatFailLoudlyAfterTheirCall(@TempDir Path plainDir) throws Exception {
+        for (boolean alias : new boolean[] {true, false}) {
+            Path dir = alias ? runDir : plainDir;
+            InteropServers.Started server = alias ? InteropServers.start(dir, "alias") : InteropServers.start(dir);
+            ManagedChannel channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(dir)).build();
+            try {
+                TestServiceGrpc.TestServiceBlockingStub stub = TestServiceGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(WAIT_S, TimeUnit.SECONDS);
+                String holder = stub.unaryCall(SimpleRequest.newBuilder().setResponseSize(-2)
+                        .setPayload(InteropService.zeros(256 << 10)).build()).getPayload().getBody().toStringUtf8();
+                if (alias) {
+                    assertTrue(holder.contains("Nio"), "a view of the shared memory: " + holder);
+                    StatusRuntimeException late = assertThrows(StatusRuntimeException.class,
+                            () -> stub.unaryCall(SimpleRequest.newBuilder().setResponseSize(-3).build()));
+                    assertEquals(Status.Code.FAILED_PRECONDITION, late.getStatus().getCode(), late.getStatus().toString());
+                    assertTrue(late.getStatus().getDescription().startsWith("released: "), late.getStatus().toString());
+                } else {
+                    assertTrue(!holder.contains("Nio"), "a copy: " + holder);
+                    assertEquals("read " + (256 << 10), stub.unaryCall(SimpleRequest.newBuilder().setResponseSize(-3)
+                            .build()).getPayload().getBody().toStringUtf8());
+                }
+                assertEquals(1000, stub.unaryCall(SimpleRequest.newBuilder().setResponseSize(1000)
+                        .setPayload(InteropService.zeros(1 << 20)).build()).getPayload().getBody().size());
+            } finally {
+                channel.shutdownNow();
+                assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS), channel + " terminated");
+                server.stop();
+            }
+        }
+    }
 }
