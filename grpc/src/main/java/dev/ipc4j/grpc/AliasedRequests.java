@@ -17,9 +17,14 @@ import java.util.List;
  * call gets an {@link IllegalStateException} on its next read, never bytes that are no longer its request's; then the
  * messages are released.
  *
+ * <p>Only requests of at least {@link #SMALLEST} bytes are parsed in place: closing a shared scope costs a handshake
+ * with every thread of the process (tens to hundreds of microseconds), more than copying a small request.
+ *
  * <p>Single-thread contract: every method runs on the call's serial executor.
  */
 final class AliasedRequests {
+    /** Requests smaller than this are copied as usual: cheaper than a scope of their own. */
+    static final long SMALLEST = 256 << 10;
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.grpc");
     private final Parser<?> parser;
     private final List<InMessage<MemorySegment>> held = new ArrayList<>();
@@ -35,6 +40,11 @@ final class AliasedRequests {
             return new AliasedRequests(m.getParserForType());
         }
         return null;
+    }
+
+    /** Whether {@code message} is worth parsing in place (else: {@link Payloads#read}). */
+    static boolean worth(InMessage<MemorySegment> message) {
+        return message.payload().byteSize() >= SMALLEST;
     }
 
     /** Parses {@code message} in place; it stays held until {@link #release}. */

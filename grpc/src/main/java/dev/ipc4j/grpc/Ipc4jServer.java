@@ -134,9 +134,10 @@ public final class Ipc4jServer extends Server {
         }
 
         /**
-         * Parses protobuf requests that came over ipc4j in place: their {@code bytes} fields are views of the shared
-         * memory the client wrote them into, not copies, valid until the call ends (a read after that throws
-         * {@link IllegalStateException}; a service that keeps such a field longer copies it first). Needs
+         * Parses protobuf requests of 256 KiB or more that came over ipc4j in place: their {@code bytes} fields are
+         * views of the shared memory the client wrote them into, not copies, valid until the call ends (a read after
+         * that throws {@link IllegalStateException}; a service that keeps such a field longer copies it first).
+         * Smaller requests are copied: cheaper than the per-call scope that guards the views. Needs
          * {@code ipc4j-protobuf} on the class path; methods with other marshallers, and calls over TCP, are not
          * affected. Off by default.
          */

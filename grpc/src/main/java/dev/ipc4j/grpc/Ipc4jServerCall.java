@@ -144,7 +144,7 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         }
         ReqT request;
         try {
-            request = aliased != null ? aliased.parse(m)
+            request = aliased != null && AliasedRequests.worth(m) ? aliased.parse(m)
                     : Payloads.read(m, method.getMethodDescriptor().getRequestMarshaller());
         } catch (RuntimeException e) {
             if (!closeCalled) {

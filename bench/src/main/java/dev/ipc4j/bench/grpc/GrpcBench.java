@@ -46,7 +46,8 @@ public final class GrpcBench {
             String udsPath = null;
             if (o.transports().stream().anyMatch(t -> t != GrpcTransport.INPROCESS)) {
                 child = ChildJvm.start(List.of(), GrpcBenchServer.class,
-                        List.of(runDir.toString(), Long.toString(o.timeout().toSeconds())), runDir.resolve("server.stderr"));
+                        List.of(runDir.toString(), Long.toString(o.timeout().toSeconds()), Boolean.toString(o.aliasRequests())),
+                        runDir.resolve("server.stderr"));
                 String[] ready = child.expect("READY", deadline).split(" ");
                 tcpPort = ready[0];
                 udsPath = ready[1].equals("-") ? null : ready[1];

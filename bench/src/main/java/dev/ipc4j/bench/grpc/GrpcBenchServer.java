@@ -18,8 +18,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * bench grpc's server process: one {@link EchoService} behind an ipc4j server (the app "grpc-bench" in the run
- * directory given) that also listens on TCP, and behind a grpc-netty server on a Unix domain socket in that directory
+ * bench grpc's server process ({@code RUN_DIR TIMEOUT_S ALIAS_REQUESTS}): one {@link EchoService} behind an ipc4j
+ * server (the app "grpc-bench" in the run directory given; requests parsed in place when asked) that also listens on TCP, and behind a grpc-netty server on a Unix domain socket in that directory
  * (when Netty's epoll transport loads here). Says {@code READY tcpPort udsPath|-}; serves until its stdin ends.
  */
 public final class GrpcBenchServer {
@@ -36,7 +36,7 @@ public final class GrpcBenchServer {
         Path runDir = Path.of(args[0]);
         ChildSide.haltAfter(Duration.ofSeconds(Long.parseLong(args[1])));
         Server server = Ipc4jGrpc.server(app(runDir)).addService(new EchoService()).maxInboundMessageSize(MAX_MESSAGE)
-                .tcp(0).build().start();
+                .aliasRequests(Boolean.parseBoolean(args[2])).tcp(0).build().start();
         Server uds = null;
         EventLoopGroup loop = null;
         String udsPath = "-";

@@ -48,6 +48,9 @@ public final class GrpcCommand extends ToolCommand<GrpcOptions> {
     @Option(names = "--timeout-seconds", paramLabel = "N", description = "The run's limit; its server process is killed past it (default 1200).")
     private String timeoutSeconds;
 
+    @Option(names = "--alias-requests", description = "The ipc4j server parses requests in place (bytes fields are views of shared memory).")
+    private boolean aliasRequests;
+
     @Option(names = "--json", description = "JSON lines on stdout (a row per transport and test, a row per target), the table on stderr.")
     private boolean json;
 
@@ -68,7 +71,7 @@ public final class GrpcCommand extends ToolCommand<GrpcOptions> {
                 streamMessages == null ? d.streamMessages() : OptionNumbers.positive("--stream-messages", streamMessages),
                 warmupSeconds == null ? d.warmupSeconds() : OptionNumbers.nonNegative("--warmup-seconds", warmupSeconds),
                 json, timeoutSeconds == null ? d.timeout()
-                        : Duration.ofSeconds(OptionNumbers.positive("--timeout-seconds", timeoutSeconds)));
+                        : Duration.ofSeconds(OptionNumbers.positive("--timeout-seconds", timeoutSeconds)), aliasRequests);
     }
 
     @Override
