@@ -171,6 +171,7 @@ public final class Ipc4jChannel extends ManagedChannel {
                 .set(Grpc.TRANSPORT_ATTR_REMOTE_ADDR, Ipc4jAddress.of(ch.session().peer()))
                 .set(Grpc.TRANSPORT_ATTR_LOCAL_ADDR, Ipc4jAddress.app(me.name()))
                 .set(Ipc4jGrpc.PEER, ch.session().peer())
+                .set(Ipc4jGrpc.ROUTE, RoutedChannel.Route.IPC4J)
                 .build();
     }
 

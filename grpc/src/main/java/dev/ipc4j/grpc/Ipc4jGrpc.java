@@ -22,6 +22,11 @@ public final class Ipc4jGrpc {
      * ({@code ServerCall.getAttributes()} for interceptors and services, {@code ClientCall.getAttributes()}).
      */
     public static final Attributes.Key<SessionPeer> PEER = Attributes.Key.create("dev.ipc4j.grpc.peer");
+    /**
+     * Which way a call went, in {@code ClientCall.getAttributes()} once it started: {@link RoutedChannel.Route#IPC4J}
+     * for every call of an {@link Ipc4jChannel}, either for a {@link RoutedChannel}'s.
+     */
+    public static final Attributes.Key<RoutedChannel.Route> ROUTE = Attributes.Key.create("dev.ipc4j.grpc.route");
 
     private Ipc4jGrpc() {}
 

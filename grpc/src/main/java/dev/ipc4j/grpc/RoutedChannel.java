@@ -5,9 +5,11 @@ import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.ServerApp;
 import dev.ipc4j.session.SessionPeer;
+import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;
 import io.grpc.ClientCall;
+import io.grpc.ForwardingClientCall;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -23,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  * A gRPC channel that takes the shortest way to a server: an ipc4j session when the server's app runs on this host and
  * lets this one log in, else grpc's TCP transport to a target ({@code dns:///host:port}). Every call picks: the
  * session while it is open; when there is none, one attempt to open it (at most once per {@link Builder#localRetry}
- * while the TCP route is in use), else TCP. {@link #route()} tells the route in use; each change is logged (INFO,
- * logger {@code dev.ipc4j.grpc}). Services see which way a call came through {@link CallPeer}.
+ * while the TCP route is in use), else TCP. {@link #route()} tells the route in use, each call's attributes the one it
+ * took ({@link Ipc4jGrpc#ROUTE}); each change is logged (INFO, logger {@code dev.ipc4j.grpc}). Services see which way
+ * a call came through {@link CallPeer}.
  *
  * <p>Thread-safe.
  */
@@ -121,7 +124,17 @@ public final class RoutedChannel extends ManagedChannel {
 
     @Override
     public <ReqT, RespT> ClientCall<ReqT, RespT> newCall(MethodDescriptor<ReqT, RespT> method, CallOptions options) {
-        return pick().newCall(method, options);
+        ManagedChannel to = pick();
+        ClientCall<ReqT, RespT> call = to.newCall(method, options);
+        if (to == local) {
+            return call; // its attributes say IPC4J already
+        }
+        return new ForwardingClientCall.SimpleForwardingClientCall<>(call) {
+            @Override
+            public Attributes getAttributes() {
+                return super.getAttributes().toBuilder().set(Ipc4jGrpc.ROUTE, Route.TCP).build();
+            }
+        };
     }
 
     /** The route of the last call, or null before the first. */

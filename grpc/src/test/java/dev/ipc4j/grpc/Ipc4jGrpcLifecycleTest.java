@@ -92,6 +92,25 @@ class Ipc4jGrpcLifecycleTest {
         return headers.get().get(InteropService.PEER_SEEN);
     }
 
+    /** The route attribute of an empty call made on {@code channel}, read once the call has started. */
+    private static RoutedChannel.Route routeOfACall(io.grpc.Channel channel) throws Exception {
+        io.grpc.ClientCall<Empty, Empty> call = channel.newCall(TestServiceGrpc.getEmptyCallMethod(),
+                io.grpc.CallOptions.DEFAULT.withDeadlineAfter(WAIT_S, TimeUnit.SECONDS));
+        CompletableFuture<Status> end = new CompletableFuture<>();
+        call.start(new io.grpc.ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                end.complete(status);
+            }
+        }, new Metadata());
+        RoutedChannel.Route route = call.getAttributes().get(Ipc4jGrpc.ROUTE);
+        call.request(1);
+        call.sendMessage(Empty.getDefaultInstance());
+        call.halfClose();
+        assertEquals(Status.Code.OK, end.get(WAIT_S, TimeUnit.SECONDS).getCode());
+        return route;
+    }
+
     @Test
     void aRoutedChannelTakesTheSessionWhenItCanAndTcpWhenItCannot(@TempDir Path empty) throws Exception {
         InteropServers.Started server = InteropServers.start(runDir);
@@ -104,8 +123,10 @@ class Ipc4jGrpcLifecycleTest {
             assertTrue(peerSeen(local).startsWith("ipc4j:interop-client[pid " + ProcessHandle.current().pid()),
                     "a local call names this process");
             assertEquals(RoutedChannel.Route.IPC4J, local.route());
+            assertEquals(RoutedChannel.Route.IPC4J, routeOfACall(local), "the call's attribute");
             assertTrue(peerSeen(remote).startsWith("/127.0.0.1:"), "a TCP call names its address");
             assertEquals(RoutedChannel.Route.TCP, remote.route());
+            assertEquals(RoutedChannel.Route.TCP, routeOfACall(remote), "the call's attribute");
         } finally {
             for (ManagedChannel c : List.of(local, remote)) {
                 c.shutdownNow();
