@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -136,17 +137,25 @@ class Ipc4jGrpcLifecycleTest {
         }
     }
 
-    /** Opens a server stream that answers once, then waits a minute: its end, once its first response came. */
-    private static CompletableFuture<Status> openStream(io.grpc.Channel channel) throws Exception {
+    /** A server stream opened by {@link #openStream}: its end, and how many responses came. */
+    private record OpenStream(CompletableFuture<Status> end, AtomicInteger received) {}
+
+    /**
+     * Opens a server stream that answers once at once and once more {@code secondAfterMicros} later; returns once the
+     * first answer came (the call is open at the server).
+     */
+    private static OpenStream openStream(io.grpc.Channel channel, int secondAfterMicros) throws Exception {
         CompletableFuture<Status> end = new CompletableFuture<>();
         CompletableFuture<Void> first = new CompletableFuture<>();
+        AtomicInteger received = new AtomicInteger();
         TestServiceGrpc.newStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).streamingOutputCall(
                 StreamingOutputCallRequest.newBuilder()
                         .addResponseParameters(ResponseParameters.newBuilder().setSize(1))
-                        .addResponseParameters(ResponseParameters.newBuilder().setSize(1).setIntervalUs(60_000_000))
+                        .addResponseParameters(ResponseParameters.newBuilder().setSize(1).setIntervalUs(secondAfterMicros))
                         .build(), new StreamObserver<>() {
                             @Override
                             public void onNext(StreamingOutputCallResponse value) {
+                                received.incrementAndGet();
                                 first.complete(null);
                             }
 
@@ -160,8 +169,8 @@ class Ipc4jGrpcLifecycleTest {
                                 end.complete(Status.OK);
                             }
                         });
-        first.get(WAIT_S, TimeUnit.SECONDS); // open at the server
-        return end;
+        first.get(WAIT_S, TimeUnit.SECONDS);
+        return new OpenStream(end, received);
     }
 
     @Test
@@ -175,8 +184,8 @@ class Ipc4jGrpcLifecycleTest {
         try {
             List<CompletableFuture<Status>> open = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                open.add(openStream(channel));
-                open.add(openStream(tcp));
+                open.add(openStream(channel, 60_000_000).end());
+                open.add(openStream(tcp, 60_000_000).end());
             }
             assertEquals(RoutedChannel.Route.TCP, tcp.route());
             server.process().kill();
@@ -209,39 +218,14 @@ class Ipc4jGrpcLifecycleTest {
         InteropServers.Started server = InteropServers.start(runDir);
         ManagedChannel channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir)).build();
         try {
-            // Answers at once, then again after 2 s: open across the shutdown.
-            CompletableFuture<Status> end = new CompletableFuture<>();
-            CompletableFuture<Void> first = new CompletableFuture<>();
-            java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger();
-            TestServiceGrpc.newStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).streamingOutputCall(
-                    StreamingOutputCallRequest.newBuilder()
-                            .addResponseParameters(ResponseParameters.newBuilder().setSize(1))
-                            .addResponseParameters(ResponseParameters.newBuilder().setSize(2).setIntervalUs(2_000_000))
-                            .build(), new StreamObserver<>() {
-                                @Override
-                                public void onNext(StreamingOutputCallResponse value) {
-                                    got.incrementAndGet();
-                                    first.complete(null);
-                                }
-
-                                @Override
-                                public void onError(Throwable t) {
-                                    end.complete(Status.fromThrowable(t));
-                                }
-
-                                @Override
-                                public void onCompleted() {
-                                    end.complete(Status.OK);
-                                }
-                            });
-            first.get(WAIT_S, TimeUnit.SECONDS);
+            OpenStream open = openStream(channel, 2_000_000); // open across the shutdown
             server.process().send("SHUTDOWN");
             server.process().expect("SHUTTING-DOWN");
             StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> TestServiceGrpc
                     .newBlockingStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).emptyCall(Empty.getDefaultInstance()));
             assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
-            assertEquals(Status.Code.OK, end.get(WAIT_S, TimeUnit.SECONDS).getCode(), "the open call finished");
-            assertEquals(2, got.get());
+            assertEquals(Status.Code.OK, open.end().get(WAIT_S, TimeUnit.SECONDS).getCode(), "the open call finished");
+            assertEquals(2, open.received().get());
             server.process().expect("TERMINATED");
         } finally {
             channel.shutdownNow();
