@@ -60,6 +60,9 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     private volatile MessageChannel<MemorySegment> messages;
     private volatile Attributes attributes = Attributes.EMPTY;
     private Context.CancellationListener onContextCancelled;
+    /** The scope the caller gave to read responses in place, and their parser; both null when parsed as usual. */
+    private final InPlaceScope inPlace;
+    private final com.google.protobuf.Parser<?> inPlaceParser;
 
     Ipc4jClientCall(Ipc4jChannel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
         this.channel = channel;
@@ -71,6 +74,9 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         this.maxInbound = max != null ? max : channel.maxInboundMessageSize();
         this.inbound = new Inbound(!method.getType().serverSendsOneMessage(), this::deliver);
         this.openLate = method.getType().clientSendsOneMessage();
+        InPlaceScope scope = options.getOption(InPlaceScope.RESPONSES);
+        this.inPlaceParser = scope != null ? InPlace.parserOf(method.getResponseMarshaller()) : null;
+        this.inPlace = inPlaceParser != null ? scope : null;
     }
 
     @Override
@@ -328,7 +334,10 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         }
         RespT response;
         try {
-            response = Payloads.read(m, method.getResponseMarshaller());
+            response = inPlace != null && InPlace.worth(m) ? InPlace.parse(inPlace, inPlaceParser, m) : null;
+            if (response == null) {
+                response = Payloads.read(m, method.getResponseMarshaller());
+            }
         } catch (RuntimeException e) {
             cancelWith(Status.INTERNAL.withDescription("parsing the response failed: " + e).withCause(e));
             return;

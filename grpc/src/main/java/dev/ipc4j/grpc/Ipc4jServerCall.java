@@ -52,8 +52,9 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
     private dev.ipc4j.message.Metadata heldHeaders;
     private OutMessage heldResponse;
     private final boolean oneResponse;
-    /** Requests parsed in place, held until the call ends; null: parsed (copied) as usual. */
-    private final AliasedRequests aliased;
+    /** Requests parsed in place (their parser, their scope, which ends with the call); null: parsed as usual. */
+    private final com.google.protobuf.Parser<?> inPlaceParser;
+    private final InPlaceScope inPlace;
     private Listener<ReqT> listener; // set and read on the serial executor only
 
     private Ipc4jServerCall(Ipc4jServer server, MessageChannel<MemorySegment> channel, Call<MemorySegment> call,
@@ -77,8 +78,9 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
                 .build();
         this.inbound = new Inbound(!method.getMethodDescriptor().getType().clientSendsOneMessage(), this::deliver);
         this.oneResponse = method.getMethodDescriptor().getType().serverSendsOneMessage();
-        this.aliased = server.aliasRequests()
-                ? AliasedRequests.forMarshaller(method.getMethodDescriptor().getRequestMarshaller()) : null;
+        this.inPlaceParser = server.aliasRequests() ? InPlace.parserOf(method.getMethodDescriptor().getRequestMarshaller())
+                : null;
+        this.inPlace = inPlaceParser != null ? InPlaceScope.open() : null;
         outbound.attach(call);
         inbound.open(call);
     }
@@ -137,6 +139,12 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         }
     }
 
+    /** {@code m} parsed in place when this call does that and it is worth it, else as usual. */
+    private ReqT parse(InMessage<MemorySegment> m) {
+        ReqT request = inPlace != null && InPlace.worth(m) ? InPlace.parse(inPlace, inPlaceParser, m) : null;
+        return request != null ? request : Payloads.read(m, method.getMethodDescriptor().getRequestMarshaller());
+    }
+
     private void deliver(InMessage<MemorySegment> m) {
         if (cancelled) {
             m.close();
@@ -144,8 +152,7 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         }
         ReqT request;
         try {
-            request = aliased != null && AliasedRequests.worth(m) ? aliased.parse(m)
-                    : Payloads.read(m, method.getMethodDescriptor().getRequestMarshaller());
+            request = parse(m);
         } catch (RuntimeException e) {
             if (!closeCalled) {
                 closeCalled = true;
@@ -308,8 +315,8 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         try {
             run(byCancel ? () -> listener.onCancel() : () -> listener.onComplete());
         } finally {
-            if (aliased != null) {
-                aliased.release(); // after the listener's last callback: the requests' views stop working here
+            if (inPlace != null) {
+                inPlace.close(); // after the listener's last callback: the requests' views stop working here
             }
             context.cancel(null);
             server.callEnded();

@@ -294,4 +294,49 @@ class Ipc4jGrpcLifecycleTest {
             }
         }
     }
+
+    /**
+     * A client that gives a call an {@link InPlaceScope} reads a large response where the server wrote it (a view, not
+     * a copy), until it closes the scope; a read after that is an exception. A small response, or a call without the
+     * scope, is a copy, which outlives any scope.
+     */
+    @Test
+    void responsesReadInPlaceAreViewsUntilTheirScopeCloses() throws Exception {
+        InteropServers.Started server = InteropServers.start(runDir);
+        ManagedChannel channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir)).build();
+        try {
+            TestServiceGrpc.TestServiceBlockingStub stub = TestServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(WAIT_S, TimeUnit.SECONDS);
+            SimpleRequest large = SimpleRequest.newBuilder().setResponseSize(300 << 10).build();
+            SimpleRequest small = SimpleRequest.newBuilder().setResponseSize(1000).build();
+            com.google.protobuf.ByteString inPlace;
+            com.google.protobuf.ByteString copied;
+            com.google.protobuf.ByteString smallOne;
+            try (InPlaceScope scope = InPlaceScope.open()) {
+                TestServiceGrpc.TestServiceBlockingStub scoped = stub.withOption(InPlaceScope.RESPONSES, scope);
+                inPlace = scoped.unaryCall(large).getPayload().getBody();
+                smallOne = scoped.unaryCall(small).getPayload().getBody();
+                copied = stub.unaryCall(large).getPayload().getBody();
+                assertTrue(inPlace.getClass().getName().contains("Nio"), "a view: " + inPlace.getClass());
+                assertEquals(300 << 10, inPlace.size());
+                assertEquals(0, inPlace.byteAt((300 << 10) - 1), "readable while the scope is open");
+            }
+            IllegalStateException late = assertThrows(IllegalStateException.class, () -> inPlace.byteAt(0));
+            assertTrue(late.getMessage().contains("closed"), late.getMessage());
+            assertTrue(!copied.getClass().getName().contains("Nio"), "without the scope, a copy: " + copied.getClass());
+            assertEquals(0, copied.byteAt(0));
+            assertEquals(1000, smallOne.size());
+            assertEquals(0, smallOne.byteAt(999), "a small response is a copy: it outlives the scope");
+            try (InPlaceScope closed = InPlaceScope.open()) {
+                closed.close();
+                com.google.protobuf.ByteString after = stub.withOption(InPlaceScope.RESPONSES, closed).unaryCall(large)
+                        .getPayload().getBody();
+                assertEquals(0, after.byteAt(0), "a response after its scope closed is parsed as usual");
+            }
+        } finally {
+            channel.shutdownNow();
+            assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS), channel + " terminated");
+            server.stop();
+        }
+    }
 }
