@@ -2,6 +2,7 @@ package dev.ipc4j.grpc;
 
 import dev.ipc4j.message.MessageChannel;
 import dev.ipc4j.message.RawCodec;
+import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.ServerApp;
@@ -153,6 +154,17 @@ public final class Ipc4jChannel extends ManagedChannel {
         session = s;
         LOG.log(System.Logger.Level.DEBUG, () -> "gRPC channel to " + server.name() + ": session " + s.peer());
         return messages;
+    }
+
+    /**
+     * This side's shared memory of the channel's session, opening the session if there is none: a message built here
+     * ({@link FlatBuffer#build}) crosses as a handle. A new session (the server restarted) has new memory: a message
+     * built in the old one is then copied.
+     *
+     * @throws IOException when no session can be opened
+     */
+    public ShmArena arena() throws IOException {
+        return messages().session().arena();
     }
 
     /** Whether a session is open now (no call needs to open one). */

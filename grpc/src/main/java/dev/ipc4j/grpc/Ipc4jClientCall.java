@@ -339,7 +339,8 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
                 response = Payloads.read(m, method.getResponseMarshaller());
             }
         } catch (RuntimeException e) {
-            cancelWith(Status.INTERNAL.withDescription("parsing the response failed: " + e).withCause(e));
+            // As grpc-java's own client calls: the call is cancelled, whatever the marshaller threw.
+            cancelWith(Status.CANCELLED.withDescription("Failed to read message: " + e).withCause(e));
             return;
         }
         try {

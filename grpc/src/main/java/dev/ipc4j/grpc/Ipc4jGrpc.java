@@ -3,7 +3,9 @@ package dev.ipc4j.grpc;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ServerApp;
 import dev.ipc4j.session.SessionPeer;
+import dev.ipc4j.shm.ShmArena;
 import io.grpc.Attributes;
+import io.grpc.Context;
 
 /**
  * Entry points: a gRPC channel to a server app over an ipc4j session, and a gRPC server for a server app.
@@ -27,6 +29,12 @@ public final class Ipc4jGrpc {
      * for every call of an {@link Ipc4jChannel}, either for a {@link RoutedChannel}'s.
      */
     public static final Attributes.Key<RoutedChannel.Route> ROUTE = Attributes.Key.create("dev.ipc4j.grpc.route");
+
+    /**
+     * In a service's {@code Context}, on a call that came over an ipc4j session: this side's shared memory of that
+     * session, where a response built ({@link FlatBuffer#build}) crosses as a handle. Null on calls over TCP.
+     */
+    public static final Context.Key<ShmArena> ARENA = Context.key("dev.ipc4j.grpc.arena");
 
     private Ipc4jGrpc() {}
 

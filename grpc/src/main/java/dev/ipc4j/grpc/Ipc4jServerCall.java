@@ -68,7 +68,8 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         this.callbacks = new SerialExecutor(server.executor(), method.getMethodDescriptor().getType().clientSendsOneMessage());
         long deadline = call.deadlineNanos();
         // The server in the Context, as grpc's own servers put it: server reflection finds the services there.
-        Context root = Context.ROOT.withValue(InternalServer.SERVER_CONTEXT_KEY, server);
+        Context root = Context.ROOT.withValues(InternalServer.SERVER_CONTEXT_KEY, server,
+                Ipc4jGrpc.ARENA, channel.session().arena());
         this.context = deadline == Long.MAX_VALUE ? root.withCancellation()
                 : root.withDeadline(Deadline.after(deadline - System.nanoTime(), TimeUnit.NANOSECONDS), server.deadlines());
         this.attributes = Attributes.newBuilder()
@@ -157,8 +158,9 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
             if (!closeCalled) {
                 closeCalled = true;
                 try {
-                    endWith(Status.INTERNAL.withDescription("parsing the request failed: " + e).withCause(e),
-                            new Metadata());
+                    // UNKNOWN, as grpc's servers answer a request their marshaller cannot parse.
+                    endWith(Status.UNKNOWN.withDescription("Application error processing RPC: the request could not be"
+                            + " parsed: " + e).withCause(e), new Metadata());
                 } catch (MessageException ignored) {
                     // the channel ended
                 }

@@ -1,6 +1,7 @@
 package dev.ipc4j.grpc;
 
 import dev.ipc4j.Ipc4jException;
+import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.ServerApp;
@@ -135,6 +136,21 @@ public final class RoutedChannel extends ManagedChannel {
                 return super.getAttributes().toBuilder().set(Ipc4jGrpc.ROUTE, Route.TCP).build();
             }
         };
+    }
+
+    /**
+     * The shared memory to build messages in ({@link FlatBuffer#build}) for the route a call takes now: the session's
+     * when it is {@link Route#IPC4J}, null (build on the heap) when it is TCP.
+     */
+    public ShmArena arena() {
+        if (pick() != local) {
+            return null;
+        }
+        try {
+            return local.arena();
+        } catch (IOException | Ipc4jException e) {
+            return null;
+        }
     }
 
     /** The route of the last call, or null before the first. */

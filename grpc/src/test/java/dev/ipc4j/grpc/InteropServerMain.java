@@ -15,7 +15,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * The conformance suite's server process ({@code RUN_DIR [alias]}: with alias, requests are parsed in place; it hears SHUTDOWN for a graceful shutdown, then EXIT; or EXIT): one {@link Ipc4jServer} serving the interop TestService over ipc4j (the app
+ * The conformance suite's server process ({@code RUN_DIR [alias]}: with alias, requests are parsed in place; it hears
+ * SHUTDOWN for a graceful shutdown, then EXIT; or EXIT): one {@link Ipc4jServer} serving the interop TestService (and
+ * the FlatBuffers methods of {@link BlobService}) over ipc4j (the app
  * "interop" in the run directory given) and, with its one extra builder call, over grpc's TCP transport on a port it
  * chooses. Says "READY port", serves until it hears "EXIT".
  */
@@ -32,6 +34,7 @@ public final class InteropServerMain {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         HealthStatusManager health = new HealthStatusManager();
         Server server = Ipc4jGrpc.server(app(Path.of(args[0]))).addService(new InteropService(timer))
+                .addService(BlobService.definition())
                 .addService(ProtoReflectionServiceV1.newInstance()).addService(health.getHealthService())
                 .intercept(new InteropService.EchoMetadata()).tcp(0)
                 .aliasRequests(args.length > 1 && args[1].equals("alias")).build().start();

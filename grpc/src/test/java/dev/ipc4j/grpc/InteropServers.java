@@ -1,9 +1,16 @@
 package dev.ipc4j.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.testing.JvmChild;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.testing.integration.Empty;
+import io.grpc.testing.integration.TestServiceGrpc;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /** The parent's side of {@link InteropServerMain}: start one in a child JVM, stop it in good order. */
 final class InteropServers {
@@ -16,6 +23,21 @@ final class InteropServers {
         System.arraycopy(options, 0, args, 1, options.length);
         JvmChild child = JvmChild.start(InteropServerMain.class, args);
         return new Started(child, Integer.parseInt(child.expect("READY").trim()));
+    }
+
+    /**
+     * grpc's TCP transport (grpc-netty-shaded) opens a descriptor of its own, once per process, with its first channel
+     * (a socket it keeps): a test class with leak checks calls this first, so they see only what each test leaves.
+     */
+    static void warmUpTcp(Path dir) throws Exception {
+        Started server = start(dir);
+        ManagedChannel tcp = Grpc.newChannelBuilder("127.0.0.1:" + server.tcpPort(), InsecureChannelCredentials.create())
+                .build();
+        TestServiceGrpc.newBlockingStub(tcp).withDeadlineAfter(JvmChild.TIMEOUT.toSeconds(), TimeUnit.SECONDS)
+                .emptyCall(Empty.getDefaultInstance());
+        tcp.shutdownNow();
+        assertTrue(tcp.awaitTermination(JvmChild.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        server.stop();
     }
 
     /** A running server process and its TCP port. */

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.NoLeaks;
-import io.grpc.Grpc;
-import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -47,21 +45,10 @@ class Ipc4jGrpcLifecycleTest {
     Path runDir;
 
 
-    /**
-     * grpc's TCP transport (grpc-netty-shaded) opens a descriptor of its own, once per process, with its first
-     * channel (a socket it keeps): opened here, before the leak checks, which then see only what each test leaves.
-     */
     @BeforeAll
-    static void warmUpGrpcsTcpTransport(@TempDir Path dir) throws Exception {
-        InteropServers.Started server = InteropServers.start(dir);
-        int port = server.tcpPort();
-        ManagedChannel tcp = Grpc.newChannelBuilder("127.0.0.1:" + port, InsecureChannelCredentials.create()).build();
-        TestServiceGrpc.newBlockingStub(tcp).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).emptyCall(Empty.getDefaultInstance());
-        tcp.shutdownNow();
-        assertTrue(tcp.awaitTermination(WAIT_S, TimeUnit.SECONDS));
-        server.stop();
+    static void warmUp(@TempDir Path dir) throws Exception {
+        InteropServers.warmUpTcp(dir);
     }
-
 
     @Test
     void theServiceSeesThisProcessAndTheDeadlineInItsContext() throws Exception {
