@@ -18,8 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * bench grpc's server process ({@code RUN_DIR TIMEOUT_S ALIAS_REQUESTS}): one {@link EchoService} behind an ipc4j
- * server (the app "grpc-bench" in the run directory given; requests parsed in place when asked) that also listens on TCP, and behind a grpc-netty server on a Unix domain socket in that directory
+ * bench grpc's server process ({@code RUN_DIR TIMEOUT_S IN_PLACE}): one {@link EchoService} and one
+ * {@link FlatEchoService} behind an ipc4j server (the app "grpc-bench" in the run directory given; requests parsed in
+ * place when asked) that also listens on TCP, and behind a grpc-netty server on a Unix domain socket in that directory
  * (when Netty's epoll transport loads here). Says {@code READY tcpPort udsPath|-}; serves until its stdin ends.
  */
 public final class GrpcBenchServer {
@@ -35,7 +36,8 @@ public final class GrpcBenchServer {
     public static void main(String[] args) throws Exception {
         Path runDir = Path.of(args[0]);
         ChildSide.haltAfter(Duration.ofSeconds(Long.parseLong(args[1])));
-        Server server = Ipc4jGrpc.server(app(runDir)).addService(new EchoService()).maxInboundMessageSize(MAX_MESSAGE)
+        Server server = Ipc4jGrpc.server(app(runDir)).addService(new EchoService())
+                .addService(FlatEchoService.definition()).maxInboundMessageSize(MAX_MESSAGE)
                 .aliasRequests(Boolean.parseBoolean(args[2])).tcp(0).build().start();
         Server uds = null;
         EventLoopGroup loop = null;
@@ -45,7 +47,8 @@ public final class GrpcBenchServer {
             Path socket = runDir.resolve("grpc-bench-uds.sock");
             uds = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                     .channelType(EpollServerDomainSocketChannel.class).bossEventLoopGroup(loop).workerEventLoopGroup(loop)
-                    .addService(new EchoService()).maxInboundMessageSize(MAX_MESSAGE).build().start();
+                    .addService(new EchoService()).addService(FlatEchoService.definition())
+                    .maxInboundMessageSize(MAX_MESSAGE).build().start();
             udsPath = socket.toString();
         } else {
             System.err.println("no Unix-socket baseline: Netty's epoll transport did not load: " + Epoll.unavailabilityCause());

@@ -21,6 +21,8 @@ import picocli.CommandLine.Option;
             "  unary large    the same with a 10 MiB bytes field each way (--large-bytes)",
             "  stream         one Flood call: 200,000 messages of 64 bytes (--stream-messages), as fast as flow "
                     + "control lets",
+            "  unary large, flatbuffers   the large body as FlatBuffers (dev.ipc4j.grpc.FlatBuffer): over ipc4j built "
+                    + "in the session's shared memory, a handle each way",
             "Reports p50/p90/p99/max per unary test, messages per second per stream, heap bytes the calling thread "
                     + "allocated per call, and issue 15's targets: ipc4j unary p50 >= 10x lower than netty-tcp at 64 B "
                     + "and >= 50x at 10 MiB; within 2x of in-process at 64 B."},
@@ -48,8 +50,8 @@ public final class GrpcCommand extends ToolCommand<GrpcOptions> {
     @Option(names = "--timeout-seconds", paramLabel = "N", description = "The run's limit; its server process is killed past it (default 1200).")
     private String timeoutSeconds;
 
-    @Option(names = "--alias-requests", description = "The ipc4j server parses requests in place (bytes fields are views of shared memory).")
-    private boolean aliasRequests;
+    @Option(names = "--in-place", description = "Over ipc4j, protobuf messages of 256 KiB or more are parsed in place (bytes fields are views of shared memory): requests by the server, responses by the client (a scope per call).")
+    private boolean inPlace;
 
     @Option(names = "--json", description = "JSON lines on stdout (a row per transport and test, a row per target), the table on stderr.")
     private boolean json;
@@ -71,7 +73,7 @@ public final class GrpcCommand extends ToolCommand<GrpcOptions> {
                 streamMessages == null ? d.streamMessages() : OptionNumbers.positive("--stream-messages", streamMessages),
                 warmupSeconds == null ? d.warmupSeconds() : OptionNumbers.nonNegative("--warmup-seconds", warmupSeconds),
                 json, timeoutSeconds == null ? d.timeout()
-                        : Duration.ofSeconds(OptionNumbers.positive("--timeout-seconds", timeoutSeconds)), aliasRequests);
+                        : Duration.ofSeconds(OptionNumbers.positive("--timeout-seconds", timeoutSeconds)), inPlace);
     }
 
     @Override

@@ -15,10 +15,11 @@ import java.util.List;
  * @param warmupSeconds seconds of each test before it is measured: the JIT's time to compile the path
  * @param json JSON lines on stdout (the table goes to stderr)
  * @param timeout how long the whole run may take before its server process is killed
- * @param aliasRequests the ipc4j server parses requests in place ({@code Ipc4jServer.Builder.aliasRequests})
+ * @param inPlace protobuf messages of 256 KiB or more are parsed in place over ipc4j: requests by the server
+ *     ({@code Ipc4jServer.Builder.aliasRequests}), responses by the client ({@code InPlaceScope}, one per call)
  */
 public record GrpcOptions(List<GrpcTransport> transports, int smallIterations, int largeIterations, int largeBytes,
-        int streamMessages, int warmupSeconds, boolean json, Duration timeout, boolean aliasRequests) {
+        int streamMessages, int warmupSeconds, boolean json, Duration timeout, boolean inPlace) {
     public static final GrpcOptions DEFAULT = new GrpcOptions(List.of(GrpcTransport.values()), 20_000, 100, 10 << 20,
             200_000, 3, false, Duration.ofMinutes(20), false);
 
