@@ -9,6 +9,7 @@ import dev.ipc4j.grpc.FlatBuffer;
 import dev.ipc4j.grpc.InPlaceScope;
 import dev.ipc4j.grpc.Ipc4jChannel;
 import dev.ipc4j.grpc.Ipc4jGrpc;
+import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.shm.ShmArena;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -57,7 +58,8 @@ public final class GrpcBench {
             String udsPath = null;
             if (o.transports().stream().anyMatch(t -> t != GrpcTransport.INPROCESS)) {
                 child = ChildJvm.start(List.of(), GrpcBenchServer.class,
-                        List.of(runDir.toString(), Long.toString(o.timeout().toSeconds()), Boolean.toString(o.inPlace())),
+                        List.of(runDir.toString(), Long.toString(o.timeout().toSeconds()), Boolean.toString(o.inPlace()),
+                                Boolean.toString(o.directExecutor()), o.waitMode().label()),
                         runDir.resolve("server.stderr"));
                 String[] ready = child.expect("READY", deadline).split(" ");
                 tcpPort = ready[0];
@@ -68,6 +70,7 @@ public final class GrpcBench {
                 ManagedChannel channel;
                 switch (t) {
                     case IPC4J -> channel = Ipc4jGrpc.channel(GrpcBenchServer.CLIENT, GrpcBenchServer.app(runDir))
+                            .sessionConfig(ClientSession.Config.DEFAULT.withSession(o.waitMode().sessionConfig()))
                             .maxInboundMessageSize(GrpcBenchServer.MAX_MESSAGE).build();
                     case NETTY_TCP -> channel = Grpc.newChannelBuilder("127.0.0.1:" + tcpPort,
                             InsecureChannelCredentials.create()).maxInboundMessageSize(GrpcBenchServer.MAX_MESSAGE).build();
@@ -82,8 +85,11 @@ public final class GrpcBench {
                     }
                     case INPROCESS -> {
                         String name = InProcessServerBuilder.generateName();
-                        inProcess = InProcessServerBuilder.forName(name).addService(new EchoService())
-                                .addService(FlatEchoService.definition())
+                        InProcessServerBuilder builder = InProcessServerBuilder.forName(name);
+                        if (o.directExecutor()) {
+                            builder.directExecutor();
+                        }
+                        inProcess = builder.addService(new EchoService()).addService(FlatEchoService.definition())
                                 .maxInboundMessageSize(GrpcBenchServer.MAX_MESSAGE).build().start();
                         channel = InProcessChannelBuilder.forName(name).maxInboundMessageSize(GrpcBenchServer.MAX_MESSAGE)
                                 .build();

@@ -1,5 +1,6 @@
 package dev.ipc4j.bench.grpc;
 
+import dev.ipc4j.bench.harness.WaitMode;
 import dev.ipc4j.bench.harness.OptionNumbers;
 import dev.ipc4j.bench.harness.ToolCommand;
 import java.io.PrintStream;
@@ -53,6 +54,12 @@ public final class GrpcCommand extends ToolCommand<GrpcOptions> {
     @Option(names = "--in-place", description = "Over ipc4j, protobuf messages of 256 KiB or more are parsed in place (bytes fields are views of shared memory): requests by the server, responses by the client (a scope per call).")
     private boolean inPlace;
 
+    @Option(names = "--direct-executor", description = "Every server runs handlers on its transport's thread (grpc-java's directExecutor(), for services that never block): no hand-off to a handler thread.")
+    private boolean directExecutor;
+
+    @Option(names = "--wait", paramLabel = "MODE", description = "How the ipc4j sessions wait on both sides: backoff (the library's default), block or spin (burns a core per side).")
+    private String wait;
+
     @Option(names = "--json", description = "JSON lines on stdout (a row per transport and test, a row per target), the table on stderr.")
     private boolean json;
 
@@ -73,7 +80,8 @@ public final class GrpcCommand extends ToolCommand<GrpcOptions> {
                 streamMessages == null ? d.streamMessages() : OptionNumbers.positive("--stream-messages", streamMessages),
                 warmupSeconds == null ? d.warmupSeconds() : OptionNumbers.nonNegative("--warmup-seconds", warmupSeconds),
                 json, timeoutSeconds == null ? d.timeout()
-                        : Duration.ofSeconds(OptionNumbers.positive("--timeout-seconds", timeoutSeconds)), inPlace);
+                        : Duration.ofSeconds(OptionNumbers.positive("--timeout-seconds", timeoutSeconds)), inPlace, directExecutor,
+                wait == null ? d.waitMode() : WaitMode.parse(wait));
     }
 
     @Override

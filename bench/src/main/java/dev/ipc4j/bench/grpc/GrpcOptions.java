@@ -1,6 +1,7 @@
 package dev.ipc4j.bench.grpc;
 
 import dev.ipc4j.bench.harness.ToolCommand;
+import dev.ipc4j.bench.harness.WaitMode;
 import java.time.Duration;
 import java.util.List;
 
@@ -17,14 +18,20 @@ import java.util.List;
  * @param timeout how long the whole run may take before its server process is killed
  * @param inPlace protobuf messages of 256 KiB or more are parsed in place over ipc4j: requests by the server
  *     ({@code Ipc4jServer.Builder.aliasRequests}), responses by the client ({@code InPlaceScope}, one per call)
+ * @param directExecutor every server runs its handlers on its transport's thread (grpc-java's {@code directExecutor()},
+ *     for services that never block, as the benchmark's do): no hand-off to a handler thread
+ * @param waitMode how both sides' ipc4j sessions wait for the next frame ({@link WaitMode#sessionConfig}; backoff is the
+ *     library's default)
  */
 public record GrpcOptions(List<GrpcTransport> transports, int smallIterations, int largeIterations, int largeBytes,
-        int streamMessages, int warmupSeconds, boolean json, Duration timeout, boolean inPlace) {
+        int streamMessages, int warmupSeconds, boolean json, Duration timeout, boolean inPlace,
+        boolean directExecutor, WaitMode waitMode) {
     public static final GrpcOptions DEFAULT = new GrpcOptions(List.of(GrpcTransport.values()), 20_000, 100, 10 << 20,
-            200_000, 3, false, Duration.ofMinutes(20), false);
+            200_000, 3, false, Duration.ofMinutes(20), false, false, WaitMode.BACKOFF);
 
     public GrpcOptions {
         transports = List.copyOf(transports);
+        java.util.Objects.requireNonNull(waitMode, "waitMode");
         if (transports.isEmpty()) {
             throw new IllegalArgumentException("--transports names no transport");
         }

@@ -1,5 +1,7 @@
 package dev.ipc4j.bench.harness;
 
+import dev.ipc4j.session.SessionConfig;
+import dev.ipc4j.transport.Channel;
 import dev.ipc4j.transport.Runner;
 import dev.ipc4j.transport.WaitStrategy;
 import java.util.EnumMap;
@@ -51,6 +53,17 @@ public enum WaitMode {
             return RUNNERS.computeIfAbsent(this, m -> Runner.start(Runner.Config.DEFAULT.withWait(m.strategy())
                     .withName("ipc4j-bench-" + m.label())));
         }
+    }
+
+    /**
+     * The library's session defaults but for this mode's wait, on the rings and on the runner that drives the session
+     * ({@link #runner()}); {@link #BACKOFF} is the defaults themselves (the shared runner, which backs off).
+     */
+    public SessionConfig sessionConfig() {
+        if (this == BACKOFF) {
+            return SessionConfig.DEFAULT;
+        }
+        return SessionConfig.DEFAULT.withChannels(Channel.Config.DEFAULT.withWait(strategy())).withRunner(runner());
     }
 
     /** The name used on the command line and in JSON: {@code spin}, {@code block} or {@code backoff}. */

@@ -13,7 +13,6 @@ import dev.ipc4j.session.ServerApp;
 import dev.ipc4j.session.SessionConfig;
 import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.shm.ShmSweeper;
-import dev.ipc4j.transport.Channel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -60,9 +59,7 @@ public final class LoadBench {
 
     /** The library's defaults but for the rings' wait strategy, on both sides. */
     static SessionConfig sessionConfig(String wait) {
-        SessionConfig config = SessionConfig.DEFAULT.withChannels(Channel.Config.DEFAULT.withWait(LoadOptions.waitStrategy(wait)));
-        // spin and block: a runner that waits the same way; backoff: the shared runner, which backs off by default
-        return wait.equals("spin") || wait.equals("block") ? config.withRunner(WaitMode.parse(wait).runner()) : config;
+        return WaitMode.parse(wait).sessionConfig();
     }
 
     static SessionServer.Config serverConfig(String wait) {

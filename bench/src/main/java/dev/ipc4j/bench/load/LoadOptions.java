@@ -1,7 +1,6 @@
 package dev.ipc4j.bench.load;
 
 import dev.ipc4j.bench.harness.ToolCommand;
-import dev.ipc4j.transport.WaitStrategy;
 import java.time.Duration;
 import java.util.List;
 
@@ -48,17 +47,6 @@ public record LoadOptions(int clients, int seconds, int warmupSeconds, int minRe
         }
     }
 
-    WaitStrategy waitStrategy() {
-        return waitStrategy(waitName);
-    }
-
-    static WaitStrategy waitStrategy(String wait) {
-        return switch (wait) {
-            case "block" -> WaitStrategy.blocking();
-            case "spin" -> WaitStrategy.busySpin();
-            default -> WaitStrategy.backoff();
-        };
-    }
 
     /**
      * Reads {@code ./ipc4j bench load}'s words ({@link LoadCommand}'s parser).
