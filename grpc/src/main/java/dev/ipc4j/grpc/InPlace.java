@@ -27,8 +27,11 @@ final class InPlace {
 
     private InPlace() {}
 
-    /** A parser for messages of {@code marshaller} when it is protobuf's, else null (parsed as usual). */
-    static Parser<?> parserOf(MethodDescriptor.Marshaller<?> marshaller) {
+    /**
+     * A parser for messages of {@code marshaller} when it is protobuf's, else null (parsed as usual). Typed Object so
+     * that the calls holding one name no protobuf class.
+     */
+    static Object parserOf(MethodDescriptor.Marshaller<?> marshaller) {
         if (PROTOBUF && marshaller instanceof MethodDescriptor.PrototypeMarshaller<?> p
                 && p.getMessagePrototype() instanceof MessageLite m) {
             return m.getParserForType();
@@ -46,7 +49,7 @@ final class InPlace {
      * the scope has ended already (the message is untouched: parse it as usual).
      */
     @SuppressWarnings("unchecked")
-    static <T> T parse(InPlaceScope scope, Parser<?> parser, InMessage<MemorySegment> message) {
+    static <T> T parse(InPlaceScope scope, Object parser, InMessage<MemorySegment> message) {
         MemorySegment view = scope.lend(message);
         return view == null ? null : (T) ShmProtobuf.parse(view, (Parser<? extends MessageLite>) parser);
     }

@@ -62,7 +62,7 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     private Context.CancellationListener onContextCancelled;
     /** The scope the caller gave to read responses in place, and their parser; both null when parsed as usual. */
     private final InPlaceScope inPlace;
-    private final com.google.protobuf.Parser<?> inPlaceParser;
+    private final Object inPlaceParser; // a protobuf Parser
 
     Ipc4jClientCall(Ipc4jChannel channel, MethodDescriptor<ReqT, RespT> method, CallOptions options) {
         this.channel = channel;

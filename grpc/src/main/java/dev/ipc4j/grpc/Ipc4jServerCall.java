@@ -53,7 +53,7 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
     private OutMessage heldResponse;
     private final boolean oneResponse;
     /** Requests parsed in place (their parser, their scope, which ends with the call); null: parsed as usual. */
-    private final com.google.protobuf.Parser<?> inPlaceParser;
+    private final Object inPlaceParser; // a protobuf Parser
     private final InPlaceScope inPlace;
     private Listener<ReqT> listener; // set and read on the serial executor only
 
