@@ -11,6 +11,8 @@
  *
  * <p>Only grpc-java's public API is used ({@code io.grpc}: {@code Channel}, {@code ClientCall}, {@code ServerCall},
  * {@code ServerServiceDefinition}, {@code Context}), never {@code io.grpc.internal}, whose interfaces change between
- * releases. See the module's README for what each path copies.
+ * releases. See the module's README for what each path copies: a {@link dev.ipc4j.grpc.FlatBuffer} built in the
+ * session's memory crosses as a handle only, and large messages can be read in place
+ * ({@link dev.ipc4j.grpc.InPlaceScope}, {@link dev.ipc4j.grpc.Ipc4jServer.Builder#aliasRequests}).
  */
 package dev.ipc4j.grpc;
