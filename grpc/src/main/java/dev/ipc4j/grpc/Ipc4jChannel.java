@@ -20,6 +20,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,6 +49,9 @@ public final class Ipc4jChannel extends ManagedChannel {
     private volatile boolean shutdown;
     private ClientSession session; // guarded by this
     private MessageChannel<MemorySegment> messages; // guarded by this
+    private final ThreadFactory timerThreads;
+    /** Deadlines of calls not yet on the wire; made by the first such call, ended with the channel. Guarded by this. */
+    private ScheduledThreadPoolExecutor timer;
 
     /** Builds an {@link Ipc4jChannel}; {@link Ipc4jGrpc#channel} makes one. Not thread-safe. */
     public static final class Builder {
@@ -113,6 +118,23 @@ public final class Ipc4jChannel extends ManagedChannel {
             this.executor = ownedExecutor;
         }
         this.maxInboundMessageSize = b.maxInboundMessageSize;
+        this.timerThreads = b.threadFactory != null ? b.threadFactory : daemonThreads("ipc4j-grpc-timer-");
+    }
+
+    /**
+     * Runs {@code task} in {@code nanos} on the channel's timer (one thread, made on first use from the channel's
+     * thread factory); null once the channel terminated. For deadlines the ipc4j call cannot keep yet: those of calls
+     * that open on the wire only with their half-close.
+     */
+    synchronized ScheduledFuture<?> schedule(Runnable task, long nanos) {
+        if (terminated.getCount() == 0) {
+            return null;
+        }
+        if (timer == null) {
+            timer = new ScheduledThreadPoolExecutor(1, timerThreads);
+            timer.setRemoveOnCancelPolicy(true); // a call that opened in time leaves nothing behind
+        }
+        return timer.schedule(task, nanos, TimeUnit.NANOSECONDS);
     }
 
     static ThreadFactory daemonThreads(String prefix) {
@@ -247,6 +269,9 @@ public final class Ipc4jChannel extends ManagedChannel {
         if (ownedExecutor != null) {
             ownedExecutor.shutdown();
         }
+        if (timer != null) {
+            timer.shutdownNow(); // no call is open: its deadlines are moot
+        }
         terminated.countDown();
     }
 
@@ -257,7 +282,8 @@ public final class Ipc4jChannel extends ManagedChannel {
 
     @Override
     public boolean isTerminated() {
-        return terminated.getCount() == 0 && (ownedExecutor == null || ownedExecutor.isTerminated());
+        return terminated.getCount() == 0 && (ownedExecutor == null || ownedExecutor.isTerminated())
+                && (timer() == null || timer().isTerminated());
     }
 
     @Override
@@ -266,8 +292,16 @@ public final class Ipc4jChannel extends ManagedChannel {
         if (!terminated.await(timeout, unit)) {
             return false;
         }
-        return ownedExecutor == null || ownedExecutor.awaitTermination(Math.max(0, deadline - System.nanoTime()),
-                TimeUnit.NANOSECONDS);
+        if (ownedExecutor != null && !ownedExecutor.awaitTermination(Math.max(0, deadline - System.nanoTime()),
+                TimeUnit.NANOSECONDS)) {
+            return false;
+        }
+        ScheduledThreadPoolExecutor t = timer();
+        return t == null || t.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+
+    private synchronized ScheduledThreadPoolExecutor timer() {
+        return timer;
     }
 
     @Override

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -52,6 +53,8 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     private dev.ipc4j.message.CallOptions opening; // guarded by this, until the call opened
     private Deadline deadline; // guarded by this
     private OutMessage pending; // guarded by this: the request message of a call that opens late
+    /** The deadline of a call that opens late, kept by the channel's timer until it opens. Guarded by this. */
+    private ScheduledFuture<?> openTimer;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** The channel counted this call out (once, at its first end). */
     private final AtomicBoolean counted = new AtomicBoolean();
@@ -125,6 +128,17 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         if (!openLate && openNow() == null) {
             return;
         }
+        if (openLate && deadline != null) { // a caller that never half-closes must still see its deadline
+            ScheduledFuture<?> timer = channel.schedule(() -> cancelWith(Status.DEADLINE_EXCEEDED.withDescription(
+                    "the deadline passed before the call went out (it had not half-closed): " + deadline)),
+                    deadline.timeRemaining(TimeUnit.NANOSECONDS));
+            synchronized (this) {
+                openTimer = timer;
+            }
+            if (call != null || closed.get()) {
+                stopOpenTimer(); // opened or ended meanwhile
+            }
+        }
         callbacks.execute(() -> {
             if (!closed.get() && isReady()) {
                 listener.onReady();
@@ -140,6 +154,7 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         if (call != null || closed.get()) {
             return call;
         }
+        stopOpenTimer(); // from here on the ipc4j call keeps the deadline, or the call ends now
         Status early = cancelled.get();
         if (early != null) {
             end(early, new Metadata());
@@ -172,6 +187,17 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
             call.cancel();
         }
         return call;
+    }
+
+    private void stopOpenTimer() {
+        ScheduledFuture<?> timer;
+        synchronized (this) {
+            timer = openTimer;
+            openTimer = null;
+        }
+        if (timer != null) {
+            timer.cancel(false);
+        }
     }
 
     /** The earlier of the call's and the context's deadline, or null. */
@@ -352,6 +378,7 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
 
     /** On the serial executor (or before the call opened): the listener's one close. */
     private void end(Status status, Metadata trailers) {
+        stopOpenTimer();
         callbacks.execute(() -> {
             if (!closed.compareAndSet(false, true)) {
                 return;

@@ -188,6 +188,24 @@ abstract class InteropCases {
         assertEquals(Status.Code.DEADLINE_EXCEEDED, rec.status().getCode(), rec.status().toString());
     }
 
+    /** A unary call whose caller sends its request but never half-closes still ends at its deadline. */
+    @Test
+    void aUnaryCallThatNeverHalfClosesEndsAtItsDeadline() throws Exception {
+        ClientCall<SimpleRequest, SimpleResponse> call = channel().newCall(TestServiceGrpc.getUnaryCallMethod(),
+                CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS));
+        CompletableFuture<Status> end = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                end.complete(status);
+            }
+        }, new Metadata());
+        call.request(1);
+        call.sendMessage(SimpleRequest.newBuilder().setResponseSize(1).build());
+        Status status = end.get(WAIT_S, TimeUnit.SECONDS);
+        assertEquals(Status.Code.DEADLINE_EXCEEDED, status.getCode(), status.toString());
+    }
+
     @Test
     void aServerStreamSpacedBeyondItsDeadlineEndsWithDeadlineExceeded() {
         StreamingOutputCallRequest slow = StreamingOutputCallRequest.newBuilder()
