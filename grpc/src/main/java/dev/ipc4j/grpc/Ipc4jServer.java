@@ -53,7 +53,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class Ipc4jServer extends Server {
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.grpc");
     private final ServerApp app;
+    /** Calls one session may have open at once unless the builder says otherwise. */
+    public static final int DEFAULT_MAX_CALLS_PER_SESSION = 10_000;
     private final SessionServer.Config sessionConfig;
+    private final int maxCallsPerSession;
     private final List<ServerServiceDefinition> services;
     private final Map<String, ServerMethodDefinition<?, ?>> methods = new HashMap<>();
     private final HandlerRegistry fallback;
@@ -72,6 +75,7 @@ public final class Ipc4jServer extends Server {
     public static final class Builder {
         private final ServerApp app;
         private SessionServer.Config sessionConfig = SessionServer.Config.DEFAULT;
+        private int maxCallsPerSession = DEFAULT_MAX_CALLS_PER_SESSION;
         private final List<ServerServiceDefinition> services = new ArrayList<>();
         private final List<ServerInterceptor> interceptors = new ArrayList<>();
         private HandlerRegistry fallback;
@@ -121,6 +125,20 @@ public final class Ipc4jServer extends Server {
         /** Where the server's own threads come from (the default executor's and the deadline timer's). */
         public Builder threadFactory(ThreadFactory threadFactory) {
             this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+            return this;
+        }
+
+        /**
+         * The most calls one ipc4j session may have open at once (default {@value #DEFAULT_MAX_CALLS_PER_SESSION}):
+         * one more is refused with {@code RESOURCE_EXHAUSTED}, so a client that opens calls without end costs the
+         * server bounded memory (sessions themselves are bounded by the session server's {@code maxSessions}). The
+         * TCP side keeps grpc-netty's own limits.
+         */
+        public Builder maxConcurrentCallsPerSession(int calls) {
+            if (calls < 1) {
+                throw new IllegalArgumentException("at least one call per session, not " + calls);
+            }
+            this.maxCallsPerSession = calls;
             return this;
         }
 
@@ -176,6 +194,7 @@ public final class Ipc4jServer extends Server {
     private Ipc4jServer(Builder b) {
         this.app = b.app;
         this.sessionConfig = b.sessionConfig;
+        this.maxCallsPerSession = b.maxCallsPerSession;
         List<ServerServiceDefinition> bound = new ArrayList<>();
         for (ServerServiceDefinition s : b.services) {
             ServerServiceDefinition intercepted = ServerInterceptors.intercept(s, b.interceptors);
@@ -238,9 +257,10 @@ public final class Ipc4jServer extends Server {
     /** One session: its first channel carries its calls; the session's end ends them. */
     private void serve(ServerSession session) {
         MessageChannel<MemorySegment> ch;
+        AtomicInteger open = new AtomicInteger(); // this session's calls, against maxCallsPerSession
         try {
             ch = MessageChannel.over(session, session.channel(0), RawCodec.INSTANCE, MessageChannel.Config.DEFAULT,
-                    c -> c.onCall(Ipc4jGrpc.CALL_TYPE, call -> open(c, call))); // before the first frame is read
+                    c -> c.onCall(Ipc4jGrpc.CALL_TYPE, call -> open(c, call, open))); // before the first frame is read
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "gRPC over ipc4j: session " + session.id() + " has no channel for calls", e);
             session.close();
@@ -249,7 +269,8 @@ public final class Ipc4jServer extends Server {
         session.onEnd(end -> ch.close());
     }
 
-    private CallListener<MemorySegment> open(MessageChannel<MemorySegment> ch, Call<MemorySegment> call) {
+    private CallListener<MemorySegment> open(MessageChannel<MemorySegment> ch, Call<MemorySegment> call,
+            AtomicInteger sessionCalls) {
         String name = call.options().method();
         Status refusal = null;
         ServerMethodDefinition<?, ?> method = methods.get(name);
@@ -261,6 +282,10 @@ public final class Ipc4jServer extends Server {
             refusal = Status.UNIMPLEMENTED.withDescription("Method not found: " + name);
         } else if (shutdown) {
             refusal = Status.UNAVAILABLE.withDescription("the server is shutting down");
+        } else if (sessionCalls.incrementAndGet() > maxCallsPerSession) {
+            sessionCalls.decrementAndGet();
+            refusal = Status.RESOURCE_EXHAUSTED.withDescription("this session has " + maxCallsPerSession
+                    + " calls open, the most the server allows (maxConcurrentCallsPerSession)");
         }
         if (refusal != null) {
             try {
@@ -271,7 +296,7 @@ public final class Ipc4jServer extends Server {
             return new CallListener<>() {};
         }
         activeCalls.incrementAndGet();
-        return Ipc4jServerCall.start(this, ch, call, method);
+        return Ipc4jServerCall.start(this, ch, call, method, sessionCalls::decrementAndGet);
     }
 
     Executor executor() {

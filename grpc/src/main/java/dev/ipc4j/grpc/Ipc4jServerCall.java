@@ -56,10 +56,13 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
     private final Object inPlaceParser; // a protobuf Parser
     private final InPlaceScope inPlace;
     private Listener<ReqT> listener; // set and read on the serial executor only
+    /** Counts the call out of its session's open calls, at its end (once, in {@link #finish}). */
+    private final Runnable ended;
 
     private Ipc4jServerCall(Ipc4jServer server, MessageChannel<MemorySegment> channel, Call<MemorySegment> call,
-            ServerMethodDefinition<ReqT, RespT> method) {
+            ServerMethodDefinition<ReqT, RespT> method, Runnable ended) {
         this.server = server;
+        this.ended = ended;
         this.channel = channel;
         this.call = call;
         this.method = method;
@@ -88,8 +91,8 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
 
     /** On the channel's driving thread, as the ipc4j call opens: the service starts on the executor. */
     static <ReqT, RespT> CallListener<MemorySegment> start(Ipc4jServer server, MessageChannel<MemorySegment> channel,
-            Call<MemorySegment> call, ServerMethodDefinition<ReqT, RespT> method) {
-        Ipc4jServerCall<ReqT, RespT> c = new Ipc4jServerCall<>(server, channel, call, method);
+            Call<MemorySegment> call, ServerMethodDefinition<ReqT, RespT> method, Runnable ended) {
+        Ipc4jServerCall<ReqT, RespT> c = new Ipc4jServerCall<>(server, channel, call, method, ended);
         Metadata headers = Headers.toGrpc(call.options().headers());
         c.callbacks.execute(() -> {
             Context previous = c.context.attach();
@@ -321,6 +324,7 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
                 inPlace.close(); // after the listener's last callback: the requests' views stop working here
             }
             context.cancel(null);
+            ended.run();
             server.callEnded();
         }
     }

@@ -15,7 +15,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * The conformance suite's server process ({@code RUN_DIR [alias]}: with alias, requests are parsed in place; it hears
+ * The conformance suite's server process ({@code RUN_DIR [alias] [calls=N]}: with alias, requests are parsed in place; with calls=N, a
+ * session may have N calls open at once; it hears
  * SHUTDOWN for a graceful shutdown, then EXIT; or EXIT): one {@link Ipc4jServer} serving the interop TestService (and
  * the FlatBuffers methods of {@link BlobService}) over ipc4j (the app
  * "interop" in the run directory given) and, with its one extra builder call, over grpc's TCP transport on a port it
@@ -30,6 +31,16 @@ public final class InteropServerMain {
         return ServerApp.named("interop").allowing(CLIENT).runDirectory(runDir).build();
     }
 
+    /** The option after RUN_DIR that starts with {@code prefix}, less the prefix ("" for a flag); null when absent. */
+    private static String option(String[] args, String prefix) {
+        for (int i = 1; i < args.length; i++) {
+            if (args[i].startsWith(prefix)) {
+                return args[i].substring(prefix.length());
+            }
+        }
+        return null;
+    }
+
     public static void main(String[] args) throws Exception {
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
         HealthStatusManager health = new HealthStatusManager();
@@ -37,7 +48,9 @@ public final class InteropServerMain {
                 .addService(BlobService.definition())
                 .addService(ProtoReflectionServiceV1.newInstance()).addService(health.getHealthService())
                 .intercept(new InteropService.EchoMetadata()).tcp(0)
-                .aliasRequests(args.length > 1 && args[1].equals("alias")).build().start();
+                .aliasRequests(option(args, "alias") != null)
+                .maxConcurrentCallsPerSession(option(args, "calls=") != null ? Integer.parseInt(option(args, "calls="))
+                        : Ipc4jServer.DEFAULT_MAX_CALLS_PER_SESSION).build().start();
         health.setStatus(TestServiceGrpc.SERVICE_NAME, HealthCheckResponse.ServingStatus.SERVING);
         say("READY " + server.getPort());
         String command = hear();

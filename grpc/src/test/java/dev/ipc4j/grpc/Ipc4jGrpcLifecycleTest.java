@@ -326,4 +326,60 @@ class Ipc4jGrpcLifecycleTest {
             server.stop();
         }
     }
+
+    /**
+     * A session may have only so many calls open at once: the next is refused with RESOURCE_EXHAUSTED, and a call may
+     * open again once one has ended. A client that opens calls without end costs the server bounded memory.
+     */
+    @Test
+    void aSessionHasAtMostTheCallsTheServerAllows() throws Exception {
+        InteropServers.Started server = InteropServers.start(runDir, "calls=3");
+        ManagedChannel channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir)).build();
+        try {
+            TestServiceGrpc.TestServiceBlockingStub blocking = TestServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(WAIT_S, TimeUnit.SECONDS);
+            List<StreamObserver<StreamingOutputCallRequest>> open = new ArrayList<>();
+            List<CompletableFuture<Status>> ends = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                CompletableFuture<StreamingOutputCallResponse> first = new CompletableFuture<>();
+                CompletableFuture<Status> end = new CompletableFuture<>();
+                StreamObserver<StreamingOutputCallRequest> requests = TestServiceGrpc.newStub(channel)
+                        .withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).fullDuplexCall(new StreamObserver<>() {
+                            @Override
+                            public void onNext(StreamingOutputCallResponse value) {
+                                first.complete(value);
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                end.complete(Status.fromThrowable(t));
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                end.complete(Status.OK);
+                            }
+                        });
+                requests.onNext(StreamingOutputCallRequest.newBuilder()
+                        .addResponseParameters(ResponseParameters.newBuilder().setSize(1)).build());
+                first.get(WAIT_S, TimeUnit.SECONDS); // open on the server: it answered
+                open.add(requests);
+                ends.add(end);
+            }
+            StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                    () -> blocking.emptyCall(Empty.getDefaultInstance()));
+            assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getStatus().toString());
+            open.get(0).onCompleted();
+            assertEquals(Status.Code.OK, ends.get(0).get(WAIT_S, TimeUnit.SECONDS).getCode());
+            assertEquals(Empty.getDefaultInstance(), blocking.emptyCall(Empty.getDefaultInstance()), "room again");
+            for (int i = 1; i < 3; i++) {
+                open.get(i).onCompleted();
+                assertEquals(Status.Code.OK, ends.get(i).get(WAIT_S, TimeUnit.SECONDS).getCode());
+            }
+        } finally {
+            channel.shutdownNow();
+            assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS), channel + " terminated");
+            server.stop();
+        }
+    }
 }
