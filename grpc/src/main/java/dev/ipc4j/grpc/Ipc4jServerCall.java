@@ -56,8 +56,9 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
     private final Object inPlaceParser; // a protobuf Parser
     private final InPlaceScope inPlace;
     private Listener<ReqT> listener; // set and read on the serial executor only
-    /** Counts the call out of its session's open calls, at its end (once, in {@link #finish}). */
+    /** Counts the call out of its session's open calls ({@link #countOut}, once). */
     private final Runnable ended;
+    private final AtomicBoolean countedOut = new AtomicBoolean();
 
     private Ipc4jServerCall(Ipc4jServer server, MessageChannel<MemorySegment> channel, Call<MemorySegment> call,
             ServerMethodDefinition<ReqT, RespT> method, Runnable ended) {
@@ -295,10 +296,18 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
         flushHeaders(); // headers, held response and close: one burst for the client's runner to read
         flushResponse();
         outbound.then(() -> {
+            countOut(); // before the close goes out: a client that saw it may open its next call at once
             call.close(closing, closingTrailers);
             callbacks.execute(() -> finish(false));
             callbacks.release(); // closed before its request came whole (too large): the listener still hears the end
         });
+    }
+
+    /** Out of its session's open calls: once, when its close goes out or (cancelled, the session gone) at its finish. */
+    private void countOut() {
+        if (countedOut.compareAndSet(false, true)) {
+            ended.run();
+        }
     }
 
     /** On the serial executor, once: the listener hears the end; the context is cancelled; the server counts it out. */
@@ -324,7 +333,7 @@ final class Ipc4jServerCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
                 inPlace.close(); // after the listener's last callback: the requests' views stop working here
             }
             context.cancel(null);
-            ended.run();
+            countOut();
             server.callEnded();
         }
     }
