@@ -1,11 +1,11 @@
 package dev.ipc4j.grpc;
 
 import dev.ipc4j.Ipc4jException;
-import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.ServerApp;
 import dev.ipc4j.session.SessionPeer;
+import dev.ipc4j.shm.ShmArena;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ChannelCredentials;

@@ -115,6 +115,8 @@ class Ipc4jGrpcLifecycleTest {
             assertTrue(peerSeen(remote).startsWith("/127.0.0.1:"), "a TCP call names its address");
             assertEquals(RoutedChannel.Route.TCP, remote.route());
             assertEquals(RoutedChannel.Route.TCP, routeOfACall(remote), "the call's attribute");
+            assertTrue(local.arena() != null && local.arena().isWritable(), "the session's memory, to build messages in");
+            assertEquals(null, remote.arena(), "over TCP, none: build on the heap");
         } finally {
             for (ManagedChannel c : List.of(local, remote)) {
                 c.shutdownNow();

@@ -1,10 +1,10 @@
 package dev.ipc4j.bench.grpc;
 
 import com.google.protobuf.ByteString;
+import dev.ipc4j.bench.grpc.fbs.FlatBlob;
 import dev.ipc4j.bench.harness.Allocations;
 import dev.ipc4j.bench.harness.ChildJvm;
 import dev.ipc4j.bench.harness.LatencyStats;
-import dev.ipc4j.bench.grpc.fbs.FlatBlob;
 import dev.ipc4j.grpc.FlatBuffer;
 import dev.ipc4j.grpc.InPlaceScope;
 import dev.ipc4j.grpc.Ipc4jChannel;

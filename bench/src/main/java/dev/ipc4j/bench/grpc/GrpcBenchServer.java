@@ -3,12 +3,12 @@ package dev.ipc4j.bench.grpc;
 import static dev.ipc4j.bench.harness.ChildSide.say;
 
 import dev.ipc4j.bench.harness.ChildSide;
+import dev.ipc4j.bench.harness.WaitMode;
 import dev.ipc4j.grpc.Ipc4jGrpc;
 import dev.ipc4j.grpc.Ipc4jServer;
-import dev.ipc4j.bench.harness.WaitMode;
-import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ServerApp;
+import dev.ipc4j.session.SessionServer;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;

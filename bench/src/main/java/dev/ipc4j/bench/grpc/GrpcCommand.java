@@ -1,8 +1,8 @@
 package dev.ipc4j.bench.grpc;
 
-import dev.ipc4j.bench.harness.WaitMode;
 import dev.ipc4j.bench.harness.OptionNumbers;
 import dev.ipc4j.bench.harness.ToolCommand;
+import dev.ipc4j.bench.harness.WaitMode;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
