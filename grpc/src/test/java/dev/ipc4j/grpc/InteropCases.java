@@ -65,43 +65,27 @@ abstract class InteropCases {
         return TestServiceGrpc.newStub(channel()).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS);
     }
 
+    /** A raw unary call that has sent its request and not half-closed; its close completes {@code end}. */
+    private ClientCall<SimpleRequest, SimpleResponse> unaryWithoutHalfClose(CallOptions options,
+            CompletableFuture<Status> end) {
+        ClientCall<SimpleRequest, SimpleResponse> call = channel().newCall(TestServiceGrpc.getUnaryCallMethod(), options);
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                end.complete(status);
+            }
+        }, new Metadata());
+        call.request(1);
+        call.sendMessage(SimpleRequest.newBuilder().setResponseSize(1).build());
+        return call;
+    }
+
     private static StreamingOutputCallRequest asking(int... sizes) {
         StreamingOutputCallRequest.Builder b = StreamingOutputCallRequest.newBuilder();
         for (int size : sizes) {
             b.addResponseParameters(ResponseParameters.newBuilder().setSize(size));
         }
         return b.build();
-    }
-
-    /** What an async call saw: its responses in order, and its end. */
-    private static final class Recorder<T> implements StreamObserver<T> {
-        final BlockingQueue<T> responses = new LinkedBlockingQueue<>();
-        final CompletableFuture<Status> end = new CompletableFuture<>();
-
-        @Override
-        public void onNext(T value) {
-            responses.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            end.complete(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-            end.complete(Status.OK);
-        }
-
-        T next() throws InterruptedException {
-            T v = responses.poll(WAIT_S, TimeUnit.SECONDS);
-            assertNotNull(v, "a response came");
-            return v;
-        }
-
-        Status status() throws Exception {
-            return end.get(WAIT_S, TimeUnit.SECONDS);
-        }
     }
 
     @Test
@@ -191,17 +175,8 @@ abstract class InteropCases {
     /** A unary call whose caller sends its request but never half-closes still ends at its deadline. */
     @Test
     void aUnaryCallThatNeverHalfClosesEndsAtItsDeadline() throws Exception {
-        ClientCall<SimpleRequest, SimpleResponse> call = channel().newCall(TestServiceGrpc.getUnaryCallMethod(),
-                CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS));
         CompletableFuture<Status> end = new CompletableFuture<>();
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                end.complete(status);
-            }
-        }, new Metadata());
-        call.request(1);
-        call.sendMessage(SimpleRequest.newBuilder().setResponseSize(1).build());
+        unaryWithoutHalfClose(CallOptions.DEFAULT.withDeadlineAfter(300, TimeUnit.MILLISECONDS), end);
         Status status = end.get(WAIT_S, TimeUnit.SECONDS);
         assertEquals(Status.Code.DEADLINE_EXCEEDED, status.getCode(), status.toString());
     }
@@ -370,18 +345,9 @@ abstract class InteropCases {
     /** A unary call cancelled after its request but before its half-close ends CANCELLED, and the channel goes on. */
     @Test
     void aUnaryCallCancelledBeforeItsHalfCloseEndsCancelled() throws Exception {
-        ClientCall<SimpleRequest, SimpleResponse> call = channel().newCall(TestServiceGrpc.getUnaryCallMethod(),
-                CallOptions.DEFAULT.withDeadlineAfter(WAIT_S, TimeUnit.SECONDS));
         CompletableFuture<Status> end = new CompletableFuture<>();
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                end.complete(status);
-            }
-        }, new Metadata());
-        call.request(1);
-        call.sendMessage(SimpleRequest.newBuilder().setResponseSize(1).build());
-        call.cancel("changed my mind", null);
+        unaryWithoutHalfClose(CallOptions.DEFAULT.withDeadlineAfter(WAIT_S, TimeUnit.SECONDS), end)
+                .cancel("changed my mind", null);
         Status s = end.get(WAIT_S, TimeUnit.SECONDS);
         assertEquals(Status.Code.CANCELLED, s.getCode());
         assertEquals("changed my mind", s.getDescription());

@@ -341,42 +341,26 @@ class Ipc4jGrpcLifecycleTest {
             TestServiceGrpc.TestServiceBlockingStub blocking = TestServiceGrpc.newBlockingStub(channel)
                     .withDeadlineAfter(WAIT_S, TimeUnit.SECONDS);
             List<StreamObserver<StreamingOutputCallRequest>> open = new ArrayList<>();
-            List<CompletableFuture<Status>> ends = new ArrayList<>();
+            List<Recorder<StreamingOutputCallResponse>> seen = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                CompletableFuture<StreamingOutputCallResponse> first = new CompletableFuture<>();
-                CompletableFuture<Status> end = new CompletableFuture<>();
+                Recorder<StreamingOutputCallResponse> recorder = new Recorder<>();
                 StreamObserver<StreamingOutputCallRequest> requests = TestServiceGrpc.newStub(channel)
-                        .withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).fullDuplexCall(new StreamObserver<>() {
-                            @Override
-                            public void onNext(StreamingOutputCallResponse value) {
-                                first.complete(value);
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                                end.complete(Status.fromThrowable(t));
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                                end.complete(Status.OK);
-                            }
-                        });
+                        .withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).fullDuplexCall(recorder);
                 requests.onNext(StreamingOutputCallRequest.newBuilder()
                         .addResponseParameters(ResponseParameters.newBuilder().setSize(1)).build());
-                first.get(WAIT_S, TimeUnit.SECONDS); // open on the server: it answered
+                recorder.next(); // open on the server: it answered
                 open.add(requests);
-                ends.add(end);
+                seen.add(recorder);
             }
             StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
                     () -> blocking.emptyCall(Empty.getDefaultInstance()));
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getStatus().toString());
             open.get(0).onCompleted();
-            assertEquals(Status.Code.OK, ends.get(0).get(WAIT_S, TimeUnit.SECONDS).getCode());
+            assertEquals(Status.Code.OK, seen.get(0).status().getCode());
             assertEquals(Empty.getDefaultInstance(), blocking.emptyCall(Empty.getDefaultInstance()), "room again");
             for (int i = 1; i < 3; i++) {
                 open.get(i).onCompleted();
-                assertEquals(Status.Code.OK, ends.get(i).get(WAIT_S, TimeUnit.SECONDS).getCode());
+                assertEquals(Status.Code.OK, seen.get(i).status().getCode());
             }
         } finally {
             channel.shutdownNow();
