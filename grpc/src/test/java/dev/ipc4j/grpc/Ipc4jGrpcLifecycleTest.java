@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -126,40 +125,20 @@ class Ipc4jGrpcLifecycleTest {
         }
     }
 
-    /** A server stream opened by {@link #openStream}: its end, and how many responses came. */
-    private record OpenStream(CompletableFuture<Status> end, AtomicInteger received) {}
-
     /**
      * Opens a server stream that answers once at once and once more {@code secondAfterMicros} later; returns once the
-     * first answer came (the call is open at the server).
+     * first answer came (the call is open at the server), with what it sees from then on.
      */
-    private static OpenStream openStream(io.grpc.Channel channel, int secondAfterMicros) throws Exception {
-        CompletableFuture<Status> end = new CompletableFuture<>();
-        CompletableFuture<Void> first = new CompletableFuture<>();
-        AtomicInteger received = new AtomicInteger();
+    private static Recorder<StreamingOutputCallResponse> openStream(io.grpc.Channel channel, int secondAfterMicros)
+            throws Exception {
+        Recorder<StreamingOutputCallResponse> recorder = new Recorder<>();
         TestServiceGrpc.newStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).streamingOutputCall(
                 StreamingOutputCallRequest.newBuilder()
                         .addResponseParameters(ResponseParameters.newBuilder().setSize(1))
                         .addResponseParameters(ResponseParameters.newBuilder().setSize(1).setIntervalUs(secondAfterMicros))
-                        .build(), new StreamObserver<>() {
-                            @Override
-                            public void onNext(StreamingOutputCallResponse value) {
-                                received.incrementAndGet();
-                                first.complete(null);
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                                end.complete(Status.fromThrowable(t));
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                                end.complete(Status.OK);
-                            }
-                        });
-        first.get(WAIT_S, TimeUnit.SECONDS);
-        return new OpenStream(end, received);
+                        .build(), recorder);
+        recorder.next();
+        return recorder;
     }
 
     @Test
@@ -173,8 +152,8 @@ class Ipc4jGrpcLifecycleTest {
         try {
             List<CompletableFuture<Status>> open = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                open.add(openStream(channel, 60_000_000).end());
-                open.add(openStream(tcp, 60_000_000).end());
+                open.add(openStream(channel, 60_000_000).end);
+                open.add(openStream(tcp, 60_000_000).end);
             }
             assertEquals(RoutedChannel.Route.TCP, tcp.route());
             server.process().kill();
@@ -207,14 +186,14 @@ class Ipc4jGrpcLifecycleTest {
         InteropServers.Started server = InteropServers.start(runDir);
         ManagedChannel channel = Ipc4jGrpc.channel(InteropServerMain.CLIENT, InteropServerMain.app(runDir)).build();
         try {
-            OpenStream open = openStream(channel, 2_000_000); // open across the shutdown
+            Recorder<StreamingOutputCallResponse> open = openStream(channel, 2_000_000); // open across the shutdown
             server.process().send("SHUTDOWN");
             server.process().expect("SHUTTING-DOWN");
             StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> TestServiceGrpc
                     .newBlockingStub(channel).withDeadlineAfter(WAIT_S, TimeUnit.SECONDS).emptyCall(Empty.getDefaultInstance()));
             assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.getStatus().toString());
-            assertEquals(Status.Code.OK, open.end().get(WAIT_S, TimeUnit.SECONDS).getCode(), "the open call finished");
-            assertEquals(2, open.received().get());
+            assertEquals(Status.Code.OK, open.status().getCode(), "the open call finished");
+            assertEquals(1, open.responses.size(), "its second response came too (the first was taken at its opening)");
             server.process().expect("TERMINATED");
         } finally {
             channel.shutdownNow();
