@@ -13,6 +13,7 @@ import dev.ipc4j.NativeHandle;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.MemFd;
 import dev.ipc4j.session.ClientSession;
+import dev.ipc4j.testing.Eventually;
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.NoLeaks;
 import dev.ipc4j.transport.PeerGoneException;
@@ -582,13 +583,7 @@ class MessageChannelAcrossProcessesTest {
         return s;
     }
 
-    static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            Thread.sleep(5); // polling with a deadline
-        }
+    static void awaitTrue(BooleanSupplier condition, String what) {
+        Eventually.await(condition, what, WAIT);
     }
 }

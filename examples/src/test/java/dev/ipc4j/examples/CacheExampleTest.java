@@ -3,12 +3,14 @@ package dev.ipc4j.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ipc4j.testing.Eventually;
 import dev.ipc4j.testing.NoLeaks;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -32,10 +34,8 @@ class CacheExampleTest {
         Path log = runDir.resolve("server.log");
         Process server = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!Files.readString(log).contains("cache server ready") && server.isAlive() && System.nanoTime() < deadline) {
-                java.util.concurrent.locks.LockSupport.parkNanos(10_000_000); // polling the log, with a deadline
-            }
+            Eventually.await(() -> !server.isAlive() || read(log).contains("cache server ready"), "the server's ready line",
+                    Duration.ofSeconds(60));
             assertTrue(Files.readString(log).startsWith("cache server ready: pid " + server.pid()), Files.readString(log));
 
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -54,6 +54,14 @@ class CacheExampleTest {
         assertEquals("cache server stopped", said.getLast(), said.toString());
         try (Stream<Path> shm = Files.list(Path.of("/dev/shm"))) {
             assertEquals(List.of(), shm.filter(p -> p.getFileName().toString().startsWith("ipc4j.cache." + server.pid())).toList());
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }
