@@ -10,7 +10,6 @@ import dev.ipc4j.message.MessageChannel;
 import dev.ipc4j.message.OutMessage;
 import dev.ipc4j.shm.ShmArena;
 import io.grpc.Drainable;
-import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -221,21 +220,20 @@ public final class FlatBuffer implements AutoCloseable {
     }
 
     /** The stream a transport reads a message from; over a session whose memory holds it, a handle instead. */
-    private static final class Stream extends InputStream implements KnownLength, Drainable, HandleStream {
+    private static final class Stream extends SegmentStream implements Drainable, HandleStream {
         private static final int CHUNK = 64 << 10;
         private final FlatBuffer message;
-        private long position;
         private boolean taken; // the message went on as itself (a handle, or in process): nothing here to close
 
         Stream(FlatBuffer message) {
+            super(message.memory());
             this.message = message;
-            message.ensureOpen();
         }
 
         @Override
         public OutMessage adoptInto(MessageChannel<MemorySegment> channel) {
             FlatBufferMessage built = message.built;
-            if (built == null || position != 0 || message.closed.get()) {
+            if (built == null || position() != 0 || message.closed.get()) {
                 return null;
             }
             ShmArena arena = built.block().arena();
@@ -257,39 +255,13 @@ public final class FlatBuffer implements AutoCloseable {
         }
 
         @Override
-        public int read() {
-            return position < message.memory.byteSize() ? message.memory.get(ValueLayout.JAVA_BYTE, position++) & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) {
-                return 0;
-            }
-            long left = message.memory.byteSize() - position;
-            if (left <= 0) {
-                return -1;
-            }
-            int n = (int) Math.min(len, left);
-            MemorySegment.copy(message.memory, ValueLayout.JAVA_BYTE, position, b, off, n);
-            position += n;
-            return n;
-        }
-
-        @Override
-        public int available() {
-            return (int) (message.memory.byteSize() - position);
-        }
-
-        @Override
         public int drainTo(OutputStream target) throws IOException {
-            int start = (int) position;
-            byte[] chunk = new byte[(int) Math.min(CHUNK, Math.max(1, message.memory.byteSize() - position))];
+            long start = position();
+            byte[] chunk = new byte[Math.max(1, Math.min(CHUNK, available()))];
             for (int n; (n = read(chunk, 0, chunk.length)) > 0; ) {
                 target.write(chunk, 0, n);
             }
-            return (int) position - start;
+            return (int) (position() - start);
         }
 
         /** Read to the end by a transport that copies: the message's memory goes back now. */

@@ -113,54 +113,19 @@ final class Payloads {
      * Reads a message's payload in place; its length is known, as protobuf's marshaller wants it. A marshaller of this
      * module may {@link #take} the message itself instead, to keep reading it in place after the parse.
      */
-    static final class SegmentInput extends InputStream implements KnownLength {
+    static final class SegmentInput extends SegmentStream {
         private final InMessage<MemorySegment> message;
-        private final MemorySegment from;
-        private long position;
         private boolean taken;
 
         SegmentInput(InMessage<MemorySegment> message) {
+            super(message.payload());
             this.message = message;
-            this.from = message.payload();
         }
 
         /** The message, which the caller closes from now on (not {@link Payloads#read}). */
         InMessage<MemorySegment> take() {
             taken = true;
             return message;
-        }
-
-        @Override
-        public int read() {
-            return position < from.byteSize() ? from.get(ValueLayout.JAVA_BYTE, position++) & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) {
-            java.util.Objects.checkFromIndexSize(off, len, b.length);
-            if (len == 0) {
-                return 0;
-            }
-            long left = from.byteSize() - position;
-            if (left <= 0) {
-                return -1;
-            }
-            int n = (int) Math.min(len, left);
-            MemorySegment.copy(from, ValueLayout.JAVA_BYTE, position, b, off, n);
-            position += n;
-            return n;
-        }
-
-        @Override
-        public long skip(long n) {
-            long k = Math.max(0, Math.min(n, from.byteSize() - position));
-            position += k;
-            return k;
-        }
-
-        @Override
-        public int available() {
-            return (int) Math.min(Integer.MAX_VALUE, from.byteSize() - position);
         }
     }
 }

@@ -87,8 +87,7 @@ class FlatBufferCallsTest {
 
             rejectsWhatTheVerifierRejects(channel);
         } finally {
-            channel.shutdownNow();
-            assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS), channel + " terminated");
+            InteropServers.close(channel);
             server.stop();
         }
     }
@@ -112,11 +111,9 @@ class FlatBufferCallsTest {
                 rejectsWhatTheVerifierRejects(channel);
             }
         } finally {
-            tcp.shutdownNow();
-            inProcess.shutdownNow();
+            InteropServers.close(tcp, inProcess);
             local.shutdownNow();
-            assertTrue(tcp.awaitTermination(WAIT_S, TimeUnit.SECONDS) && inProcess.awaitTermination(WAIT_S, TimeUnit.SECONDS)
-                    && local.awaitTermination(WAIT_S, TimeUnit.SECONDS));
+            assertTrue(local.awaitTermination(WAIT_S, TimeUnit.SECONDS));
             server.stop();
         }
     }

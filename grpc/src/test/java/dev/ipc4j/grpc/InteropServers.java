@@ -35,9 +35,18 @@ final class InteropServers {
                 .build();
         TestServiceGrpc.newBlockingStub(tcp).withDeadlineAfter(JvmChild.TIMEOUT.toSeconds(), TimeUnit.SECONDS)
                 .emptyCall(Empty.getDefaultInstance());
-        tcp.shutdownNow();
-        assertTrue(tcp.awaitTermination(JvmChild.TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+        close(tcp);
         server.stop();
+    }
+
+    /** Shuts each channel down at once and checks that it terminated (its calls, threads and session gone). */
+    static void close(ManagedChannel... channels) throws InterruptedException {
+        for (ManagedChannel c : channels) {
+            c.shutdownNow();
+        }
+        for (ManagedChannel c : channels) {
+            assertTrue(c.awaitTermination(JvmChild.TIMEOUT.toSeconds(), TimeUnit.SECONDS), c + " terminated");
+        }
     }
 
     /** A running server process and its TCP port. */

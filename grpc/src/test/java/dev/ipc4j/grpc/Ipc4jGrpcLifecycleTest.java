@@ -64,8 +64,7 @@ class Ipc4jGrpcLifecycleTest {
             long deadlineMs = Long.parseLong(headers.get().get(InteropService.DEADLINE_SEEN));
             assertTrue(deadlineMs > 20_000 && deadlineMs <= 30_000, "the handler's Context has the deadline: " + deadlineMs);
         } finally {
-            channel.shutdownNow();
-            assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS));
+            InteropServers.close(channel);
             server.stop();
         }
     }
@@ -117,10 +116,7 @@ class Ipc4jGrpcLifecycleTest {
             assertTrue(local.arena() != null && local.arena().isWritable(), "the session's memory, to build messages in");
             assertEquals(null, remote.arena(), "over TCP, none: build on the heap");
         } finally {
-            for (ManagedChannel c : List.of(local, remote)) {
-                c.shutdownNow();
-                assertTrue(c.awaitTermination(WAIT_S, TimeUnit.SECONDS), c + " terminated");
-            }
+            InteropServers.close(local, remote);
             server.stop();
         }
     }
@@ -173,10 +169,7 @@ class Ipc4jGrpcLifecycleTest {
                     io.grpc.CallOptions.DEFAULT.withDeadlineAfter(WAIT_S, TimeUnit.SECONDS), Empty.getDefaultInstance()),
                     "the same channel reaches the restarted server");
         } finally {
-            for (ManagedChannel c : List.of(channel, tcp)) {
-                c.shutdownNow();
-                assertTrue(c.awaitTermination(WAIT_S, TimeUnit.SECONDS), c + " terminated");
-            }
+            InteropServers.close(channel, tcp);
             server.stop();
         }
     }
@@ -196,8 +189,7 @@ class Ipc4jGrpcLifecycleTest {
             assertEquals(1, open.responses.size(), "its second response came too (the first was taken at its opening)");
             server.process().expect("TERMINATED");
         } finally {
-            channel.shutdownNow();
-            assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS), channel + " terminated");
+            InteropServers.close(channel);
             server.stop();
         }
     }
@@ -220,8 +212,7 @@ class Ipc4jGrpcLifecycleTest {
             assertEquals(Status.Code.RESOURCE_EXHAUSTED, serverSide.getStatus().getCode(), "the server's 4 MiB default");
             assertEquals(Empty.getDefaultInstance(), stub.emptyCall(Empty.getDefaultInstance()), "the channel goes on");
         } finally {
-            small.shutdownNow();
-            assertTrue(small.awaitTermination(WAIT_S, TimeUnit.SECONDS), small + " terminated");
+            InteropServers.close(small);
             server.stop();
         }
     }
@@ -256,8 +247,7 @@ class Ipc4jGrpcLifecycleTest {
                 assertEquals(1000, stub.unaryCall(SimpleRequest.newBuilder().setResponseSize(1000)
                         .setPayload(InteropService.zeros(1 << 20)).build()).getPayload().getBody().size());
             } finally {
-                channel.shutdownNow();
-                assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS), channel + " terminated");
+                InteropServers.close(channel);
                 server.stop();
             }
         }
@@ -302,8 +292,7 @@ class Ipc4jGrpcLifecycleTest {
                 assertEquals(0, after.byteAt(0), "a response after its scope closed is parsed as usual");
             }
         } finally {
-            channel.shutdownNow();
-            assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS), channel + " terminated");
+            InteropServers.close(channel);
             server.stop();
         }
     }
@@ -342,8 +331,7 @@ class Ipc4jGrpcLifecycleTest {
                 assertEquals(Status.Code.OK, seen.get(i).status().getCode());
             }
         } finally {
-            channel.shutdownNow();
-            assertTrue(channel.awaitTermination(WAIT_S, TimeUnit.SECONDS), channel + " terminated");
+            InteropServers.close(channel);
             server.stop();
         }
     }
