@@ -10,4 +10,5 @@ module dev.ipc4j {
     exports dev.ipc4j.shm;
     exports dev.ipc4j.session;
     exports dev.ipc4j.message;
+    exports dev.ipc4j.pubsub;
 }

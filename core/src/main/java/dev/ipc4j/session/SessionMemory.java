@@ -207,6 +207,22 @@ final class SessionMemory implements AutoCloseable {
     }
 
     /**
+     * Server side: posts the descriptor of the app arena's segment {@code segment} (and the arena's control object, the
+     * first time) to this peer, unless it has that incarnation already, so the peer can borrow any block of it by a
+     * handle that did not cross this session (publish/subscribe writes handles into shared memory instead).
+     */
+    void share(int segment) {
+        if (!serverSide) {
+            throw new IllegalStateException("only the server shares its app arena");
+        }
+        ShmArena arena = serverAppArena.get();
+        synchronized (this) {
+            ensureOpen();
+            post(SessionHandle.Scope.SERVER_APP, arena, segment);
+        }
+    }
+
+    /**
      * Borrows what {@code handle} names. A handle into this side's own memory (its session arena; on the server also the
      * app arena, which every client can map) is honoured only when this side lent that very block to this peer: a peer
      * that guessed or forged one could otherwise make this process read, and perhaps send back, memory never lent to

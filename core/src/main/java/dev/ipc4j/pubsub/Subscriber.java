@@ -1,0 +1,505 @@
+package dev.ipc4j.pubsub;
+
+import dev.ipc4j.Ipc4jException;
+import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.Futex;
+import dev.ipc4j.session.Session;
+import dev.ipc4j.session.SessionHandle;
+import dev.ipc4j.session.SessionTimeoutException;
+import dev.ipc4j.shm.InvalidHandleException;
+import dev.ipc4j.shm.Lease;
+import dev.ipc4j.shm.ShmArena;
+import dev.ipc4j.shm.ShmBlock;
+import dev.ipc4j.transport.Agent;
+import dev.ipc4j.transport.BlobPipe;
+import dev.ipc4j.transport.Channel;
+import dev.ipc4j.transport.Receipt;
+import dev.ipc4j.transport.Runner;
+import dev.ipc4j.transport.TransportException;
+import dev.ipc4j.transport.WaitSet;
+import dev.ipc4j.transport.WaitStrategy;
+import dev.ipc4j.transport.Waiter;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One subscription to a topic, over a session to the publisher's server: samples are read in place in the publisher's
+ * shared memory, in sequence order, with every sample it could not get reported as a {@link Gap}.
+ *
+ * <p>Three ways to read, as everywhere in ipc4j: {@link #poll} (caller-driven, never waits, returns a work count),
+ * {@link #receive} (waits up to a timeout on a futex: for an application thread), {@link #attach} (handlers on a
+ * {@link Runner} built from your {@code ThreadFactory}). Reading is for one thread at a time; {@link #close()} is
+ * thread-safe.
+ *
+ * <p>End: when the publisher closes the topic, reads return {@link #ENDED} once everything published was read; when
+ * its process dies, the next read throws {@link PublisherGoneException} once (after what was published before), and
+ * when the publisher ends this subscription (a slow reliable subscriber under
+ * {@link SlowSubscriberPolicy#DISCONNECT}), {@link SubscriptionEndedException} once; then {@link #ENDED}.
+ */
+public final class Subscriber implements AutoCloseable {
+    /** What {@link #poll} and {@link #receive} return once the subscription has ended. */
+    public static final int ENDED = BlobPipe.ENDED;
+
+    private static final long HANDLE_LENGTH_AT = 16;
+
+    /**
+     * How to subscribe: an immutable value, changed with {@code withX} copies of {@link #DEFAULT}.
+     *
+     * @param delivery {@link Delivery#LOSSY} (the default) or {@link Delivery#RELIABLE}
+     * @param start where to start (default {@link StartAt.Now}); a named subscriber that read the topic before
+     *     resumes where it left off instead
+     * @param name a name the publisher remembers this subscriber's position by, across its restarts (1 to 255 bytes of
+     *     UTF-8; one subscription per name at a time); empty: anonymous
+     * @param openTimeout how long {@link #open} waits for the publisher's answer (default 5 s)
+     */
+    public record Config(Delivery delivery, StartAt start, Optional<String> name, Duration openTimeout) {
+        public static final Config DEFAULT = new Config(Delivery.LOSSY, StartAt.now(), Optional.empty(), Duration.ofSeconds(5));
+
+        public Config {
+            Objects.requireNonNull(delivery, "delivery");
+            Objects.requireNonNull(start, "start");
+            Objects.requireNonNull(name, "name");
+            name.ifPresent(n -> {
+                if (n.isEmpty()) {
+                    throw new IllegalArgumentException("a name must not be empty");
+                }
+                SubscriptionWire.text(n);
+            });
+            if (openTimeout.isNegative() || openTimeout.isZero()) {
+                throw new IllegalArgumentException("openTimeout must be positive: " + openTimeout);
+            }
+        }
+
+        /** A copy with {@code delivery} replaced. */
+
+        public Config withDelivery(Delivery delivery) {
+            return new Config(delivery, start, name, openTimeout);
+        }
+
+        /** A copy with {@code start} replaced. */
+
+        public Config withStart(StartAt start) {
+            return new Config(delivery, start, name, openTimeout);
+        }
+
+        /** A copy with {@code name} replaced. */
+
+        public Config withName(String name) {
+            return new Config(delivery, start, Optional.of(name), openTimeout);
+        }
+
+        /** A copy with {@code openTimeout} replaced. */
+
+        public Config withOpenTimeout(Duration openTimeout) {
+            return new Config(delivery, start, name, openTimeout);
+        }
+    }
+
+    private final String topic;
+    private final Session session;
+    private final Channel channel;
+    private final ShmBlock cursorBlock;
+    private final CursorBlock cursor;
+    private final Lease topicLease;
+    private final TopicBlock block;
+    private final ShmArena samples;
+    private final int slot;
+    private final int capacity;
+    private final MemorySegment scratch; // the entry's handle, copied out under the seqlock
+    private final Sample sample = new Sample();
+    private final AtomicReference<String> sessionGone = new AtomicReference<>();
+    private Delivery delivery;
+    private long next;
+    private long missed;
+    private Gap pendingGap;
+    private boolean ended;
+    private volatile boolean closed;
+
+    private Subscriber(String topic, Session session, Channel channel, ShmBlock cursorBlock, Lease topicLease,
+            SubscriptionWire.Reply reply, Delivery delivery) {
+        this.topic = topic;
+        this.session = session;
+        this.channel = channel;
+        this.cursorBlock = cursorBlock;
+        this.cursor = new CursorBlock(cursorBlock.memory());
+        this.topicLease = topicLease;
+        this.block = TopicBlock.wrap(topicLease.memory(), reply.epoch());
+        this.samples = session.appArena();
+        this.slot = reply.slot();
+        this.capacity = block.capacity();
+        this.scratch = Arena.ofAuto().allocate(32, 8);
+        this.delivery = delivery;
+        this.next = reply.start();
+        this.pendingGap = reply.requested() < reply.start() ? new Gap(reply.requested(), reply.start()) : null;
+        cursor.nextVolatile(next);
+    }
+
+    /**
+     * Subscribes to {@code topic} of the server {@code session} is logged in to: asks for a channel naming it, and
+     * maps the topic's index from the publisher's answer.
+     *
+     * @throws dev.ipc4j.session.ChannelRefusedException when the publisher refused (no such topic, the name is taken,
+     *     the topic is full or closed)
+     * @throws SessionTimeoutException when it did not answer within {@link Config#openTimeout()}
+     */
+    public static Subscriber open(Session session, String topic, Config config) throws IOException, InterruptedException {
+        Objects.requireNonNull(session, "session");
+        Objects.requireNonNull(config, "config");
+        ShmBlock cursorBlock = session.arena().allocate(CursorBlock.BYTES);
+        Channel channel = null;
+        Lease topicLease = null;
+        try {
+            cursorBlock.memory().fill((byte) 0);
+            SessionHandle cursorHandle = session.lend(cursorBlock);
+            byte[] metadata = SubscriptionWire.encode(new SubscriptionWire.Request(topic, config.delivery(), config.start(),
+                    config.name(), cursorHandle));
+            channel = session.openChannel(metadata, config.openTimeout());
+            AtomicReference<SubscriptionWire.Reply> reply = new AtomicReference<>();
+            AtomicReference<RuntimeException> bad = new AtomicReference<>();
+            Receipt got = channel.blobs().receive(blob -> {
+                try {
+                    reply.set(SubscriptionWire.decodeReply(blob.segment()));
+                } catch (IllegalArgumentException | Ipc4jException e) {
+                    bad.set(e);
+                }
+            }, config.openTimeout());
+            if (bad.get() != null) {
+                throw bad.get();
+            }
+            if (reply.get() == null) {
+                throw new SessionTimeoutException("no subscription reply for " + topic + " within " + config.openTimeout() + " (" + got + ")");
+            }
+            topicLease = session.borrow(reply.get().topic());
+            Subscriber s = new Subscriber(topic, session, channel, cursorBlock, topicLease, reply.get(), config.delivery());
+            session.onEnd(end -> s.sessionEnded(end.toString()));
+            return s;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (topicLease != null) {
+                topicLease.close();
+            }
+            if (channel != null) {
+                channel.close();
+            }
+            cursorBlock.close();
+            throw e;
+        }
+    }
+
+    /** The topic's name. */
+    public String topic() {
+        return topic;
+    }
+
+    /** The topic's epoch: a random number per publisher start, so a restarted publisher's topic is told apart. */
+    public long epoch() {
+        return block.epoch();
+    }
+
+    /** The next sequence this subscriber will read. */
+    public long next() {
+        return next;
+    }
+
+    /** How many samples this subscriber missed so far: the sum of every {@link Gap} reported. */
+    public long missed() {
+        return missed;
+    }
+
+    /** Its delivery now: {@link Delivery#LOSSY} once the publisher demoted it. */
+    public Delivery delivery() {
+        return delivery;
+    }
+
+    /**
+     * Hands up to {@code limit} samples (and gaps) that are here now to {@code handler}, inline, never waiting;
+     * returns how many, or {@link #ENDED}.
+     *
+     * @throws PublisherGoneException once, when the publisher died (after what it had published was read)
+     * @throws SubscriptionEndedException once, when the publisher ended this subscription
+     */
+    public int poll(SampleHandler handler, int limit) {
+        if (ended || closed) {
+            return ENDED;
+        }
+        int done = 0;
+        if (pendingGap != null) {
+            Gap gap = pendingGap;
+            pendingGap = null;
+            missed += gap.missed();
+            handler.onGap(gap);
+            done++;
+        }
+        if (block.slotStateAcquire(slot) == TopicBlock.SLOT_EVICTED) {
+            end();
+            throw new SubscriptionEndedException("the publisher of " + topic + " ended this subscription: it was a whole history "
+                    + "behind for longer than the topic's reliable timeout");
+        }
+        long tail = block.tailAcquire();
+        long n = next;
+        while (done < limit && n < tail) {
+            if (!block.readEntry(n, scratch)) {
+                long oldest = block.tailAcquire() - capacity + 1;
+                if (n < oldest) {
+                    n = skip(handler, n, oldest);
+                    done++;
+                    continue;
+                }
+                break; // not lapped: the entry is being written (cannot last), look again on the next poll
+            }
+            long id;
+            try {
+                id = samples.borrow(scratch, 0);
+            } catch (InvalidHandleException e) {
+                long oldest = block.tailAcquire() - capacity + 1;
+                if (n < oldest) { // freed because the publisher lapped this subscriber after the entry was read
+                    n = skip(handler, n, oldest);
+                    done++;
+                    continue;
+                }
+                if (block.isClosed()) { // the publisher closed the topic and gave its history back
+                    n = skip(handler, n, tail);
+                    done++;
+                    continue;
+                }
+                throw e;
+            }
+            try {
+                sample.set(n, samples.memory(id, scratch.get(ValueLayout.JAVA_LONG, HANDLE_LENGTH_AT)));
+                handler.onSample(sample);
+            } finally {
+                samples.free(id);
+            }
+            n++;
+            done++;
+        }
+        if (n != next) {
+            next = n;
+            cursor.nextVolatile(n);
+            if (block.publisherWaitingVolatile()) {
+                wakePublisher();
+            }
+        }
+        if (done == 0) {
+            return checkEnd();
+        }
+        return done;
+    }
+
+    private long skip(SampleHandler handler, long from, long to) {
+        missed += to - from;
+        handler.onGap(new Gap(from, to));
+        return to;
+    }
+
+    private void wakePublisher() {
+        try {
+            Futex.wake(cursor.memory(), CursorBlock.NEXT_OFFSET, 1);
+        } catch (ErrnoException e) {
+            throw new IllegalStateException("waking the publisher of " + topic, e);
+        }
+    }
+
+    /** Nothing to read: the end, told once, if there is one; else 0. */
+    private int checkEnd() {
+        if (block.slotStateAcquire(slot) == TopicBlock.SLOT_DEMOTED) {
+            delivery = Delivery.LOSSY;
+        }
+        if (block.isClosed()) {
+            if (next >= block.tailAcquire()) {
+                end();
+                return ENDED;
+            }
+            return 0;
+        }
+        String gone = sessionGone.get();
+        if (gone != null) {
+            end();
+            throw new PublisherGoneException("the publisher of " + topic + " is gone (" + gone + ")", null);
+        }
+        return 0;
+    }
+
+    private void sessionEnded(String how) {
+        sessionGone.compareAndSet(null, how);
+        try {
+            if (!closed) {
+                Futex.wake(block.memory(), TopicBlock.WAKE_OFFSET, Integer.MAX_VALUE); // a sleeping reader looks now
+            }
+        } catch (ErrnoException | RuntimeException e) {
+            // its timed wait looks soon anyway
+        }
+    }
+
+    /**
+     * Waits up to {@code timeout} for samples and hands up to 64 of them to {@code handler}; returns how many (0: the
+     * time passed), or {@link #ENDED}. Sleeps on the topic's futex word; the publisher wakes one sleeper per publish,
+     * and each one woken wakes the next, so publishing costs the same for any number of sleeping subscribers.
+     */
+    public int receive(SampleHandler handler, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            int n = poll(handler, 64);
+            if (n != 0) {
+                return n;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return 0;
+            }
+            int seen = block.wakeAcquire();
+            cursor.sleepingVolatile(CursorBlock.ON_FUTEX);
+            try {
+                if (block.tailVolatile() > next || block.isClosed() || sessionGone.get() != null
+                        || block.slotStateAcquire(slot) == TopicBlock.SLOT_EVICTED) {
+                    continue;
+                }
+                Futex.await(block.memory(), TopicBlock.WAKE_OFFSET, seen,
+                        Math.min(left, WaitStrategy.CHECK_INTERVAL.toNanos()));
+            } catch (ErrnoException e) {
+                throw new IllegalStateException("waiting on topic " + topic, e);
+            } finally {
+                cursor.sleepingVolatile(CursorBlock.AWAKE);
+            }
+            if (block.wakeAcquire() != seen) {
+                try {
+                    Futex.wake(block.memory(), TopicBlock.WAKE_OFFSET, 1); // pass the wake on to the next sleeper
+                } catch (ErrnoException e) {
+                    throw new IllegalStateException("waking on topic " + topic, e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Reads on {@code runner}'s thread from now on: each sample (and gap) goes to {@code handler} inline there, and
+     * the end to {@link SampleHandler#onEnd}. The runner sleeps between samples on the subscription's channel, which
+     * the publisher rings when it finds this subscriber asleep. Do not also {@link #poll} or {@link #receive}.
+     */
+    public Runner.Attachment attach(Runner runner, SampleHandler handler) {
+        Objects.requireNonNull(handler, "handler");
+        return runner.attach(new Reader(handler));
+    }
+
+    private void end() {
+        ended = true;
+    }
+
+    /**
+     * Leaves the topic: the publisher stops waiting for this subscriber at once and drops it; the cursor and the
+     * topic's index are given back. Idempotent; the session stays open.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        try {
+            cursor.closedVolatile();
+            if (block.publisherWaitingVolatile()) {
+                wakePublisher();
+            }
+        } catch (RuntimeException e) {
+            // the session's memory went already
+        }
+        channel.close();
+        topicLease.close();
+        cursorBlock.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Subscriber[" + topic + ", next " + next + ", missed " + missed + ", " + delivery + "]";
+    }
+
+    /** The runner-driven reader: polls the topic, sleeps on the subscription channel (the publisher's doorbell). */
+    private final class Reader implements Agent {
+        private final SampleHandler handler;
+        private boolean done;
+
+        Reader(SampleHandler handler) {
+            this.handler = handler;
+        }
+
+        @Override
+        public int doWork() {
+            if (done) {
+                return 0;
+            }
+            boolean channelEnded = false;
+            try {
+                channelEnded = channel.blobs().poll(blob -> { }, 64) == BlobPipe.ENDED;
+            } catch (TransportException | IllegalStateException e) {
+                channelEnded = true;
+            }
+            int n;
+            try {
+                n = poll(handler, 256);
+            } catch (PubSubException e) {
+                finish(e);
+                return 1;
+            }
+            if (n == ENDED) {
+                finish(null);
+                return 1;
+            }
+            if (channelEnded && n == 0 && !closed) {
+                // the publisher dropped this subscription without a word in the topic: its session is ending
+                sessionEnded("the subscription channel ended");
+                return 1;
+            }
+            return n;
+        }
+
+        private void finish(PubSubException cause) {
+            done = true;
+            try {
+                handler.onEnd(cause);
+            } catch (RuntimeException e) {
+                System.getLogger("dev.ipc4j.pubsub").log(System.Logger.Level.WARNING, "a subscriber's end handler threw", e);
+            }
+        }
+
+        @Override
+        public boolean prepareToSleep(WaitSet waits) {
+            if (closed) {
+                return false;
+            }
+            waits.wakeBy(System.nanoTime() + WaitStrategy.CHECK_INTERVAL.toNanos()); // the end is looked for at least this often
+            cursor.sleepingVolatile(CursorBlock.ON_CHANNEL);
+            if (block.tailVolatile() > next || block.isClosed() || sessionGone.get() != null) {
+                return false;
+            }
+            try {
+                return channel.prepareToSleep(waits, Waiter.RUNNER);
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }
+
+        @Override
+        public void awoke() {
+            if (!closed) {
+                cursor.sleepingVolatile(CursorBlock.AWAKE);
+            }
+            try {
+                channel.awoke(Waiter.RUNNER);
+            } catch (RuntimeException e) {
+                // closed meanwhile: the next cycle sees it
+            }
+        }
+
+        @Override
+        public boolean isDone() {
+            return done || closed;
+        }
+    }
+}
