@@ -540,7 +540,7 @@ public final class Publisher implements AutoCloseable {
         synchronized (lock) {
             List<SubscriberInfo> out = new ArrayList<>();
             for (Sub s : subs) {
-                out.add(new SubscriberInfo(s.app, s.pid, s.name, s.delivery, s.position()));
+                out.add(new SubscriberInfo(s.app, s.pid, s.name, s.delivery, s.next()));
             }
             return out;
         }
@@ -583,7 +583,7 @@ public final class Publisher implements AutoCloseable {
         }
         sub.removed = true;
         if (sub.name.isPresent()) {
-            resume.put(sub.name.get(), sub.position());
+            resume.put(sub.name.get(), sub.next());
         }
         List<Sub> rest = new ArrayList<>(List.of(subs));
         rest.remove(sub);
@@ -678,11 +678,13 @@ public final class Publisher implements AutoCloseable {
         }
 
         /** The next sequence it will read: its cursor, or where it started until it has written one. */
-        long position() {
-            if (cursor.closedAcquire()) {
-                return Long.MAX_VALUE; // it leaves: nobody waits for it
-            }
+        long next() {
             return Math.max(start, cursor.nextAcquire());
+        }
+
+        /** {@link #next()}, or past everything once it leaves: nobody waits for it then. */
+        long position() {
+            return cursor.closedAcquire() ? Long.MAX_VALUE : next();
         }
     }
 

@@ -342,9 +342,17 @@ public final class Subscriber implements AutoCloseable {
      * and each one woken wakes the next, so publishing costs the same for any number of sleeping subscribers.
      */
     public int receive(SampleHandler handler, Duration timeout) {
+        return receive(handler, 64, timeout);
+    }
+
+    /** {@link #receive(SampleHandler, Duration)} of at most {@code limit} samples and gaps. */
+    public int receive(SampleHandler handler, int limit, Duration timeout) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be positive: " + limit);
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            int n = poll(handler, 64);
+            int n = poll(handler, limit);
             if (n != 0) {
                 return n;
             }

@@ -67,6 +67,8 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     private static final long PID_CHECK_NANOS = 100_000_000;
     /** How often a runner that never sleeps (busy spin) reads a session socket that was not readable when last read. */
     private static final long QUIET_READ_NANOS = 1_000_000;
+    /** How long an ending session waits for a peer whose socket closed to have exited (a hung peer costs this once). */
+    private static final Duration PEER_EXIT_WAIT = Duration.ofMillis(250);
 
     private final long id;
     private final long token;
@@ -438,7 +440,9 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             ended.complete(how);
             bestEffort("closing its channels", this::closeChannels);
             try {
-                dead = peerPid.hasExited();
+                // A killed peer's socket reaches EOF while the kernel is still tearing the process down: give it a
+                // moment to finish exiting, or its holds in our memory would not count as a dead process's and stay.
+                dead = how instanceof SessionEnd.PeerGone ? peerPid.awaitExit(PEER_EXIT_WAIT) : peerPid.hasExited();
             } catch (ErrnoException e) {
                 dead = false;
             }

@@ -47,8 +47,17 @@ class PubSubAcrossProcessesTest {
     }
 
     private JvmChild subscriber(Delivery delivery, String start, String name, long slowNanos) {
+        return subscriber(delivery, start, name, slowNanos, Long.MAX_VALUE, "receive");
+    }
+
+    private JvmChild subscriber(Delivery delivery, String start, String name, long slowNanos, long limit, String style) {
         return JvmChild.start(PubSubChild.class, "subscribe", runDir.toString(), delivery.name(), start, name,
-                Long.toString(slowNanos), Long.toString(Long.MAX_VALUE));
+                Long.toString(slowNanos), Long.toString(limit), style);
+    }
+
+    private static void signal(JvmChild child, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).inheritIO().start();
+        assertEquals(0, kill.waitFor(), "kill -" + signal);
     }
 
     private static void publish(Publisher publisher, long count, int bytes) {
@@ -71,9 +80,11 @@ class PubSubAcrossProcessesTest {
             List<JvmChild> lossy = new ArrayList<>();
             try {
                 for (int i = 0; i < 4; i++) {
-                    reliable.add(subscriber(Delivery.RELIABLE, "now", "-", 0));
+                    // one of each reads on a runner of its own, the others with blocking receives
+                    String style = i == 3 ? "runner" : "receive";
+                    reliable.add(subscriber(Delivery.RELIABLE, "now", "-", 0, Long.MAX_VALUE, style));
                     // one lossy subscriber is slow on purpose (50 us a sample): it is lapped, and must be told exactly
-                    lossy.add(subscriber(Delivery.LOSSY, "now", "-", i == 0 ? 50_000 : 0));
+                    lossy.add(subscriber(Delivery.LOSSY, "now", "-", i == 0 ? 50_000 : 0, Long.MAX_VALUE, style));
                 }
                 for (JvmChild c : reliable) {
                     assertTrue(c.expect("ready").startsWith("0 "));
@@ -133,6 +144,217 @@ class PubSubAcrossProcessesTest {
                     c.close();
                 }
             }
+        }
+    }
+
+    @Test
+    void aStoppedLossySubscriberGrowsNoMemoryAndAStoppedReliableOneIsDemoted() throws Exception {
+        int capacity = 256;
+        List<SlowSubscriber> slow = new CopyOnWriteArrayList<>();
+        try (SessionServer server = SessionServer.start(Samples.feed(runDir));
+                Publisher publisher = Publisher.open(server, Samples.TOPIC, Publisher.Config.DEFAULT.withCapacity(capacity)
+                        .withReliableTimeout(Duration.ofMillis(300)).withSlowSubscribers(SlowSubscriberPolicy.DEMOTE)
+                        .withListener(slow::add));
+                JvmChild lossy = subscriber(Delivery.LOSSY, "now", "-", 0);
+                JvmChild reliable = subscriber(Delivery.RELIABLE, "now", "-", 0)) {
+            Publisher.serve(server, publisher);
+            lossy.expect("ready");
+            reliable.expect("ready");
+            signal(lossy, "STOP");
+            signal(reliable, "STOP");
+            ShmArena arena = server.appArena();
+            publish(publisher, 4 * capacity, 4096);
+            long used = arena.usedBytes();
+            publish(publisher, 40 * capacity, 4096);
+            // The arena's use plateaus: the history's blocks are reused, nothing grows with the stopped subscribers.
+            assertEquals(used, arena.usedBytes(), "bytes the app arena took, after 4 and after 44 histories");
+            assertTrue(arena.liveBytes() <= (capacity + 8L) * 4096 + TopicBlock.bytesFor(capacity) * 2,
+                    "live bytes " + arena.liveBytes());
+            assertEquals(1, slow.size(), slow.toString());
+            assertEquals(SlowSubscriberPolicy.DEMOTE, slow.getFirst().action());
+            assertEquals(reliable.pid(), slow.getFirst().pid());
+            assertEquals(Delivery.LOSSY, publisher.subscribers().stream().filter(s -> s.pid() == reliable.pid())
+                    .findFirst().orElseThrow().delivery());
+            signal(lossy, "CONT");
+            signal(reliable, "CONT");
+            long total = publisher.tail();
+            publisher.close();
+            for (JvmChild c : List.of(lossy, reliable)) {
+                Map<String, String> r = report(c.expect("done"));
+                assertEquals("ended", r.get("end"), r.toString());
+                assertEquals("0", r.get("bad"), r.toString());
+                assertEquals(total, Long.parseLong(r.get("received")) + Long.parseLong(r.get("missed")), r.toString());
+                assertTrue(Long.parseLong(r.get("missed")) > 0, r.toString());
+                assertEquals("LOSSY", r.get("delivery"), "the stopped reliable subscriber learnt it was demoted: " + r);
+                c.send("exit");
+                assertEquals(0, c.awaitExit());
+            }
+        }
+    }
+
+    @Test
+    void aStoppedReliableSubscriberIsDisconnectedOrFailsThePublishPerPolicy() throws Exception {
+        int capacity = 64;
+        List<SlowSubscriber> slow = new CopyOnWriteArrayList<>();
+        try (SessionServer server = SessionServer.start(Samples.feed(runDir));
+                Publisher evicting = Publisher.open(server, Samples.TOPIC, Publisher.Config.DEFAULT.withCapacity(capacity)
+                        .withReliableTimeout(Duration.ofMillis(200)).withSlowSubscribers(SlowSubscriberPolicy.DISCONNECT)
+                        .withListener(slow::add));
+                JvmChild reliable = subscriber(Delivery.RELIABLE, "now", "-", 0)) {
+            Publisher.serve(server, evicting);
+            reliable.expect("ready");
+            signal(reliable, "STOP");
+            publish(evicting, 3 * capacity, 64);
+            assertEquals(1, slow.size(), slow.toString());
+            assertEquals(SlowSubscriberPolicy.DISCONNECT, slow.getFirst().action());
+            assertEquals(List.of(), evicting.subscribers(), "the slow subscriber was dropped");
+            signal(reliable, "CONT");
+            Map<String, String> r = report(reliable.expect("done"));
+            assertEquals("evicted", r.get("end"), "it learnt, once, that the publisher ended its subscription: " + r);
+            assertEquals("0", r.get("bad"), r.toString());
+            reliable.send("exit");
+            assertEquals(0, reliable.awaitExit());
+        }
+        slow.clear();
+        try (SessionServer server = SessionServer.start(Samples.feed(runDir));
+                Publisher failing = Publisher.open(server, Samples.TOPIC, Publisher.Config.DEFAULT.withCapacity(capacity)
+                        .withReliableTimeout(Duration.ofMillis(200)).withSlowSubscribers(SlowSubscriberPolicy.FAIL_PUBLISH)
+                        .withListener(slow::add));
+                JvmChild reliable = subscriber(Delivery.RELIABLE, "now", "-", 0)) {
+            Publisher.serve(server, failing);
+            reliable.expect("ready");
+            signal(reliable, "STOP");
+            publish(failing, capacity, 64);
+            MemorySegment m = failing.loan(64);
+            Samples.write(m, capacity);
+            assertEquals(Publisher.BACK_PRESSURED, failing.offer(), "offer never waits: the stopped subscriber holds the ring");
+            assertThrows(SlowSubscriberException.class, failing::publish);
+            assertEquals(SlowSubscriberPolicy.FAIL_PUBLISH, slow.getFirst().action());
+            signal(reliable, "CONT");
+            long sequence = failing.publish(); // the loan was still ours; the subscriber caught up meanwhile
+            assertEquals(capacity, sequence);
+            failing.close();
+            Map<String, String> r = report(reliable.expect("done"));
+            assertEquals("ended", r.get("end"), r.toString());
+            assertEquals(String.valueOf(capacity + 1), r.get("received"), r.toString());
+            assertEquals("0", r.get("missed"), r.toString());
+            reliable.send("exit");
+            assertEquals(0, reliable.awaitExit());
+        }
+    }
+
+    @Test
+    void aKilledPublisherIsReportedOnceAndARestartedOneIsANewEpoch() throws Exception {
+        String epoch;
+        try (JvmChild publisher = JvmChild.start(PubSubChild.class, "publish", runDir.toString(), "1024");
+                JvmChild a = startAfter(publisher);
+                JvmChild b = subscriber(Delivery.RELIABLE, "now", "-", 0)) {
+            epoch = a.expect("ready").split(" ")[1];
+            assertEquals(epoch, b.expect("ready").split(" ")[1]);
+            publisher.send("publish 5000");
+            publisher.expect("published 5000");
+            publisher.kill();
+            for (JvmChild c : List.of(a, b)) {
+                Map<String, String> r = report(c.expect("done"));
+                assertEquals("gone", r.get("end"), "told once, then the end: " + r);
+                assertEquals("0", r.get("bad"), r.toString());
+                assertEquals(5000, Long.parseLong(r.get("received")) + Long.parseLong(r.get("missed")), r.toString());
+                c.send("exit");
+                assertEquals(0, c.awaitExit());
+            }
+        }
+        try (JvmChild publisher = JvmChild.start(PubSubChild.class, "publish", runDir.toString(), "1024");
+                JvmChild a = startAfter(publisher)) {
+            String again = a.expect("ready").split(" ")[1];
+            assertNotEquals(epoch, again, "a restarted publisher's topic is a new epoch");
+            publisher.send("publish 10");
+            publisher.expect("published 10");
+            publisher.send("stop");
+            Map<String, String> r = report(a.expect("done"));
+            assertEquals("ended", r.get("end"), r.toString());
+            assertEquals("10", r.get("received"), "nothing of the old epoch: " + r);
+            a.send("exit");
+            assertEquals(0, a.awaitExit());
+        }
+    }
+
+    private JvmChild startAfter(JvmChild publisher) {
+        publisher.expect("ready");
+        return subscriber(Delivery.LOSSY, "now", "-", 0);
+    }
+
+    @Test
+    void lateJoinersChooseTheirStartAndANamedSubscriberResumes() throws Exception {
+        int capacity = 64;
+        try (SessionServer server = SessionServer.start(Samples.feed(runDir));
+                Publisher publisher = Publisher.open(server, Samples.TOPIC, Publisher.Config.DEFAULT.withCapacity(capacity))) {
+            Publisher.serve(server, publisher);
+            publish(publisher, 100, 64);
+            try (JvmChild last = subscriber(Delivery.LOSSY, "last:10", "-", 0, 10, "receive");
+                    JvmChild old = subscriber(Delivery.LOSSY, "seq:0", "-", 0, 63, "receive");
+                    JvmChild named = subscriber(Delivery.RELIABLE, "seq:0", "audit", 0, 30, "receive")) {
+                assertEquals("90", last.expect("ready").split(" ")[0]);
+                Map<String, String> r = report(last.expect("done"));
+                assertEquals("limit", r.get("end"), r.toString());
+                assertEquals("90", r.get("first"), r.toString());
+                assertEquals("0", r.get("missed"), r.toString());
+                // What the topic no longer has is a gap reported at once, never silence.
+                old.expect("ready");
+                r = report(old.expect("done"));
+                assertEquals("0", r.get("first"), r.toString());
+                assertEquals("37", r.get("missed"), r.toString());
+                assertEquals("63", r.get("received"), r.toString());
+                assertEquals("100", r.get("next"), r.toString());
+                named.expect("ready");
+                r = report(named.expect("done"));
+                assertEquals("30", r.get("received"), r.toString());
+                for (JvmChild c : List.of(last, old, named)) {
+                    c.send("exit");
+                    assertEquals(0, c.awaitExit());
+                }
+            }
+            Eventually.await(() -> publisher.subscribers().isEmpty(), "every subscriber left", WAIT);
+            publish(publisher, 10, 64);
+            // Restarted, "audit" resumes where it left off (it had read 37..66), not where it says it starts.
+            try (JvmChild named = subscriber(Delivery.RELIABLE, "now", "audit", 0, 43, "receive")) {
+                assertEquals("67", named.expect("ready").split(" ")[0]);
+                Map<String, String> r = report(named.expect("done"));
+                assertEquals("67", r.get("first"), r.toString());
+                assertEquals("43", r.get("received"), r.toString());
+                assertEquals("0", r.get("missed"), r.toString());
+                named.send("exit");
+                assertEquals(0, named.awaitExit());
+            }
+        }
+    }
+
+    @Test
+    void subscriptionsThatCannotBeServedAreRefusedWithTheReason() throws Exception {
+        try (SessionServer server = SessionServer.start(Samples.feed(runDir));
+                Publisher publisher = Publisher.open(server, Samples.TOPIC, Publisher.Config.DEFAULT);
+                ClientSession session = ClientSession.connect(Samples.READER, Samples.feed(runDir))) {
+            Publisher.serve(server, publisher);
+            ChannelRefusedException unknown = assertThrows(ChannelRefusedException.class,
+                    () -> Subscriber.open(session, "no-such-topic", Subscriber.Config.DEFAULT));
+            assertTrue(unknown.getMessage().contains("no such topic"), unknown.getMessage());
+            try (Subscriber first = Subscriber.open(session, Samples.TOPIC, Subscriber.Config.DEFAULT.withName("one"))) {
+                ChannelRefusedException twice = assertThrows(ChannelRefusedException.class,
+                        () -> Subscriber.open(session, Samples.TOPIC, Subscriber.Config.DEFAULT.withName("one")));
+                assertTrue(twice.getMessage().contains("subscribed already"), twice.getMessage());
+                assertEquals(0, first.poll(sample -> { }, 10));
+            }
+            // A request whose cursor names memory never lent is refused, not followed.
+            byte[] forged = SubscriptionWire.encode(new SubscriptionWire.Request(Samples.TOPIC, Delivery.RELIABLE,
+                    StartAt.now(), java.util.Optional.empty(), new dev.ipc4j.session.SessionHandle(
+                            dev.ipc4j.session.SessionHandle.Scope.SERVER_APP, new dev.ipc4j.shm.ShmHandle(0, 0, 128, 1))));
+            ChannelRefusedException bad = assertThrows(ChannelRefusedException.class,
+                    () -> session.openChannel(forged, Duration.ofSeconds(10)));
+            assertTrue(bad.getMessage().contains("cursor"), bad.getMessage());
+            byte[] garbage = forged.clone();
+            garbage[56] = 127; // a topic length beyond the request
+            bad = assertThrows(ChannelRefusedException.class, () -> session.openChannel(garbage, Duration.ofSeconds(10)));
+            assertTrue(bad.getMessage().contains("malformed"), bad.getMessage());
+            assertEquals(List.of(), publisher.subscribers());
         }
     }
 }

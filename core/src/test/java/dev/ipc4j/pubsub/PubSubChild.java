@@ -5,13 +5,15 @@ import static dev.ipc4j.testing.ChildSide.say;
 
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.SessionServer;
+import dev.ipc4j.transport.Runner;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The far ends of the pub/sub tests. {@code subscribe RUNDIR DELIVERY START NAME SLOW_NANOS LIMIT}: subscribes and
- * reads until the end (or LIMIT samples), checking order, gaps and checksums, then reports. {@code publish RUNDIR
+ * The far ends of the pub/sub tests. {@code subscribe RUNDIR DELIVERY START NAME SLOW_NANOS LIMIT [runner]}:
+ * subscribes and reads until the end (or LIMIT samples), checking order, gaps and checksums, then reports; with
+ * {@code runner}, on a runner of its own (handlers inline there) instead of blocking receives. {@code publish RUNDIR
  * CAPACITY}: serves the topic and publishes what the parent asks for.
  */
 public final class PubSubChild {
@@ -21,7 +23,7 @@ public final class PubSubChild {
         Path runDir = Path.of(args[1]);
         switch (args[0]) {
             case "subscribe" -> subscribe(runDir, Delivery.valueOf(args[2]), start(args[3]), args[4], Long.parseLong(args[5]),
-                    Long.parseLong(args[6]));
+                    Long.parseLong(args[6]), args.length > 7 && args[7].equals("runner"));
             case "publish" -> publish(runDir, Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -96,8 +98,8 @@ public final class PubSubChild {
         }
     }
 
-    private static void subscribe(Path runDir, Delivery delivery, StartAt start, String name, long slowNanos, long limit)
-            throws Exception {
+    private static void subscribe(Path runDir, Delivery delivery, StartAt start, String name, long slowNanos, long limit,
+            boolean onRunner) throws Exception {
         Subscriber.Config config = Subscriber.Config.DEFAULT.withDelivery(delivery).withStart(start);
         if (!name.equals("-")) {
             config = config.withName(name);
@@ -107,9 +109,36 @@ public final class PubSubChild {
             Checker checker = new Checker(slowNanos);
             say("ready " + subscriber.next() + " " + Long.toHexString(subscriber.epoch()));
             String end = "ended";
+            if (onRunner) {
+                java.util.concurrent.CompletableFuture<String> ended = new java.util.concurrent.CompletableFuture<>();
+                try (Runner runner = Runner.start(Runner.Config.DEFAULT.withName("subscriber")
+                        .withThreadFactory(r -> Thread.ofPlatform().name("user-reader").unstarted(r)))) {
+                    subscriber.attach(runner, new SampleHandler() {
+                        @Override
+                        public void onSample(Sample sample) {
+                            checker.onSample(sample);
+                        }
+
+                        @Override
+                        public void onGap(Gap gap) {
+                            checker.onGap(gap);
+                        }
+
+                        @Override
+                        public void onEnd(PubSubException cause) {
+                            ended.complete(cause == null ? "ended"
+                                    : cause instanceof PublisherGoneException ? "gone" : "evicted");
+                        }
+                    });
+                    end = ended.get();
+                }
+                say("done " + end + " " + checker.report() + " delivery=" + subscriber.delivery());
+                hear("exit");
+                return;
+            }
             try {
                 while (checker.received < limit) {
-                    int n = subscriber.receive(checker, Duration.ofSeconds(1));
+                    int n = subscriber.receive(checker, (int) Math.min(64, limit - checker.received), Duration.ofSeconds(1));
                     if (n == Subscriber.ENDED) {
                         break;
                     }
