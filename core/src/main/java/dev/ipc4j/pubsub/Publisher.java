@@ -24,11 +24,13 @@ import java.lang.invoke.VarHandle;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -42,10 +44,17 @@ import java.util.function.Consumer;
  * channel naming the topic: route such requests here with {@link #serve(SessionServer, Publisher...)} or, beside
  * channels of your own, with {@link #accept(ChannelRequest)} in your {@link Session#onChannel} handler.
  *
- * <p>Threads: {@link #loan}, {@link #offer} and {@link #publish} are for one thread at a time (the publishing thread);
- * {@link #accept}, {@link #subscribers()} and {@link #close()} are thread-safe. Nothing here starts a thread: a
- * subscriber's leaving is noticed on its session's runner. {@link #offer} never blocks; {@link #publish} blocks only
- * for a reliable subscriber, at most {@link Config#reliableTimeout()}.
+ * <p>Threads: {@link #loan}, {@link #offer}, {@link #publish}, {@link #abandon} and {@link #close()} are for one thread
+ * at a time (the publishing thread); {@link #accept}, {@link #serve} and {@link #subscribers()} are thread-safe.
+ * Nothing here starts a thread: a subscriber's leaving is noticed on its session's runner. {@link #offer} never
+ * blocks (and so never applies the slow-subscriber policy: that needs the wait); {@link #publish} blocks only for a
+ * reliable subscriber, at most {@link Config#reliableTimeout()}.
+ *
+ * <p>Trust: any client the server's allow-list admits may subscribe, reliable or not, and so may hold a reliable
+ * topic back for {@link Config#reliableTimeout()} per publish: allow only the apps you trust with that, or use
+ * {@link SlowSubscriberPolicy#DEMOTE} or {@link SlowSubscriberPolicy#DISCONNECT}. Subscribers map the app arena's
+ * segments that hold samples, so they could read any block of them: keep what they must not see out of the
+ * server's app arena.
  *
  * <p>Memory: at most {@link Config#capacity()} samples are kept (the history), plus the sample each subscriber reads
  * at that moment; nothing grows with a slow subscriber.
@@ -59,6 +68,10 @@ public final class Publisher implements AutoCloseable {
     private static final long WAIT_SLICE_NANOS = 10_000_000;
     private static final int NO_SEGMENT = -1;
     private static final MemorySegment DOORBELL = MemorySegment.ofArray(new byte[1]);
+    /** The longest {@link Config#reliableTimeout()}: longer would overflow the deadline arithmetic. */
+    private static final Duration MAX_RELIABLE_TIMEOUT = Duration.ofDays(1);
+    /** Named subscribers' positions kept for their return, at most; the longest gone is forgotten first. */
+    private static final int MAX_REMEMBERED = 4096;
 
     /**
      * A topic's settings: an immutable value, changed with {@code withX} copies of {@link #DEFAULT}.
@@ -79,8 +92,8 @@ public final class Publisher implements AutoCloseable {
                 throw new IllegalArgumentException("capacity must be a power of two from 2 to 2^20: " + capacity);
             }
             Objects.requireNonNull(reliableTimeout, "reliableTimeout");
-            if (reliableTimeout.isNegative()) {
-                throw new IllegalArgumentException("reliableTimeout must not be negative: " + reliableTimeout);
+            if (reliableTimeout.isNegative() || reliableTimeout.compareTo(MAX_RELIABLE_TIMEOUT) > 0) {
+                throw new IllegalArgumentException("reliableTimeout must be from 0 to a day: " + reliableTimeout);
             }
             Objects.requireNonNull(slowSubscribers, "slowSubscribers");
             Objects.requireNonNull(listener, "listener");
@@ -124,7 +137,16 @@ public final class Publisher implements AutoCloseable {
     private final Object lock = new Object(); // guards subs, slots, resume and every cursor read or lease close
     private Sub[] subs = new Sub[0];
     private final Sub[] slots = new Sub[TopicBlock.MAX_SLOTS];
-    private final Map<String, Long> resume = new HashMap<>();
+    private final int[] slotGenerations = new int[TopicBlock.MAX_SLOTS];
+    private final Set<Session> watched = ConcurrentHashMap.newKeySet(); // sessions whose end this publisher listens for
+    private final Map<String, Long> resume = new LinkedHashMap<>() {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > MAX_REMEMBERED;
+        }
+    };
     private long tail; // publishing thread
     private long loanId; // publishing thread: the loaned block, 0 when none
     private long loanLength;
@@ -231,11 +253,28 @@ public final class Publisher implements AutoCloseable {
         return publish(loanLength, false);
     }
 
-    /** Copies {@code sample} into a new loan and {@link #publish()}es it: the convenience for small samples. */
+    /**
+     * Copies {@code sample} into a new loan and {@link #publish()}es it: the convenience for small samples. When the
+     * publish fails, the loan is given back.
+     */
     public long publish(MemorySegment sample) {
         MemorySegment to = loan(sample.byteSize());
-        MemorySegment.copy(sample, 0, to, 0, sample.byteSize());
-        return publish();
+        try {
+            MemorySegment.copy(sample, 0, to, 0, sample.byteSize());
+            return publish();
+        } catch (RuntimeException e) {
+            abandon();
+            throw e;
+        }
+    }
+
+    /** Gives the loaned sample back unpublished (the caller failed to write it, or gave up on a slow subscriber). */
+    public void abandon() {
+        if (loanId != 0) {
+            long id = loanId;
+            loanId = 0;
+            arena.free(id);
+        }
     }
 
     private long publish(long length, boolean wait) {
@@ -319,7 +358,7 @@ public final class Publisher implements AutoCloseable {
             return;
         }
         List<Sub> failed = null;
-        for (Sub sub : subs) {
+        for (Sub sub : subs) { // a subscriber that cannot take it is dropped, and told so by its slot
             try {
                 sub.session.shareAppSegment(segment);
             } catch (RuntimeException e) {
@@ -328,7 +367,7 @@ public final class Publisher implements AutoCloseable {
             }
         }
         if (failed != null) {
-            failed.forEach(this::removeLocked);
+            failed.forEach(sub -> removeLocked(sub, true));
         }
         sharedSegment = segment;
         sharedGeneration = generation;
@@ -401,12 +440,9 @@ public final class Publisher implements AutoCloseable {
                     case FAIL_PUBLISH -> { }
                     case DEMOTE -> {
                         sub.delivery = Delivery.LOSSY;
-                        block.slotState(sub.slot, TopicBlock.SLOT_DEMOTED);
+                        block.slotState(sub.slot, sub.generation, TopicBlock.SLOT_DEMOTED);
                     }
-                    case DISCONNECT -> {
-                        block.slotState(sub.slot, TopicBlock.SLOT_EVICTED);
-                        removeLocked(sub);
-                    }
+                    case DISCONNECT -> removeLocked(sub, true);
                 }
             }
             minReliable = minReliableLocked();
@@ -450,11 +486,14 @@ public final class Publisher implements AutoCloseable {
         if (!r.topic().equals(topic)) {
             return false;
         }
+        if (!(request.session() instanceof ServerSession session)) {
+            request.refuse("topics are served to the clients of a server");
+            return true;
+        }
         if (r.cursor().scope() != SessionHandle.Scope.CLIENT_SESSION) {
             request.refuse("the cursor must be a block of the subscriber's session arena");
             return true;
         }
-        Session session = request.session();
         Lease cursor;
         try {
             cursor = session.borrow(r.cursor());
@@ -463,19 +502,14 @@ public final class Publisher implements AutoCloseable {
             return true;
         }
         Channel channel = null;
+        Sub sub = null;
         try {
             if (cursor.memory().byteSize() < CursorBlock.BYTES) {
                 throw new IllegalArgumentException("a cursor of " + cursor.memory().byteSize() + " bytes");
             }
-            String refusal = null;
+            String refusal;
             synchronized (lock) {
-                if (closed) {
-                    refusal = "the topic is closed";
-                } else if (r.name().isPresent() && named(r.name().get())) {
-                    refusal = "subscriber " + r.name().get() + " is subscribed already";
-                } else if (freeSlot() < 0) {
-                    refusal = "the topic has " + TopicBlock.MAX_SLOTS + " subscribers, the most it takes";
-                }
+                refusal = refusalLocked(r);
             }
             if (refusal != null) {
                 cursor.close();
@@ -484,45 +518,42 @@ public final class Publisher implements AutoCloseable {
             }
             channel = request.accept();
             SessionHandle topicHandle = session.lend(topicHold);
-            Sub sub;
+            watch(session);
             SubscriptionWire.Reply reply;
             synchronized (lock) {
-                int slot = freeSlot();
-                if (closed || slot < 0) {
-                    throw new IllegalStateException(closed ? "the topic was closed meanwhile" : "no slot left");
+                refusal = refusalLocked(r); // the same checks again: others may have subscribed meanwhile
+                if (refusal != null) {
+                    throw new IllegalStateException(refusal);
                 }
-                long t = tail;
+                int slot = freeSlot();
+                long t = tail; // no publish is writing an entry now (they hold the lock): the history is [t - C, t)
                 long requested = r.name().map(resume::get).orElse(r.start().requested(t));
-                long oldest = Math.max(0, t - capacity + 1); // entry t - capacity may be being rewritten
-                long start = Math.max(requested, oldest);
-                String app = session instanceof ServerSession ss ? ss.clientApp().name() : "?";
-                sub = new Sub(slot, session, channel, cursor, r.delivery(), start, r.name(), app, channel.peer().pid());
+                long start = Math.max(requested, Math.max(0, t - capacity));
+                int generation = ++slotGenerations[slot] & (-1 >>> TopicBlock.SLOT_GENERATION_SHIFT);
+                sub = new Sub(slot, generation, session, channel, cursor, r.delivery(), start, r.name(),
+                        session.clientApp().name(), channel.peer().pid());
                 for (long q = Math.max(0, t - capacity); q < t; q++) { // what the history names, it may borrow
-                    long at = block.handleOffset(q);
-                    session.shareAppSegment(block.memory().get(ValueLayout.JAVA_INT_UNALIGNED, at + 4));
+                    session.shareAppSegment(block.memory().get(ValueLayout.JAVA_INT_UNALIGNED, block.handleOffset(q) + 4));
                 }
                 if (sharedSegment != NO_SEGMENT) {
                     session.shareAppSegment(sharedSegment);
                 }
-                block.slotState(slot, TopicBlock.SLOT_ACTIVE);
+                block.slotState(slot, generation, TopicBlock.SLOT_ACTIVE);
                 slots[slot] = sub;
                 subs = append(subs, sub);
                 if (sub.delivery == Delivery.RELIABLE) {
                     minReliable = Math.min(minReliable, start);
                 }
-                reply = new SubscriptionWire.Reply(block.epoch(), start, requested, slot, topicHandle);
+                reply = new SubscriptionWire.Reply(block.epoch(), start, requested, slot, generation, topicHandle);
             }
             channel.blobs().send(MemorySegment.ofArray(SubscriptionWire.encode(reply)));
-            session.onEnd(end -> remove(sub));
             sub.watch = session.runner().attach(new Watch(sub));
             return true;
-        } catch (Ipc4jException | IllegalArgumentException | IllegalStateException | java.io.IOException e) {
+        } catch (Ipc4jException | IllegalArgumentException | IllegalStateException e) {
             LOG.log(System.Logger.Level.DEBUG, "a subscription to " + topic + " failed to set up", e);
-            synchronized (lock) {
-                for (Sub s : subs) {
-                    if (s.cursorLease == cursor) {
-                        removeLocked(s);
-                    }
+            if (sub != null) {
+                synchronized (lock) {
+                    removeLocked(sub, true);
                 }
             }
             cursor.close();
@@ -532,6 +563,40 @@ public final class Publisher implements AutoCloseable {
                 request.refuse("the subscription failed: " + e.getMessage());
             }
             return true;
+        } catch (java.io.IOException e) { // the subscriber gave up meanwhile: nothing was set up
+            LOG.log(System.Logger.Level.DEBUG, "a subscriber of " + topic + " left while it subscribed", e);
+            cursor.close();
+            return true;
+        }
+    }
+
+    /** Why {@code r} cannot be served now, or null. Under the lock. */
+    private String refusalLocked(SubscriptionWire.Request r) {
+        if (closed) {
+            return "the topic is closed";
+        }
+        if (r.name().isPresent() && named(r.name().get())) {
+            return "subscriber " + r.name().get() + " is subscribed already";
+        }
+        if (freeSlot() < 0) {
+            return "the topic has " + TopicBlock.MAX_SLOTS + " subscribers, the most it takes";
+        }
+        return null;
+    }
+
+    /** Listens for {@code session}'s end once, however many subscriptions it carries (one handler per session). */
+    private void watch(Session session) {
+        if (watched.add(session)) {
+            session.onEnd(end -> {
+                synchronized (lock) {
+                    for (Sub s : List.of(subs)) {
+                        if (s.session == session) {
+                            removeLocked(s);
+                        }
+                    }
+                }
+                watched.remove(session);
+            });
         }
     }
 
@@ -546,10 +611,15 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
+    /** Whether a subscription of that name is on; one that has closed its cursor is dropped now, not later. */
     private boolean named(String name) {
         for (Sub s : subs) {
             if (s.name.isPresent() && s.name.get().equals(name)) {
-                return true;
+                if (!s.cursor.closedAcquire()) {
+                    return true;
+                }
+                removeLocked(s);
+                return false;
             }
         }
         return false;
@@ -576,12 +646,23 @@ public final class Publisher implements AutoCloseable {
         }
     }
 
-    /** Drops a subscription: remembers a named one's position, gives its cursor back, closes its channel. */
+    /** Drops a subscription that left, or whose session ended, or of a topic that closes. */
     private void removeLocked(Sub sub) {
+        removeLocked(sub, false);
+    }
+
+    /**
+     * Drops a subscription: marks its slot EVICTED when the publisher drops one still there (so it learns it), remembers
+     * a named one's position, gives its cursor back, closes its channel.
+     */
+    private void removeLocked(Sub sub, boolean evict) {
         if (sub.removed) {
             return;
         }
         sub.removed = true;
+        if (evict) {
+            block.slotState(sub.slot, sub.generation, TopicBlock.SLOT_EVICTED);
+        }
         if (sub.name.isPresent()) {
             resume.put(sub.name.get(), sub.next());
         }
@@ -651,7 +732,8 @@ public final class Publisher implements AutoCloseable {
     /** One subscription, as the publisher keeps it. Fields other than {@link #watch} are read under the lock. */
     private static final class Sub {
         final int slot;
-        final Session session;
+        final int generation;
+        final ServerSession session;
         final Channel channel;
         final Lease cursorLease;
         final CursorBlock cursor;
@@ -663,9 +745,10 @@ public final class Publisher implements AutoCloseable {
         volatile boolean removed;
         volatile Runner.Attachment watch;
 
-        Sub(int slot, Session session, Channel channel, Lease cursorLease, Delivery delivery, long start,
+        Sub(int slot, int generation, ServerSession session, Channel channel, Lease cursorLease, Delivery delivery, long start,
                 Optional<String> name, String app, long pid) {
             this.slot = slot;
+            this.generation = generation;
             this.session = session;
             this.channel = channel;
             this.cursorLease = cursorLease;

@@ -24,7 +24,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -34,8 +37,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Three ways to read, as everywhere in ipc4j: {@link #poll} (caller-driven, never waits, returns a work count),
  * {@link #receive} (waits up to a timeout on a futex: for an application thread), {@link #attach} (handlers on a
- * {@link Runner} built from your {@code ThreadFactory}). Reading is for one thread at a time; {@link #close()} is
- * thread-safe.
+ * {@link Runner} built from your {@code ThreadFactory}). Reading is for one thread at a time; call {@link #close()}
+ * from that thread (or once it stopped reading), or from any thread when a runner reads: the runner lets go then.
  *
  * <p>End: when the publisher closes the topic, reads return {@link #ENDED} once everything published was read; when
  * its process dies, the next read throws {@link PublisherGoneException} once (after what was published before), and
@@ -47,6 +50,9 @@ public final class Subscriber implements AutoCloseable {
     public static final int ENDED = BlobPipe.ENDED;
 
     private static final long HANDLE_LENGTH_AT = 16;
+    private static final System.Logger LOG = System.getLogger("dev.ipc4j.pubsub");
+    /** The subscribers of each session, so that one end handler per session tells them all. */
+    private static final Map<Session, Set<Subscriber>> BY_SESSION = new ConcurrentHashMap<>();
 
     /**
      * How to subscribe: an immutable value, changed with {@code withX} copies of {@link #DEFAULT}.
@@ -110,6 +116,7 @@ public final class Subscriber implements AutoCloseable {
     private final TopicBlock block;
     private final ShmArena samples;
     private final int slot;
+    private final int slotGeneration;
     private final int capacity;
     private final MemorySegment scratch; // the entry's handle, copied out under the seqlock
     private final Sample sample = new Sample();
@@ -120,6 +127,9 @@ public final class Subscriber implements AutoCloseable {
     private Gap pendingGap;
     private boolean ended;
     private volatile boolean closed;
+    private volatile Runner.Attachment reader; // when a runner reads: it releases everything once closed
+    private volatile boolean readerRemoved;
+    private boolean released;
 
     private Subscriber(String topic, Session session, Channel channel, ShmBlock cursorBlock, Lease topicLease,
             SubscriptionWire.Reply reply, Delivery delivery) {
@@ -132,6 +142,7 @@ public final class Subscriber implements AutoCloseable {
         this.block = TopicBlock.wrap(topicLease.memory(), reply.epoch());
         this.samples = session.appArena();
         this.slot = reply.slot();
+        this.slotGeneration = reply.slotGeneration();
         this.capacity = block.capacity();
         this.scratch = Arena.ofAuto().allocate(32, 8);
         this.delivery = delivery;
@@ -177,7 +188,7 @@ public final class Subscriber implements AutoCloseable {
             }
             topicLease = session.borrow(reply.get().topic());
             Subscriber s = new Subscriber(topic, session, channel, cursorBlock, topicLease, reply.get(), config.delivery());
-            session.onEnd(end -> s.sessionEnded(end.toString()));
+            s.watchSession();
             return s;
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (topicLease != null) {
@@ -218,15 +229,31 @@ public final class Subscriber implements AutoCloseable {
 
     /**
      * Hands up to {@code limit} samples (and gaps) that are here now to {@code handler}, inline, never waiting;
-     * returns how many, or {@link #ENDED}.
+     * returns how many, or {@link #ENDED}. A handler that throws loses nothing: the samples before it count as read,
+     * and the exception reaches the caller.
      *
-     * @throws PublisherGoneException once, when the publisher died (after what it had published was read)
+     * @throws PublisherGoneException once, when the publisher died (after what it had published was read, or reported
+     *     as a gap when it could no longer be)
      * @throws SubscriptionEndedException once, when the publisher ended this subscription
      */
     public int poll(SampleHandler handler, int limit) {
         if (ended || closed) {
             return ENDED;
         }
+        long before = next;
+        try {
+            return read(handler, limit);
+        } finally {
+            if (next != before) {
+                cursor.nextVolatile(next);
+                if (block.publisherWaitingVolatile()) {
+                    wakePublisher();
+                }
+            }
+        }
+    }
+
+    private int read(SampleHandler handler, int limit) {
         int done = 0;
         if (pendingGap != null) {
             Gap gap = pendingGap;
@@ -235,22 +262,43 @@ public final class Subscriber implements AutoCloseable {
             handler.onGap(gap);
             done++;
         }
-        if (block.slotStateAcquire(slot) == TopicBlock.SLOT_EVICTED) {
+        boolean topicClosed = block.isClosed();
+        int state = block.slotStateAcquire(slot, slotGeneration);
+        if (state == TopicBlock.SLOT_DEMOTED) {
+            delivery = Delivery.LOSSY;
+        }
+        if (!topicClosed && state == TopicBlock.SLOT_EVICTED) {
             end();
-            throw new SubscriptionEndedException("the publisher of " + topic + " ended this subscription: it was a whole history "
-                    + "behind for longer than the topic's reliable timeout");
+            throw new SubscriptionEndedException("the publisher of " + topic + " ended this subscription (a reliable "
+                    + "subscriber a whole history behind for longer than the topic's reliable timeout, or one it could not serve)");
+        }
+        String gone = sessionGone.get();
+        if (gone != null) { // its memory can no longer be borrowed: what is left unread is a gap, then the end
+            long tail = block.tailAcquire();
+            if (next < tail) {
+                skip(handler, next, tail);
+                return done + 1;
+            }
+            end();
+            if (topicClosed) {
+                return done == 0 ? ENDED : done;
+            }
+            throw new PublisherGoneException("the publisher of " + topic + " is gone (" + gone + ")", null);
         }
         long tail = block.tailAcquire();
-        long n = next;
-        while (done < limit && n < tail) {
+        while (done < limit && next < tail) {
+            long n = next;
             if (!block.readEntry(n, scratch)) {
-                long oldest = block.tailAcquire() - capacity + 1;
+                long oldest = block.tailAcquire() - capacity + 1; // the entry of TAIL - C may be being rewritten
                 if (n < oldest) {
-                    n = skip(handler, n, oldest);
+                    skip(handler, n, oldest);
                     done++;
                     continue;
                 }
-                break; // not lapped: the entry is being written (cannot last), look again on the next poll
+                // An honest publisher writes an entry's SEQUENCE before TAIL passes it: this index is forged or broken.
+                end();
+                throw new SubscriptionEndedException("the index of topic " + topic + " does not hold sample " + n
+                        + " although its tail is " + tail);
             }
             long id;
             try {
@@ -258,32 +306,29 @@ public final class Subscriber implements AutoCloseable {
             } catch (InvalidHandleException e) {
                 long oldest = block.tailAcquire() - capacity + 1;
                 if (n < oldest) { // freed because the publisher lapped this subscriber after the entry was read
-                    n = skip(handler, n, oldest);
+                    skip(handler, n, oldest);
                     done++;
                     continue;
                 }
                 if (block.isClosed()) { // the publisher closed the topic and gave its history back
-                    n = skip(handler, n, tail);
+                    skip(handler, n, tail);
                     done++;
                     continue;
                 }
-                throw e;
+                end();
+                throw new SubscriptionEndedException("topic " + topic + " names a sample that cannot be borrowed", e);
+            } catch (IllegalStateException e) { // the session ended meanwhile and took the publisher's memory along
+                sessionEnded(e.getMessage());
+                return done == 0 ? read(handler, limit) : done;
             }
+            next = n + 1; // counted as read even if the handler throws: it had the sample
             try {
                 sample.set(n, samples.memory(id, scratch.get(ValueLayout.JAVA_LONG, HANDLE_LENGTH_AT)));
                 handler.onSample(sample);
             } finally {
                 samples.free(id);
             }
-            n++;
             done++;
-        }
-        if (n != next) {
-            next = n;
-            cursor.nextVolatile(n);
-            if (block.publisherWaitingVolatile()) {
-                wakePublisher();
-            }
         }
         if (done == 0) {
             return checkEnd();
@@ -291,10 +336,11 @@ public final class Subscriber implements AutoCloseable {
         return done;
     }
 
-    private long skip(SampleHandler handler, long from, long to) {
+    /** Reports {@code [from, to)} as missed and moves past it (before the handler runs: it may throw). */
+    private void skip(SampleHandler handler, long from, long to) {
         missed += to - from;
+        next = to;
         handler.onGap(new Gap(from, to));
-        return to;
     }
 
     private void wakePublisher() {
@@ -307,22 +353,31 @@ public final class Subscriber implements AutoCloseable {
 
     /** Nothing to read: the end, told once, if there is one; else 0. */
     private int checkEnd() {
-        if (block.slotStateAcquire(slot) == TopicBlock.SLOT_DEMOTED) {
-            delivery = Delivery.LOSSY;
-        }
-        if (block.isClosed()) {
-            if (next >= block.tailAcquire()) {
-                end();
-                return ENDED;
-            }
-            return 0;
-        }
-        String gone = sessionGone.get();
-        if (gone != null) {
+        if (block.isClosed() && next >= block.tailAcquire()) {
             end();
-            throw new PublisherGoneException("the publisher of " + topic + " is gone (" + gone + ")", null);
+            return ENDED;
         }
         return 0;
+    }
+
+    /** Learns of the session's end through one handler per session, however many subscriptions it carries. */
+    private void watchSession() {
+        Set<Subscriber> set = BY_SESSION.get(session);
+        if (set == null) {
+            Set<Subscriber> fresh = ConcurrentHashMap.newKeySet();
+            set = BY_SESSION.putIfAbsent(session, fresh);
+            if (set == null) {
+                set = fresh;
+                session.onEnd(end -> {
+                    BY_SESSION.remove(session);
+                    fresh.forEach(s -> s.sessionEnded(end.toString()));
+                });
+            }
+        }
+        set.add(this);
+        if (!session.isOpen()) {
+            sessionEnded("the session ended");
+        }
     }
 
     private void sessionEnded(String how) {
@@ -364,7 +419,7 @@ public final class Subscriber implements AutoCloseable {
             cursor.sleepingVolatile(CursorBlock.ON_FUTEX);
             try {
                 if (block.tailVolatile() > next || block.isClosed() || sessionGone.get() != null
-                        || block.slotStateAcquire(slot) == TopicBlock.SLOT_EVICTED) {
+                        || block.slotStateAcquire(slot, slotGeneration) == TopicBlock.SLOT_EVICTED) {
                     continue;
                 }
                 Futex.await(block.memory(), TopicBlock.WAKE_OFFSET, seen,
@@ -391,7 +446,12 @@ public final class Subscriber implements AutoCloseable {
      */
     public Runner.Attachment attach(Runner runner, SampleHandler handler) {
         Objects.requireNonNull(handler, "handler");
-        return runner.attach(new Reader(handler));
+        if (reader != null) {
+            throw new IllegalStateException("a runner reads this subscriber already");
+        }
+        Runner.Attachment a = runner.attach(new Reader(handler));
+        reader = a;
+        return a;
     }
 
     private void end() {
@@ -400,7 +460,8 @@ public final class Subscriber implements AutoCloseable {
 
     /**
      * Leaves the topic: the publisher stops waiting for this subscriber at once and drops it; the cursor and the
-     * topic's index are given back. Idempotent; the session stays open.
+     * topic's index are given back (by the runner, when one reads: on its next cycle). Idempotent; the session stays
+     * open.
      */
     @Override
     public void close() {
@@ -418,6 +479,23 @@ public final class Subscriber implements AutoCloseable {
         } catch (RuntimeException e) {
             // the session's memory went already
         }
+        Set<Subscriber> set = BY_SESSION.get(session);
+        if (set != null) {
+            set.remove(this);
+        }
+        Runner.Attachment r = reader;
+        if (r != null && !readerRemoved && !r.isDriverThread()) {
+            r.wake(); // the runner sees it closed, drops the reader and releases (onRemoved): it may be reading now
+        } else {
+            release();
+        }
+    }
+
+    private synchronized void release() {
+        if (released) {
+            return;
+        }
+        released = true;
         channel.close();
         topicLease.close();
         cursorBlock.close();
@@ -433,8 +511,30 @@ public final class Subscriber implements AutoCloseable {
         private final SampleHandler handler;
         private boolean done;
 
+        /** The user's handler, whose exceptions are logged: they must not stop the runner's reading. */
+        private final SampleHandler guarded;
+
         Reader(SampleHandler handler) {
             this.handler = handler;
+            this.guarded = new SampleHandler() {
+                @Override
+                public void onSample(Sample sample) {
+                    try {
+                        handler.onSample(sample);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "a sample handler of " + topic + " threw (sample " + sample.sequence() + ")", e);
+                    }
+                }
+
+                @Override
+                public void onGap(Gap gap) {
+                    try {
+                        handler.onGap(gap);
+                    } catch (RuntimeException e) {
+                        LOG.log(System.Logger.Level.WARNING, "a gap handler of " + topic + " threw", e);
+                    }
+                }
+            };
         }
 
         @Override
@@ -442,26 +542,25 @@ public final class Subscriber implements AutoCloseable {
             if (done) {
                 return 0;
             }
-            boolean channelEnded = false;
             try {
-                channelEnded = channel.blobs().poll(blob -> { }, 64) == BlobPipe.ENDED;
+                // The publisher's doorbells; the channel's end means the topic closed, this subscription was dropped
+                // or the session ends, each of which the poll below learns from the topic or the session.
+                channel.blobs().poll(blob -> { }, 64);
             } catch (TransportException | IllegalStateException e) {
-                channelEnded = true;
+                // as above
             }
             int n;
             try {
-                n = poll(handler, 256);
+                n = poll(guarded, 256);
             } catch (PubSubException e) {
                 finish(e);
+                return 1;
+            } catch (RuntimeException e) { // the publisher's memory broke the protocol: this subscription is over
+                finish(new SubscriptionEndedException("reading topic " + topic + " failed", e));
                 return 1;
             }
             if (n == ENDED) {
                 finish(null);
-                return 1;
-            }
-            if (channelEnded && n == 0 && !closed) {
-                // the publisher dropped this subscription without a word in the topic: its session is ending
-                sessionEnded("the subscription channel ended");
                 return 1;
             }
             return n;
@@ -472,7 +571,15 @@ public final class Subscriber implements AutoCloseable {
             try {
                 handler.onEnd(cause);
             } catch (RuntimeException e) {
-                System.getLogger("dev.ipc4j.pubsub").log(System.Logger.Level.WARNING, "a subscriber's end handler threw", e);
+                LOG.log(System.Logger.Level.WARNING, "a subscriber's end handler threw", e);
+            }
+        }
+
+        @Override
+        public void onRemoved() {
+            readerRemoved = true;
+            if (closed) {
+                release();
             }
         }
 

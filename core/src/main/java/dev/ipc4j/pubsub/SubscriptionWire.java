@@ -24,7 +24,7 @@ import java.util.Optional;
  * Reply (first message on the channel):
  *   0  MAGIC u32 "I4TR" | VERSION u16 | 0 u16
  *   8  EPOCH u64       16  START u64 (the first sequence to read)    24  REQUESTED u64 (what was asked for)
- *  32  SLOT u32 | 0 u32
+ *  32  SLOT u32 | SLOT_GENERATION u32
  *  40  TOPIC: SessionHandle (40 bytes) of the topic block
  * </pre>
  */
@@ -40,7 +40,7 @@ final class SubscriptionWire {
 
     record Request(String topic, Delivery delivery, StartAt start, Optional<String> name, SessionHandle cursor) {}
 
-    record Reply(long epoch, long start, long requested, int slot, SessionHandle topic) {}
+    record Reply(long epoch, long start, long requested, int slot, int slotGeneration, SessionHandle topic) {}
 
     static byte[] encode(Request r) {
         byte[] topic = text(r.topic());
@@ -101,7 +101,7 @@ final class SubscriptionWire {
     static byte[] encode(Reply r) {
         ByteBuffer b = ByteBuffer.allocate(REPLY_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(REPLY_MAGIC).putShort(VERSION).putShort((short) 0);
-        b.putLong(r.epoch()).putLong(r.start()).putLong(r.requested()).putInt(r.slot()).putInt(0);
+        b.putLong(r.epoch()).putLong(r.start()).putLong(r.requested()).putInt(r.slot()).putInt(r.slotGeneration());
         b.put(r.topic().toBytes());
         return b.array();
     }
@@ -118,10 +118,15 @@ final class SubscriptionWire {
         long start = b.getLong(16);
         long requested = b.getLong(24);
         int slot = b.getInt(32);
+        int generation = b.getInt(36);
         if (start < 0 || requested < 0 || slot < 0 || slot >= TopicBlock.MAX_SLOTS) {
             throw new IllegalArgumentException("subscription reply with start " + start + ", requested " + requested + ", slot " + slot);
         }
-        return new Reply(epoch, start, requested, slot, SessionHandle.readFrom(m, 40));
+        SessionHandle topic = SessionHandle.readFrom(m, 40);
+        if (topic.scope() != SessionHandle.Scope.SERVER_APP) {
+            throw new IllegalArgumentException("the topic must be a block of the server's app arena, not of " + topic.scope());
+        }
+        return new Reply(epoch, start, requested, slot, generation, topic);
     }
 
     static byte[] text(String s) {

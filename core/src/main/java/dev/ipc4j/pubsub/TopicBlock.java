@@ -15,7 +15,9 @@ import java.lang.invoke.VarHandle;
  *  64  TAIL u64: the next sequence to publish (release, after the entry)              } one line, written per
  *  72  WAKE u32: futex word, bumped on a publish that found a subscriber asleep        } publish, read by all
  *  76  PUBLISHER_WAITING u32: 1 while the publisher waits for a reliable subscriber (it then wants a wake)
- * 128  SLOT_STATE[64] u32: per subscription slot, what the publisher decided (ACTIVE, DEMOTED, EVICTED)
+ * 128  SLOT_STATE[64] u32: per subscription slot, GENERATION << 2 | STATE: what the publisher decided about the
+ *                            slot's subscription (STATE: ACTIVE, DEMOTED, EVICTED); GENERATION, one more each time
+ *                            the slot is given out, tells a subscriber whose slot went to another that it was dropped
  * 384  ENTRY[CAPACITY], ENTRY_SIZE bytes each:
  *        +0  SEQUENCE u64: the sample the entry holds; BUSY (-1) while the publisher rewrites it (a seqlock)
  *        +8  the sample's serialized ShmHandle (32 bytes: MAGIC | SEGMENT_ID | OFFSET | LENGTH | GENERATION)
@@ -58,6 +60,8 @@ final class TopicBlock {
     static final int SLOT_ACTIVE = 0;
     static final int SLOT_DEMOTED = 1;
     static final int SLOT_EVICTED = 2;
+    static final int SLOT_STATE_MASK = 3;
+    static final int SLOT_GENERATION_SHIFT = 2;
 
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -163,8 +167,9 @@ final class TopicBlock {
         INT.setVolatile(memory, PUBLISHER_WAITING_OFFSET, waiting ? 1 : 0);
     }
 
-    void slotState(int slot, int state) {
-        INT.setVolatile(memory, SLOT_STATE_OFFSET + 4L * slot, state);
+    /** Sets slot {@code slot}'s word to {@code generation}'s {@code state}. */
+    void slotState(int slot, int generation, int state) {
+        INT.setVolatile(memory, SLOT_STATE_OFFSET + 4L * slot, generation << SLOT_GENERATION_SHIFT | state);
     }
 
     void markClosed() {
@@ -189,8 +194,10 @@ final class TopicBlock {
         return (int) INT.getVolatile(memory, PUBLISHER_WAITING_OFFSET) != 0;
     }
 
-    int slotStateAcquire(int slot) {
-        return (int) INT.getAcquire(memory, SLOT_STATE_OFFSET + 4L * slot);
+    /** Slot {@code slot}'s state for the subscription of {@code generation}: EVICTED once the slot went to another. */
+    int slotStateAcquire(int slot, int generation) {
+        int word = (int) INT.getAcquire(memory, SLOT_STATE_OFFSET + 4L * slot);
+        return word >>> SLOT_GENERATION_SHIFT == generation ? word & SLOT_STATE_MASK : SLOT_EVICTED;
     }
 
     boolean isClosed() {

@@ -21,6 +21,20 @@ public final class ServerSession extends Session {
         return client;
     }
 
+    /**
+     * Lets the client borrow blocks of {@link #appArena()}'s segment {@code segment} by handles that never crossed
+     * this session (a protocol that writes handles into shared memory itself, as publish/subscribe does): the
+     * segment's descriptor is posted to the client unless it has that incarnation already; cheap when it has. The
+     * client can then borrow any block of that segment it learns a handle of (it maps the app arena read-only, as for
+     * every block lent to it): keep what other clients must not read out of the app arena's shared segments.
+     *
+     * @throws IllegalStateException when the session has ended
+     * @throws dev.ipc4j.shm.ShmIoException when the descriptor cannot be posted (the client does not take them)
+     */
+    public void shareAppSegment(int segment) {
+        shareApp(segment);
+    }
+
     @Override
     public ServerApp serverApp() {
         return server;

@@ -265,14 +265,8 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         return memory.borrow(handle);
     }
 
-    /**
-     * Server side: lets the peer borrow blocks of {@link #appArena()}'s segment {@code segment} by handles that never
-     * crossed this session (a protocol that writes handles into shared memory itself, as publish/subscribe does): the
-     * segment's descriptor is posted to the peer unless it has that incarnation already. Cheap when it has.
-     *
-     * @throws IllegalStateException on the client side, or when the session has ended
-     */
-    public void shareAppSegment(int segment) {
+    /** See {@link ServerSession#shareAppSegment}. */
+    final void shareApp(int segment) {
         memory.share(segment);
     }
 
