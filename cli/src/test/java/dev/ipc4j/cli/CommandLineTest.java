@@ -44,7 +44,7 @@ class CommandLineTest {
     @Test
     void theTreeHoldsTheToolsToo() {
         List<String> all = commands();
-        for (String expected : List.of("demo", "bench small", "bench messages", "bench load", "bench grpc", "jmh", "example cache",
+        for (String expected : List.of("demo", "bench small", "bench messages", "bench load", "bench grpc", "bench pubsub", "jmh", "example cache",
                 "example cache-server", "example cache-client", "example grpc", "example grpc-server", "example grpc-client",
                 "ls", "clean", "version")) {
             assertTrue(all.contains(expected), expected + " in " + all);
@@ -75,7 +75,7 @@ class CommandLineTest {
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
             "nope                                   | 'nope'",
             "bench nope                             | 'nope'",
-            "bench                                  | small, messages, load, grpc",
+            "bench                                  | small, messages, load, grpc, pubsub",
             "bench grpc --transports pigeon         | 'pigeon'",
             "example                                | cache, cache-server, cache-client, grpc, grpc-server, grpc-client",
             "example grpc-server --port many        | 'many'",
