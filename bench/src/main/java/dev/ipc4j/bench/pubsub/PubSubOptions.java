@@ -10,14 +10,15 @@ import java.util.List;
  * @param subscribers the subscriber process counts to run, each a run of its own per payload and transport
  * @param payloads the sample sizes in bytes (at least 24: sequence, timestamp, trailer)
  * @param samples measured samples per run and payload of at most 64 KiB; larger payloads measure a tenth of it
- * @param warmup unmeasured samples before them (a tenth for larger payloads)
+ * @param warmup unmeasured samples before them (a tenth for larger payloads): 3 s at the paced rate by default, the
+ *     time N + 1 JVMs on a small machine need to compile the paths
  * @param transports {@code ipc4j}, {@code aeron}, or both (the baseline, in the same invocation)
  * @param json JSON lines on stdout (the table goes to stderr)
  * @param timeout how long one run may take before its children are killed
  */
 public record PubSubOptions(List<Integer> subscribers, List<Integer> payloads, int samples, int warmup, List<String> transports,
         boolean json, Duration timeout) {
-    public static final PubSubOptions DEFAULT = new PubSubOptions(List.of(1, 2, 4, 8), List.of(64, 1 << 20), 20_000, 2_000,
+    public static final PubSubOptions DEFAULT = new PubSubOptions(List.of(1, 2, 4, 8), List.of(64, 1 << 20), 20_000, 15_000,
             List.of("ipc4j", "aeron"), false, Duration.ofMinutes(5));
 
     public PubSubOptions {
