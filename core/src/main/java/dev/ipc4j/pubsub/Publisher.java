@@ -66,7 +66,6 @@ public final class Publisher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.pubsub");
     private static final SecureRandom EPOCHS = new SecureRandom();
     private static final long WAIT_SLICE_NANOS = 10_000_000;
-    private static final int NO_SEGMENT = -1;
     private static final MemorySegment DOORBELL = MemorySegment.ofArray(new byte[1]);
     /** The longest {@link Config#reliableTimeout()}: longer would overflow the deadline arithmetic. */
     private static final Duration MAX_RELIABLE_TIMEOUT = Duration.ofDays(1);
@@ -151,8 +150,11 @@ public final class Publisher implements AutoCloseable {
     private long loanId; // publishing thread: the loaned block, 0 when none
     private long loanLength;
     private long minReliable = Long.MAX_VALUE; // publishing thread: a lower bound of every reliable cursor
-    private int sharedSegment = NO_SEGMENT; // publishing thread: the segment (and its incarnation) last shared
-    private int sharedGeneration;
+    /**
+     * Per segment id, the incarnation (generation + 1; 0: none) every current subscriber has: a publish looks at one
+     * entry, and posts to the subscribers only the first time a sample lies in a segment (incarnation). Under the lock.
+     */
+    private int[] shared = new int[16];
     private volatile boolean closed;
 
     private Publisher(String topic, Config config, ShmArena arena) {
@@ -311,12 +313,15 @@ public final class Publisher implements AutoCloseable {
             loanId = 0;
             tail = s + 1;
             VarHandle.fullFence(); // TAIL is visible before any SLEEPING is read (the Dekker pattern)
+            // One sleeper on the futex is enough to know a wake is due (it passes the wake on): after it, only the
+            // runner-driven subscribers' words are read, each of which must be rung itself.
             for (Sub sub : subs) {
-                int sleeping = sub.cursor.sleepingAcquire();
-                if (sleeping == CursorBlock.ON_FUTEX) {
-                    wake = true;
-                } else if (sleeping == CursorBlock.ON_CHANNEL) {
-                    ring(sub);
+                if (sub.onRunner) {
+                    if (sub.cursor.sleepingAcquire() != CursorBlock.AWAKE) {
+                        ring(sub);
+                    }
+                } else if (!wake) {
+                    wake = sub.cursor.sleepingAcquire() == CursorBlock.ON_FUTEX;
                 }
             }
         }
@@ -354,7 +359,7 @@ public final class Publisher implements AutoCloseable {
     /** Gives every subscriber the segment a new sample lies in, once per segment incarnation. Under the lock. */
     private void shareSegment(int segment) {
         int generation = arena.segmentGeneration(segment);
-        if (segment == sharedSegment && generation == sharedGeneration) {
+        if (segment < shared.length && shared[segment] == generation + 1) {
             return;
         }
         List<Sub> failed = null;
@@ -369,8 +374,10 @@ public final class Publisher implements AutoCloseable {
         if (failed != null) {
             failed.forEach(sub -> removeLocked(sub, true));
         }
-        sharedSegment = segment;
-        sharedGeneration = generation;
+        if (segment >= shared.length) {
+            shared = java.util.Arrays.copyOf(shared, Math.max(segment + 1, 2 * shared.length));
+        }
+        shared[segment] = generation + 1;
     }
 
     /** The lowest position of any active reliable subscriber (Long.MAX_VALUE: none). Under the lock. */
@@ -532,11 +539,10 @@ public final class Publisher implements AutoCloseable {
                 int generation = ++slotGenerations[slot] & (-1 >>> TopicBlock.SLOT_GENERATION_SHIFT);
                 sub = new Sub(slot, generation, session, channel, cursor, r.delivery(), start, r.name(),
                         session.clientApp().name(), channel.peer().pid());
-                for (long q = Math.max(0, t - capacity); q < t; q++) { // what the history names, it may borrow
-                    session.shareAppSegment(block.memory().get(ValueLayout.JAVA_INT_UNALIGNED, block.handleOffset(q) + 4));
-                }
-                if (sharedSegment != NO_SEGMENT) {
-                    session.shareAppSegment(sharedSegment);
+                for (int segment = 0; segment < shared.length; segment++) { // what every subscriber has, it gets too
+                    if (shared[segment] != 0 && shared[segment] == arena.segmentGeneration(segment) + 1) {
+                        session.shareAppSegment(segment);
+                    }
                 }
                 block.slotState(slot, generation, TopicBlock.SLOT_ACTIVE);
                 slots[slot] = sub;
@@ -744,6 +750,8 @@ public final class Publisher implements AutoCloseable {
         Delivery delivery;
         volatile boolean removed;
         volatile Runner.Attachment watch;
+        /** It said a runner reads it (it sleeps on its channel): its SLEEPING word is read on every publish. */
+        volatile boolean onRunner;
 
         Sub(int slot, int generation, ServerSession session, Channel channel, Lease cursorLease, Delivery delivery, long start,
                 Optional<String> name, String app, long pid) {
@@ -772,8 +780,8 @@ public final class Publisher implements AutoCloseable {
     }
 
     /**
-     * Watches a subscription's channel on its session's runner: the subscriber sends nothing after the set-up, so the
-     * channel's end (the subscriber closed it, or died) is what this waits for.
+     * Watches a subscription's channel on its session's runner: the subscriber sends one message at most after the
+     * set-up (a runner reads it now), so the channel's end (the subscriber closed it, or died) is what this waits for.
      */
     private final class Watch implements Agent {
         private final Sub sub;
@@ -790,7 +798,7 @@ public final class Publisher implements AutoCloseable {
             }
             int n;
             try {
-                n = sub.channel.blobs().poll(blob -> { }, 16);
+                n = sub.channel.blobs().poll(blob -> runnerDriven(), 16);
             } catch (TransportException | IllegalStateException e) {
                 n = BlobPipe.ENDED;
             }
@@ -800,6 +808,17 @@ public final class Publisher implements AutoCloseable {
                 return 1;
             }
             return n;
+        }
+
+        /**
+         * The subscriber's one message: a runner reads it from now on. A publish that skipped its SLEEPING word
+         * before this was seen may have missed its sleep: one ring now makes it look.
+         */
+        private void runnerDriven() {
+            if (!sub.onRunner) {
+                sub.onRunner = true;
+                ring(sub);
+            }
         }
 
         @Override

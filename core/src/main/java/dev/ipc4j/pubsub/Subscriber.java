@@ -50,6 +50,7 @@ public final class Subscriber implements AutoCloseable {
     public static final int ENDED = BlobPipe.ENDED;
 
     private static final long HANDLE_LENGTH_AT = 16;
+    private static final MemorySegment RUNNER_DRIVEN = MemorySegment.ofArray(new byte[] {1});
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.pubsub");
     /** The subscribers of each session, so that one end handler per session tells them all. */
     private static final Map<Session, Set<Subscriber>> BY_SESSION = new ConcurrentHashMap<>();
@@ -451,6 +452,11 @@ public final class Subscriber implements AutoCloseable {
         }
         Runner.Attachment a = runner.attach(new Reader(handler));
         reader = a;
+        try {
+            channel.blobs().send(RUNNER_DRIVEN); // the publisher rings this subscriber's channel from now on
+        } catch (TransportException e) {
+            // the subscription ends: the reader learns it from the topic or the session
+        }
         return a;
     }
 
