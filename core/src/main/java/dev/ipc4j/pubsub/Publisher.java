@@ -289,41 +289,30 @@ public final class Publisher implements AutoCloseable {
         }
         long s = tail;
         long overwritten = s - capacity;
-        if (overwritten >= 0 && minReliable <= overwritten) {
-            synchronized (lock) {
-                minReliable = minReliableLocked();
-            }
-            if (minReliable <= overwritten) {
-                if (!wait) {
-                    return BACK_PRESSURED;
-                }
-                awaitReliable(overwritten);
-            }
-        }
         int i = (int) (s & (capacity - 1));
         long old = held[i];
         boolean wake = false;
-        synchronized (lock) {
-            block.beginEntry(s);
-            long at = block.handleOffset(s);
-            arena.lend(loanId, length, block.memory(), at);
-            shareSegment(block.memory().get(ValueLayout.JAVA_INT_UNALIGNED, at + 4));
-            block.commitEntry(s);
-            held[i] = loanId;
-            loanId = 0;
-            tail = s + 1;
-            VarHandle.fullFence(); // TAIL is visible before any SLEEPING is read (the Dekker pattern)
-            // One sleeper on the futex is enough to know a wake is due (it passes the wake on): after it, only the
-            // runner-driven subscribers' words are read, each of which must be rung itself.
-            for (Sub sub : subs) {
-                if (sub.onRunner) {
-                    if (sub.cursor.sleepingAcquire() != CursorBlock.AWAKE) {
-                        ring(sub);
+        while (true) {
+            if (overwritten >= 0 && minReliable <= overwritten) {
+                synchronized (lock) {
+                    minReliable = minReliableLocked();
+                }
+                if (minReliable <= overwritten) {
+                    if (!wait) {
+                        return BACK_PRESSURED;
                     }
-                } else if (!wake) {
-                    wake = sub.cursor.sleepingAcquire() == CursorBlock.ON_FUTEX;
+                    awaitReliable(overwritten);
                 }
             }
+            synchronized (lock) {
+                // A reliable subscriber that joined since (accept lowers minReliable under this lock) is waited for too.
+                if (overwritten >= 0 && minReliable <= overwritten && (minReliable = minReliableLocked()) <= overwritten) {
+                    continue;
+                }
+                publishLocked(s, i, length);
+                wake = wakeNeededLocked();
+            }
+            break;
         }
         if (old != 0) {
             arena.free(old); // the entry names another sample now; borrowers still holding it keep it alive
@@ -332,6 +321,37 @@ public final class Publisher implements AutoCloseable {
             wakeSubscribers(1);
         }
         return s;
+    }
+
+    /** Writes entry {@code s} (index {@code i}) for the loan and publishes it. Under the lock. */
+    private void publishLocked(long s, int i, long length) {
+        block.beginEntry(s);
+        long at = block.handleOffset(s);
+        arena.lend(loanId, length, block.memory(), at);
+        shareSegment(block.memory().get(ValueLayout.JAVA_INT_UNALIGNED, at + 4));
+        block.commitEntry(s);
+        held[i] = loanId;
+        loanId = 0;
+        tail = s + 1;
+    }
+
+    /**
+     * After a publish: rings the runner-driven subscribers that sleep, and says whether one sleeps on the futex. One
+     * found there is enough (it passes the wake on), so the others' words are not read. Under the lock.
+     */
+    private boolean wakeNeededLocked() {
+        VarHandle.fullFence(); // TAIL is visible before any SLEEPING is read (the Dekker pattern)
+        boolean wake = false;
+        for (Sub sub : subs) {
+            if (sub.onRunner) {
+                if (sub.cursor.sleepingAcquire() != CursorBlock.AWAKE) {
+                    ring(sub);
+                }
+            } else if (!wake) {
+                wake = sub.cursor.sleepingAcquire() == CursorBlock.ON_FUTEX;
+            }
+        }
+        return wake;
     }
 
     /**
