@@ -1,5 +1,6 @@
 package dev.ipc4j.bench.demo;
 
+import dev.ipc4j.bench.harness.NothingLeftBehind;
 import dev.ipc4j.bench.json.MiniJson;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,10 +16,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,29 +29,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * may be busy.
  */
 class DemoEndToEndTest {
-    private Set<String> shmBefore;
-    private Set<String> tmpBefore;
-
-    @BeforeEach
-    void snapshot() throws IOException {
-        shmBefore = list(Path.of("/dev/shm"));
-        tmpBefore = list(Path.of(System.getProperty("java.io.tmpdir")));
-    }
-
-    @AfterEach
-    void nothingLeftBehind() throws IOException {
-        assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList(),
-                "server processes still running");
-        Set<String> shm = list(Path.of("/dev/shm"));
-        shm.removeAll(shmBefore);
-        // Only the demo's objects (its server app is "demo" on both stacks): other programs on a shared machine come and go.
-        shm.removeIf(name -> !name.startsWith("ipc4j.demo."));
-        assertEquals(Set.of(), shm, "left in /dev/shm");
-        Set<String> tmp = list(Path.of(System.getProperty("java.io.tmpdir")));
-        tmp.removeAll(tmpBefore);
-        tmp.removeIf(name -> !name.startsWith("ipc4j-demo-"));
-        assertEquals(Set.of(), tmp, "work directories left in the temp dir");
-    }
+    // Only the demo's objects (its server app is "demo" on both stacks): other programs on a shared machine come and go.
+    @RegisterExtension
+    static final NothingLeftBehind NOTHING_LEFT = new NothingLeftBehind("server processes",
+            name -> name.startsWith("ipc4j.demo."), "ipc4j-demo-");
 
     @ParameterizedTest(name = "--wait {0}")
     @ValueSource(strings = {"block", "spin"})
@@ -168,11 +147,5 @@ class DemoEndToEndTest {
             code = Demo.run(args, o, e);
         }
         return new Output(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
-
-    private static Set<String> list(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            return new HashSet<>(files.map(p -> p.getFileName().toString()).toList());
-        }
     }
 }

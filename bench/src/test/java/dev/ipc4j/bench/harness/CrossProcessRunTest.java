@@ -8,17 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -30,30 +24,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 class CrossProcessRunTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
 
-    private Set<String> shmBefore;
-    private Set<String> tmpBefore;
-
-    @BeforeEach
-    void snapshot() throws IOException {
-        shmBefore = list(Path.of("/dev/shm"));
-        tmpBefore = list(Path.of(System.getProperty("java.io.tmpdir")));
-    }
-
-    @AfterEach
-    void nothingLeftBehind() throws IOException {
-        assertEquals(List.of(), ProcessHandle.current().children().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList(),
-                "child processes still running");
-        Set<String> shm = list(Path.of("/dev/shm"));
-        shm.removeAll(shmBefore);
-        // Only what a benchmark could have made (Aeron directories, ipc4j objects): another engineer's run in a shared
-        // /dev/shm must not fail this test.
-        shm.removeIf(name -> !name.startsWith("aeron") && !name.startsWith("ipc4j"));
-        assertEquals(Set.of(), shm, "left in /dev/shm");
-        Set<String> tmp = list(Path.of(System.getProperty("java.io.tmpdir")));
-        tmp.removeAll(tmpBefore);
-        tmp.removeIf(name -> !name.startsWith("ipc4j-bench-"));
-        assertEquals(Set.of(), tmp, "work directories left in the temp dir");
-    }
+    // Only what a benchmark could have made (Aeron directories, ipc4j objects): another engineer's run in a shared
+    // /dev/shm must not fail this test.
+    @RegisterExtension
+    static final NothingLeftBehind NOTHING_LEFT = new NothingLeftBehind("child processes",
+            name -> name.startsWith("aeron") || name.startsWith("ipc4j"), "ipc4j-bench-");
 
     @ParameterizedTest(name = "{0}/{1}")
     @CsvSource({"unix,block", "unix,spin", "tcp,block", "aeron,spin", "aeron,block", "ring,spin", "ring,block", "socketpipe,block"})
@@ -125,13 +100,5 @@ class CrossProcessRunTest {
         Exception e = assertThrows(Exception.class, () -> CrossProcessRun.run(spec, null));
 
         assertTrue(e instanceof TimeoutException || e.getMessage().contains("ended while we waited for 'READY'"), e.toString());
-    }
-
-    private static Set<String> list(Path dir) throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            Set<String> out = new TreeSet<>();
-            files.map(p -> p.getFileName().toString()).forEach(out::add);
-            return out;
-        }
     }
 }
