@@ -133,6 +133,7 @@ public final class Publisher implements AutoCloseable {
     private final TopicBlock block;
     private final int capacity;
     private final long[] held; // publishing thread: the block id each entry's sample is held by (0: none)
+    private final MemorySegment[] views; // publishing thread: loans' views by block, direct-mapped (no allocation)
     private final Object lock = new Object(); // guards subs, slots, resume and every cursor read or lease close
     private Sub[] subs = new Sub[0];
     private final Sub[] slots = new Sub[TopicBlock.MAX_SLOTS];
@@ -163,6 +164,7 @@ public final class Publisher implements AutoCloseable {
         this.arena = arena;
         this.capacity = config.capacity();
         this.held = new long[capacity];
+        this.views = new MemorySegment[Integer.highestOneBit(Math.min(capacity, 1 << 14)) * 4];
         long epoch;
         do {
             epoch = EPOCHS.nextLong();
@@ -229,7 +231,10 @@ public final class Publisher implements AutoCloseable {
         long id = arena.allocateId(bytes);
         loanId = id;
         loanLength = bytes;
-        return arena.memory(id, bytes);
+        int slot = (int) (id >>> 32) & (views.length - 1);
+        MemorySegment view = arena.memory(id, bytes, views[slot]); // the same block comes round again: no new view
+        views[slot] = view;
+        return view;
     }
 
     /**

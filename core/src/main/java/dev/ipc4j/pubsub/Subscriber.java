@@ -121,6 +121,7 @@ public final class Subscriber implements AutoCloseable {
     private final int capacity;
     private final MemorySegment scratch; // the entry's handle, copied out under the seqlock
     private final Sample sample = new Sample();
+    private final MemorySegment[] views; // by block, direct-mapped: so that reading allocates nothing
     private final AtomicReference<String> sessionGone = new AtomicReference<>();
     private Delivery delivery;
     private long next;
@@ -145,6 +146,7 @@ public final class Subscriber implements AutoCloseable {
         this.slot = reply.slot();
         this.slotGeneration = reply.slotGeneration();
         this.capacity = block.capacity();
+        this.views = new MemorySegment[Integer.highestOneBit(Math.min(capacity, 1 << 14)) * 4];
         this.scratch = Arena.ofAuto().allocate(32, 8);
         this.delivery = delivery;
         this.next = reply.start();
@@ -324,7 +326,7 @@ public final class Subscriber implements AutoCloseable {
             }
             next = n + 1; // counted as read even if the handler throws: it had the sample
             try {
-                sample.set(n, samples.memory(id, scratch.get(ValueLayout.JAVA_LONG, HANDLE_LENGTH_AT)));
+                sample.set(n, view(id, scratch.get(ValueLayout.JAVA_LONG, HANDLE_LENGTH_AT)));
                 handler.onSample(sample);
             } finally {
                 samples.free(id);
@@ -335,6 +337,14 @@ public final class Subscriber implements AutoCloseable {
             return checkEnd();
         }
         return done;
+    }
+
+    /** The view of a borrowed sample, made once per block and length (the ring's blocks come round again). */
+    private MemorySegment view(long id, long length) {
+        int slot = (int) (id >>> 32) & (views.length - 1);
+        MemorySegment v = samples.memory(id, length, views[slot]);
+        views[slot] = v;
+        return v;
     }
 
     /** Reports {@code [from, to)} as missed and moves past it (before the handler runs: it may throw). */

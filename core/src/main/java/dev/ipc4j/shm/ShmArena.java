@@ -568,6 +568,15 @@ public final class ShmArena implements AutoCloseable {
 
     /** The first {@code length} bytes of a block this process holds through {@code id}. */
     public MemorySegment memory(long id, long length) {
+        return memory(id, length, null);
+    }
+
+    /**
+     * {@link #memory(long, long)} that allocates nothing when {@code reuse} is that very view already (the same bytes
+     * of the same live mapping): it is returned then. For hot paths that meet the same blocks again and again (a ring
+     * of samples) and keep the views they made, e.g. by block ({@code id >>> 32}).
+     */
+    public MemorySegment memory(long id, long length, MemorySegment reuse) {
         int entry = (int) (id >>> 32);
         if (entry < 0 || entry >= maxEntries || (int) INT.getAcquire(ctl, entry(entry) + E_GENERATION) != (int) id) {
             throw new IllegalArgumentException("not a live block id of this arena: " + Long.toHexString(id));
@@ -577,7 +586,13 @@ public final class ShmArena implements AutoCloseable {
         if (length < 0 || length > capacity(entry, segment)) {
             throw new IndexOutOfBoundsException("length " + length + " of block " + entry);
         }
-        return segments.mapping(segment).memory().asSlice((long) LONG.getAcquire(ctl, e + E_OFFSET), length);
+        MemorySegment mapping = segments.mapping(segment).memory();
+        long offset = (long) LONG.getAcquire(ctl, e + E_OFFSET);
+        if (reuse != null && reuse.byteSize() == length && reuse.address() == mapping.address() + offset
+                && reuse.scope().equals(mapping.scope())) {
+            return reuse;
+        }
+        return mapping.asSlice(offset, length);
     }
 
     private int sizeClass(long bytes) {

@@ -1,6 +1,8 @@
 package dev.ipc4j.shm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -80,6 +82,22 @@ class ShmArenaTest {
                 }
                 assertEquals(0, arena.liveBytes());
             }
+        }
+    }
+
+    @Test
+    void aBlocksViewIsReusedOnlyWhenItIsThatVeryView() throws Exception {
+        try (ShmArena arena = ShmArena.create(config())) {
+            long a = arena.allocateId(100);
+            long b = arena.allocateId(100);
+            MemorySegment view = arena.memory(a, 100);
+            assertSame(view, arena.memory(a, 100, view), "the same bytes of the same mapping: no new view");
+            assertNotSame(view, arena.memory(a, 64, view), "another length");
+            MemorySegment other = arena.memory(b, 100, view);
+            assertNotSame(view, other, "another block");
+            assertEquals(arena.memory(b, 100).address(), other.address());
+            arena.free(a);
+            arena.free(b);
         }
     }
 
