@@ -99,25 +99,21 @@ public final class Publisher implements AutoCloseable {
         }
 
         /** A copy with {@code capacity} replaced. */
-
         public Config withCapacity(int capacity) {
             return new Config(capacity, reliableTimeout, slowSubscribers, listener);
         }
 
         /** A copy with {@code reliableTimeout} replaced. */
-
         public Config withReliableTimeout(Duration reliableTimeout) {
             return new Config(capacity, reliableTimeout, slowSubscribers, listener);
         }
 
         /** A copy with {@code slowSubscribers} replaced. */
-
         public Config withSlowSubscribers(SlowSubscriberPolicy slowSubscribers) {
             return new Config(capacity, reliableTimeout, slowSubscribers, listener);
         }
 
         /** A copy with {@code listener} replaced. */
-
         public Config withListener(Consumer<SlowSubscriber> listener) {
             return new Config(capacity, reliableTimeout, slowSubscribers, listener);
         }

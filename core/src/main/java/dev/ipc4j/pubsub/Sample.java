@@ -4,14 +4,28 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * One published sample as a subscriber's handler sees it: its sequence number and its bytes, read in place in the
- * publisher's shared memory (read-only). A flyweight: valid only inside {@link SampleHandler#onSample}; copy what must
- * outlive the call.
+ * publisher's shared memory (read-only). A flyweight: valid only inside {@link SampleHandler#onSample}; to keep the
+ * sample past the call without copying it, {@link #retain()} it.
  */
 public final class Sample {
+    private final Subscriber owner;
     private long sequence;
     private MemorySegment memory;
 
-    Sample() {}
+    Sample(Subscriber owner) {
+        this.owner = owner;
+    }
+
+    /**
+     * Keeps this sample past its handler, in place: the block stays alive (the publisher's history may move on) until
+     * the returned {@link RetainedSample} is closed, from any thread. At most {@link Subscriber.Config#maxRetained()}
+     * at once per subscriber; call it inside the handler.
+     *
+     * @throws IllegalStateException outside the handler, or when the subscriber retains its maximum already
+     */
+    public RetainedSample retain() {
+        return owner.retain(this);
+    }
 
     void set(long sequence, MemorySegment memory) {
         this.sequence = sequence;

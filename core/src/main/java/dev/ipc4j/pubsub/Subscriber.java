@@ -10,6 +10,7 @@ import dev.ipc4j.shm.InvalidHandleException;
 import dev.ipc4j.shm.Lease;
 import dev.ipc4j.shm.ShmArena;
 import dev.ipc4j.shm.ShmBlock;
+import dev.ipc4j.shm.ShmHandle;
 import dev.ipc4j.transport.Agent;
 import dev.ipc4j.transport.BlobPipe;
 import dev.ipc4j.transport.Channel;
@@ -64,9 +65,11 @@ public final class Subscriber implements AutoCloseable {
      * @param name a name the publisher remembers this subscriber's position by, across its restarts (1 to 255 bytes of
      *     UTF-8; one subscription per name at a time); empty: anonymous
      * @param openTimeout how long {@link #open} waits for the publisher's answer (default 5 s)
+     * @param maxRetained samples {@link Sample#retain() retained} past their handler and not yet closed, at most
+     *     (default 16): what this subscriber can keep alive of the publisher's memory beyond the topic's history
      */
-    public record Config(Delivery delivery, StartAt start, Optional<String> name, Duration openTimeout) {
-        public static final Config DEFAULT = new Config(Delivery.LOSSY, StartAt.now(), Optional.empty(), Duration.ofSeconds(5));
+    public record Config(Delivery delivery, StartAt start, Optional<String> name, Duration openTimeout, int maxRetained) {
+        public static final Config DEFAULT = new Config(Delivery.LOSSY, StartAt.now(), Optional.empty(), Duration.ofSeconds(5), 16);
 
         public Config {
             Objects.requireNonNull(delivery, "delivery");
@@ -81,30 +84,34 @@ public final class Subscriber implements AutoCloseable {
             if (openTimeout.isNegative() || openTimeout.isZero()) {
                 throw new IllegalArgumentException("openTimeout must be positive: " + openTimeout);
             }
+            if (maxRetained < 0) {
+                throw new IllegalArgumentException("maxRetained must not be negative: " + maxRetained);
+            }
         }
 
         /** A copy with {@code delivery} replaced. */
-
         public Config withDelivery(Delivery delivery) {
-            return new Config(delivery, start, name, openTimeout);
+            return new Config(delivery, start, name, openTimeout, maxRetained);
         }
 
         /** A copy with {@code start} replaced. */
-
         public Config withStart(StartAt start) {
-            return new Config(delivery, start, name, openTimeout);
+            return new Config(delivery, start, name, openTimeout, maxRetained);
         }
 
         /** A copy with {@code name} replaced. */
-
         public Config withName(String name) {
-            return new Config(delivery, start, Optional.of(name), openTimeout);
+            return new Config(delivery, start, Optional.of(name), openTimeout, maxRetained);
         }
 
         /** A copy with {@code openTimeout} replaced. */
-
         public Config withOpenTimeout(Duration openTimeout) {
-            return new Config(delivery, start, name, openTimeout);
+            return new Config(delivery, start, name, openTimeout, maxRetained);
+        }
+
+        /** A copy with {@code maxRetained} replaced. */
+        public Config withMaxRetained(int maxRetained) {
+            return new Config(delivery, start, name, openTimeout, maxRetained);
         }
     }
 
@@ -120,7 +127,9 @@ public final class Subscriber implements AutoCloseable {
     private final int slotGeneration;
     private final int capacity;
     private final MemorySegment scratch; // the entry's handle, copied out under the seqlock
-    private final Sample sample = new Sample();
+    private final Sample sample;
+    private final int maxRetained;
+    private final java.util.concurrent.atomic.AtomicInteger retained = new java.util.concurrent.atomic.AtomicInteger();
     private final MemorySegment[] views; // by block, direct-mapped: so that reading allocates nothing
     private final AtomicReference<String> sessionGone = new AtomicReference<>();
     private Delivery delivery;
@@ -134,8 +143,10 @@ public final class Subscriber implements AutoCloseable {
     private boolean released;
 
     private Subscriber(String topic, Session session, Channel channel, ShmBlock cursorBlock, Lease topicLease,
-            SubscriptionWire.Reply reply, Delivery delivery) {
+            SubscriptionWire.Reply reply, Config config) {
         this.topic = topic;
+        this.sample = new Sample(this);
+        this.maxRetained = config.maxRetained();
         this.session = session;
         this.channel = channel;
         this.cursorBlock = cursorBlock;
@@ -148,7 +159,7 @@ public final class Subscriber implements AutoCloseable {
         this.capacity = block.capacity();
         this.views = new MemorySegment[Integer.highestOneBit(Math.min(capacity, 1 << 14)) * 4];
         this.scratch = Arena.ofAuto().allocate(32, 8);
-        this.delivery = delivery;
+        this.delivery = config.delivery();
         this.next = reply.start();
         this.pendingGap = reply.requested() < reply.start() ? new Gap(reply.requested(), reply.start()) : null;
         cursor.nextVolatile(next);
@@ -190,7 +201,7 @@ public final class Subscriber implements AutoCloseable {
                 throw new SessionTimeoutException("no subscription reply for " + topic + " within " + config.openTimeout() + " (" + got + ")");
             }
             topicLease = session.borrow(reply.get().topic());
-            Subscriber s = new Subscriber(topic, session, channel, cursorBlock, topicLease, reply.get(), config.delivery());
+            Subscriber s = new Subscriber(topic, session, channel, cursorBlock, topicLease, reply.get(), config);
             s.watchSession();
             return s;
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -329,6 +340,7 @@ public final class Subscriber implements AutoCloseable {
                 sample.set(n, view(id, scratch.get(ValueLayout.JAVA_LONG, HANDLE_LENGTH_AT)));
                 handler.onSample(sample);
             } finally {
+                sample.set(n, null); // a retain after the handler is refused, not a borrow of whatever is there now
                 samples.free(id);
             }
             done++;
@@ -337,6 +349,33 @@ public final class Subscriber implements AutoCloseable {
             return checkEnd();
         }
         return done;
+    }
+
+    /**
+     * A hold of its own on the sample being handled (its handle is still in the scratch copy): the block stays alive
+     * until the returned sample is closed, whatever the publisher does meanwhile.
+     */
+    RetainedSample retain(Sample s) {
+        if (s != sample || sample.memory() == null) {
+            throw new IllegalStateException("retain a sample inside its handler");
+        }
+        if (retained.incrementAndGet() > maxRetained) {
+            retained.decrementAndGet();
+            throw new IllegalStateException("this subscriber retains " + maxRetained + " samples already (Config.maxRetained):"
+                    + " close one first");
+        }
+        try {
+            Lease lease = samples.borrow(ShmHandle.readFrom(scratch, 0));
+            return new RetainedSample(s.sequence(), lease, retained);
+        } catch (RuntimeException e) {
+            retained.decrementAndGet();
+            throw e;
+        }
+    }
+
+    /** How many samples are retained now (not yet closed). */
+    public int retained() {
+        return retained.get();
     }
 
     /** The view of a borrowed sample, made once per block and length (the ring's blocks come round again). */

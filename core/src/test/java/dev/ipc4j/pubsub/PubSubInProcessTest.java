@@ -66,6 +66,36 @@ class PubSubInProcessTest {
     }
 
     @Test
+    void aRetainedSampleOutlivesItsHandlerAndTheHistoryUntilClosed() throws Exception {
+        try (SessionServer server = SessionServer.start(Samples.feed(runDir));
+                Publisher publisher = Publisher.open(server, Samples.TOPIC, Publisher.Config.DEFAULT.withCapacity(4));
+                ClientSession session = ClientSession.connect(Samples.READER, Samples.feed(runDir))) {
+            Publisher.serve(server, publisher);
+            Subscriber subscriber = Subscriber.open(session, Samples.TOPIC, Subscriber.Config.DEFAULT.withMaxRetained(2));
+            publish(publisher, 3);
+            List<RetainedSample> kept = new CopyOnWriteArrayList<>();
+            Sample[] seen = new Sample[1];
+            IllegalStateException third = assertThrows(IllegalStateException.class, () -> subscriber.poll(sample -> {
+                seen[0] = sample;
+                kept.add(sample.retain());
+            }, 3));
+            assertTrue(third.getMessage().contains("maxRetained"), third.getMessage());
+            assertEquals(2, subscriber.retained());
+            assertThrows(IllegalStateException.class, seen[0]::retain, "outside its handler");
+            publish(publisher, 20); // the history moves far past them: the retained blocks stay alive and unchanged
+            for (RetainedSample r : kept) {
+                assertTrue(Samples.check(r.memory(), r.sequence()), r.toString());
+            }
+            assertEquals(List.of(0L, 1L), kept.stream().map(RetainedSample::sequence).toList());
+            kept.forEach(RetainedSample::close);
+            kept.getFirst().close(); // idempotent
+            assertEquals(0, subscriber.retained());
+            assertEquals(1, server.appArena().blocksHeldByOthers(), "only the topic block, which the subscriber reads");
+            subscriber.close();
+        }
+    }
+
+    @Test
     void aRunnerReadsOnTheUsersThreadSurvivesItsHandlerAndLetsGoWhenClosedFromAnotherThread() throws Exception {
         List<Thread> made = new CopyOnWriteArrayList<>();
         try (SessionServer server = SessionServer.start(Samples.feed(runDir));
