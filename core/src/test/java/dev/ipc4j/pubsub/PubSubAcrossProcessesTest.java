@@ -340,6 +340,25 @@ class PubSubAcrossProcessesTest {
     }
 
     @Test
+    void retainedSamplesStayWholeInAnotherProcessWhileTheHistoryMovesOn() throws Exception {
+        try (SessionServer server = SessionServer.start(Samples.feed(runDir));
+                Publisher publisher = Publisher.open(server, Samples.TOPIC, Publisher.Config.DEFAULT.withCapacity(4));
+                JvmChild keeper = subscriber(Delivery.RELIABLE, "now", "-", 0, 4000, "retain")) {
+            Publisher.serve(server, publisher);
+            keeper.expect("ready");
+            publish(publisher, 4000, 256); // a history of 4: each retained sample is overwritten long before it is checked
+            Map<String, String> r = report(keeper.expect("done"));
+            assertEquals("4000", r.get("received"), r.toString());
+            assertEquals("4000", r.get("retained"), r.toString());
+            assertEquals("0", r.get("bad"), "every retained sample still held its own bytes: " + r);
+            keeper.send("exit");
+            assertEquals(0, keeper.awaitExit());
+            ShmArena arena = server.appArena();
+            Eventually.await(() -> arena.blocksHeldByOthers() == 0, "the retained holds given back", WAIT);
+        }
+    }
+
+    @Test
     void subscriptionsThatCannotBeServedAreRefusedWithTheReason() throws Exception {
         try (SessionServer server = SessionServer.start(Samples.feed(runDir));
                 Publisher publisher = Publisher.open(server, Samples.TOPIC, Publisher.Config.DEFAULT);

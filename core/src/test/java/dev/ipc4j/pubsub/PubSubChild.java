@@ -23,7 +23,7 @@ public final class PubSubChild {
         Path runDir = Path.of(args[1]);
         switch (args[0]) {
             case "subscribe" -> subscribe(runDir, Delivery.valueOf(args[2]), start(args[3]), args[4], Long.parseLong(args[5]),
-                    Long.parseLong(args[6]), args.length > 7 && args[7].equals("runner"));
+                    Long.parseLong(args[6]), args.length > 7 ? args[7] : "receive");
             case "publish" -> publish(runDir, Integer.parseInt(args[2]));
             default -> throw new IllegalArgumentException(args[0]);
         }
@@ -40,6 +40,9 @@ public final class PubSubChild {
     /** Checks what arrives: every sequence from the first is either received once, in order, or inside one gap. */
     static final class Checker implements SampleHandler {
         final long slowNanos;
+        final boolean retain;
+        final java.util.List<RetainedSample> kept = new java.util.ArrayList<>();
+        long retainedChecked;
         long expected = -1;
         long first = -1;
         long received;
@@ -48,8 +51,10 @@ public final class PubSubChild {
         long bad;
         String firstBad;
 
-        Checker(long slowNanos) {
+        /** With {@code retain}, keeps samples 8 at a time past their handler and checks them only then. */
+        Checker(long slowNanos, boolean retain) {
             this.slowNanos = slowNanos;
+            this.retain = retain;
         }
 
         @Override
@@ -65,6 +70,19 @@ public final class PubSubChild {
             }
             expected = s + 1;
             received++;
+            if (retain) {
+                kept.add(sample.retain());
+                if (kept.size() == 8) { // by now the publisher's history has moved past most of them
+                    for (RetainedSample r : kept) {
+                        if (!Samples.check(r.memory(), r.sequence())) {
+                            fail("retained sample " + r.sequence() + " changed");
+                        }
+                        r.close();
+                        retainedChecked++;
+                    }
+                    kept.clear();
+                }
+            }
             if (slowNanos > 0) {
                 long until = System.nanoTime() + slowNanos;
                 while (System.nanoTime() - until < 0) {
@@ -93,20 +111,21 @@ public final class PubSubChild {
         }
 
         String report() {
-            return "received=" + received + " missed=" + missed + " gaps=" + gaps + " bad=" + bad + " first=" + first
+            return "received=" + received + " retained=" + retainedChecked + " missed=" + missed + " gaps=" + gaps + " bad=" + bad + " first=" + first
                     + " next=" + expected + (firstBad == null ? "" : " why=" + firstBad.replace(' ', '_'));
         }
     }
 
     private static void subscribe(Path runDir, Delivery delivery, StartAt start, String name, long slowNanos, long limit,
-            boolean onRunner) throws Exception {
+            String style) throws Exception {
+        boolean onRunner = style.equals("runner");
         Subscriber.Config config = Subscriber.Config.DEFAULT.withDelivery(delivery).withStart(start);
         if (!name.equals("-")) {
             config = config.withName(name);
         }
         try (ClientSession session = ClientSession.connect(Samples.READER, Samples.feed(runDir));
                 Subscriber subscriber = Subscriber.open(session, Samples.TOPIC, config)) {
-            Checker checker = new Checker(slowNanos);
+            Checker checker = new Checker(slowNanos, style.equals("retain"));
             say("ready " + subscriber.next() + " " + Long.toHexString(subscriber.epoch()));
             String end = "ended";
             if (onRunner) {
