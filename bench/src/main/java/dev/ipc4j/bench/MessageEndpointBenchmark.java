@@ -1,5 +1,6 @@
 package dev.ipc4j.bench;
 
+import dev.ipc4j.bench.harness.FileTrees;
 import dev.ipc4j.message.InMessage;
 import dev.ipc4j.message.MessageChannel;
 import dev.ipc4j.message.MessageEndpoint;
@@ -92,12 +93,7 @@ public class MessageEndpointBenchmark {
         serverSide.close();
         client.close();
         server.close();
-        try (var files = Files.list(runDir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
-        Files.deleteIfExists(runDir);
+        FileTrees.delete(runDir);
     }
 
     @Benchmark

@@ -1,5 +1,6 @@
 package dev.ipc4j.bench;
 
+import dev.ipc4j.bench.harness.FileTrees;
 import dev.ipc4j.pubsub.Delivery;
 import dev.ipc4j.pubsub.Publisher;
 import dev.ipc4j.pubsub.SampleHandler;
@@ -82,12 +83,7 @@ public class PubSubBenchmark {
         publisher.close();
         client.close();
         server.close();
-        try (var files = Files.list(runDir)) {
-            for (Path p : (Iterable<Path>) files::iterator) {
-                Files.deleteIfExists(p);
-            }
-        }
-        Files.deleteIfExists(runDir);
+        FileTrees.delete(runDir);
     }
 
     @Benchmark
