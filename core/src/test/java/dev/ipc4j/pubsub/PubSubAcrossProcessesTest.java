@@ -60,6 +60,12 @@ class PubSubAcrossProcessesTest {
         assertEquals(0, kill.waitFor(), "kill -" + signal);
     }
 
+    /** Lets a child that reported go, and checks it ended well (its subscriber and session closed without error). */
+    private static void exit(JvmChild child) throws InterruptedException {
+        child.send("exit");
+        assertEquals(0, child.awaitExit());
+    }
+
     private static void publish(Publisher publisher, long count, int bytes) {
         for (long i = 0; i < count; i++) {
             MemorySegment m = publisher.loan(bytes);
@@ -126,12 +132,10 @@ class PubSubAcrossProcessesTest {
                 }
                 assertTrue(lapped > 0, "the slow lossy subscriber was lapped at least once");
                 for (JvmChild c : reliable.subList(1, 4)) {
-                    c.send("exit");
-                    assertEquals(0, c.awaitExit());
+                    exit(c);
                 }
                 for (JvmChild c : lossy) {
-                    c.send("exit");
-                    assertEquals(0, c.awaitExit());
+                    exit(c);
                 }
                 // The killed subscriber's holds were reclaimed: nobody else holds a block of the app arena.
                 ShmArena arena = server.appArena();
@@ -186,8 +190,7 @@ class PubSubAcrossProcessesTest {
                 assertEquals(total, Long.parseLong(r.get("received")) + Long.parseLong(r.get("missed")), r.toString());
                 assertTrue(Long.parseLong(r.get("missed")) > 0, r.toString());
                 assertEquals("LOSSY", r.get("delivery"), "the stopped reliable subscriber learnt it was demoted: " + r);
-                c.send("exit");
-                assertEquals(0, c.awaitExit());
+                exit(c);
             }
         }
     }
@@ -214,8 +217,7 @@ class PubSubAcrossProcessesTest {
                 Map<String, String> r = report(reliable.expect("done"));
                 assertEquals("evicted", r.get("end"), "it learnt, once, that the publisher ended its subscription: " + r);
                 assertEquals("0", r.get("bad"), r.toString());
-                reliable.send("exit");
-                assertEquals(0, reliable.awaitExit());
+                exit(reliable);
                 assertEquals(1, evicting.subscribers().size());
             }
         }
@@ -242,8 +244,7 @@ class PubSubAcrossProcessesTest {
             assertEquals("ended", r.get("end"), r.toString());
             assertEquals(String.valueOf(capacity + 1), r.get("received"), r.toString());
             assertEquals("0", r.get("missed"), r.toString());
-            reliable.send("exit");
-            assertEquals(0, reliable.awaitExit());
+            exit(reliable);
         }
     }
 
@@ -262,16 +263,14 @@ class PubSubAcrossProcessesTest {
             Map<String, String> ra = report(a.expect("done"));
             assertEquals("gone", ra.get("end"), "told once, then the end: " + ra);
             assertEquals(5000, Long.parseLong(ra.get("received")) + Long.parseLong(ra.get("missed")), ra.toString());
-            a.send("exit");
-            assertEquals(0, a.awaitExit());
+            exit(a);
             signal(b, "CONT");
             for (JvmChild c : List.of(b)) {
                 Map<String, String> r = report(c.expect("done"));
                 assertEquals("gone", r.get("end"), "told once, then the end: " + r);
                 assertEquals("0", r.get("bad"), r.toString());
                 assertEquals(5000, Long.parseLong(r.get("received")) + Long.parseLong(r.get("missed")), r.toString());
-                c.send("exit");
-                assertEquals(0, c.awaitExit());
+                exit(c);
             }
         }
         try (JvmChild publisher = JvmChild.start(PubSubChild.class, "publish", runDir.toString(), "1024");
@@ -284,8 +283,7 @@ class PubSubAcrossProcessesTest {
             Map<String, String> r = report(a.expect("done"));
             assertEquals("ended", r.get("end"), r.toString());
             assertEquals("10", r.get("received"), "nothing of the old epoch: " + r);
-            a.send("exit");
-            assertEquals(0, a.awaitExit());
+            exit(a);
         }
     }
 
@@ -320,8 +318,7 @@ class PubSubAcrossProcessesTest {
                 r = report(named.expect("done"));
                 assertEquals("30", r.get("received"), r.toString());
                 for (JvmChild c : List.of(last, old, named)) {
-                    c.send("exit");
-                    assertEquals(0, c.awaitExit());
+                    exit(c);
                 }
             }
             Eventually.await(() -> publisher.subscribers().isEmpty(), "every subscriber left", WAIT);
@@ -333,8 +330,7 @@ class PubSubAcrossProcessesTest {
                 assertEquals("66", r.get("first"), r.toString());
                 assertEquals("44", r.get("received"), r.toString());
                 assertEquals("0", r.get("missed"), r.toString());
-                named.send("exit");
-                assertEquals(0, named.awaitExit());
+                exit(named);
             }
         }
     }
@@ -351,8 +347,7 @@ class PubSubAcrossProcessesTest {
             assertEquals("4000", r.get("received"), r.toString());
             assertEquals("4000", r.get("retained"), r.toString());
             assertEquals("0", r.get("bad"), "every retained sample still held its own bytes: " + r);
-            keeper.send("exit");
-            assertEquals(0, keeper.awaitExit());
+            exit(keeper);
             ShmArena arena = server.appArena();
             Eventually.await(() -> arena.blocksHeldByOthers() == 0, "the retained holds given back", WAIT);
         }
