@@ -6,6 +6,7 @@
  */
 module dev.ipc4j {
     exports dev.ipc4j;
+    exports dev.ipc4j.counters;
     exports dev.ipc4j.transport;
     exports dev.ipc4j.shm;
     exports dev.ipc4j.session;

@@ -2,6 +2,10 @@ package dev.ipc4j.message;
 
 import dev.ipc4j.Ipc4jException;
 import dev.ipc4j.NativeHandle;
+import dev.ipc4j.counters.ChannelField;
+import dev.ipc4j.counters.CounterRecord;
+import dev.ipc4j.counters.RecordType;
+import dev.ipc4j.counters.SessionField;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionEnd;
@@ -137,6 +141,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private final AtomicLong unhandledBytes = new AtomicLong();
     private volatile boolean starved;
 
+    /** This channel's live counters, a child of the session's record; closed when the channel has ended. */
+    private final CounterRecord counters;
     private final dev.ipc4j.transport.BlobHandler onBlob = this::onBlob; // one object, not one per poll
     // Driver only (under driveLock):
     private MessageReader.Checked<R> received;
@@ -157,8 +163,12 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         this.codec = codec;
         this.config = config;
         this.reader = new MessageReader<>(session, codec);
-        this.writer = new MessageWriter(session, channel, config.maxDeferred(), config.maxDeferredBytes(), config.inlineBelow());
-        this.name = "ipc4j-endpoint-" + ENDPOINTS.incrementAndGet();
+        long number = ENDPOINTS.incrementAndGet();
+        this.counters = session.counters().child(RecordType.CHANNEL, number,
+                "channel " + number + " " + codec.getClass().getSimpleName());
+        this.writer = new MessageWriter(session, channel, config.maxDeferred(), config.maxDeferredBytes(), config.inlineBelow(),
+                counters);
+        this.name = "ipc4j-endpoint-" + number;
         this.router = new Router<>((h, m) -> ready.add(new Delivery<>(h, m)), Integer.MAX_VALUE);
     }
 
@@ -254,6 +264,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     public CompletableFuture<InMessage<R>> request(OutMessage out) {
         PendingResponse future = new PendingResponse(nextId.getAndIncrement());
         pending.put(future);
+        counters.add(ChannelField.CALLS_OPEN, 1);
         if (closing.get()) {
             future.completeExceptionally(closed());
             return future;
@@ -313,6 +324,9 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         public boolean complete(InMessage<R> value) {
             boolean done = super.complete(value);
             pending.remove(this);
+            if (done) {
+                counters.add(ChannelField.CALLS_OPEN, -1);
+            }
             return done;
         }
 
@@ -320,6 +334,9 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         public boolean completeExceptionally(Throwable ex) {
             boolean done = super.completeExceptionally(ex);
             pending.remove(this);
+            if (done) {
+                counters.add(ChannelField.CALLS_OPEN, -1);
+            }
             return done;
         }
 
@@ -327,6 +344,9 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean done = super.cancel(mayInterruptIfRunning);
             pending.remove(this);
+            if (done) {
+                counters.add(ChannelField.CALLS_OPEN, -1);
+            }
             return done;
         }
 
@@ -474,11 +494,12 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         long deadline = deadline(options);
         Call<R> call = new Call<>(this, id, true, options, deadline, listener);
         myCalls.put(id, call);
+        counters.add(ChannelField.CALLS_OPEN, 1);
         schedule(call);
         try (OutMessage body = Calls.open(options)) {
             transmit(Kind.CALL_OPEN, body, id, 0, sendMode());
         } catch (RuntimeException e) {
-            myCalls.remove(id);
+            callGone(myCalls.remove(id));
             unschedule(call);
             call.markEnded();
             throw e;
@@ -560,7 +581,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             if (c.isCaller()) {
                 cancelCall(c, expired, true);
             } else if (c.markEnded()) { // the callee tells the caller, and its handler learns it is cancelled
-                peerCalls.remove(c.id());
+                callGone(peerCalls.remove(c.id()));
                 try (OutMessage body = Calls.close(expired, Metadata.empty())) {
                     transmit(Kind.CALL_CLOSE, body, nextId.getAndIncrement(), c.id(), MessageWriter.Mode.DEFER,
                             Wire.PEER_CALL);
@@ -588,7 +609,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     /** The callee closes {@code call} (marked ended by it already): tells the caller. */
     void closeCall(Call<R> call, OutMessage body) throws MessageException {
-        peerCalls.remove(call.id());
+        callGone(peerCalls.remove(call.id()));
         unschedule(call);
         transmit(Kind.CALL_CLOSE, body, nextId.getAndIncrement(), call.id(), MessageWriter.Mode.DEFER, Wire.PEER_CALL);
     }
@@ -633,6 +654,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
         Call<R> call = new Call<>(this, m.id(), false, options, deadline(options), null);
         peerCalls.put(call.id(), call);
+        counters.add(ChannelField.CALLS_OPEN, 1);
         schedule(call);
         CallHandler<R> handler = callHandlers.get(options.type());
         CallListener<R> listener = null;
@@ -711,7 +733,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                     return;
                 }
                 if (call.markEnded()) {
-                    myCalls.remove(call.id());
+                    callGone(myCalls.remove(call.id()));
                     unschedule(call);
                     notifyClose(call, closing.status(), closing.trailers());
                 }
@@ -1169,8 +1191,15 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         drainReady();
     }
 
-    /** Counts a received message until it is closed (the flow-control bound). */
+    /** Counts a received message until it is closed (the flow-control bound), and in the channel's counters. */
     private void account(InMessage<R> m) {
+        if (m.kind().payload) { // under driveLock: the reading side's values have one writer at a time
+            counters.addOrdered(ChannelField.MESSAGES_IN, 1);
+            counters.addOrdered(ChannelField.BYTES_IN, m.payload().byteSize());
+            if (m.isShared()) {
+                counters.addOrdered(ChannelField.BORROWED_IN, 1);
+            }
+        }
         unhandled.incrementAndGet();
         unhandledBytes.addAndGet(m.heldBytes());
         m.whenClosed(closedHook);
@@ -1347,6 +1376,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
         writer.close(); // before the ring is unmapped
         channel.close();
+        counters.close(); // the channel is gone from ipc4j stat; what still runs counts into a freed slot
         for (PendingResponse f : pending.takeAll()) {
             f.completeExceptionally(closed());
         }
@@ -1424,10 +1454,18 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     /** A malformed frame or invalid payload: reported; by default the channel ends. */
     void invalid(MessageException e) {
+        session.counters().add(SessionField.errors(e.category()), 1);
         if (config.closeOnInvalidMessage()) {
             end(new ChannelClosedException("a malformed message ended the channel: " + e.getMessage(), e), e);
         } else if (!failure.complete(e)) {
             LOG.log(System.Logger.Level.WARNING, name + ": dropped a malformed message: " + e.getMessage());
+        }
+    }
+
+    /** A call that left {@code myCalls} or {@code peerCalls} (null: another path removed it first). */
+    private void callGone(Call<R> removed) {
+        if (removed != null) {
+            counters.add(ChannelField.CALLS_OPEN, -1);
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.ipc4j.message;
 
 import dev.ipc4j.NativeHandle;
+import dev.ipc4j.counters.ChannelField;
+import dev.ipc4j.counters.CounterRecord;
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionHandle;
 import dev.ipc4j.transport.Channel;
@@ -49,12 +51,15 @@ final class MessageWriter {
     private final int maxDeferred;
     private final long maxDeferredBytes;
     private final long inlineBelow;
+    private final CounterRecord counters; // the channel's
     private final ArrayDeque<Deferred> deferred = new ArrayDeque<>(); // guarded by this
     private long deferredBytes; // guarded by this
 
     /** {@code inlineBelow}: shared-memory payloads shorter than this are copied into the frame, not lent. */
-    MessageWriter(Session session, Channel channel, int maxDeferred, long maxDeferredBytes, long inlineBelow) {
+    MessageWriter(Session session, Channel channel, int maxDeferred, long maxDeferredBytes, long inlineBelow,
+            CounterRecord counters) {
         this.session = session;
+        this.counters = counters;
         this.channel = channel;
         this.ring = channel.ring().orElse(null);
         this.inTransit = ring != null ? new InTransit(ring) : null;
@@ -130,6 +135,28 @@ final class MessageWriter {
      * @throws BackPressureException in {@link Mode#DEFER} when the deferred queue is full
      */
     boolean write(Kind kind, OutMessage out, long id, long inResponseTo, Mode mode, int extraFlags)
+            throws TransportException, BackPressureException {
+        boolean sent;
+        try {
+            sent = writeFrame(kind, out, id, inResponseTo, mode, extraFlags);
+        } catch (BackPressureException e) {
+            counters.add(ChannelField.BACK_PRESSURED, 1);
+            throw e;
+        }
+        if (!sent) {
+            counters.add(ChannelField.BACK_PRESSURED, 1);
+        } else if (out != null) {
+            long length = out.length();
+            counters.add(ChannelField.MESSAGES_OUT, 1);
+            counters.add(ChannelField.BYTES_OUT, length);
+            if (out.isShared() && ring != null && length >= inlineBelow) {
+                counters.add(ChannelField.LENT_OUT, 1);
+            }
+        }
+        return sent;
+    }
+
+    private boolean writeFrame(Kind kind, OutMessage out, long id, long inResponseTo, Mode mode, int extraFlags)
             throws TransportException, BackPressureException {
         if (out == null) {
             MemorySegment frame = MemorySegment.ofArray(new byte[Wire.HEADER]);

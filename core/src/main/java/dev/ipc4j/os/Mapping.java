@@ -48,6 +48,30 @@ public final class Mapping implements AutoCloseable {
         return new Mapping(arena, readOnly ? segment.asReadOnly() : segment, readOnly);
     }
 
+    /**
+     * Maps the first {@code length} bytes of {@code fd} read-write for as long as the returned segment is reachable:
+     * the garbage collector unmaps it, never a close. For memory that threads may still write after its owner is
+     * done with it (a live counter of an object closing on another thread), where an explicit unmap would turn a late
+     * write into an exception on a hot path. {@code fd} may be closed at once; the mapping keeps the memory.
+     */
+    public static MemorySegment mapUntilUnreachable(Fd fd, long length) throws ErrnoException {
+        if (length <= 0) {
+            throw new IllegalArgumentException("mapping length must be positive: " + length);
+        }
+        long size = fd.stat().size();
+        if (size < length) {
+            throw new ErrnoException("mmap(fd " + fd + "): " + length + " bytes asked of an object of " + size, Errno.EINVAL);
+        }
+        long address = Libc.mmap(length, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+        if (address == MAP_FAILED) {
+            throw new ErrnoException("mmap(fd " + fd + ", " + length + " bytes)", Libc.errno());
+        }
+        @SuppressWarnings("restricted") // the module is granted native access; the length is what mmap mapped
+        MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(length, Arena.ofAuto(),
+                s -> Libc.munmap(address, length));
+        return segment;
+    }
+
     /** The mapped bytes; read-only for a read-only mapping. Valid until {@link #close()}. */
     public MemorySegment segment() {
         return segment;

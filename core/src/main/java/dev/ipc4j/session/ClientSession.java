@@ -1,5 +1,7 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.counters.CounterRecord;
+import dev.ipc4j.counters.RecordType;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.Errno;
 import dev.ipc4j.os.ErrnoException;
@@ -73,8 +75,8 @@ public final class ClientSession extends Session {
     }
 
     private ClientSession(ServerApp server, long id, long token, SessionPeer peer, Channel control, PidFd peerPid,
-            SessionConfig config, SessionMemory memory, List<Channel> channels, List<byte[]> metadata) {
-        super(id, token, peer, control, peerPid, config, memory, channels, metadata);
+            SessionConfig config, SessionMemory memory, List<Channel> channels, List<byte[]> metadata, CounterRecord counters) {
+        super(id, token, peer, control, peerPid, config, memory, channels, metadata, counters);
         this.server = server;
     }
 
@@ -180,8 +182,11 @@ public final class ClientSession extends Session {
             received = List.of();
             SessionMemory memory = new SessionMemory(server, false, kernel.pid(), self.pid(), ok.sessionId(), config.arenas(), null,
                     new MemorySocket(memorySocket, false));
+            String label = server.name() + " pid " + kernel.pid();
             ClientSession session = new ClientSession(server, ok.sessionId(), ok.token(), peer, control, pid,
-                    config, memory, channels, ok.initChannels());
+                    config, memory, channels, ok.initChannels(), config.counters()
+                            ? CounterRecord.open(me.name(), RecordType.SESSION, ok.sessionId(), label)
+                            : CounterRecord.detached(RecordType.SESSION));
             session.start();
             return session;
         } catch (IOException | RuntimeException e) {

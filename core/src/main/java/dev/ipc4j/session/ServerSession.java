@@ -1,5 +1,6 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.counters.CounterRecord;
 import dev.ipc4j.os.PidFd;
 import dev.ipc4j.transport.Channel;
 import java.util.List;
@@ -10,8 +11,8 @@ public final class ServerSession extends Session {
     private final ClientApp client;
 
     ServerSession(ServerApp server, ClientApp client, long id, long token, SessionPeer peer, Channel control, PidFd peerPid,
-            SessionConfig config, SessionMemory memory, List<Channel> channels, List<byte[]> metadata) {
-        super(id, token, peer, control, peerPid, config, memory, channels, metadata);
+            SessionConfig config, SessionMemory memory, List<Channel> channels, List<byte[]> metadata, CounterRecord counters) {
+        super(id, token, peer, control, peerPid, config, memory, channels, metadata, counters);
         this.server = server;
         this.client = client;
     }

@@ -2,6 +2,8 @@ package dev.ipc4j.session;
 
 import dev.ipc4j.Ipc4jException;
 import dev.ipc4j.NativeHandle;
+import dev.ipc4j.counters.CounterRecord;
+import dev.ipc4j.counters.SessionField;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
@@ -78,6 +80,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     private final PidFd peerPid;
     private final SessionConfig config;
     private final SessionMemory memory;
+    private final CounterRecord counters;
     private final List<Channel> initChannels;
     private final List<byte[]> initMetadata;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
@@ -97,7 +100,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     private volatile Runnable onReleased = () -> { };
 
     Session(long id, long token, SessionPeer peer, Channel control, PidFd peerPid, SessionConfig config,
-            SessionMemory memory, List<Channel> initChannels, List<byte[]> initMetadata) {
+            SessionMemory memory, List<Channel> initChannels, List<byte[]> initMetadata, CounterRecord counters) {
         this.id = id;
         this.token = token;
         this.peer = peer;
@@ -109,6 +112,10 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         this.initChannels = List.copyOf(initChannels);
         this.initMetadata = List.copyOf(initMetadata);
         this.channels.addAll(initChannels);
+        this.counters = counters;
+        counters.setOrdered(SessionField.PEER_ALIVE, 1);
+        counters.add(SessionField.CHANNELS_OPENED, initChannels.size());
+        memory.countInto(counters);
     }
 
     /** Starts reading the control socket on the configured runner: from now on requests, ends and deaths are seen. */
@@ -125,6 +132,14 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     /** The session's number, given by the server (unique among its sessions). */
     public long id() {
         return id;
+    }
+
+    /**
+     * This session's live counters ({@code ipc4j stat} shows them): channels set up, whether the peer lives, errors by
+     * category. The layers above count into it (a message channel adds its own record under it, and its errors here).
+     */
+    public CounterRecord counters() {
+        return counters;
     }
 
     /** Who is on the other side, as the kernel reported it. */
@@ -425,6 +440,8 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         }
         PeerGoneException cause = new PeerGoneException("session " + id + " with " + peer.app() + " (pid " + peer.process().pid()
                 + ") ended: " + why);
+        counters.add(SessionField.errors(how instanceof SessionEnd.ProtocolViolation ? Ipc4jException.Category.PROTOCOL_VIOLATION
+                : Ipc4jException.Category.PEER_GONE), 1);
         boolean dead = false;
         try {
             for (Channel c : channels) {
@@ -471,6 +488,8 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             waiting.forEach(w -> bestEffort("discarding a channel request", w::discard));
             bestEffort("closing the peer's pidfd", () -> Closing.quietly(peerPid));
         } finally {
+            counters.setOrdered(SessionField.PEER_ALIVE, 0);
+            counters.close();
             released.countDown();
             onReleased.run();
         }
@@ -792,6 +811,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         }
         Channel c = adoptChannel(socket, createsRing ? Channel.Role.ACCEPTOR : Channel.Role.CONNECTOR, config.channels(), peerIdentity, pid);
         channels.add(c);
+        counters.add(SessionField.CHANNELS_OPENED, 1);
         if (ending.get()) { // ended while we set it up: the release may have missed it
             channels.remove(c);
             c.close();

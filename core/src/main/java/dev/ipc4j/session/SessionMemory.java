@@ -1,6 +1,8 @@
 package dev.ipc4j.session;
 
 import dev.ipc4j.NativeHandle;
+import dev.ipc4j.counters.CounterRecord;
+import dev.ipc4j.counters.RecordType;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.shm.Lease;
@@ -27,6 +29,7 @@ import java.util.function.Supplier;
  * (client's), {@code ipc4j.SERVERAPP.SERVERPID.app}.
  */
 final class SessionMemory implements AutoCloseable {
+    private CounterRecord counters; // guarded by this
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
 
     private final ServerApp server;
@@ -69,6 +72,11 @@ final class SessionMemory implements AutoCloseable {
         return "ipc4j." + server.name() + "." + pid + "." + arena;
     }
 
+    /** Where this side's session arena counts: a child of the session's record (set once, by the session). */
+    synchronized void countInto(CounterRecord session) {
+        this.counters = session;
+    }
+
     /** This side's session-scope arena, created on first use. */
     synchronized ShmArena mine() {
         ensureOpen();
@@ -79,6 +87,9 @@ final class SessionMemory implements AutoCloseable {
                         .withPermissions(server.permissions().shm()).withSegmentSize(settings.segmentSize()).withQuota(settings.quota()));
             } catch (IOException e) {
                 throw new UncheckedIOException("creating session arena " + mineName, e);
+            }
+            if (counters != null) {
+                mine.countInto(counters.child(RecordType.ARENA, 0, "session arena"));
             }
         }
         return mine;

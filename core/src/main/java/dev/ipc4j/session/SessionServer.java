@@ -1,6 +1,9 @@
 package dev.ipc4j.session;
 
 import dev.ipc4j.Ipc4jException;
+import dev.ipc4j.counters.CounterRecord;
+import dev.ipc4j.counters.RecordType;
+import dev.ipc4j.counters.ServerField;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.LockFile;
@@ -132,6 +135,8 @@ public final class SessionServer implements AutoCloseable {
     private final Thread shutdownHook;
     private volatile Consumer<ServerSession> handler;
     private ShmArena appArena;
+    /** Sessions and log-ins, live; each session's record is a child of it. Closed last by {@link #close()}. */
+    private final CounterRecord counters;
 
     private SessionServer(ServerApp app, Config config, Path runDirectory, LockFile lock, UnixServerSocket listener,
             Path socketPath, List<ShmSweeper.Found> leftovers) {
@@ -145,6 +150,8 @@ public final class SessionServer implements AutoCloseable {
         this.logins = new LoginAdmission(maxLoginsInProgress(), LOGINS_PER_PROCESS);
         this.acceptor = Thread.ofPlatform().daemon().name("ipc4j-server-" + app.name()).unstarted(this::acceptLoop);
         this.shutdownHook = Thread.ofPlatform().name("ipc4j-server-" + app.name() + "-shutdown").unstarted(this::close);
+        this.counters = config.session().counters() ? CounterRecord.open(app.name(), RecordType.SERVER, 0, app.name())
+                : CounterRecord.detached(RecordType.SERVER);
     }
 
     /** {@link #start(ServerApp, Config)} with {@link Config#DEFAULT}. */
@@ -257,6 +264,7 @@ public final class SessionServer implements AutoCloseable {
             try {
                 appArena = ShmArena.create(ShmArena.Config.of(app.name(), "app").withOwnership(ShmArena.Ownership.OWNED)
                         .withPermissions(app.permissions().shm()).withSegmentSize(a.segmentSize()).withQuota(a.quota()));
+                appArena.countInto(counters.child(RecordType.ARENA, 0, "app arena"));
             } catch (IOException e) {
                 throw new UncheckedIOException("creating the app arena of " + app.name(), e);
             }
@@ -322,6 +330,7 @@ public final class SessionServer implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "removing the pid file", e);
         }
         Closing.quietly(lock);
+        counters.close();
         closedLatch.countDown();
     }
 
@@ -456,10 +465,16 @@ public final class SessionServer implements AutoCloseable {
             SessionMemory memory = new SessionMemory(app, true, ProcessHandle.current().pid(), kernel.pid(), id, sc.arenas(),
                     this::appArena, new MemorySocket(memorySocket, true));
             memorySocket = null;
-            session = new ServerSession(app, client, id, token, peer, control, pid, sc, memory, channels, init);
+            session = new ServerSession(app, client, id, token, peer, control, pid, sc, memory, channels, init,
+                    counters.child(RecordType.SESSION, id, client.name() + " pid " + kernel.pid()));
             ServerSession s = session;
             sessions.add(s);
-            s.onReleased(() -> sessions.remove(s));
+            counters.add(ServerField.SESSIONS, 1);
+            counters.add(ServerField.SESSIONS_OPENED, 1);
+            s.onReleased(() -> {
+                sessions.remove(s);
+                counters.add(ServerField.SESSIONS, -1);
+            });
             if (closed.get()) {
                 s.close();
                 return;
@@ -539,6 +554,7 @@ public final class SessionServer implements AutoCloseable {
     }
 
     private void refuse(Channel control, AccessDeniedException denied, PeerCredentials kernel) {
+        counters.add(ServerField.LOGINS_REFUSED, 1);
         LOG.log(System.Logger.Level.INFO, "refused pid " + kernel.pid() + ": " + denied.reason() + ": " + denied.getMessage());
         try {
             Handshake.send(control, new Control.Refused(denied.reason(), denied.getMessage()), 0, List.of());

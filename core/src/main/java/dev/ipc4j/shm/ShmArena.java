@@ -3,6 +3,9 @@ package dev.ipc4j.shm;
 import static dev.ipc4j.shm.ArenaLayout.*;
 
 import dev.ipc4j.NativeHandle;
+import dev.ipc4j.counters.ArenaField;
+import dev.ipc4j.counters.CounterRecord;
+import dev.ipc4j.counters.RecordType;
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.ProcessIdentity;
@@ -99,6 +102,8 @@ public final class ShmArena implements AutoCloseable {
     private final int slot;
     private final long bit;
     private int sampleCounter;
+    /** Where this process counts what it holds here: private memory until {@link #countInto} names a published record. */
+    private volatile CounterRecord counters = CounterRecord.detached(RecordType.ARENA);
     private volatile boolean closed;
     private volatile boolean closeWhenReleased;
 
@@ -519,10 +524,17 @@ public final class ShmArena implements AutoCloseable {
         }
         int sizeClass = sizeClass(bytes);
         long capacity = sizeClass == HUGE ? (bytes + SharedSegment.PAGE - 1) & -SharedSegment.PAGE : 64L << sizeClass;
-        if (sizeClass == HUGE && bytes > MAX_HUGE) {
-            throw new ShmCapacityException("a block of " + bytes + " bytes is larger than the largest block, " + MAX_HUGE);
+        CounterRecord c = counters;
+        int entry;
+        try {
+            if (sizeClass == HUGE && bytes > MAX_HUGE) {
+                throw new ShmCapacityException("a block of " + bytes + " bytes is larger than the largest block, " + MAX_HUGE);
+            }
+            entry = sizeClass == HUGE ? carveHuge(capacity) : popOrCarve(sizeClass, capacity);
+        } catch (ShmException refused) {
+            c.add(ArenaField.ALLOCATIONS_REFUSED, 1);
+            throw refused;
         }
-        int entry = sizeClass == HUGE ? carveHuge(capacity) : popOrCarve(sizeClass, capacity);
         long e = entry(entry);
         int life = (int) INT.getAcquire(ctl, e + E_GENERATION) + 1;
         // Generation first, holders second: a borrower that wins its CAS on the holders word then sees the new life.
@@ -532,6 +544,8 @@ public final class ShmArena implements AutoCloseable {
         }
         LONG.setRelease(ctl, e + E_HOLDERS, bit);
         holds.publish(entry, 1);
+        c.add(ArenaField.ALLOCATIONS, 1);
+        held(c, capacity);
         return (long) entry << 32 | Integer.toUnsignedLong(life);
     }
 
@@ -629,6 +643,35 @@ public final class ShmArena implements AutoCloseable {
         if (used > quota) {
             LONG.getAndAdd(ctl, USED, -bytes);
             throw new ShmQuotaExceededException(name, bytes, used - bytes, quota);
+        }
+        counters.setOrdered(ArenaField.BYTES_RESERVED, used); // a gauge as of the last change seen here
+    }
+
+    /** This process took its first hold on a block of {@code capacity} bytes. */
+    private static void held(CounterRecord c, long capacity) {
+        c.add(ArenaField.BLOCKS_HELD, 1);
+        c.raise(ArenaField.BYTES_HELD_HIGH_WATER, c.add(ArenaField.BYTES_HELD, capacity));
+    }
+
+    /** The capacity of a block this process holds (so its entry cannot change meanwhile); 0 if the entry is corrupt. */
+    private long heldCapacity(int entry) {
+        int segment = (int) INT.getAcquire(ctl, entry(entry) + E_SEGMENT);
+        return segment >= 0 && segment < maxSegments ? Math.max(0, capacity(entry, segment)) : 0;
+    }
+
+    /**
+     * From now on this process counts what it holds in this arena into {@code record} (an {@link RecordType#ARENA}
+     * record), which the arena closes when it closes: blocks and bytes held, their high-water mark, allocations.
+     * Counted from the call on: call it before the first allocation.
+     */
+    public void countInto(CounterRecord record) {
+        if (record.type() != RecordType.ARENA) {
+            throw new IllegalArgumentException("an arena counts into an arena record, not " + record);
+        }
+        this.counters = record;
+        record.setOrdered(ArenaField.BYTES_RESERVED, usedBytes());
+        if (closed) {
+            record.close();
         }
     }
 
@@ -795,6 +838,9 @@ public final class ShmArena implements AutoCloseable {
             holds.publish(entry, 0);
             throw InvalidHandleException.stale("block already freed", new ShmHandle(segment, offset, length, generation));
         }
+        if (transition) {
+            held(counters, heldCapacity(entry)); // undone by endLastHold, whether the handle checks out or not
+        }
         // Held now, so the entry's fields cannot change under us.
         String stale = null;
         String outOfRange = null;
@@ -862,6 +908,9 @@ public final class ShmArena implements AutoCloseable {
 
     /** Called by the thread that owns this process's 1 -> 0 (or failed 0 -> 1) transition of {@code entry}. */
     private void endLastHold(int entry) {
+        CounterRecord c = counters;
+        c.add(ArenaField.BLOCKS_HELD, -1);
+        c.add(ArenaField.BYTES_HELD, -heldCapacity(entry)); // still ours: its entry has not changed
         boolean last = Holders.remove(ctl, entry(entry), bit);
         holds.publish(entry, 0);
         if (last) {
@@ -880,7 +929,7 @@ public final class ShmArena implements AutoCloseable {
             }
             long size = segments.release(segment); // nobody here holds it: no view of its mapping is in use
             FreeList.push(ctl, FREE_HEADS + 8L * SPARE_HEAD, entries, entry);
-            LONG.getAndAdd(ctl, USED, -size);
+            counters.setOrdered(ArenaField.BYTES_RESERVED, (long) LONG.getAndAdd(ctl, USED, -size) - size);
         } else if (sizeClass >= 0 && sizeClass <= maxClass) {
             FreeList.push(ctl, FREE_HEADS + 8L * sizeClass, entries, entry);
         }
@@ -1047,6 +1096,7 @@ public final class ShmArena implements AutoCloseable {
         }
         segments.unmapAll();
         control.close();
+        counters.close();
         if (failure != null) {
             throw failure;
         }
