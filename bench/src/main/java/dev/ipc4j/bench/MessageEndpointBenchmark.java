@@ -11,6 +11,7 @@ import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.Permissions;
 import dev.ipc4j.session.ServerApp;
 import dev.ipc4j.session.ServerSession;
+import dev.ipc4j.session.SessionConfig;
 import dev.ipc4j.session.SessionServer;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -54,6 +55,10 @@ public class MessageEndpointBenchmark {
     @Param({"64", "4096"})
     public int bytes;
 
+    /** Live counters on (the default: what {@code ipc4j stat} reads) or off (private memory), for their cost. */
+    @Param({"true", "false"})
+    public boolean counters;
+
     private Path runDir;
     private SessionServer server;
     private ClientSession client;
@@ -69,8 +74,9 @@ public class MessageEndpointBenchmark {
         ClientApp web = ClientApp.named("jmhweb").build();
         ServerApp app = ServerApp.named("jmhmessages").allowing(web).permissions(Permissions.USER).runDirectory(runDir)
                 .build();
-        server = SessionServer.start(app);
-        client = ClientSession.connect(web, app, ClientSession.Config.DEFAULT.withInitChannels(1));
+        server = SessionServer.start(app, SessionServer.Config.DEFAULT.withSession(SessionConfig.DEFAULT.withCounters(counters)));
+        client = ClientSession.connect(web, app, ClientSession.Config.DEFAULT.withInitChannels(1)
+                .withSession(SessionConfig.DEFAULT.withCounters(counters)));
         ServerSession session = server.accept(Duration.ofSeconds(20));
         serverSide = MessageEndpoint.over(session, session.channel(0), RawCodec.INSTANCE, MessageChannel.Config.DEFAULT);
         clientSide = MessageEndpoint.over(client, client.channel(0), RawCodec.INSTANCE, MessageChannel.Config.DEFAULT);
