@@ -1,5 +1,7 @@
 package dev.ipc4j.cli;
 
+import static dev.ipc4j.bench.harness.ResultFormat.quote;
+
 import dev.ipc4j.bench.harness.HelpOption;
 import dev.ipc4j.counters.CountersReader;
 import dev.ipc4j.counters.Field;
@@ -183,28 +185,5 @@ final class StatCommand implements Callable<Integer> {
             b.append("]}");
         }
         return b.append("]}").toString();
-    }
-
-    /** {@code s} as a JSON string. */
-    static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        return b.append('"').toString();
     }
 }
