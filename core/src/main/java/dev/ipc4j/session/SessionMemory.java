@@ -29,7 +29,6 @@ import java.util.function.Supplier;
  * (client's), {@code ipc4j.SERVERAPP.SERVERPID.app}.
  */
 final class SessionMemory implements AutoCloseable {
-    private CounterRecord counters; // guarded by this
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
 
     private final ServerApp server;
@@ -71,6 +70,8 @@ final class SessionMemory implements AutoCloseable {
     private String name(long pid, String arena) {
         return "ipc4j." + server.name() + "." + pid + "." + arena;
     }
+
+    private CounterRecord counters; // guarded by this
 
     /** Where this side's session arena counts: a child of the session's record (set once, by the session). */
     synchronized void countInto(CounterRecord session) {
