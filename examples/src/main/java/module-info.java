@@ -7,6 +7,7 @@ module dev.ipc4j.examples {
     requires io.grpc;
     requires io.grpc.stub;
     requires io.grpc.protobuf;
+    requires io.grpc.services;
     requires com.google.protobuf;
     requires com.google.common;
 }

@@ -78,6 +78,9 @@ final class StatCommand implements Callable<Integer> {
                 table(out, snapshots, previous, seconds);
             }
             out.flush();
+            if (out.checkError()) {
+                return 0; // whoever read us is gone (a pipe closed): nobody to show more to
+            }
             previous.clear();
             for (CountersReader.Snapshot s : snapshots) {
                 for (CountersReader.Entry e : s.records()) {

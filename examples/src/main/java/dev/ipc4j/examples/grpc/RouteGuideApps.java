@@ -7,12 +7,14 @@ import java.nio.file.Path;
 /** Who may talk to whom in the gRPC example: the one description both processes build. */
 final class RouteGuideApps {
     static final ClientApp WALKER = ClientApp.named("walker").build();
+    /** {@code ipc4j gateway route-guide} logs in as this app: curl-able methods, JSON in and out. */
+    static final ClientApp GATEWAY = ClientApp.named("gateway").build();
 
     private RouteGuideApps() {}
 
     /** The route guide server app; {@code runDirectory} null means the per-user default. */
     static ServerApp guide(Path runDirectory) {
-        ServerApp.Builder b = ServerApp.named("route-guide").allowing(WALKER);
+        ServerApp.Builder b = ServerApp.named("route-guide").allowing(WALKER, GATEWAY);
         if (runDirectory != null) {
             b.runDirectory(runDirectory);
         }

@@ -2,6 +2,7 @@ package dev.ipc4j.examples.grpc;
 
 import dev.ipc4j.grpc.Ipc4jGrpc;
 import io.grpc.Server;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.nio.file.Path;
 
 /**
@@ -18,6 +19,7 @@ public final class RouteGuideServer {
         String port = RouteGuideApps.option(args, "--port");
         Server server = Ipc4jGrpc.server(RouteGuideApps.guide(dir == null ? null : Path.of(dir)))
                 .addService(new RouteGuideService())
+                .addService(ProtoReflectionServiceV1.newInstance()) // for ipc4j gateway: its schema without generated code
                 .tcp(port == null ? 0 : Integer.parseInt(port))
                 .build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
