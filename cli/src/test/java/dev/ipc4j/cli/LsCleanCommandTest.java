@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.ipc4j.counters.ArenaField;
+import dev.ipc4j.counters.ChannelField;
+import dev.ipc4j.counters.CounterRecord;
+import dev.ipc4j.counters.RecordType;
 import dev.ipc4j.testing.NoLeaks;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -24,6 +28,22 @@ class LsCleanCommandTest {
         int exit = Main.commandLine().setOut(new PrintWriter(out)).execute(args);
         assertEquals(0, exit, out.toString());
         return out.toString();
+    }
+
+    @Test
+    void lsShowsWhatRunsLivePerProcess(@TempDir Path shm, @TempDir Path run) throws Exception {
+        String[] where = {"--shm-dir", shm.toString(), "--run-dir", run.toString()};
+        long me = ProcessHandle.current().pid();
+        try (CounterRecord session = CounterRecord.open("lslive", RecordType.SESSION, 1, "cache pid 1");
+             CounterRecord channel = session.child(RecordType.CHANNEL, 1, "channel 1");
+             CounterRecord arena = session.child(RecordType.ARENA, 0, "session arena")) {
+            arena.add(ArenaField.BYTES_HELD, 4096);
+            arena.raise(ArenaField.BYTES_HELD_HIGH_WATER, 8192);
+            channel.add(ChannelField.MESSAGES_OUT, 1);
+            String ls = run(concat("ls", where));
+            assertTrue(ls.contains(String.format("%-8s %8d %8d %8d %12d %12d  %s", "client", me, 1, 1, 4096, 8192, "lslive")), ls);
+        }
+        assertFalse(run(concat("ls", where)).contains("lslive"), "gone with its last record");
     }
 
     @Test
