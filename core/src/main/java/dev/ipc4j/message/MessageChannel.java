@@ -57,11 +57,14 @@ public final class MessageChannel<R> implements AutoCloseable {
      * @param maxDeferred frames sent from handlers that may wait for ring room; past it such sends throw
      *     {@link BackPressureException}, and reading pauses while it is full
      * @param maxDeferredBytes the same bound in bytes
+     * @param counters whether the channel publishes live counters under its session's ({@code ipc4j stat}); off, it
+     *     counts in private memory (a session with counters off has none for its channels either way)
      */
     public record Config(Optional<Runner> runner, boolean closeOnInvalidMessage, long inlineBelow,
-            Duration descriptorTimeout, int maxUnhandled, long maxUnhandledBytes, int maxDeferred, long maxDeferredBytes) {
+            Duration descriptorTimeout, int maxUnhandled, long maxUnhandledBytes, int maxDeferred, long maxDeferredBytes,
+            boolean counters) {
         public static final Config DEFAULT = new Config(Optional.empty(), true, 4096, Duration.ofSeconds(10),
-                16_384, 4L << 30, 4096, 16L << 20);
+                16_384, 4L << 30, 4096, 16L << 20, true);
 
         public Config {
             Objects.requireNonNull(runner, "runner");
@@ -75,37 +78,43 @@ public final class MessageChannel<R> implements AutoCloseable {
         /** A copy with {@code runner} replaced, checked like the rest. */
         public Config withRunner(Runner runner) {
             return new Config(Optional.of(runner), closeOnInvalidMessage, inlineBelow, descriptorTimeout, maxUnhandled,
-                    maxUnhandledBytes, maxDeferred, maxDeferredBytes);
+                    maxUnhandledBytes, maxDeferred, maxDeferredBytes, counters);
         }
 
         /** A copy with {@code close} replaced, checked like the rest. */
         public Config withCloseOnInvalidMessage(boolean close) {
             return new Config(runner, close, inlineBelow, descriptorTimeout, maxUnhandled, maxUnhandledBytes, maxDeferred,
-                    maxDeferredBytes);
+                    maxDeferredBytes, counters);
         }
 
         /** A copy with {@code bytes} replaced, checked like the rest. */
         public Config withInlineBelow(long bytes) {
             return new Config(runner, closeOnInvalidMessage, bytes, descriptorTimeout, maxUnhandled, maxUnhandledBytes,
-                    maxDeferred, maxDeferredBytes);
+                    maxDeferred, maxDeferredBytes, counters);
         }
 
         /** A copy with {@code timeout} replaced, checked like the rest. */
         public Config withDescriptorTimeout(Duration timeout) {
             return new Config(runner, closeOnInvalidMessage, inlineBelow, timeout, maxUnhandled, maxUnhandledBytes,
-                    maxDeferred, maxDeferredBytes);
+                    maxDeferred, maxDeferredBytes, counters);
         }
 
         /** A copy with {@code messages} and {@code bytes} replaced, checked like the rest. */
         public Config withMaxUnhandled(int messages, long bytes) {
             return new Config(runner, closeOnInvalidMessage, inlineBelow, descriptorTimeout, messages, bytes, maxDeferred,
-                    maxDeferredBytes);
+                    maxDeferredBytes, counters);
+        }
+
+        /** A copy with live counters on or off for the channel. */
+        public Config withCounters(boolean counters) {
+            return new Config(runner, closeOnInvalidMessage, inlineBelow, descriptorTimeout, maxUnhandled,
+                    maxUnhandledBytes, maxDeferred, maxDeferredBytes, counters);
         }
 
         /** A copy with {@code frames} and {@code bytes} replaced, checked like the rest. */
         public Config withMaxDeferred(int frames, long bytes) {
             return new Config(runner, closeOnInvalidMessage, inlineBelow, descriptorTimeout, maxUnhandled,
-                    maxUnhandledBytes, frames, bytes);
+                    maxUnhandledBytes, frames, bytes, counters);
         }
     }
 

@@ -164,8 +164,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         this.config = config;
         this.reader = new MessageReader<>(session, codec);
         long number = ENDPOINTS.incrementAndGet();
-        this.counters = session.counters().child(RecordType.CHANNEL, number,
-                "channel " + number + " " + codec.getClass().getSimpleName());
+        this.counters = config.counters() ? session.counters().child(RecordType.CHANNEL, number,
+                "channel " + number + " " + codec.getClass().getSimpleName()) : CounterRecord.detached(RecordType.CHANNEL);
         this.writer = new MessageWriter(session, channel, config.maxDeferred(), config.maxDeferredBytes(), config.inlineBelow(),
                 counters);
         this.name = "ipc4j-endpoint-" + number;

@@ -58,13 +58,21 @@ public final class MessagesBench {
     static final ClientApp CLIENT = ClientApp.named("benchclient").build();
     static final int SMALL_BYTES = 64;
     static final int ECHO = 1;
-    /** Init channels: 0 raw MessageChannel, 1 FlatBuffers MessageChannel, 2 the bare ring of the transport rows. */
-    static final int INIT_CHANNELS = 3;
+    /**
+     * Init channels: 0 raw MessageChannel, 1 FlatBuffers MessageChannel, 2 the bare ring of the transport rows, 3 a raw
+     * MessageChannel with live counters off on both sides (the counters' cost, issue 17).
+     */
+    static final int INIT_CHANNELS = 4;
     static final int RING_CHANNEL = 2;
+    static final int UNCOUNTED_CHANNEL = 3;
     /** Issue 11: message 64 B p50 / transport 64 B p50, with blocking waits. */
     static final double MESSAGE_OVER_TRANSPORT_TARGET = 1.3;
     /** Issue 11: message 1 GiB p50 / message 64 B p50. */
     static final double LARGE_OVER_SMALL_TARGET = 1.2;
+    /** Issue 17: message 64 B p50 with live counters / the same without, measured in the same turns. */
+    static final double COUNTED_OVER_UNCOUNTED_TARGET = 1.05;
+    /** A channel's configuration on the uncounted channel, both sides. */
+    static final MessageChannel.Config UNCOUNTED = MessageChannel.Config.DEFAULT.withCounters(false);
 
     static final String MESSAGE = "message";
     static final String TRANSPORT = "transport";
@@ -84,10 +92,14 @@ public final class MessagesBench {
     /** One test's figures; {@code stack} is {@value #MESSAGE} (session + MessageChannel) or {@value #TRANSPORT} (ring). */
     public record Figures(String test, String stack, WaitMode waitMode, long payloadBytes, LatencyStats rtt) {}
 
-    /** One wait strategy's four rows. */
-    record Run(Figures ringSmall, Figures messageSmall, Figures ringLarge, Figures messageLarge) {
+    /** One wait strategy's five rows. */
+    record Run(Figures ringSmall, Figures messageSmall, Figures ringLarge, Figures messageLarge, Figures messageSmallUncounted) {
         List<Figures> rows() {
-            return List.of(ringSmall, messageSmall, ringLarge, messageLarge);
+            return List.of(ringSmall, messageSmall, ringLarge, messageLarge, messageSmallUncounted);
+        }
+
+        double countedOverUncounted() {
+            return ratio(messageSmall, messageSmallUncounted);
         }
 
         double messageOverTransport() {
@@ -144,11 +156,11 @@ public final class MessagesBench {
             }
         }
         human.println();
-        human.printf("%-9s %-9s %-5s %14s %9s %9s %9s %9s %9s%n", "test", "stack", "wait", "payload B", "count", "p50 us",
+        human.printf("%-11s %-9s %-5s %14s %9s %9s %9s %9s %9s%n", "test", "stack", "wait", "payload B", "count", "p50 us",
                 "p90 us", "p99 us", "max us");
         for (Run run : all) {
             for (Figures f : run.rows()) {
-                human.printf("%-9s %-9s %-5s %,14d %9d %9s %9s %9s %9s%n", f.test(), f.stack(), f.waitMode().label(),
+                human.printf("%-11s %-9s %-5s %,14d %9d %9s %9s %9s %9s%n", f.test(), f.stack(), f.waitMode().label(),
                         f.payloadBytes(), f.rtt().count(), ResultFormat.micros(f.rtt().p50()), ResultFormat.micros(f.rtt().p90()),
                         ResultFormat.micros(f.rtt().p99()), ResultFormat.micros(f.rtt().max()));
             }
@@ -186,6 +198,9 @@ public final class MessagesBench {
                     LARGE_OVER_SMALL_TARGET, b <= LARGE_OVER_SMALL_TARGET ? "met" : "NOT met"));
             lines.add(String.format(Locale.ROOT, "info   %s: transport 1 GiB p50 / transport 64 B p50 = %.2f", w,
                     ratio(run.ringLarge(), run.ringSmall())));
+            double c = run.countedOverUncounted();
+            lines.add(String.format(Locale.ROOT, "target %s: message 64 B p50 with counters / without = %.2f (target <= %.2f: %s)",
+                    w, c, COUNTED_OVER_UNCOUNTED_TARGET, c <= COUNTED_OVER_UNCOUNTED_TARGET ? "met" : "NOT met"));
         }
         return lines;
     }
@@ -214,14 +229,17 @@ public final class MessagesBench {
                         MessageChannel.Config.DEFAULT);
                      MessageChannel<LazyBody> fb = MessageChannel.over(session, session.channel(1), DemoCodec.LAZY,
                              MessageChannel.Config.DEFAULT);
-                     RingExchange ring = new RingExchange(session, session.channel(RING_CHANNEL))) {
+                     RingExchange ring = new RingExchange(session, session.channel(RING_CHANNEL));
+                     MessageChannel<MemorySegment> rawUncounted = MessageChannel.over(session, session.channel(UNCOUNTED_CHANNEL),
+                             RawCodec.INSTANCE, UNCOUNTED)) {
                     long built = Long.parseLong(child.expect("READY", deadline));
                     err.printf("bench messages:   the child built a %,d-byte GetFileRsp in its session arena%n", built);
                     Exchange ringSmall = ringSmall(ring, deadline);
                     try (Exchange small = small(raw, timeout);
                          Exchange ringLarge = ringLarge(ring, options, deadline);
-                         Exchange large = large(fb, options, timeout)) {
-                        List<Exchange> tests = List.of(ringSmall, small, ringLarge, large);
+                         Exchange large = large(fb, options, timeout);
+                         Exchange uncounted = small(rawUncounted, timeout)) {
+                        List<Exchange> tests = List.of(ringSmall, small, ringLarge, large, uncounted);
                         for (Exchange t : tests) {
                             t.warmUp(options);
                         }
@@ -231,7 +249,8 @@ public final class MessagesBench {
                         run = new Run(ringSmall.figures("ring-64B", TRANSPORT, wait, RingExchange.REQUEST_BYTES),
                                 small.figures("raw-64B", MESSAGE, wait, SMALL_BYTES),
                                 ringLarge.figures("ring-1GiB", TRANSPORT, wait, options.largeBytes()),
-                                large.figures("fb-1GiB", MESSAGE, wait, large.payloadBytes()));
+                                large.figures("fb-1GiB", MESSAGE, wait, large.payloadBytes()),
+                                uncounted.figures("raw-64B-off", MESSAGE, wait, SMALL_BYTES));
                     }
                 }
                 child.process().getOutputStream().close(); // tells the child to finish
@@ -459,6 +478,9 @@ public final class MessagesBench {
                         + "\"wait\":%s,\"value\":%.3f,\"target\":%s,\"met\":%s}", wait, a, aTarget, aMet),
                 String.format(Locale.ROOT, "{\"bench\":\"messages\",\"ratio\":\"message fb-1GiB p50 / message raw-64B p50\","
                         + "\"wait\":%s,\"value\":%.3f,\"target\":%.1f,\"met\":%b}", wait, b, LARGE_OVER_SMALL_TARGET,
-                        b <= LARGE_OVER_SMALL_TARGET));
+                        b <= LARGE_OVER_SMALL_TARGET),
+                String.format(Locale.ROOT, "{\"bench\":\"messages\",\"ratio\":\"message raw-64B p50 / message raw-64B-off p50\","
+                        + "\"wait\":%s,\"value\":%.3f,\"target\":%.2f,\"met\":%b}", wait, run.countedOverUncounted(),
+                        COUNTED_OVER_UNCOUNTED_TARGET, run.countedOverUncounted() <= COUNTED_OVER_UNCOUNTED_TARGET));
     }
 }

@@ -37,6 +37,9 @@ public final class MessagesChild {
                 ClientSession.Config.DEFAULT.withInitChannels(MessagesBench.INIT_CHANNELS).withSession(MessagesBench.sessionConfig(wait)));
              MessageChannel<MemorySegment> raw = MessageChannel.of(session, 0, RawCodec.INSTANCE);
              MessageChannel<LazyBody> fb = MessageChannel.of(session, 1, DemoCodec.LAZY);
+             MessageChannel<MemorySegment> uncounted = MessageChannel.over(session, session.channel(MessagesBench.UNCOUNTED_CHANNEL),
+                     RawCodec.INSTANCE, MessagesBench.UNCOUNTED);
+             OutMessage uncountedEcho = uncounted.newMessage(MessagesBench.SMALL_BYTES, MessagesBench.ECHO);
              OutMessage echo = raw.newMessage(MessagesBench.SMALL_BYTES, MessagesBench.ECHO);
              OutMessage file = DemoMessages.getFileRsp(session.arena(), (int) (largeBytes / DemoMessages.PART_SIZE),
                      DemoMessages.PART_SIZE, MessagesChild::fill).toOutMessage(BodyMsg.GetFileRsp);
@@ -58,6 +61,12 @@ public final class MessagesChild {
                 try (req) {
                     echo.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, req.payload().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
                     raw.reply(echo, req);
+                }
+            });
+            uncounted.expectEvery(MessagesBench.ECHO, req -> { // raw's echo, on a channel that counts nothing
+                try (req) {
+                    uncountedEcho.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, req.payload().get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+                    uncounted.reply(uncountedEcho, req);
                 }
             });
             fb.expectEvery(BodyMsg.GetFileReq, req -> {
