@@ -175,7 +175,7 @@ public final class MessagesBench {
         human.println("pipe of a third channel of the same session, one thread per side; ring-64B: 64 bytes each way;");
         human.println("ring-1GiB: a 40-byte session handle of a raw block answers, borrowed, read in place (first and last");
         human.println("word) and given back inside the clock, every word checked after it. block: park at once;");
-        human.println("spin: busy spin on both sides' ring readers. Each test warms up on its own, then the four are");
+        human.println("spin: busy spin on both sides' ring readers. Each test warms up on its own, then the five are");
         human.println("measured in turns of " + String.format(Locale.ROOT, "%,d", TURN) + " round trips each, so that where the scheduler puts the processes");
         human.println("meets every row alike.");
         human.flush();
