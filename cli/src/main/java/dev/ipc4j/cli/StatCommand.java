@@ -59,7 +59,7 @@ final class StatCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--count must be positive");
         }
         PrintWriter out = spec.commandLine().getOut();
-        boolean redraw = !json && System.console() != null && count == null;
+        boolean redraw = !json && System.console() != null && System.console().isTerminal() && count == null;
         Map<Key, CountersReader.Entry> previous = new HashMap<>();
         long previousNanos = 0;
         for (int i = 0; i < reads; i++) {
