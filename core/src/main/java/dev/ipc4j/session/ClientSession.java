@@ -156,6 +156,7 @@ public final class ClientSession extends Session {
         }
         List<UnixSocket> received = List.of();
         List<Channel> channels = new ArrayList<>();
+        CounterRecord counters = null;
         try {
             PeerCredentials self = PeerCredentials.self();
             Handshake.send(control, new Control.Login(Control.VERSION, Control.VERSION, self.pid(), self.uid(), self.gid(),
@@ -183,13 +184,16 @@ public final class ClientSession extends Session {
             SessionMemory memory = new SessionMemory(server, false, kernel.pid(), self.pid(), ok.sessionId(), config.arenas(), null,
                     new MemorySocket(memorySocket, false));
             String label = server.name() + " pid " + kernel.pid();
+            counters = config.counters() ? CounterRecord.open(me.name(), RecordType.SESSION, ok.sessionId(), label)
+                    : CounterRecord.detached(RecordType.SESSION);
             ClientSession session = new ClientSession(server, ok.sessionId(), ok.token(), peer, control, pid,
-                    config, memory, channels, ok.initChannels(), config.counters()
-                            ? CounterRecord.open(me.name(), RecordType.SESSION, ok.sessionId(), label)
-                            : CounterRecord.detached(RecordType.SESSION));
+                    config, memory, channels, ok.initChannels(), counters);
             session.start();
             return session;
         } catch (IOException | RuntimeException e) {
+            if (counters != null) {
+                counters.close(); // its file would otherwise stay open for a session that never was
+            }
             received.forEach(Closing::quietly);
             channels.forEach(Channel::close);
             control.close();
