@@ -12,4 +12,5 @@ module dev.ipc4j {
     exports dev.ipc4j.session;
     exports dev.ipc4j.message;
     exports dev.ipc4j.pubsub;
+    exports dev.ipc4j.tap;
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class LayeringTest {
     /** Lowest first: a package may use only those before it. */
     private static final List<String> LAYERS = List.of("dev.ipc4j.os", "dev.ipc4j", "dev.ipc4j.counters", "dev.ipc4j.shm", "dev.ipc4j.transport",
-            "dev.ipc4j.session", "dev.ipc4j.message", "dev.ipc4j.pubsub");
+            "dev.ipc4j.session", "dev.ipc4j.message", "dev.ipc4j.pubsub", "dev.ipc4j.tap");
 
     @Test
     void everyPackageUsesOnlyTheLayersBelowIt() {

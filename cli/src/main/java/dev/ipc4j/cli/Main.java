@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
         versionProvider = VersionCommand.Provider.class,
         description = "Zero-copy inter-process communication for Java on Linux.",
         footer = {"%nEvery command takes --help. Exit codes: 0 done, 1 failed, 2 bad invocation."},
-        subcommands = {DemoCommand.class, BenchCommand.class, JmhCommand.class, ExampleCommand.class, StatCommand.class, GatewayCommand.class, LsCommand.class,
+        subcommands = {DemoCommand.class, BenchCommand.class, JmhCommand.class, ExampleCommand.class, StatCommand.class, InspectCommand.class, GatewayCommand.class, LsCommand.class,
                 CleanCommand.class, VersionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

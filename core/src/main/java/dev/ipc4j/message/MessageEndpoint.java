@@ -9,6 +9,7 @@ import dev.ipc4j.counters.SessionField;
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionEnd;
+import dev.ipc4j.session.SessionTap;
 import dev.ipc4j.shm.ShmException;
 import dev.ipc4j.transport.Agent;
 import dev.ipc4j.transport.BlobPipe;
@@ -114,6 +115,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private final MessageWriter writer;
     private final Router<R> router;
     private final String name;
+    /** This endpoint's number in the process: its counters' id, and what a tap calls its channel. */
+    private final long number;
     private final AtomicLong nextId = new AtomicLong(1);
     private final PendingRequests<PendingResponse> pending = new PendingRequests<>();
     private final Map<Long, StreamRequest<R>> calls = new ConcurrentHashMap<>();
@@ -167,7 +170,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         this.counters = config.counters() ? session.counters().child(RecordType.CHANNEL, number,
                 "channel " + number + " " + codec.getClass().getSimpleName()) : CounterRecord.detached(RecordType.CHANNEL);
         this.writer = new MessageWriter(session, channel, config.maxDeferred(), config.maxDeferredBytes(), config.inlineBelow(),
-                counters);
+                counters, number, codec.getClass());
+        this.number = number;
         this.name = "ipc4j-endpoint-" + number;
         this.router = new Router<>((h, m) -> ready.add(new Delivery<>(h, m)), Integer.MAX_VALUE);
     }
@@ -1198,6 +1202,10 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             counters.addOrdered(ChannelField.BYTES_IN, m.payload().byteSize());
             if (m.isShared()) {
                 counters.addOrdered(ChannelField.BORROWED_IN, 1);
+            }
+            SessionTap tap = session.tap();
+            if (tap != null) {
+                tap.crossed(session, number, true, m.kind().name(), m.type(), codec.getClass(), m.payload());
             }
         }
         unhandled.incrementAndGet();

@@ -5,6 +5,7 @@ import dev.ipc4j.counters.ChannelField;
 import dev.ipc4j.counters.CounterRecord;
 import dev.ipc4j.session.Session;
 import dev.ipc4j.session.SessionHandle;
+import dev.ipc4j.session.SessionTap;
 import dev.ipc4j.transport.Channel;
 import dev.ipc4j.transport.RingPipe;
 import dev.ipc4j.transport.TransportException;
@@ -52,14 +53,18 @@ final class MessageWriter {
     private final long maxDeferredBytes;
     private final long inlineBelow;
     private final CounterRecord counters; // the channel's
+    private final long number;            // the endpoint's, for a tap
+    private final Class<?> codec;         // the channel's codec's class, for a tap
     private final ArrayDeque<Deferred> deferred = new ArrayDeque<>(); // guarded by this
     private long deferredBytes; // guarded by this
 
     /** {@code inlineBelow}: shared-memory payloads shorter than this are copied into the frame, not lent. */
     MessageWriter(Session session, Channel channel, int maxDeferred, long maxDeferredBytes, long inlineBelow,
-            CounterRecord counters) {
+            CounterRecord counters, long number, Class<?> codec) {
         this.session = session;
         this.counters = counters;
+        this.number = number;
+        this.codec = codec;
         this.channel = channel;
         this.ring = channel.ring().orElse(null);
         this.inTransit = ring != null ? new InTransit(ring) : null;
@@ -151,6 +156,10 @@ final class MessageWriter {
             counters.add(ChannelField.BYTES_OUT, length);
             if (out.isShared() && ring != null && length >= inlineBelow) {
                 counters.add(ChannelField.LENT_OUT, 1);
+            }
+            SessionTap tap = session.tap();
+            if (tap != null) {
+                tap.crossed(session, number, false, kind.name(), out.type(), codec, out.payload().asSlice(0, length));
             }
         }
         return sent;

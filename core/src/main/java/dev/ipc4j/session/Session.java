@@ -40,6 +40,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * One logged-in conversation between a client process and a server process: its channels, its shared memory, and
@@ -94,6 +95,10 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     private final AtomicBoolean releasing = new AtomicBoolean();
     private final ArrayDeque<ChannelRequest> waitingRequests = new ArrayDeque<>();
     private Consumer<ChannelRequest> channelHandler;
+    /** The server's tap, if it has one: sees every message of the session's message channels (null: none). */
+    private volatile SessionTap tap;
+    /** Sees channel requests before {@link #channelHandler}: the server's (null: none). */
+    private volatile Predicate<ChannelRequest> interceptor;
     private volatile Runner.Attachment reader;
     private final ControlReader controlReader = new ControlReader();
     private boolean byeFromPeer; // reader (the control agent's driver) only
@@ -140,6 +145,22 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
      */
     public CounterRecord counters() {
         return counters;
+    }
+
+    /**
+     * The tap of this session's server, or null: the message layer shows it each message that crosses (see
+     * {@link SessionTap}). A client's sessions have none.
+     */
+    public SessionTap tap() {
+        return tap;
+    }
+
+    void tap(SessionTap tap) {
+        this.tap = tap;
+    }
+
+    void interceptChannels(Predicate<ChannelRequest> interceptor) {
+        this.interceptor = interceptor;
     }
 
     /** Who is on the other side, as the kernel reported it. */
@@ -705,15 +726,11 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                     handles.forEach(Closing::quietly); // what was not adopted (released handles close nothing)
                 }
                 ChannelRequest request = new ChannelRequest(this, o.requestId(), o.metadata(), socket);
-                Consumer<ChannelRequest> handler;
-                synchronized (waitingRequests) {
-                    handler = channelHandler;
-                    if (handler == null) {
-                        waitingRequests.add(request);
-                    }
-                }
-                if (handler != null) {
-                    dispatch(handler, request);
+                Predicate<ChannelRequest> first = interceptor;
+                if (first == null) {
+                    route(request);
+                } else {
+                    intercept(first, request);
                 }
             }
             case Control.Opened o -> {
@@ -750,6 +767,41 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             }
         } catch (IOException | RuntimeException e) {
             p.future().completeExceptionally(e);
+        }
+    }
+
+    /** To the session's handler, or kept until there is one. */
+    private void route(ChannelRequest request) {
+        Consumer<ChannelRequest> handler;
+        synchronized (waitingRequests) {
+            handler = channelHandler;
+            if (handler == null) {
+                waitingRequests.add(request);
+            }
+        }
+        if (handler != null) {
+            dispatch(handler, request);
+        }
+    }
+
+    /** The server's interceptor sees it first (on a set-up thread: it may set a channel up); what it leaves is routed. */
+    private void intercept(Predicate<ChannelRequest> first, ChannelRequest request) {
+        try {
+            worker.execute(() -> {
+                boolean taken;
+                try {
+                    taken = first.test(request);
+                } catch (RuntimeException | Error e) {
+                    LOG.log(System.Logger.Level.WARNING, "session " + id + ": a channel interceptor threw", e);
+                    request.refuseIfUndecided("the server's channel interceptor failed");
+                    return;
+                }
+                if (!taken) {
+                    route(request);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            request.discard();
         }
     }
 

@@ -38,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Serves one {@link ServerApp}: at most one per app on the host (a second start fails with
@@ -135,6 +136,8 @@ public final class SessionServer implements AutoCloseable {
     private final Thread shutdownHook;
     private volatile Consumer<ServerSession> handler;
     private ShmArena appArena;
+    private volatile SessionTap tap;
+    private volatile Predicate<ChannelRequest> interceptor;
     /** Sessions and log-ins, live; each session's record is a child of it. Closed last by {@link #close()}. */
     private final CounterRecord counters;
 
@@ -270,6 +273,30 @@ public final class SessionServer implements AutoCloseable {
             }
         }
         return appArena;
+    }
+
+    /**
+     * Shows every message of every session's message channels to {@code tap} from now on (null: none), sessions open
+     * now and later alike. For an observer's tap ({@code dev.ipc4j.tap.Tap}); see {@link SessionTap} for what it may do.
+     */
+    public void tap(SessionTap tap) {
+        this.tap = tap;
+        for (ServerSession s : sessions) {
+            s.tap(tap);
+        }
+    }
+
+    /**
+     * Shows every session's channel requests to {@code interceptor} before the session's own handler
+     * ({@link Session#onChannel}): a request it takes (returns true: it accepted or refused it) goes no further, the
+     * others go on as if it were not there. For a service of the server's own beside the application's channels (the
+     * tap's subscriptions). Null: none. Runs on a session's set-up thread.
+     */
+    public void interceptChannels(Predicate<ChannelRequest> interceptor) {
+        this.interceptor = interceptor;
+        for (ServerSession s : sessions) {
+            s.interceptChannels(interceptor);
+        }
     }
 
     /** Waits until the server is closed (by another thread, e.g. a shutdown hook). */
@@ -468,7 +495,9 @@ public final class SessionServer implements AutoCloseable {
             session = new ServerSession(app, client, id, token, peer, control, pid, sc, memory, channels, init,
                     counters.child(RecordType.SESSION, id, client.name() + " pid " + kernel.pid()));
             ServerSession s = session;
-            sessions.add(s);
+            sessions.add(s); // first: a tap set from now on finds it, one set before is read below
+            s.tap(tap);
+            s.interceptChannels(interceptor);
             counters.add(ServerField.SESSIONS, 1);
             counters.add(ServerField.SESSIONS_OPENED, 1);
             s.onReleased(() -> {

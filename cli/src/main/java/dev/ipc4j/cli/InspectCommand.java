@@ -1,0 +1,139 @@
+package dev.ipc4j.cli;
+
+import static dev.ipc4j.bench.harness.ResultFormat.quote;
+
+import dev.ipc4j.bench.harness.HelpOption;
+import dev.ipc4j.pubsub.Gap;
+import dev.ipc4j.pubsub.Sample;
+import dev.ipc4j.pubsub.SampleHandler;
+import dev.ipc4j.pubsub.Subscriber;
+import dev.ipc4j.session.ClientApp;
+import dev.ipc4j.session.ClientSession;
+import dev.ipc4j.session.ServerApp;
+import dev.ipc4j.tap.Tap;
+import dev.ipc4j.tap.TapRecord;
+import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code ipc4j inspect APP}: the messages crossing a running server's channels, one JSON object per line, read from
+ * the server's {@link Tap} in place. The server must have opened its tap and let this app observe; it never waits for
+ * us: when we fall behind, a line {@code {"skipped":N}} says how many messages we missed.
+ */
+@Command(name = "inspect", description = "Print the messages crossing a running server's channels as newline-delimited JSON"
+        + " (the server must open its tap: dev.ipc4j.tap.Tap).")
+final class InspectCommand implements Callable<Integer> {
+    /** Payload bytes shown as hex at most. */
+    static final int HEX_BYTES = 64;
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    private HelpOption help = new HelpOption();
+
+    @Parameters(paramLabel = "APP", description = "The server's app.")
+    private String app;
+
+    @Option(names = "--channel", paramLabel = "N", description = "Only channel N (its number, as ipc4j stat shows it).")
+    private Long channel;
+
+    @Option(names = "--type", paramLabel = "T", description = "Only messages of routing type T.")
+    private Integer type;
+
+    @Option(names = "--count", paramLabel = "N", description = "Stop after N messages (default: until interrupted).")
+    private Long count;
+
+    @Option(names = "--as", paramLabel = "CLIENT_APP", defaultValue = "inspect",
+            description = "The client app to observe as (default: ${DEFAULT-VALUE}; the server's tap must name it).")
+    private String clientApp;
+
+    @Option(names = "--run-dir", paramLabel = "DIR", description = "Where the server's socket is (default: the user's ipc4j run directory).")
+    private Path runDir;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        ServerApp.Builder server = ServerApp.named(app);
+        if (runDir != null) {
+            server.runDirectory(runDir);
+        }
+        long limit = count == null ? Long.MAX_VALUE : count;
+        long[] shown = {0};
+        try (ClientSession session = ClientSession.connect(ClientApp.named(clientApp).build(), server.build());
+             Subscriber tap = open(session)) {
+            if (tap == null) {
+                return 1;
+            }
+            SampleHandler print = new SampleHandler() {
+                @Override
+                public void onSample(Sample sample) {
+                    TapRecord r;
+                    try {
+                        r = TapRecord.check(sample.memory());
+                    } catch (IllegalArgumentException bad) {
+                        out.println("{\"malformed\":" + quote(bad.getMessage()) + "}");
+                        return;
+                    }
+                    if ((channel == null || channel == r.channel()) && (type == null || type == r.type()) && shown[0] < limit) {
+                        out.println(json(r));
+                        shown[0]++;
+                    }
+                }
+
+                @Override
+                public void onGap(Gap gap) {
+                    out.println("{\"skipped\":" + gap.missed() + "}");
+                }
+            };
+            while (shown[0] < limit && !Thread.currentThread().isInterrupted()) {
+                if (tap.receive(print, Duration.ofMillis(200)) == Subscriber.ENDED) {
+                    spec.commandLine().getErr().println("ipc4j inspect: the server closed its tap");
+                    break;
+                }
+                out.flush();
+                if (out.checkError()) {
+                    break; // whoever read us is gone
+                }
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** The tap's subscription, or null (told why) when the server has none for us. */
+    private Subscriber open(ClientSession session) throws java.io.IOException, InterruptedException {
+        try {
+            return Subscriber.open(session, Tap.TOPIC, Subscriber.Config.DEFAULT.withOpenTimeout(Duration.ofSeconds(5)));
+        } catch (dev.ipc4j.Ipc4jException e) {
+            spec.commandLine().getErr().println("ipc4j inspect: " + app + " lets no " + clientApp + " observe (it opens no"
+                    + " Tap, or its Tap.Config names other observers): " + e.getMessage());
+            return null;
+        }
+    }
+
+    /** One record as a JSON line: where and when it crossed, what it is, and its first bytes as hex. */
+    static String json(TapRecord r) {
+        MemorySegment p = r.payload();
+        int shown = (int) Math.min(p.byteSize(), HEX_BYTES);
+        StringBuilder hex = new StringBuilder(shown * 2);
+        for (int i = 0; i < shown; i++) {
+            hex.append(Character.forDigit((p.get(ValueLayout.JAVA_BYTE, i) >> 4) & 0xF, 16))
+                    .append(Character.forDigit(p.get(ValueLayout.JAVA_BYTE, i) & 0xF, 16));
+        }
+        return "{\"time\":" + quote(Instant.ofEpochMilli(r.timeMillis()).toString()) + ",\"session\":" + r.session()
+                + ",\"channel\":" + r.channel() + ",\"direction\":" + quote(r.inbound() ? "in" : "out")
+                + ",\"kind\":" + quote(r.kind()) + ",\"type\":" + r.type() + ",\"codec\":" + quote(r.codec())
+                + ",\"length\":" + r.length() + ",\"payload\":{\"hex\":" + quote(hex.toString())
+                + (shown < r.length() ? ",\"truncated\":true" : "") + "}}";
+    }
+}

@@ -1,0 +1,143 @@
+package dev.ipc4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+import dev.ipc4j.message.InMessage;
+import dev.ipc4j.message.MessageChannel;
+import dev.ipc4j.message.OutMessage;
+import dev.ipc4j.message.RawCodec;
+import dev.ipc4j.pubsub.Gap;
+import dev.ipc4j.pubsub.Sample;
+import dev.ipc4j.pubsub.SampleHandler;
+import dev.ipc4j.pubsub.Subscriber;
+import dev.ipc4j.session.ClientSession;
+import dev.ipc4j.tap.Tap;
+import dev.ipc4j.testing.JvmChild;
+import dev.ipc4j.testing.NoLeaks;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ipc4j inspect} against a server in another JVM that opened its tap: valid JSON lines for the messages crossing
+ * it both ways; an observer that never reads does not hold the server back (it skips, and is told how many); an app
+ * the tap does not name cannot observe.
+ */
+class InspectCommandTest {
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final int SMALL = 100;
+    private static final int LARGE = 8192;
+
+    private record Result(int exit, String out, String err) {}
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = Main.commandLine().setOut(new PrintWriter(out)).setErr(new PrintWriter(err)).execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void inspectPrintsTheMessagesCrossingAServerAndAStalledObserverSlowsNothing(@TempDir Path runDir) throws Exception {
+        try (JvmChild server = JvmChild.start(StatChild.class, runDir.toString(), "tap")) {
+            server.expect("STARTED");
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong done = new AtomicLong();
+            try (ClientSession session = ClientSession.connect(StatChild.WEB, StatChild.server(runDir),
+                    dev.ipc4j.session.ClientSession.Config.DEFAULT.withInitChannels(1));
+                 MessageChannel<MemorySegment> ch = MessageChannel.of(session, 0, RawCodec.INSTANCE)) {
+                Thread load = Thread.ofPlatform().name("inspect-load").start(() -> {
+                    try {
+                        for (long i = 0; !stop.get(); i++) {
+                            int size = i % 4 == 3 ? LARGE : SMALL;
+                            try (OutMessage out = ch.newMessage(size)) {
+                                out.payload().fill((byte) 0x5A);
+                                out.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, 0x0102030405060708L);
+                                try (InMessage<MemorySegment> rsp = ch.request(out, WAIT)) {
+                                    assertEquals(size, rsp.payload().byteSize());
+                                }
+                            }
+                            done.incrementAndGet();
+                        }
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                try {
+                    Result r = run("inspect", "statsrv", "--run-dir", runDir.toString(), "--count", "40");
+                    assertEquals(0, r.exit(), r.err());
+                    List<String> lines = r.out().lines().filter(l -> !l.startsWith("{\"skipped\"")).toList();
+                    assertEquals(40, lines.size(), r.out());
+                    Set<String> directions = new java.util.HashSet<>();
+                    for (String line : lines) {
+                        Struct m = json(line);
+                        String kind = m.getFieldsOrThrow("kind").getStringValue();
+                        String direction = m.getFieldsOrThrow("direction").getStringValue();
+                        directions.add(direction);
+                        assertEquals(direction.equals("in") ? "REQUEST" : "RESPONSE", kind, line);
+                        assertEquals(RawCodec.class.getName(), m.getFieldsOrThrow("codec").getStringValue());
+                        double length = m.getFieldsOrThrow("length").getNumberValue();
+                        assertTrue(length == SMALL || length == LARGE, line);
+                        Struct payload = m.getFieldsOrThrow("payload").getStructValue();
+                        String hex = payload.getFieldsOrThrow("hex").getStringValue();
+                        assertEquals(2 * InspectCommand.HEX_BYTES, hex.length(), line);
+                        assertTrue(hex.startsWith("0807060504030201" + "5a5a"), "the payload as it crossed: " + line);
+                        assertTrue(payload.containsFields("truncated"), line);
+                    }
+                    assertEquals(Set.of("in", "out"), directions, "both ways");
+
+                    // An observer that never reads: the server's round trips go on past its whole history, it skips.
+                    try (ClientSession observer = ClientSession.connect(StatChild.INSPECT, StatChild.server(runDir));
+                         Subscriber stalled = Subscriber.open(observer, Tap.TOPIC, Subscriber.Config.DEFAULT)) {
+                        long before = done.get();
+                        dev.ipc4j.testing.Eventually.await(() -> done.get() - before > 3 * 4096,
+                                "three histories of round trips while an observer reads nothing", Duration.ofSeconds(90));
+                        long[] skipped = {0};
+                        stalled.poll(new SampleHandler() {
+                            @Override
+                            public void onSample(Sample sample) {}
+
+                            @Override
+                            public void onGap(Gap gap) {
+                                skipped[0] += gap.missed();
+                            }
+                        }, 1);
+                        assertTrue(skipped[0] > 0, "the stalled observer is told it skipped");
+                    }
+
+                    Result refused = run("inspect", "statsrv", "--run-dir", runDir.toString(), "--count", "1", "--as", "statweb");
+                    assertEquals(1, refused.exit(), refused.out());
+                    assertTrue(refused.err().contains("lets no statweb observe"), refused.err());
+                } finally {
+                    stop.set(true);
+                    load.join(WAIT.toMillis());
+                }
+            }
+            server.send("EXIT");
+            server.expect("BYE");
+            assertEquals(0, server.awaitExit());
+        }
+    }
+
+    private static Struct json(String line) throws java.io.IOException {
+        Struct.Builder b = Struct.newBuilder();
+        JsonFormat.parser().merge(line, b);
+        return b.build();
+    }
+}

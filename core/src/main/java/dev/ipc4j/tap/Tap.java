@@ -1,0 +1,185 @@
+package dev.ipc4j.tap;
+
+import dev.ipc4j.Ipc4jException;
+import dev.ipc4j.pubsub.Publisher;
+import dev.ipc4j.session.ChannelRequest;
+import dev.ipc4j.session.Session;
+import dev.ipc4j.session.SessionServer;
+import dev.ipc4j.session.SessionTap;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A server's message tap: lets authorised observers ({@code ipc4j inspect}) see the messages crossing its sessions'
+ * message channels, both ways, without slowing it. Off unless the server opens one:
+ *
+ * <pre>{@code
+ * try (SessionServer server = SessionServer.start(app);          // app allows ClientApp "inspect"
+ *      Tap tap = Tap.open(server, Tap.Config.DEFAULT)) {          // observers: the "inspect" app
+ *     ...
+ * }
+ * }</pre>
+ *
+ * <p>Each message becomes a {@link TapRecord} (where it crossed, its kind, type, codec, length, and its first
+ * {@link Config#maxCopy()} bytes) published on topic {@value #TOPIC} of the server's pub/sub: observers subscribe
+ * with a {@code Subscriber} (lossy) and read the records in place. The server never waits for them:
+ * <ul>
+ *   <li>while no observer is subscribed, a message costs one volatile read and a clock read every 50 ms;</li>
+ *   <li>the topic is lossy: an observer that falls behind skips, and its {@code Gap} says how many it missed;</li>
+ *   <li>a publish that finds another thread publishing is not waited for: the record is dropped and counted
+ *       ({@link #dropped()}), as is one that a reliable subscriber would hold back (publish never waits here).</li>
+ * </ul>
+ *
+ * <p>Subscriptions to {@value #TOPIC} are taken before the application sees its channel requests
+ * ({@link SessionServer#interceptChannels}), and only from the client apps named in {@link Config#observers()}; the
+ * server's allow-list, credentials check and modes apply as to any client. Closing the tap stops it (idempotent).
+ */
+public final class Tap implements SessionTap, AutoCloseable {
+    /** The topic observers subscribe to. */
+    public static final String TOPIC = "ipc4j.tap";
+    private static final long OBSERVER_CHECK_NANOS = 50_000_000;
+
+    /**
+     * @param observers the client apps that may observe (they must also be allowed by the server app)
+     * @param maxCopy payload bytes copied into each record at most (the rest is only counted)
+     * @param capacity records kept for observers (a power of two): how far one may fall behind before it skips
+     */
+    public record Config(Set<String> observers, int maxCopy, int capacity) {
+        /** The {@code inspect} app observes; 4 KiB of each payload; 4096 records. */
+        public static final Config DEFAULT = new Config(Set.of("inspect"), 4096, 4096);
+
+        public Config {
+            observers = Set.copyOf(observers);
+            if (maxCopy < 0 || maxCopy > 1 << 20) {
+                throw new IllegalArgumentException("maxCopy must be from 0 to 1 MiB: " + maxCopy);
+            }
+        }
+
+        /** A copy with {@code observers} replaced. */
+        public Config withObservers(Set<String> observers) {
+            return new Config(observers, maxCopy, capacity);
+        }
+
+        /** A copy with {@code maxCopy} replaced. */
+        public Config withMaxCopy(int maxCopy) {
+            return new Config(observers, maxCopy, capacity);
+        }
+
+        /** A copy with {@code capacity} replaced. */
+        public Config withCapacity(int capacity) {
+            return new Config(observers, maxCopy, capacity);
+        }
+    }
+
+    private final SessionServer server;
+    private final Config config;
+    private final Publisher publisher;
+    private final ReentrantLock publishing = new ReentrantLock();
+    private final AtomicLong dropped = new AtomicLong();
+    private final Map<String, byte[]> names = new ConcurrentHashMap<>(); // kinds and codec names as bytes, made once
+    private volatile boolean observed;
+    private volatile long nextCheck = System.nanoTime();
+    private volatile boolean closed;
+
+    private Tap(SessionServer server, Config config, Publisher publisher) {
+        this.server = server;
+        this.config = config;
+        this.publisher = publisher;
+    }
+
+    /** Opens {@code server}'s tap: from now on its messages can be observed by {@link Config#observers()}. */
+    public static Tap open(SessionServer server, Config config) {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(config, "config");
+        Publisher p = Publisher.open(server, TOPIC, Publisher.Config.DEFAULT.withCapacity(config.capacity()));
+        Tap tap = new Tap(server, config, p);
+        server.interceptChannels(tap::subscription);
+        server.tap(tap);
+        return tap;
+    }
+
+    /** Records not published: another thread was publishing, or the topic could not take them. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    /** Takes subscriptions to the tap from observers; every other request goes on to the application. */
+    private boolean subscription(ChannelRequest request) {
+        if (closed || !config.observers().contains(request.session().peer().app())) {
+            return false; // not for us: the application refuses what it does not know
+        }
+        boolean taken = publisher.accept(request);
+        if (taken) {
+            nextCheck = System.nanoTime(); // look for the new observer at the next message
+        }
+        return taken;
+    }
+
+    @Override
+    public void crossed(Session session, long channel, boolean inbound, String kind, int type, Class<?> codec,
+            MemorySegment payload) {
+        if (!observed()) {
+            return;
+        }
+        if (!publishing.tryLock()) {
+            dropped.incrementAndGet(); // another thread is publishing: never wait for it
+            return;
+        }
+        try {
+            byte[] k = names.computeIfAbsent(kind, n -> n.getBytes(StandardCharsets.US_ASCII));
+            byte[] c = names.computeIfAbsent(codec.getName(), n -> {
+                byte[] b = n.getBytes(StandardCharsets.UTF_8);
+                return b.length <= TapRecord.MAX_CODEC ? b : Arrays.copyOf(b, TapRecord.MAX_CODEC);
+            });
+            long copied = Math.min(payload.byteSize(), config.maxCopy());
+            MemorySegment to = publisher.loan(TapRecord.size(k.length, c.length, copied));
+            TapRecord.write(to, System.currentTimeMillis(), session.id(), channel, inbound, type, k, c, payload, copied);
+            if (publisher.offer() == Publisher.BACK_PRESSURED) {
+                publisher.abandon();
+                dropped.incrementAndGet();
+            }
+        } catch (Ipc4jException | IllegalStateException e) {
+            publisher.abandon(); // the arena is full or closing: this record is lost, the server goes on
+            dropped.incrementAndGet();
+        } finally {
+            publishing.unlock();
+        }
+    }
+
+    /** Whether an observer is subscribed, as of at most 50 ms ago. */
+    private boolean observed() {
+        if (closed) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (now - nextCheck >= 0) {
+            nextCheck = now + OBSERVER_CHECK_NANOS;
+            observed = !publisher.subscribers().isEmpty();
+        }
+        return observed;
+    }
+
+    /** Stops the tap: no record from now on, observers end. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        server.tap(null);
+        server.interceptChannels(null);
+        publishing.lock();
+        try {
+            publisher.close();
+        } finally {
+            publishing.unlock();
+        }
+    }
+}
