@@ -15,13 +15,19 @@ import dev.ipc4j.samples.flatbuffers.DemoCodec;
 import dev.ipc4j.samples.flatbuffers.DemoMessages;
 import dev.ipc4j.samples.flatbuffers.LazyBody;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
+import dev.ipc4j.pubsub.Gap;
+import dev.ipc4j.pubsub.Sample;
+import dev.ipc4j.pubsub.SampleHandler;
+import dev.ipc4j.pubsub.Subscriber;
 import dev.ipc4j.session.ArenaConfig;
 import dev.ipc4j.session.ClientApp;
+import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.session.Permissions;
 import dev.ipc4j.session.ServerApp;
 import dev.ipc4j.session.ServerSession;
 import dev.ipc4j.session.SessionConfig;
 import dev.ipc4j.session.SessionServer;
+import dev.ipc4j.tap.Tap;
 import dev.ipc4j.transport.Channel;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -33,6 +39,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -56,6 +63,8 @@ import org.HdrHistogram.Histogram;
  */
 public final class MessagesBench {
     static final ClientApp CLIENT = ClientApp.named("benchclient").build();
+    /** Subscribes to the server's tap and never reads it: the stalled observer of the raw-64B-tap row. */
+    static final ClientApp OBSERVER = ClientApp.named("benchobserver").build();
     static final int SMALL_BYTES = 64;
     static final int ECHO = 1;
     /**
@@ -71,6 +80,8 @@ public final class MessagesBench {
     static final double LARGE_OVER_SMALL_TARGET = 1.2;
     /** Issue 17: message 64 B p50 with live counters / the same without, measured in the same turns. */
     static final double COUNTED_OVER_UNCOUNTED_TARGET = 1.05;
+    /** Issue 17: message 64 B p50 with the server's tap on and a stalled observer / the same with the tap off. */
+    static final double TAPPED_OVER_UNTAPPED_TARGET = 1.05;
     /** A channel's configuration on the uncounted channel, both sides. */
     static final MessageChannel.Config UNCOUNTED = MessageChannel.Config.DEFAULT.withCounters(false);
 
@@ -80,7 +91,7 @@ public final class MessagesBench {
     private MessagesBench() {}
 
     static ServerApp server(Path runDir) {
-        return ServerApp.named("benchmsgs").allowing(CLIENT).permissions(Permissions.USER).runDirectory(runDir).build();
+        return ServerApp.named("benchmsgs").allowing(CLIENT, OBSERVER).permissions(Permissions.USER).runDirectory(runDir).build();
     }
 
     /** Both sides: rings and the runner waiting as asked; 2 GiB segments so the 1.004 GiB FlatBuffer is a regular block kept mapped. */
@@ -92,10 +103,15 @@ public final class MessagesBench {
     /** One test's figures; {@code stack} is {@value #MESSAGE} (session + MessageChannel) or {@value #TRANSPORT} (ring). */
     public record Figures(String test, String stack, WaitMode waitMode, long payloadBytes, LatencyStats rtt) {}
 
-    /** One wait strategy's five rows. */
-    record Run(Figures ringSmall, Figures messageSmall, Figures ringLarge, Figures messageLarge, Figures messageSmallUncounted) {
+    /** One wait strategy's six rows. */
+    record Run(Figures ringSmall, Figures messageSmall, Figures ringLarge, Figures messageLarge, Figures messageSmallUncounted,
+            Figures messageSmallTapped) {
         List<Figures> rows() {
-            return List.of(ringSmall, messageSmall, ringLarge, messageLarge, messageSmallUncounted);
+            return List.of(ringSmall, messageSmall, ringLarge, messageLarge, messageSmallUncounted, messageSmallTapped);
+        }
+
+        double tappedOverUntapped() {
+            return ratio(messageSmallTapped, messageSmall);
         }
 
         double countedOverUncounted() {
@@ -175,7 +191,7 @@ public final class MessagesBench {
         human.println("pipe of a third channel of the same session, one thread per side; ring-64B: 64 bytes each way;");
         human.println("ring-1GiB: a 40-byte session handle of a raw block answers, borrowed, read in place (first and last");
         human.println("word) and given back inside the clock, every word checked after it. block: park at once;");
-        human.println("spin: busy spin on both sides' ring readers. Each test warms up on its own, then the five are");
+        human.println("spin: busy spin on both sides' ring readers. Each test warms up on its own, then the six are");
         human.println("measured in turns of " + String.format(Locale.ROOT, "%,d", TURN) + " round trips each, so that where the scheduler puts the processes");
         human.println("meets every row alike.");
         human.flush();
@@ -201,6 +217,9 @@ public final class MessagesBench {
             double c = run.countedOverUncounted();
             lines.add(String.format(Locale.ROOT, "target %s: message 64 B p50 with counters / without = %.2f (target <= %.2f: %s)",
                     w, c, COUNTED_OVER_UNCOUNTED_TARGET, c <= COUNTED_OVER_UNCOUNTED_TARGET ? "met" : "NOT met"));
+            double t = run.tappedOverUntapped();
+            lines.add(String.format(Locale.ROOT, "target %s: message 64 B p50 with a stalled tap observer / tap off = %.2f (target <= %.2f: %s)",
+                    w, t, TAPPED_OVER_UNTAPPED_TARGET, t <= TAPPED_OVER_UNTAPPED_TARGET ? "met" : "NOT met"));
         }
         return lines;
     }
@@ -225,21 +244,27 @@ public final class MessagesBench {
             try {
                 ServerSession session = server.accept(timeout);
                 Run run;
-                try (MessageChannel<MemorySegment> raw = MessageChannel.over(session, session.channel(0), RawCodec.INSTANCE,
+                // The server's tap, on only during the raw-64B-tap row's turns, and an observer that never reads it.
+                try (Tap tap = Tap.open(server, Tap.Config.DEFAULT.withObservers(Set.of(OBSERVER.name())));
+                     ClientSession observer = ClientSession.connect(OBSERVER, server(runDir));
+                     Subscriber stalled = Subscriber.open(observer, Tap.TOPIC, Subscriber.Config.DEFAULT);
+                     MessageChannel<MemorySegment> raw = MessageChannel.over(session, session.channel(0), RawCodec.INSTANCE,
                         MessageChannel.Config.DEFAULT);
                      MessageChannel<LazyBody> fb = MessageChannel.over(session, session.channel(1), DemoCodec.LAZY,
                              MessageChannel.Config.DEFAULT);
                      RingExchange ring = new RingExchange(session, session.channel(RING_CHANNEL));
                      MessageChannel<MemorySegment> rawUncounted = MessageChannel.over(session, session.channel(UNCOUNTED_CHANNEL),
                              RawCodec.INSTANCE, UNCOUNTED)) {
+                    server.tap(null); // off but in the raw-64B-tap row's turns
                     long built = Long.parseLong(child.expect("READY", deadline));
                     err.printf("bench messages:   the child built a %,d-byte GetFileRsp in its session arena%n", built);
                     Exchange ringSmall = ringSmall(ring, deadline);
                     try (Exchange small = small(raw, timeout);
                          Exchange ringLarge = ringLarge(ring, options, deadline);
                          Exchange large = large(fb, options, timeout);
-                         Exchange uncounted = small(rawUncounted, timeout)) {
-                        List<Exchange> tests = List.of(ringSmall, small, ringLarge, large, uncounted);
+                         Exchange uncounted = small(rawUncounted, timeout);
+                         Exchange tapped = tapped(small(raw, timeout), () -> server.tap(tap), () -> server.tap(null))) {
+                        List<Exchange> tests = List.of(ringSmall, small, ringLarge, large, uncounted, tapped);
                         for (Exchange t : tests) {
                             t.warmUp(options);
                         }
@@ -250,7 +275,23 @@ public final class MessagesBench {
                                 small.figures("raw-64B", MESSAGE, wait, SMALL_BYTES),
                                 ringLarge.figures("ring-1GiB", TRANSPORT, wait, options.largeBytes()),
                                 large.figures("fb-1GiB", MESSAGE, wait, large.payloadBytes()),
-                                uncounted.figures("raw-64B-off", MESSAGE, wait, SMALL_BYTES));
+                                uncounted.figures("raw-64B-off", MESSAGE, wait, SMALL_BYTES),
+                                tapped.figures("raw-64B-tap", MESSAGE, wait, SMALL_BYTES));
+                        long[] seen = {0};
+                        stalled.poll(new SampleHandler() {
+                            @Override
+                            public void onSample(Sample sample) {
+                                seen[0]++;
+                            }
+
+                            @Override
+                            public void onGap(Gap gap) {
+                                seen[0] += gap.missed();
+                            }
+                        }, 1);
+                        if (seen[0] == 0) {
+                            throw new IOException("the tap published nothing for its stalled observer: the raw-64B-tap row measured no tap");
+                        }
                     }
                 }
                 child.process().getOutputStream().close(); // tells the child to finish
@@ -281,9 +322,44 @@ public final class MessagesBench {
         for (int done = 0; done < iterations; done += TURN) {
             int turn = Math.min(TURN, iterations - done);
             for (Exchange t : tests) {
-                t.measure(turn);
+                t.beginTurn();
+                try {
+                    t.measure(turn);
+                } finally {
+                    t.endTurn();
+                }
             }
         }
+    }
+
+    /** {@code inner}'s round trip with {@code on} run before each of its turns (and its warm-up) and {@code off} after. */
+    private static Exchange tapped(Exchange inner, Runnable on, Runnable off) {
+        return new Exchange() {
+            @Override
+            void before(long i) {
+                inner.before(i);
+            }
+
+            @Override
+            void once(long i) throws Exception {
+                inner.once(i);
+            }
+
+            @Override
+            void beginTurn() {
+                on.run();
+            }
+
+            @Override
+            void endTurn() {
+                off.run();
+            }
+
+            @Override
+            public void close() {
+                inner.close();
+            }
+        };
     }
 
     /**
@@ -300,6 +376,12 @@ public final class MessagesBench {
         /** Round trip {@code i}, checked. */
         abstract void once(long i) throws Exception;
 
+        /** Before each turn of this test's (and its warm-up); the default does nothing. */
+        void beginTurn() {}
+
+        /** After each turn; the default does nothing. */
+        void endTurn() {}
+
         /** What is checked once more after the clock, in full; the default checks nothing more. */
         void afterTheClock(PrintStream err) throws Exception {}
 
@@ -310,9 +392,14 @@ public final class MessagesBench {
 
         final void warmUp(MessagesOptions options) throws Exception {
             WarmUp warm = new WarmUp(options);
-            while (!warm.over(next)) {
-                before(next);
-                once(next++);
+            beginTurn();
+            try {
+                while (!warm.over(next)) {
+                    before(next);
+                    once(next++);
+                }
+            } finally {
+                endTurn();
             }
         }
 
@@ -481,6 +568,9 @@ public final class MessagesBench {
                         b <= LARGE_OVER_SMALL_TARGET),
                 String.format(Locale.ROOT, "{\"bench\":\"messages\",\"ratio\":\"message raw-64B p50 / message raw-64B-off p50\","
                         + "\"wait\":%s,\"value\":%.3f,\"target\":%.2f,\"met\":%b}", wait, run.countedOverUncounted(),
-                        COUNTED_OVER_UNCOUNTED_TARGET, run.countedOverUncounted() <= COUNTED_OVER_UNCOUNTED_TARGET));
+                        COUNTED_OVER_UNCOUNTED_TARGET, run.countedOverUncounted() <= COUNTED_OVER_UNCOUNTED_TARGET),
+                String.format(Locale.ROOT, "{\"bench\":\"messages\",\"ratio\":\"message raw-64B-tap p50 / message raw-64B p50\","
+                        + "\"wait\":%s,\"value\":%.3f,\"target\":%.2f,\"met\":%b}", wait, run.tappedOverUntapped(),
+                        TAPPED_OVER_UNTAPPED_TARGET, run.tappedOverUntapped() <= TAPPED_OVER_UNTAPPED_TARGET));
     }
 }

@@ -26,9 +26,10 @@ import picocli.CommandLine.Option;
                     + "the clock includes taking the root (shallow verification). The response is verified in full and every "
                     + "part's XXH64 checked once, after the clock.",
             "  raw-64B-off message: raw-64B on a channel whose live counters are off on both sides",
+            "  raw-64B-tap message: raw-64B with the server's tap on and an observer subscribed that never reads it",
             "Reports p50/p90/p99/max per test and wait strategy, and the targets: message 64 B p50 <= 1.3x transport "
                     + "64 B p50 (blocking waits); message 1 GiB p50 <= 1.2x message 64 B p50 (issue 11); message 64 B p50 "
-                    + "with counters <= 1.05x without (issue 17)."},
+                    + "with counters <= 1.05x without, and with a stalled tap observer <= 1.05x the tap off (issue 17)."},
         optionListHeading = "%nOptions:%n",
         footerHeading = "%n", footer = "Exit code: 0 when every run succeeded, 1 when one failed, 2 for bad options.")
 public final class MessagesCommand extends ToolCommand<MessagesOptions> {

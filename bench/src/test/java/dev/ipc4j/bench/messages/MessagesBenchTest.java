@@ -38,12 +38,13 @@ class MessagesBenchTest {
         String stderr = err.toString(StandardCharsets.UTF_8);
         assertEquals(0, code, stderr);
         List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
-        assertEquals(8, lines.size(), String.join("\n", lines));
+        assertEquals(10, lines.size(), String.join("\n", lines));
 
-        // five rows, transport beside message per size, then the 64 B message with counters off, in the order measured
+        // six rows, transport beside message per size, then the 64 B message with counters off and with the tap on, in the
+        // order measured
         String[][] expected = {{"ring-64B", "transport", "64"}, {"raw-64B", "message", "64"},
                 {"ring-1GiB", "transport", Integer.toString(1 << 20)}, {"fb-1GiB", "message", null},
-                {"raw-64B-off", "message", "64"}};
+                {"raw-64B-off", "message", "64"}, {"raw-64B-tap", "message", "64"}};
         for (int i = 0; i < expected.length; i++) {
             Map<?, ?> row = (Map<?, ?>) MiniJson.parse(lines.get(i));
             assertEquals(Set.of("bench", "test", "stack", "wait", "payload_bytes", "iterations", "rtt_us"), row.keySet(), lines.get(i));
@@ -67,23 +68,27 @@ class MessagesBenchTest {
             assertTrue(0 < p50 && p50 <= p90 && p90 <= p99 && p99 <= max, lines.get(i));
         }
 
-        Map<?, ?> messageOverTransport = (Map<?, ?>) MiniJson.parse(lines.get(5));
+        Map<?, ?> messageOverTransport = (Map<?, ?>) MiniJson.parse(lines.get(6));
         assertEquals("message raw-64B p50 / transport ring-64B p50", messageOverTransport.get("ratio"));
         assertEquals("block", messageOverTransport.get("wait"));
         assertEquals(1.3, messageOverTransport.get("target"));
-        assertTrue(messageOverTransport.get("met") instanceof Boolean, lines.get(5));
-        Map<?, ?> largeOverSmall = (Map<?, ?>) MiniJson.parse(lines.get(6));
+        assertTrue(messageOverTransport.get("met") instanceof Boolean, lines.get(6));
+        Map<?, ?> largeOverSmall = (Map<?, ?>) MiniJson.parse(lines.get(7));
         assertEquals("message fb-1GiB p50 / message raw-64B p50", largeOverSmall.get("ratio"));
         assertEquals(1.2, largeOverSmall.get("target"));
         // the value is the ratio of the rows' p50s (3 decimals)
         double raw = (Double) ((Map<?, ?>) ((Map<?, ?>) MiniJson.parse(lines.get(1))).get("rtt_us")).get("p50");
         double fb = (Double) ((Map<?, ?>) ((Map<?, ?>) MiniJson.parse(lines.get(3))).get("rtt_us")).get("p50");
         assertEquals(fb / raw, (Double) largeOverSmall.get("value"), 0.0011);
-        Map<?, ?> countedOverUncounted = (Map<?, ?>) MiniJson.parse(lines.get(7));
+        Map<?, ?> countedOverUncounted = (Map<?, ?>) MiniJson.parse(lines.get(8));
         assertEquals("message raw-64B p50 / message raw-64B-off p50", countedOverUncounted.get("ratio"));
         assertEquals(1.05, countedOverUncounted.get("target"));
         double off = (Double) ((Map<?, ?>) ((Map<?, ?>) MiniJson.parse(lines.get(4))).get("rtt_us")).get("p50");
         assertEquals(raw / off, (Double) countedOverUncounted.get("value"), 0.0011);
+        Map<?, ?> tappedOverUntapped = (Map<?, ?>) MiniJson.parse(lines.get(9));
+        assertEquals("message raw-64B-tap p50 / message raw-64B p50", tappedOverUntapped.get("ratio"));
+        double tapped = (Double) ((Map<?, ?>) ((Map<?, ?>) MiniJson.parse(lines.get(5))).get("rtt_us")).get("p50");
+        assertEquals(tapped / raw, (Double) tappedOverUntapped.get("value"), 0.0011);
 
         assertTrue(stderr.contains("64 parts, 1,048,576 bytes hashed"), stderr);
         assertTrue(stderr.contains("verified the 1,048,576-byte lent block after the clock: 131,072 words"), stderr);
@@ -122,7 +127,7 @@ class MessagesBenchTest {
     private static MessagesBench.Run run(WaitMode wait, long ringSmall, long small, long ringLarge, long large) {
         return new MessagesBench.Run(figures("ring-64B", "transport", wait, ringSmall), figures("raw-64B", "message", wait, small),
                 figures("ring-1GiB", "transport", wait, ringLarge), figures("fb-1GiB", "message", wait, large),
-                figures("raw-64B-off", "message", wait, small));
+                figures("raw-64B-off", "message", wait, small), figures("raw-64B-tap", "message", wait, small));
     }
 
     private static MessagesBench.Figures figures(String test, String stack, WaitMode wait, long p50) {
