@@ -1205,7 +1205,11 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             }
             SessionTap tap = session.tap();
             if (tap != null) {
-                tap.crossed(session, number, true, m.kind().name(), m.type(), codec.getClass(), m.payload());
+                try {
+                    tap.crossed(session, number, true, m.kind().name(), m.type(), codec.getClass(), m.payload());
+                } catch (RuntimeException e) { // an observer's fault must never cost the server a message
+                    LOG.log(System.Logger.Level.WARNING, name + ": the session's tap threw", e);
+                }
             }
         }
         unhandled.incrementAndGet();

@@ -159,7 +159,11 @@ final class MessageWriter {
             }
             SessionTap tap = session.tap();
             if (tap != null) {
-                tap.crossed(session, number, false, kind.name(), out.type(), codec, out.payload().asSlice(0, length));
+                try {
+                    tap.crossed(session, number, false, kind.name(), out.type(), codec, out.payload().asSlice(0, length));
+                } catch (RuntimeException e) { // the message went: an observer's fault must not look like a failed send
+                    System.getLogger("dev.ipc4j.message").log(System.Logger.Level.WARNING, "the session's tap threw", e);
+                }
             }
         }
         return sent;
