@@ -4,19 +4,16 @@ import dev.ipc4j.bench.harness.HelpOption;
 import dev.ipc4j.grpc.Ipc4jChannel;
 import dev.ipc4j.grpc.Ipc4jGrpc;
 import dev.ipc4j.session.ClientApp;
-import dev.ipc4j.session.ServerApp;
 import io.grpc.StatusRuntimeException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code ipc4j gateway APP --port P}: curl-able gRPC services. Connects to the gRPC server of app APP on this host over
@@ -31,8 +28,8 @@ final class GatewayCommand implements Callable<Integer> {
     @CommandLine.Mixin
     private HelpOption help = new HelpOption();
 
-    @Parameters(paramLabel = "APP", description = "The gRPC server's app (it must serve reflection and allow the gateway's client app).")
-    private String app;
+    @CommandLine.Mixin
+    private ServerAppOptions target = new ServerAppOptions();
 
     @Option(names = "--port", paramLabel = "P", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE}; 0: any free one).")
     private int port;
@@ -45,8 +42,6 @@ final class GatewayCommand implements Callable<Integer> {
             description = "The client app the gateway logs in as (default: ${DEFAULT-VALUE}).")
     private String clientApp;
 
-    @Option(names = "--run-dir", paramLabel = "DIR", description = "Where the server's socket is (default: the user's ipc4j run directory).")
-    private Path runDir;
 
     @Option(names = "--deadline", paramLabel = "MS", defaultValue = "10000",
             description = "Deadline of each call and of reflection, in milliseconds (default: ${DEFAULT-VALUE}).")
@@ -59,21 +54,17 @@ final class GatewayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        ServerApp.Builder server = ServerApp.named(app);
-        if (runDir != null) {
-            server.runDirectory(runDir);
-        }
-        Ipc4jChannel channel = Ipc4jGrpc.channel(ClientApp.named(clientApp).build(), server.build()).build();
+        Ipc4jChannel channel = Ipc4jGrpc.channel(ClientApp.named(clientApp).build(), target.serverApp()).build();
         try (Gateway g = Gateway.start(channel, new InetSocketAddress(InetAddress.getByName(bind), port), Duration.ofMillis(deadlineMillis))) {
             served = g;
-            out.printf("gateway for %s on http://%s:%d/ (%d methods: %s)%n", app, bind, g.address().getPort(),
+            out.printf("gateway for %s on http://%s:%d/ (%d methods: %s)%n", target.app, bind, g.address().getPort(),
                     g.paths().size(), String.join(" ", g.paths()));
             out.flush();
             ready.countDown();
             Thread.currentThread().join(); // until interrupted (Ctrl-C ends the JVM)
             return 0;
         } catch (StatusRuntimeException e) {
-            spec.commandLine().getErr().println("ipc4j gateway: server reflection of " + app + " failed: " + e.getStatus()
+            spec.commandLine().getErr().println("ipc4j gateway: server reflection of " + target.app + " failed: " + e.getStatus()
                     + " (the server must serve ProtoReflectionServiceV1 and allow client app " + clientApp + ")");
             return 1;
         } catch (InterruptedException e) {

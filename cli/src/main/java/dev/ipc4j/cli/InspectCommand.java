@@ -9,20 +9,17 @@ import dev.ipc4j.pubsub.SampleHandler;
 import dev.ipc4j.pubsub.Subscriber;
 import dev.ipc4j.session.ClientApp;
 import dev.ipc4j.session.ClientSession;
-import dev.ipc4j.session.ServerApp;
 import dev.ipc4j.tap.Tap;
 import dev.ipc4j.tap.TapRecord;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 /**
  * {@code ipc4j inspect APP}: the messages crossing a running server's channels, one JSON object per line, read from
@@ -41,8 +38,8 @@ final class InspectCommand implements Callable<Integer> {
     @CommandLine.Mixin
     private HelpOption help = new HelpOption();
 
-    @Parameters(paramLabel = "APP", description = "The server's app.")
-    private String app;
+    @CommandLine.Mixin
+    private ServerAppOptions target = new ServerAppOptions();
 
     @Option(names = "--channel", paramLabel = "N", description = "Only channel N (its number, as ipc4j stat shows it).")
     private Long channel;
@@ -57,19 +54,13 @@ final class InspectCommand implements Callable<Integer> {
             description = "The client app to observe as (default: ${DEFAULT-VALUE}; the server's tap must name it).")
     private String clientApp;
 
-    @Option(names = "--run-dir", paramLabel = "DIR", description = "Where the server's socket is (default: the user's ipc4j run directory).")
-    private Path runDir;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        ServerApp.Builder server = ServerApp.named(app);
-        if (runDir != null) {
-            server.runDirectory(runDir);
-        }
         long limit = count == null ? Long.MAX_VALUE : count;
         long[] shown = {0};
-        try (ClientSession session = ClientSession.connect(ClientApp.named(clientApp).build(), server.build());
+        try (ClientSession session = ClientSession.connect(ClientApp.named(clientApp).build(), target.serverApp());
              Subscriber tap = open(session)) {
             if (tap == null) {
                 return 1;
@@ -115,7 +106,7 @@ final class InspectCommand implements Callable<Integer> {
         try {
             return Subscriber.open(session, Tap.TOPIC, Subscriber.Config.DEFAULT.withOpenTimeout(Duration.ofSeconds(5)));
         } catch (dev.ipc4j.Ipc4jException e) {
-            spec.commandLine().getErr().println("ipc4j inspect: " + app + " lets no " + clientApp + " observe (it opens no"
+            spec.commandLine().getErr().println("ipc4j inspect: " + target.app + " lets no " + clientApp + " observe (it opens no"
                     + " Tap, or its Tap.Config names other observers): " + e.getMessage());
             return null;
         }
