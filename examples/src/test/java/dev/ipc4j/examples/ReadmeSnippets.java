@@ -17,6 +17,7 @@ import dev.ipc4j.session.SessionHandle;
 import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.shm.Lease;
 import dev.ipc4j.shm.ShmArena;
+import dev.ipc4j.tap.Tap;
 import dev.ipc4j.transport.Channel;
 import dev.ipc4j.transport.Runner;
 import java.io.IOException;
@@ -166,4 +167,13 @@ final class ReadmeSnippets {
     }
 
     static volatile List<Record> configured = List.of();
+
+    /** README, "Message tap": a server that lets the inspect app observe its messages (compiled here; the cli's InspectCommandTest runs one). */
+    static void tap(ClientApp web) throws Exception {
+        ServerApp cache = ServerApp.named("cache").allowing(web, ClientApp.named("inspect").build()).build();
+        try (SessionServer server = SessionServer.start(cache);
+             Tap tap = Tap.open(server, Tap.Config.DEFAULT)) {   // observers: the "inspect" app; 4 KiB of each payload
+            server.awaitShutdown();
+        }
+    }
 }
