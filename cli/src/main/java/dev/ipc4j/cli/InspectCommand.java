@@ -75,6 +75,10 @@ final class InspectCommand implements Callable<Integer> {
                         out.println("{\"malformed\":" + quote(bad.getMessage()) + "}");
                         return;
                     }
+                    if (r.kind().equals(Tap.SKIPPED)) { // the tap recorded nothing while we were a whole history behind
+                        out.println("{\"skipped\":" + r.length() + "}");
+                        return;
+                    }
                     if ((channel == null || channel == r.channel()) && (type == null || type == r.type()) && shown[0] < limit) {
                         out.println(json(r));
                         shown[0]++;

@@ -33,6 +33,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>while no observer is subscribed, a message costs one volatile read and a clock read every 50 ms;</li>
  *   <li>the topic is lossy: an observer that falls behind skips, and its {@code Gap} says how many it missed;</li>
+ *   <li>while every observer is a whole history ({@link Config#capacity()}) behind, as a stalled one soon is, nothing
+ *       is recorded (it would skip those records anyway): the messages are counted, and once an observer has caught
+ *       up the next record is a {@value #SKIPPED} record whose length says how many went unrecorded;</li>
  *   <li>a publish that finds another thread publishing is not waited for: the record is dropped and counted
  *       ({@link #dropped()}), as is one that a reliable subscriber would hold back (publish never waits here).</li>
  * </ul>
@@ -44,6 +47,10 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class Tap implements SessionTap, AutoCloseable {
     /** The topic observers subscribe to. */
     public static final String TOPIC = "ipc4j.tap";
+    /** The kind of a record that stands for messages not recorded while every observer was a history behind. */
+    public static final String SKIPPED = "SKIPPED";
+    private static final byte[] SKIPPED_KIND = SKIPPED.getBytes(StandardCharsets.US_ASCII);
+    private static final MemorySegment NOTHING = MemorySegment.ofArray(new byte[0]);
     private static final long OBSERVER_CHECK_NANOS = 50_000_000;
 
     /**
@@ -83,8 +90,10 @@ public final class Tap implements SessionTap, AutoCloseable {
     private final Publisher publisher;
     private final ReentrantLock publishing = new ReentrantLock();
     private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong unrecorded = new AtomicLong(); // since the last record, while every observer lagged
     private final Map<String, byte[]> names = new ConcurrentHashMap<>(); // kinds and codec names as bytes, made once
     private volatile boolean observed;
+    private volatile boolean lagging; // observers there are, all a history behind
     private volatile long nextCheck = System.nanoTime();
     private volatile boolean closed;
 
@@ -133,6 +142,16 @@ public final class Tap implements SessionTap, AutoCloseable {
             return;
         }
         try {
+            long skipped = unrecorded.getAndSet(0);
+            if (skipped > 0) { // tell the observer how many it did not see, before what it sees next
+                MemorySegment marker = publisher.loan(TapRecord.size(SKIPPED_KIND.length, 0, 0));
+                TapRecord.write(marker, System.currentTimeMillis(), 0, 0, false, 0, SKIPPED_KIND, new byte[0],
+                        NOTHING, 0);
+                marker.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, TapRecord.LENGTH, skipped);
+                if (publisher.offer() == Publisher.BACK_PRESSURED) {
+                    publisher.abandon();
+                }
+            }
             byte[] k = names.computeIfAbsent(kind, n -> n.getBytes(StandardCharsets.US_ASCII));
             byte[] c = names.computeIfAbsent(codec.getName(), n -> {
                 byte[] b = n.getBytes(StandardCharsets.UTF_8);
@@ -153,7 +172,10 @@ public final class Tap implements SessionTap, AutoCloseable {
         }
     }
 
-    /** Whether an observer is subscribed, as of at most 50 ms ago. */
+    /**
+     * Whether an observer is subscribed that is less than a history behind, as of at most 50 ms ago. A message not
+     * recorded because every observer lags that far is counted for the next {@value #SKIPPED} record.
+     */
     private boolean observed() {
         if (closed) {
             return false;
@@ -161,7 +183,18 @@ public final class Tap implements SessionTap, AutoCloseable {
         long now = System.nanoTime();
         if (now - nextCheck >= 0) {
             nextCheck = now + OBSERVER_CHECK_NANOS;
-            observed = !publisher.subscribers().isEmpty();
+            boolean any = false;
+            boolean keeping = false;
+            long tail = publisher.tail();
+            for (Publisher.SubscriberInfo s : publisher.subscribers()) {
+                any = true;
+                keeping |= tail - s.next() < config.capacity();
+            }
+            observed = keeping;
+            lagging = any && !keeping;
+        }
+        if (!observed && lagging) {
+            unrecorded.incrementAndGet();
         }
         return observed;
     }
