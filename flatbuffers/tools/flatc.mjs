@@ -22,5 +22,6 @@ function copyOut(virt, host) {
 }
 FS.mkdir("/in"); copyIn(path.resolve(process.env.FLATC_IN || "src/main/fbs"), "/in"); FS.mkdir("/out");
 const code = m.callMain(args);
+fs.mkdirSync(process.cwd() + "/target/flatc-out", { recursive: true });
 copyOut("/out", process.cwd() + "/target/flatc-out");
 process.exitCode = code;

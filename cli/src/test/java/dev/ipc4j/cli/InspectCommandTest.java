@@ -9,10 +9,16 @@ import dev.ipc4j.message.InMessage;
 import dev.ipc4j.message.MessageChannel;
 import dev.ipc4j.message.OutMessage;
 import dev.ipc4j.message.RawCodec;
+import dev.ipc4j.protobuf.ProtobufCodec;
 import dev.ipc4j.pubsub.Gap;
 import dev.ipc4j.pubsub.Sample;
 import dev.ipc4j.pubsub.SampleHandler;
 import dev.ipc4j.pubsub.Subscriber;
+import dev.ipc4j.samples.flatbuffers.DemoCodec;
+import dev.ipc4j.samples.flatbuffers.DemoMessages;
+import dev.ipc4j.samples.flatbuffers.demo.Body;
+import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
+import dev.ipc4j.samples.flatbuffers.demo.GetFileRsp;
 import dev.ipc4j.session.ClientSession;
 import dev.ipc4j.tap.Tap;
 import dev.ipc4j.tap.TapRecord;
@@ -135,6 +141,102 @@ class InspectCommandTest {
                     Result refused = run("inspect", "statsrv", "--run-dir", runDir.toString(), "--count", "1", "--as", "statweb");
                     assertEquals(1, refused.exit(), refused.out());
                     assertTrue(refused.err().contains("lets no statweb observe"), refused.err());
+                } finally {
+                    stop.set(true);
+                    load.join(WAIT.toMillis());
+                }
+            }
+            server.send("EXIT");
+            server.expect("BYE");
+            assertEquals(0, server.awaitExit());
+        }
+    }
+
+    /**
+     * A message of each codec, as the channel's codec told the tap: FlatBuffers and protobuf rendered as JSON by the
+     * schemas the server's codecs told (inspect has no generated class of either), raw as hex.
+     */
+    @Test
+    void inspectRendersEachCodecsMessagesByTheSchemaItsCodecTold(@TempDir Path runDir) throws Exception {
+        try (JvmChild server = JvmChild.start(StatChild.class, runDir.toString(), "tap")) {
+            server.expect("STARTED");
+            AtomicBoolean stop = new AtomicBoolean();
+            try (ClientSession session = ClientSession.connect(StatChild.WEB, StatChild.server(runDir),
+                    dev.ipc4j.session.ClientSession.Config.DEFAULT.withInitChannels(3));
+                 MessageChannel<MemorySegment> raw = MessageChannel.of(session, 0, RawCodec.INSTANCE);
+                 MessageChannel<Body> flat = MessageChannel.of(session, 1, DemoCodec.VERIFIED);
+                 MessageChannel<dev.ipc4j.samples.protobuf.demo.Body> proto = MessageChannel.of(session, 2,
+                         dev.ipc4j.samples.protobuf.DemoCodec.BODY)) {
+                Thread load = Thread.ofPlatform().name("inspect-load").start(() -> {
+                    try {
+                        while (!stop.get()) {
+                            try (OutMessage q = raw.newMessage(16)) {
+                                q.payload().fill((byte) 0x42);
+                                raw.request(q, WAIT).close();
+                            }
+                            try (OutMessage q = DemoMessages.getFileReq(flat.session().arena(), "flat.bin", 7)
+                                    .toOutMessage(BodyMsg.GetFileReq);
+                                 InMessage<Body> rsp = flat.request(q, WAIT)) {
+                                assertEquals(2, ((GetFileRsp) rsp.root().msg(new GetFileRsp())).partsLength());
+                            }
+                            dev.ipc4j.samples.protobuf.demo.Body q = dev.ipc4j.samples.protobuf.demo.Body.newBuilder()
+                                    .setGetFileReq(dev.ipc4j.samples.protobuf.demo.GetFileReq.newBuilder()
+                                            .setName("proto.bin").setSize(-1L)).build();
+                            try (OutMessage out = ProtobufCodec.write(proto, q, q.getMsgCase().getNumber());
+                                 InMessage<dev.ipc4j.samples.protobuf.demo.Body> rsp = proto.request(out, WAIT)) {
+                                assertEquals(2, rsp.root().getGetFileRsp().getPartsCount());
+                            }
+                        }
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                });
+                try {
+                    Result r = run("inspect", "statsrv", "--run-dir", runDir.toString(), "--count", "60");
+                    assertEquals(0, r.exit(), r.err());
+                    Set<String> seen = new java.util.HashSet<>();
+                    for (String line : r.out().lines().filter(l -> !l.startsWith("{\"skipped\"")).toList()) {
+                        Struct m = json(line);
+                        String codec = m.getFieldsOrThrow("codec").getStringValue();
+                        boolean in = m.getFieldsOrThrow("direction").getStringValue().equals("in");
+                        if (codec.equals(RawCodec.class.getName())) {
+                            assertTrue(m.getFieldsOrThrow("payload").getStructValue().getFieldsOrThrow("hex").getStringValue()
+                                    .startsWith("4242"), line);
+                            assertTrue(!m.containsFields("message") && !m.containsFields("unrendered"), line);
+                            seen.add("raw");
+                            continue;
+                        }
+                        assertTrue(m.containsFields("message"), "rendered by the schema its codec told: " + line);
+                        assertTrue(!m.containsFields("payload"), "no bytes where there is a message: " + line);
+                        Struct message = m.getFieldsOrThrow("message").getStructValue();
+                        if (codec.equals(dev.ipc4j.flatbuffers.FlatBuffersCodec.class.getName())) {
+                            // flatc's JSON, by demo.bfbs: the union as msg_type and msg
+                            assertEquals(in ? "GetFileReq" : "GetFileRsp", message.getFieldsOrThrow("msg_type").getStringValue(), line);
+                            Struct msg = message.getFieldsOrThrow("msg").getStructValue();
+                            if (in) {
+                                assertEquals("flat.bin", msg.getFieldsOrThrow("name").getStringValue(), line);
+                                assertEquals(7, msg.getFieldsOrThrow("size").getNumberValue(), line);
+                            } else {
+                                Struct part = msg.getFieldsOrThrow("parts").getListValue().getValues(1).getStructValue();
+                                assertEquals(StatChild.PART, part.getFieldsOrThrow("data").getStructValue()
+                                        .getFieldsOrThrow("length").getNumberValue(), line);
+                            }
+                            seen.add("flatbuffers " + (in ? "in" : "out"));
+                        } else {
+                            assertEquals(ProtobufCodec.class.getName(), codec, line);
+                            if (in) { // protobuf's JSON names, by the descriptors; uint64 unsigned
+                                Struct req = message.getFieldsOrThrow("getFileReq").getStructValue();
+                                assertEquals("proto.bin", req.getFieldsOrThrow("name").getStringValue(), line);
+                                assertTrue(line.contains("\"size\":18446744073709551615"), line);
+                            } else {
+                                assertEquals(2, message.getFieldsOrThrow("getFileRsp").getStructValue()
+                                        .getFieldsOrThrow("parts").getListValue().getValuesCount(), line);
+                            }
+                            seen.add("protobuf " + (in ? "in" : "out"));
+                        }
+                    }
+                    assertEquals(Set.of("raw", "flatbuffers in", "flatbuffers out", "protobuf in", "protobuf out"), seen,
+                            r.out());
                 } finally {
                     stop.set(true);
                     load.join(WAIT.toMillis());

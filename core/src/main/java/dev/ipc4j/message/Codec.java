@@ -1,6 +1,7 @@
 package dev.ipc4j.message;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Optional;
 
 /**
  * How a channel's payloads are read: one schema per channel (for FlatBuffers, a root table whose union routes each
@@ -25,6 +26,15 @@ public interface Codec<R> {
     /** Whether {@link #typeOf} can tell a root's type; false when the header's type is the only one (raw payloads). */
     default boolean typeInPayload() {
         return true;
+    }
+
+    /**
+     * What this codec's payloads are, for tools that render them without the application's classes (the message tap's
+     * observers, {@code ipc4j inspect}); empty (the default) when it cannot say, and then they see bytes. Called
+     * rarely, never on the hot path; must not throw.
+     */
+    default Optional<PayloadSchema> schema() {
+        return Optional.empty();
     }
 
     /** A readable rendering of a root, for logs and tools; by default just its type. */

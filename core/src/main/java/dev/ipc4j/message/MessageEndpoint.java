@@ -170,7 +170,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         this.counters = config.counters() ? session.counters().child(RecordType.CHANNEL, number,
                 "channel " + number + " " + codec.getClass().getSimpleName()) : CounterRecord.detached(RecordType.CHANNEL);
         this.writer = new MessageWriter(session, channel, config.maxDeferred(), config.maxDeferredBytes(), config.inlineBelow(),
-                counters, number, codec.getClass());
+                counters, number, codec);
         this.number = number;
         this.name = "ipc4j-endpoint-" + number;
         this.router = new Router<>((h, m) -> ready.add(new Delivery<>(h, m)), Integer.MAX_VALUE);
@@ -1206,7 +1206,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             SessionTap tap = session.tap();
             if (tap != null) {
                 try {
-                    tap.crossed(session, number, true, m.kind().name(), m.type(), codec.getClass(), m.payload());
+                    tap.crossed(session, number, true, m.kind().name(), m.type(), codec, m.payload());
                 } catch (RuntimeException e) { // an observer's fault must never cost the server a message
                     LOG.log(System.Logger.Level.WARNING, name + ": the session's tap threw", e);
                 }

@@ -54,13 +54,13 @@ final class MessageWriter {
     private final long inlineBelow;
     private final CounterRecord counters; // the channel's
     private final long number;            // the endpoint's, for a tap
-    private final Class<?> codec;         // the channel's codec's class, for a tap
+    private final Codec<?> codec;         // the channel's codec, for a tap
     private final ArrayDeque<Deferred> deferred = new ArrayDeque<>(); // guarded by this
     private long deferredBytes; // guarded by this
 
     /** {@code inlineBelow}: shared-memory payloads shorter than this are copied into the frame, not lent. */
     MessageWriter(Session session, Channel channel, int maxDeferred, long maxDeferredBytes, long inlineBelow,
-            CounterRecord counters, long number, Class<?> codec) {
+            CounterRecord counters, long number, Codec<?> codec) {
         this.session = session;
         this.counters = counters;
         this.number = number;

@@ -18,8 +18,8 @@ public interface SessionTap {
      * @param inbound true for a message the server read, false for one it sent
      * @param kind the frame's kind ({@code REQUEST}, {@code RESPONSE}, {@code NOTIFY}, {@code CALL_MESSAGE}, ...)
      * @param type the message's routing type
-     * @param codec the channel's codec class
+     * @param codec the channel's codec (a {@code dev.ipc4j.message.Codec}: that layer is above this one)
      * @param payload the payload, read-only, in place
      */
-    void crossed(Session session, long channel, boolean inbound, String kind, int type, Class<?> codec, MemorySegment payload);
+    void crossed(Session session, long channel, boolean inbound, String kind, int type, Object codec, MemorySegment payload);
 }

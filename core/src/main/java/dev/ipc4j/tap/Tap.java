@@ -1,6 +1,8 @@
 package dev.ipc4j.tap;
 
 import dev.ipc4j.Ipc4jException;
+import dev.ipc4j.message.Codec;
+import dev.ipc4j.message.PayloadSchema;
 import dev.ipc4j.pubsub.Publisher;
 import dev.ipc4j.session.ChannelRequest;
 import dev.ipc4j.session.Session;
@@ -9,9 +11,12 @@ import dev.ipc4j.session.SessionTap;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
@@ -29,7 +34,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Each message becomes a {@link TapRecord} (where it crossed, its kind, type, codec, length, and its first
  * {@link Config#maxCopy()} bytes) published on topic {@value #TOPIC} of the server's pub/sub: observers subscribe
- * with a {@code Subscriber} (lossy) and read the records in place. The server never waits for them:
+ * with a {@code Subscriber} (lossy) and read the records in place. A codec that tells its schema
+ * ({@link Codec#schema()}: protobuf and FlatBuffers codecs do) has it published too, in {@value #SCHEMA} records, so
+ * that an observer renders its payloads as JSON without the application's classes. The server never waits for them:
  * <ul>
  *   <li>while no observer is subscribed, a message costs one volatile read and a clock read every 50 ms;</li>
  *   <li>the topic is lossy: an observer that falls behind skips, and its {@code Gap} says how many it missed;</li>
@@ -49,7 +56,14 @@ public final class Tap implements SessionTap, AutoCloseable {
     public static final String TOPIC = "ipc4j.tap";
     /** The kind of a record that stands for messages not recorded while every observer was a history behind. */
     public static final String SKIPPED = "SKIPPED";
+    /** The kind of a record that tells what a schema number is ({@link TapRecord#schema()}). */
+    public static final String SCHEMA = "SCHEMA";
     private static final byte[] SKIPPED_KIND = SKIPPED.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SCHEMA_KIND = SCHEMA.getBytes(StandardCharsets.US_ASCII);
+    /** A schema longer than this is not published (its codec's payloads are shown as bytes). */
+    private static final int MAX_SCHEMA = 1 << 20;
+    private static final long ANNOUNCE_NANOS = 1_000_000_000;
+    private static final Described NO_SCHEMA = new Described(0, null);
     private static final MemorySegment NOTHING = MemorySegment.ofArray(new byte[0]);
     private static final long OBSERVER_CHECK_NANOS = 50_000_000;
 
@@ -92,6 +106,11 @@ public final class Tap implements SessionTap, AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong unrecorded = new AtomicLong(); // since the last record, while every observer lagged
     private final Map<String, byte[]> names = new ConcurrentHashMap<>(); // kinds and codec names as bytes, made once
+    // Under publishing: each codec seen, and each distinct schema once (numbered from 1), however many codecs tell it.
+    private final Map<Object, Named> codecs = new WeakHashMap<>(); // weak: a closed channel's codec may go
+    private final Map<PayloadSchema, Described> schemas = new HashMap<>();
+    private boolean announce; // an observer was told it skipped: publish every schema again first (under publishing)
+    private long announced; // when every schema was last published (nanoTime), under publishing
     private volatile boolean observed;
     private volatile boolean lagging; // observers there are, all a history behind
     private volatile long nextCheck = System.nanoTime();
@@ -124,15 +143,25 @@ public final class Tap implements SessionTap, AutoCloseable {
         if (closed || !config.observers().contains(request.session().peer().app())) {
             return false; // not for us: the application refuses what it does not know
         }
-        boolean taken = publisher.accept(request);
-        if (taken) {
-            nextCheck = System.nanoTime(); // look for the new observer at the next message
+        // Under publishing, which no message waits for (they drop their record instead): no record can go out between
+        // the subscription's start and the schemas, so the observer knows every schema before its first record.
+        publishing.lock();
+        try {
+            boolean taken = publisher.accept(request);
+            if (taken) {
+                announceAll(System.nanoTime());
+                nextCheck = System.nanoTime(); // look for the new observer at the next message
+            }
+            return taken;
+        } catch (Ipc4jException | IllegalStateException e) {
+            publisher.abandon(); // a schema could not be published: the observer sees bytes until the next second
+            return true;
+        } finally {
+            publishing.unlock();
         }
-        return taken;
     }
-
     @Override
-    public void crossed(Session session, long channel, boolean inbound, String kind, int type, Class<?> codec,
+    public void crossed(Session session, long channel, boolean inbound, String kind, int type, Object codec,
             MemorySegment payload) {
         if (!observed()) {
             return;
@@ -145,21 +174,27 @@ public final class Tap implements SessionTap, AutoCloseable {
             long skipped = unrecorded.getAndSet(0);
             if (skipped > 0) { // tell the observer how many it did not see, before what it sees next
                 MemorySegment marker = publisher.loan(TapRecord.size(SKIPPED_KIND.length, 0, 0));
-                TapRecord.write(marker, System.currentTimeMillis(), 0, 0, false, 0, SKIPPED_KIND, new byte[0],
+                TapRecord.write(marker, System.currentTimeMillis(), 0, 0, false, 0, 0, SKIPPED_KIND, new byte[0],
                         NOTHING, 0);
                 marker.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, TapRecord.LENGTH, skipped);
                 if (publisher.offer() == Publisher.BACK_PRESSURED) {
                     publisher.abandon();
                 }
+                announce = true; // what it knew of the schemas may have been skipped too
+            }
+            Named named = named(codec);
+            Described d = named.schema;
+            long now = System.nanoTime();
+            if (announce || now - announced >= ANNOUNCE_NANOS) {
+                announceAll(now);
+            } else if (!d.published) {
+                publishSchema(d);
             }
             byte[] k = names.computeIfAbsent(kind, n -> n.getBytes(StandardCharsets.US_ASCII));
-            byte[] c = names.computeIfAbsent(codec.getName(), n -> {
-                byte[] b = n.getBytes(StandardCharsets.UTF_8);
-                return b.length <= TapRecord.MAX_CODEC ? b : Arrays.copyOf(b, TapRecord.MAX_CODEC);
-            });
             long copied = Math.min(payload.byteSize(), config.maxCopy());
-            MemorySegment to = publisher.loan(TapRecord.size(k.length, c.length, copied));
-            TapRecord.write(to, System.currentTimeMillis(), session.id(), channel, inbound, type, k, c, payload, copied);
+            MemorySegment to = publisher.loan(TapRecord.size(k.length, named.codec.length, copied));
+            TapRecord.write(to, System.currentTimeMillis(), session.id(), channel, inbound, type, d.number, k,
+                    named.codec, payload, copied);
             if (publisher.offer() == Publisher.BACK_PRESSURED) {
                 publisher.abandon();
                 dropped.incrementAndGet();
@@ -169,6 +204,69 @@ public final class Tap implements SessionTap, AutoCloseable {
             dropped.incrementAndGet();
         } finally {
             publishing.unlock();
+        }
+    }
+
+    /** A codec's name and schema, found once per codec (under publishing). */
+    private Named named(Object codec) {
+        Named known = codecs.get(codec);
+        if (known != null) {
+            return known;
+        }
+        byte[] name = codec.getClass().getName().getBytes(StandardCharsets.UTF_8);
+        byte[] cut = name.length <= TapRecord.MAX_CODEC ? name : Arrays.copyOf(name, TapRecord.MAX_CODEC);
+        Optional<PayloadSchema> schema = Optional.empty();
+        if (codec instanceof Codec<?> c) {
+            try {
+                schema = c.schema();
+            } catch (RuntimeException e) { // a codec's fault: its payloads are shown as bytes, the server goes on
+                System.getLogger("dev.ipc4j.tap").log(System.Logger.Level.WARNING, "codec " + codec + " failed to tell its schema", e);
+            }
+        }
+        Described d = schema.isPresent() && schema.get().bytes().length <= MAX_SCHEMA
+                ? schemas.computeIfAbsent(schema.get(), s -> new Described(schemas.size() + 1, TapRecord.describe(s)))
+                : NO_SCHEMA;
+        Named named = new Named(cut, d);
+        codecs.put(codec, named);
+        return named;
+    }
+
+    /** Publishes every schema known (under publishing). */
+    private void announceAll(long now) {
+        announce = false;
+        announced = now;
+        for (Described each : schemas.values()) {
+            publishSchema(each);
+        }
+    }
+
+    /** Publishes what schema {@code d.number} is (nothing for a codec that tells none). */
+    private void publishSchema(Described d) {
+        if (d.number == 0) {
+            return;
+        }
+        MemorySegment to = publisher.loan(TapRecord.size(SCHEMA_KIND.length, 0, d.description.length));
+        TapRecord.write(to, System.currentTimeMillis(), 0, 0, false, 0, d.number, SCHEMA_KIND, new byte[0],
+                MemorySegment.ofArray(d.description), d.description.length);
+        if (publisher.offer() == Publisher.BACK_PRESSURED) {
+            publisher.abandon();
+            return;
+        }
+        d.published = true;
+    }
+
+    /** A codec as records name it: its class name (UTF-8, cut to {@link TapRecord#MAX_CODEC}) and its schema. */
+    private record Named(byte[] codec, Described schema) {}
+
+    /** A schema as records carry it: its number (0: none) and its {@value #SCHEMA} record's payload. */
+    private static final class Described {
+        final int number;
+        final byte[] description;
+        boolean published; // once, under publishing
+
+        Described(int number, byte[] description) {
+            this.number = number;
+            this.description = description;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.ipc4j.tap;
 
+import dev.ipc4j.message.PayloadSchema;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -17,10 +18,24 @@ import java.nio.charset.StandardCharsets;
  * 32  FLAGS       u32  bit 0: inbound (the server read it), else outbound (the server sent it)
  * 36  TYPE        i32  the message's routing type
  * 40  COPIED      u32  payload bytes copied into this record (at most the tap's maxCopy): the first COPIED of LENGTH
- * 44  KIND_LEN    u16  then KIND (ASCII: REQUEST, RESPONSE, NOTIFY, CALL_MESSAGE, ...)
- * 46  CODEC_LEN   u16  then CODEC (the codec's class name, UTF-8)
- * 48  KIND, CODEC, then the COPIED payload bytes
+ * 44  SCHEMA      u32  the number of the codec's schema in this tap (0: its codec tells none), see below
+ * 48  KIND_LEN    u16  then KIND (ASCII: REQUEST, RESPONSE, NOTIFY, CALL_MESSAGE, ..., or SKIPPED, SCHEMA)
+ * 50  CODEC_LEN   u16  then CODEC (the codec's class name, UTF-8)
+ * 52  KIND, CODEC, then the COPIED payload bytes
  * </pre>
+ *
+ * <p>Two kinds are the tap's own. {@value Tap#SKIPPED}: LENGTH messages went unrecorded before the next record.
+ * {@value Tap#SCHEMA}: the payload tells what schema number SCHEMA is ({@link #schema()}), so that an observer can
+ * render the payloads of records carrying that number without the application's classes:
+ *
+ * <pre>
+ *  0  FORMAT_LEN  u16  then FORMAT (UTF-8: protobuf, flatbuffers; see PayloadSchema)
+ *  2  ROOT_LEN    u16  then ROOT (UTF-8: the root type's full name, or empty)
+ *  4  FORMAT, ROOT, then the schema's bytes (the rest of the payload)
+ * </pre>
+ *
+ * A schema record comes before the first record carrying its number, again after an observer joins or was told it
+ * skipped, and every second while observed (so one that missed it in a gap has it again soon).
  */
 public final class TapRecord {
     static final int TIME = 0;
@@ -30,9 +45,13 @@ public final class TapRecord {
     static final int FLAGS = 32;
     static final int TYPE = 36;
     static final int COPIED = 40;
-    static final int KIND_LEN = 44;
-    static final int CODEC_LEN = 46;
-    static final int HEADER = 48;
+    static final int SCHEMA = 44;
+    static final int KIND_LEN = 48;
+    static final int CODEC_LEN = 50;
+    static final int HEADER = 52;
+    static final int FORMAT_LEN = 0;
+    static final int ROOT_LEN = 2;
+    static final int DESCRIPTION = 4;
     static final int INBOUND = 1;
     /** The longest codec class name kept (a longer one is cut). */
     static final int MAX_CODEC = 200;
@@ -70,8 +89,8 @@ public final class TapRecord {
     }
 
     /** Writes a record into {@code to} (at least {@link #size} long). */
-    static void write(MemorySegment to, long time, long session, long channel, boolean inbound, int type, byte[] kind,
-            byte[] codec, MemorySegment payload, long copied) {
+    static void write(MemorySegment to, long time, long session, long channel, boolean inbound, int type, int schema,
+            byte[] kind, byte[] codec, MemorySegment payload, long copied) {
         to.set(LONG, TIME, time);
         to.set(LONG, SESSION, session);
         to.set(LONG, CHANNEL, channel);
@@ -79,6 +98,7 @@ public final class TapRecord {
         to.set(INT, FLAGS, inbound ? INBOUND : 0);
         to.set(INT, TYPE, type);
         to.set(INT, COPIED, (int) copied);
+        to.set(INT, SCHEMA, schema);
         to.set(SHORT, KIND_LEN, (short) kind.length);
         to.set(SHORT, CODEC_LEN, (short) codec.length);
         MemorySegment.copy(MemorySegment.ofArray(kind), 0, to, HEADER, kind.length);
@@ -121,6 +141,11 @@ public final class TapRecord {
         return Integer.toUnsignedLong(bytes.get(INT, COPIED));
     }
 
+    /** The number of the codec's schema in this tap (see {@link #schema()}); 0 when the codec tells none. */
+    public int schemaNumber() {
+        return bytes.get(INT, SCHEMA);
+    }
+
     private int kindLength() {
         return Short.toUnsignedInt(bytes.get(SHORT, KIND_LEN));
     }
@@ -138,6 +163,50 @@ public final class TapRecord {
     public String codec() {
         return new String(bytes.asSlice(HEADER + kindLength(), codecLength()).toArray(ValueLayout.JAVA_BYTE),
                 StandardCharsets.UTF_8);
+    }
+
+    /**
+     * What schema number {@link #schemaNumber()} is, read from a {@value Tap#SCHEMA} record's payload (a copy).
+     *
+     * @throws IllegalArgumentException when this is no schema record, or its payload does not hold one
+     */
+    public PayloadSchema schema() {
+        if (!kind().equals(Tap.SCHEMA)) {
+            throw new IllegalArgumentException("a " + kind() + " record tells no schema");
+        }
+        MemorySegment p = payload();
+        if (p.byteSize() < DESCRIPTION || copied() != length()) {
+            throw new IllegalArgumentException("a schema record's payload is " + p.byteSize() + " of " + length() + " bytes");
+        }
+        int format = Short.toUnsignedInt(p.get(SHORT, FORMAT_LEN));
+        int root = Short.toUnsignedInt(p.get(SHORT, ROOT_LEN));
+        if (DESCRIPTION + format + root > p.byteSize()) {
+            throw new IllegalArgumentException("a schema record's format " + format + " and root " + root
+                    + " bytes do not fit its " + p.byteSize());
+        }
+        return new PayloadSchema(string(p, DESCRIPTION, format), string(p, DESCRIPTION + format, root),
+                p.asSlice(DESCRIPTION + format + root).toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    /** A schema record's payload: how {@link #schema()} reads it. */
+    static byte[] describe(PayloadSchema schema) {
+        byte[] format = schema.format().getBytes(StandardCharsets.UTF_8);
+        byte[] root = schema.root().getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = schema.bytes();
+        if (root.length > 0xFFFF) {
+            throw new IllegalArgumentException("a root type's name of " + root.length + " bytes");
+        }
+        MemorySegment d = MemorySegment.ofArray(new byte[DESCRIPTION + format.length + root.length + bytes.length]);
+        d.set(SHORT, FORMAT_LEN, (short) format.length);
+        d.set(SHORT, ROOT_LEN, (short) root.length);
+        MemorySegment.copy(MemorySegment.ofArray(format), 0, d, DESCRIPTION, format.length);
+        MemorySegment.copy(MemorySegment.ofArray(root), 0, d, DESCRIPTION + format.length, root.length);
+        MemorySegment.copy(MemorySegment.ofArray(bytes), 0, d, DESCRIPTION + format.length + root.length, bytes.length);
+        return (byte[]) d.heapBase().orElseThrow();
+    }
+
+    private static String string(MemorySegment in, long offset, int length) {
+        return new String(in.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
     }
 
     /** The copied payload bytes, in place (valid while the sample is). */

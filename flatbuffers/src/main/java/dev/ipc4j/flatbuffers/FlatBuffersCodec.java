@@ -2,9 +2,11 @@ package dev.ipc4j.flatbuffers;
 
 import dev.ipc4j.message.Codec;
 import dev.ipc4j.message.InvalidPayloadException;
+import dev.ipc4j.message.PayloadSchema;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
@@ -45,11 +47,13 @@ public final class FlatBuffersCodec<R> implements Codec<R> {
     private final RootReader<R> reader;
     private final ToIntFunction<R> typeOf;
     private final Function<R, String> json;
+    private final PayloadSchema schema; // null: none told
 
-    private FlatBuffersCodec(RootReader<R> reader, ToIntFunction<R> typeOf, Function<R, String> json) {
+    private FlatBuffersCodec(RootReader<R> reader, ToIntFunction<R> typeOf, Function<R, String> json, PayloadSchema schema) {
         this.reader = Objects.requireNonNull(reader, "reader");
         this.typeOf = Objects.requireNonNull(typeOf, "typeOf");
         this.json = json;
+        this.schema = schema;
     }
 
     /**
@@ -66,17 +70,35 @@ public final class FlatBuffersCodec<R> implements Codec<R> {
         return new FlatBuffersCodec<>(payload -> {
             verifier.accept(payload);
             return FlatBufferReader.read(() -> rootAccessor.apply(FlatBufferReader.view(payload)));
-        }, typeOf, null);
+        }, typeOf, null, null);
     }
 
     /** A codec whose roots come from {@code reader}, which verifies what it documents (e.g. a shallow check). */
     public static <R> FlatBuffersCodec<R> reading(RootReader<R> reader, ToIntFunction<R> typeOf) {
-        return new FlatBuffersCodec<>(reader, typeOf, null);
+        return new FlatBuffersCodec<>(reader, typeOf, null, null);
     }
 
     /** The same codec rendering roots with {@code json} (for logs and tools; it should go through FlatBufferReader.read). */
     public FlatBuffersCodec<R> withJson(Function<R, String> json) {
-        return new FlatBuffersCodec<>(reader, typeOf, Objects.requireNonNull(json, "json"));
+        return new FlatBuffersCodec<>(reader, typeOf, Objects.requireNonNull(json, "json"), schema);
+    }
+
+    /**
+     * The same codec telling its schema ({@link #schema()}), so that tools render its payloads without the generated
+     * classes: the message tap's observers ({@code ipc4j inspect}) show them as JSON by {@link FlatBufferJson}.
+     *
+     * @param bfbs the binary schema: {@code flatc -b --schema x.fbs} writes it as {@code x.bfbs}
+     * @param root the root table's full name ({@code ns.Table}), or empty for the schema's {@code root_type}
+     * @throws InvalidFlatBufferException when {@code bfbs} is not a binary schema with that root
+     */
+    public FlatBuffersCodec<R> withSchema(byte[] bfbs, String root) {
+        FlatBufferSchema.read(bfbs, root); // fail here, not in an observer
+        return new FlatBuffersCodec<>(reader, typeOf, json, new PayloadSchema(PayloadSchema.FLATBUFFERS, root, bfbs));
+    }
+
+    @Override
+    public Optional<PayloadSchema> schema() {
+        return Optional.ofNullable(schema);
     }
 
     @Override

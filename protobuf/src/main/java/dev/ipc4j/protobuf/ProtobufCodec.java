@@ -1,5 +1,11 @@
 package dev.ipc4j.protobuf;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.DescriptorProtos;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.Parser;
@@ -7,8 +13,12 @@ import dev.ipc4j.message.Codec;
 import dev.ipc4j.message.InvalidPayloadException;
 import dev.ipc4j.message.MessageChannel;
 import dev.ipc4j.message.OutMessage;
+import dev.ipc4j.message.PayloadSchema;
 import java.lang.foreign.MemorySegment;
+import java.util.HashSet;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
 
@@ -37,6 +47,7 @@ public final class ProtobufCodec<M extends MessageLite> implements Codec<M> {
     private final ParseLimits limits;
     private final Function<M, String> json;
     private final int jsonElements;
+    private volatile Optional<PayloadSchema> schema; // null until first asked: found from a parsed empty message
 
     private ProtobufCodec(Parser<M> parser, ToIntFunction<M> typeOf, ParseLimits limits, Function<M, String> json) {
         this.parser = Objects.requireNonNull(parser, "parser");
@@ -78,6 +89,47 @@ public final class ProtobufCodec<M extends MessageLite> implements Codec<M> {
     @Override
     public int typeOf(M root) {
         return typeOf.applyAsInt(root);
+    }
+
+    /**
+     * The root message's descriptor and every file it imports, as a {@code FileDescriptorSet}; empty for a lite
+     * message (no descriptors). Found once, from the parser's empty message.
+     */
+    @Override
+    public Optional<PayloadSchema> schema() {
+        Optional<PayloadSchema> s = schema;
+        if (s == null) {
+            s = describe();
+            schema = s;
+        }
+        return s;
+    }
+
+    private Optional<PayloadSchema> describe() {
+        MessageLite empty;
+        try {
+            empty = parser.parsePartialFrom(ByteString.EMPTY);
+        } catch (InvalidProtocolBufferException e) {
+            return Optional.empty();
+        }
+        if (!(empty instanceof Message full)) {
+            return Optional.empty(); // a lite message carries no descriptor
+        }
+        Descriptor d = full.getDescriptorForType();
+        DescriptorProtos.FileDescriptorSet.Builder set = DescriptorProtos.FileDescriptorSet.newBuilder();
+        addWithImports(d.getFile(), set, new HashSet<>());
+        return Optional.of(new PayloadSchema(PayloadSchema.PROTOBUF, d.getFullName(), set.build().toByteArray()));
+    }
+
+    /** {@code file} after every file it imports, each once: the order a reader builds them in. */
+    private static void addWithImports(FileDescriptor file, DescriptorProtos.FileDescriptorSet.Builder set, Set<String> added) {
+        if (!added.add(file.getName())) {
+            return;
+        }
+        for (FileDescriptor dependency : file.getDependencies()) {
+            addWithImports(dependency, set, added);
+        }
+        set.addFile(file.toProto());
     }
 
     @Override
