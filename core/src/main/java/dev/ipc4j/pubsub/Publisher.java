@@ -721,6 +721,22 @@ public final class Publisher implements AutoCloseable {
                 return;
             }
             closed = true;
+        }
+        try {
+            end();
+        } catch (IllegalStateException e) {
+            if (!arena.isClosed()) {
+                throw e;
+            }
+            // The server closed first (its shutdown hook runs beside the application's, in no set order): its sessions
+            // ended, which ended every subscription, and the topic's memory went with its app arena.
+            LOG.log(System.Logger.Level.DEBUG, "the publisher of " + topic + " closed after its server", e);
+        }
+    }
+
+    /** What {@link #close()} does once: tell, wait for reliable subscribers, end every subscription, give back. */
+    private void end() {
+        synchronized (lock) {
             block.markClosed();
         }
         wakeSubscribers(Integer.MAX_VALUE);

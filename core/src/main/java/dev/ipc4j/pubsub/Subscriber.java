@@ -256,15 +256,33 @@ public final class Subscriber implements AutoCloseable {
         }
         long before = next;
         try {
-            return read(handler, limit);
-        } finally {
-            if (next != before) {
-                cursor.nextVolatile(next);
-                if (block.publisherWaitingVolatile()) {
-                    wakePublisher();
+            try {
+                return read(handler, limit);
+            } finally {
+                if (next != before) {
+                    cursor.nextVolatile(next);
+                    if (block.publisherWaitingVolatile()) {
+                        wakePublisher();
+                    }
                 }
             }
+        } catch (IllegalStateException e) {
+            throw memoryGone(e);
         }
+    }
+
+    /**
+     * {@code e} as it is, unless the session's end took the topic's and the cursor's memory along (touching it throws
+     * IllegalStateException): then the subscription ends, told once as a {@link PublisherGoneException}.
+     */
+    private RuntimeException memoryGone(IllegalStateException e) {
+        String gone = sessionGone.get();
+        if (gone == null && session.isOpen()) {
+            return e; // the handler's own, or a real fault: not ours to rename
+        }
+        end();
+        return new PublisherGoneException("the publisher of " + topic + " is gone ("
+                + (gone == null ? "the session ended" : gone) + ")", e);
     }
 
     private int read(SampleHandler handler, int limit) {
@@ -465,26 +483,34 @@ public final class Subscriber implements AutoCloseable {
             if (left <= 0) {
                 return 0;
             }
-            int seen = block.wakeAcquire();
-            cursor.sleepingVolatile(CursorBlock.ON_FUTEX);
             try {
-                if (block.tailVolatile() > next || block.isClosed() || sessionGone.get() != null
-                        || block.slotStateAcquire(slot, slotGeneration) == TopicBlock.SLOT_EVICTED) {
-                    continue;
-                }
-                Futex.await(block.memory(), TopicBlock.WAKE_OFFSET, seen,
-                        Math.min(left, WaitStrategy.CHECK_INTERVAL.toNanos()));
-            } catch (ErrnoException e) {
-                throw new IllegalStateException("waiting on topic " + topic, e);
-            } finally {
-                cursor.sleepingVolatile(CursorBlock.AWAKE);
+                sleep(left);
+            } catch (IllegalStateException e) {
+                throw memoryGone(e);
             }
-            if (block.wakeAcquire() != seen) {
-                try {
-                    Futex.wake(block.memory(), TopicBlock.WAKE_OFFSET, 1); // pass the wake on to the next sleeper
-                } catch (ErrnoException e) {
-                    throw new IllegalStateException("waking on topic " + topic, e);
-                }
+        }
+    }
+
+    /** Sleeps on the topic's futex word at most {@code left} ns (less: it checks now and then), unless there is news. */
+    private void sleep(long left) {
+        int seen = block.wakeAcquire();
+        cursor.sleepingVolatile(CursorBlock.ON_FUTEX);
+        try {
+            if (block.tailVolatile() > next || block.isClosed() || sessionGone.get() != null
+                    || block.slotStateAcquire(slot, slotGeneration) == TopicBlock.SLOT_EVICTED) {
+                return;
+            }
+            Futex.await(block.memory(), TopicBlock.WAKE_OFFSET, seen, Math.min(left, WaitStrategy.CHECK_INTERVAL.toNanos()));
+        } catch (ErrnoException e) {
+            throw new IllegalStateException("waiting on topic " + topic, e);
+        } finally {
+            cursor.sleepingVolatile(CursorBlock.AWAKE);
+        }
+        if (block.wakeAcquire() != seen) {
+            try {
+                Futex.wake(block.memory(), TopicBlock.WAKE_OFFSET, 1); // pass the wake on to the next sleeper
+            } catch (ErrnoException e) {
+                throw new IllegalStateException("waking on topic " + topic, e);
             }
         }
     }

@@ -448,6 +448,11 @@ public final class ShmArena implements AutoCloseable {
         return sharing;
     }
 
+    /** Whether {@link #close()} has begun: from then on its memory may be gone (touching it is an IllegalStateException). */
+    public boolean isClosed() {
+        return closed;
+    }
+
     /** Whether this process may allocate and write here (always for SHARED, only the creator for OWNED). */
     public boolean isWritable() {
         return writable;

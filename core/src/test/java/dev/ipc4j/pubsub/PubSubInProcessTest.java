@@ -65,6 +65,38 @@ class PubSubInProcessTest {
         }
     }
 
+    /**
+     * A server's shutdown hook and the application's run in no set order: a publisher closed after its server (whose
+     * app arena held the topic) closes quietly, its subscriber having been ended with the server's sessions.
+     */
+    @Test
+    void aPublisherClosedAfterItsServerClosesQuietly() throws Exception {
+        SessionServer server = SessionServer.start(Samples.feed(runDir));
+        Publisher publisher = Publisher.open(server, Samples.TOPIC, Publisher.Config.DEFAULT.withCapacity(8));
+        Publisher.serve(server, publisher);
+        try (ClientSession session = ClientSession.connect(Samples.READER, Samples.feed(runDir));
+             Subscriber subscriber = Subscriber.open(session, Samples.TOPIC, Subscriber.Config.DEFAULT)) {
+            publish(publisher, 3);
+            publisher.loan(64); // an unpublished loan too
+            server.close();
+            publisher.close();
+            publisher.close(); // idempotent
+            assertThrows(IllegalStateException.class, () -> publisher.loan(8), "closed");
+            // Its session ended, and with it the memory it read: what is left is the typed end, never a raw fault.
+            int[] told = {0};
+            Eventually.await(() -> {
+                try {
+                    return subscriber.receive(sample -> { }, Duration.ofMillis(10)) == Subscriber.ENDED;
+                } catch (PublisherGoneException e) {
+                    told[0]++;
+                    return false;
+                }
+            }, "the subscriber ended with the server", WAIT);
+            assertTrue(told[0] <= 1, "told at most once: " + told[0]);
+            assertEquals(Subscriber.ENDED, subscriber.poll(sample -> { }, 16), "and ended from then on");
+        }
+    }
+
     @Test
     void aRetainedSampleOutlivesItsHandlerAndTheHistoryUntilClosed() throws Exception {
         try (SessionServer server = SessionServer.start(Samples.feed(runDir));
