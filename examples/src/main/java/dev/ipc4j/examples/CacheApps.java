@@ -7,12 +7,14 @@ import java.nio.file.Path;
 /** Who may talk to whom: the one description both the cache server and its clients build. */
 final class CacheApps {
     static final ClientApp WEB = ClientApp.named("web").build();
+    /** {@code ipc4j inspect}, which observes the server's messages through its tap. */
+    static final ClientApp INSPECT = ClientApp.named("inspect").build();
 
     private CacheApps() {}
 
     /** The cache server app; {@code runDirectory} null means the per-user default. */
     static ServerApp cache(Path runDirectory) {
-        ServerApp.Builder b = ServerApp.named("cache").allowing(WEB);
+        ServerApp.Builder b = ServerApp.named("cache").allowing(WEB, INSPECT);
         if (runDirectory != null) {
             b.runDirectory(runDirectory);
         }

@@ -6,6 +6,7 @@ import dev.ipc4j.message.RawCodec;
 import dev.ipc4j.session.ServerSession;
 import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.shm.ShmBlock;
+import dev.ipc4j.tap.Tap;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * A cache server: keeps a few values in its app-scope shared memory, and answers each client's GET with a handle to
  * the value instead of the value, so a 64 MiB value costs the same to fetch as a 1 KiB one. The stack a user's code
  * runs on: a {@link SessionServer}, a {@link MessageChannel} per channel of each session, the raw codec
- * ({@link CacheProtocol}). Stops on SIGTERM/Ctrl-C.
+ * ({@link CacheProtocol}). Its tap is open: {@code ./ipc4j inspect cache} shows its messages. Stops on SIGTERM/Ctrl-C.
  *
  * <pre>./ipc4j example cache-server [--run-dir DIR]</pre>
  */
@@ -38,7 +39,9 @@ public final class CacheServer {
 
     public static void main(String[] args) throws Exception {
         SessionServer server = SessionServer.start(CacheApps.cache(CacheApps.runDirectory(args)));
+        Tap tap = Tap.open(server, Tap.Config.DEFAULT); // ./ipc4j inspect cache: its messages as JSON lines, while it runs
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            tap.close();
             server.close(); // ends every session in good order, frees the shared memory, removes socket and pid file
             System.out.println("cache server stopped");
         }));
