@@ -150,9 +150,9 @@ public final class Tap implements SessionTap, AutoCloseable {
         try {
             boolean taken = publisher.accept(request);
             if (taken) {
-                announceAll(System.nanoTime());
+                observed = true; // before anything can fail: records go out from now on
                 nextCheck = System.nanoTime(); // look at the new observer at the next message
-                observed = true;
+                announceAll(nextCheck);
             }
             return taken;
         } catch (Ipc4jException | IllegalStateException e) {
@@ -162,6 +162,7 @@ public final class Tap implements SessionTap, AutoCloseable {
             publishing.unlock();
         }
     }
+
     @Override
     public void crossed(Session session, long channel, boolean inbound, String kind, int type, Object codec,
             MemorySegment payload) {
