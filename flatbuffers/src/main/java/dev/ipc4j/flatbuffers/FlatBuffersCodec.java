@@ -87,12 +87,18 @@ public final class FlatBuffersCodec<R> implements Codec<R> {
      * The same codec telling its schema ({@link #schema()}), so that tools render its payloads without the generated
      * classes: the message tap's observers ({@code ipc4j inspect}) show them as JSON by {@link FlatBufferJson}.
      *
+     * <p>Only the schema's identifier is checked here (a codec is often made in a static initialiser, on the way to a
+     * service's first request, which should not pay for reading a schema only observers need); the observer reads
+     * the rest, and says what it finds wrong. {@code FlatBufferSchema.read(bfbs, root)} checks it all, e.g. in a test.
+     *
      * @param bfbs the binary schema: {@code flatc -b --schema x.fbs} writes it as {@code x.bfbs}
      * @param root the root table's full name ({@code ns.Table}), or empty for the schema's {@code root_type}
-     * @throws InvalidFlatBufferException when {@code bfbs} is not a binary schema with that root
+     * @throws InvalidFlatBufferException when {@code bfbs} is not a binary schema
      */
     public FlatBuffersCodec<R> withSchema(byte[] bfbs, String root) {
-        FlatBufferSchema.read(bfbs, root); // fail here, not in an observer
+        if (bfbs.length < 8 || bfbs[4] != 'B' || bfbs[5] != 'F' || bfbs[6] != 'B' || bfbs[7] != 'S') {
+            throw new InvalidFlatBufferException("not a FlatBuffers binary schema (no BFBS identifier)", 4);
+        }
         return new FlatBuffersCodec<>(reader, typeOf, json, new PayloadSchema(PayloadSchema.FLATBUFFERS, root, bfbs));
     }
 

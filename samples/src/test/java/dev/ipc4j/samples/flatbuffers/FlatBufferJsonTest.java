@@ -83,6 +83,8 @@ class FlatBufferJsonTest {
         byte[] good = DemoCodec.VERIFIED.schema().orElseThrow().bytes();
         assertThrows(InvalidFlatBufferException.class, () -> FlatBufferSchema.read(new byte[16], ""));
         assertThrows(InvalidFlatBufferException.class, () -> FlatBufferSchema.read(good, "no.Such"));
+        assertThrows(InvalidFlatBufferException.class, () -> DemoCodec.VERIFIED.withSchema(new byte[16], ""),
+                "a codec refuses what is no binary schema at all");
         Random random = new Random(7);
         int rejected = 0;
         for (int i = 0; i < 5_000; i++) {
