@@ -68,7 +68,19 @@ final class MemorySocket implements AutoCloseable {
     private final LinkedHashMap<Key, Posted> kept = new LinkedHashMap<>();
     private volatile String violation;
 
-    private record Key(SessionHandle.Scope scope, int what, int segment) {}
+    private record Key(SessionHandle.Scope scope, int what, int segment) {
+        // Written out: a record's generated equals and hashCode bootstrap through ObjectMethods on first use, some
+        // 25 ms in a fresh JVM, and the first use is inside a session's first borrow, its first round trip's clock.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.scope == scope && k.what == what && k.segment == segment;
+        }
+
+        @Override
+        public int hashCode() {
+            return (scope.ordinal() * 31 + what) * 31 + segment;
+        }
+    }
 
     private record Posted(int generation, Fd fd) {}
 

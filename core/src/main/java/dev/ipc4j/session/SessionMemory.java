@@ -271,6 +271,18 @@ final class SessionMemory implements AutoCloseable {
         static LentBlock of(SessionHandle h) {
             return new LentBlock(h.scope(), h.handle().segmentId(), h.handle().offset(), h.handle().generation());
         }
+
+        // Written out: generated ones bootstrap through ObjectMethods on first use (some 10 ms in a fresh JVM), and the
+        // first use is the session's first lend, inside its first round trip.
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof LentBlock b && b.scope == scope && b.segmentId == segmentId && b.offset == offset && b.id == id;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode((offset * 31 + id) * 31 + segmentId) * 31 + scope.ordinal();
+        }
     }
 
     private synchronized void remember(SessionHandle h) {
