@@ -53,6 +53,14 @@ public final class DemoCommand extends ToolCommand<DemoOptions> {
     @Option(names = "--timeout", paramLabel = "S", description = "Seconds the whole run may take before the server is killed (default 600).")
     private String timeout;
 
+    @Option(names = "--cold", description = "Flow-IPC's methodology: a fresh server and client JVM pair per size and run, "
+            + "timing its one and first round trip (zero-copy; the copied one in a pair of its own); medians and extremes "
+            + "over the runs, and each pair's time from starting the client to that round trip done.")
+    private boolean cold;
+
+    @Option(names = "--runs", paramLabel = "N", description = "With --cold: fresh pairs per size and mode (default 7).")
+    private String runs;
+
     /** Test hook, not in the help: the server flips a byte of this part after hashing it, so verification must fail. */
     @Option(names = "--corrupt-part", hidden = true)
     private String corruptPart;
@@ -64,17 +72,25 @@ public final class DemoCommand extends ToolCommand<DemoOptions> {
         if (mode != null && s != DemoStack.TRANSPORT) {
             throw new IllegalArgumentException("--zero-copy chooses the raw transport's implementation: use it with --stack transport");
         }
+        if (cold && (iterations != null || warmup != null || html != null || s != DemoStack.MESSAGE)) {
+            throw new IllegalArgumentException("--cold times the first round trip of fresh processes on the whole stack:"
+                    + " no --iterations, --warmup, --html or --stack with it");
+        }
+        if (runs != null && !cold) {
+            throw new IllegalArgumentException("--runs counts the fresh pairs of --cold: use it with --cold");
+        }
         return new DemoOptions(sizes == null ? DemoOptions.DEFAULT_SIZES : DemoOptions.sizes(sizes),
                 iterations == null ? 0 : OptionNumbers.positive("--iterations", iterations),
                 warmup == null ? -1 : OptionNumbers.nonNegative("--warmup", warmup),
                 wait == null ? WaitMode.BLOCK : WaitMode.parse(wait), json, html, s, mode == null ? ZeroCopyModes.DEFAULT : mode,
                 timeout == null ? Duration.ofMinutes(10) : Duration.ofSeconds(OptionNumbers.positive("--timeout", timeout)),
-                corruptPart == null ? -1 : OptionNumbers.nonNegative("--corrupt-part", corruptPart));
+                corruptPart == null ? -1 : OptionNumbers.nonNegative("--corrupt-part", corruptPart), cold,
+                runs == null ? DemoOptions.COLD_RUNS : OptionNumbers.positive("--runs", runs));
     }
 
     @Override
     protected int run(DemoOptions options, PrintStream out, PrintStream err) {
-        return Demo.run(options, out, err);
+        return options.cold() ? ColdDemo.run(options, out, err) : Demo.run(options, out, err);
     }
 
     /** The raw transport's zero-copy implementations, for the help and shell completion. */

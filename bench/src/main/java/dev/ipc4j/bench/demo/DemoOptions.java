@@ -19,9 +19,15 @@ import java.util.List;
  * @param zeroCopy the raw transport's zero-copy implementation ({@link ZeroCopyModes}); used with {@code --stack transport}
  * @param corruptPart test hook, not in the usage text: the server flips a byte of this part after hashing it, so the
  *     client's verification must fail; -1 for none
+ * @param cold Flow-IPC's methodology ({@link ColdDemo}): a fresh server and client JVM pair per size, mode and run,
+ *     timing its one and first round trip
+ * @param runs with {@code cold}: the pairs per size and mode (medians and extremes over them)
  */
 public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode waitMode, boolean json, Path html, DemoStack stack,
-        String zeroCopy, Duration timeout, int corruptPart) {
+        String zeroCopy, Duration timeout, int corruptPart, boolean cold, int runs) {
+
+    /** Fresh pairs per size and mode of {@code demo --cold}, as Flow-IPC's runs were counted for issue 18. */
+    static final int COLD_RUNS = 7;
 
     static final int ZERO_COPY_WARMUP = 10_000;
 
@@ -67,6 +73,11 @@ public record DemoOptions(List<Long> sizes, int iterations, int warmup, WaitMode
             return warmup;
         }
         return mode == DemoMode.ZERO_COPY ? ZERO_COPY_WARMUP : Math.max(1, measured / 10);
+    }
+
+    /** These options for one fresh pair of {@code demo --cold}: {@code size} only, one round trip, no warm-up. */
+    DemoOptions firstRoundTrip(long size) {
+        return new DemoOptions(List.of(size), 1, 0, waitMode, false, null, stack, zeroCopy, timeout, corruptPart, true, 1);
     }
 
     static List<Long> sizes(String value) {

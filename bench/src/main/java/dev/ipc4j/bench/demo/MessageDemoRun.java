@@ -18,10 +18,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -60,42 +62,84 @@ final class MessageDemoRun {
 
     /** Runs every size of {@code options} in both modes; returns the results in order (zero-copy, copy per size). */
     static List<DemoResult> run(DemoOptions options, Progress progress) throws Exception {
-        return ServerChild.run(options, MessageDemoServer.class, workDir -> List.of(workDir.toString(), options.waitMode().label(),
-                Long.toString(options.timeout().toSeconds())), (ready, workDir, deadline) -> {
-            long maxSize = options.sizes().stream().mapToLong(Long::longValue).max().orElseThrow();
-            try (ClientSession session = ClientSession.connect(MessageDemo.CLIENT, MessageDemo.server(workDir),
-                        ClientSession.Config.DEFAULT.withInitChannels(2).withSession(MessageDemo.sessionConfig(options.waitMode())));
-                    MessageChannel<MemorySegment> control = MessageChannel.of(session, MessageDemo.CONTROL, RawCodec.INSTANCE);
-                    MessageChannel<LazyBody> files = MessageChannel.of(session, MessageDemo.FILES, DemoCodec.LAZY);
-                    SocketChannel copySocket = SocketChannel.open(UnixDomainSocketAddress.of(DemoProtocol.copySocket(workDir)));
-                    CopiedBaseline copy = new CopiedBaseline(copySocket, maxSize)) {
-                return new MessageDemoRun(options, progress, session, control, files, copy, deadline).allSizes();
-            } // closing the session ends the server's loop: it closes everything and says DONE
-        });
+        return ServerChild.run(options, MessageDemoServer.class, serverArgs(options),
+                (ready, workDir, deadline) -> connected(options, progress, workDir, deadline, MessageDemoRun::allSizes));
+    }
+
+    /** The server's arguments for a run of {@code options} in a work directory. */
+    static Function<Path, List<String>> serverArgs(DemoOptions options) {
+        return workDir -> List.of(workDir.toString(), options.waitMode().label(), Long.toString(options.timeout().toSeconds()));
+    }
+
+    /** What a connected client does. */
+    @FunctionalInterface
+    interface Body<T> {
+        T run(MessageDemoRun client) throws Exception;
+    }
+
+    /**
+     * Logs in to the server that said READY in {@code workDir}, opens the two message channels and the copy socket,
+     * runs {@code body}, and closes them all (which ends the server's loop: it closes everything and says DONE).
+     */
+    static <T> T connected(DemoOptions options, Progress progress, Path workDir, long deadline, Body<T> body) throws Exception {
+        long maxSize = options.sizes().stream().mapToLong(Long::longValue).max().orElseThrow();
+        try (ClientSession session = ClientSession.connect(MessageDemo.CLIENT, MessageDemo.server(workDir),
+                    ClientSession.Config.DEFAULT.withInitChannels(2).withSession(MessageDemo.sessionConfig(options.waitMode())));
+                MessageChannel<MemorySegment> control = MessageChannel.of(session, MessageDemo.CONTROL, RawCodec.INSTANCE);
+                MessageChannel<LazyBody> files = MessageChannel.of(session, MessageDemo.FILES, DemoCodec.LAZY);
+                SocketChannel copySocket = SocketChannel.open(UnixDomainSocketAddress.of(DemoProtocol.copySocket(workDir)));
+                CopiedBaseline copy = new CopiedBaseline(copySocket, maxSize)) {
+            return body.run(new MessageDemoRun(options, progress, session, control, files, copy, deadline));
+        }
     }
 
     private List<DemoResult> allSizes() throws Exception {
         List<DemoResult> results = new ArrayList<>();
         for (long size : options.sizes()) {
-            progress.step(ByteSizes.format(size) + " build", 1, "the server builds the response in its session's shared memory and faults it in");
-            try (OutMessage prepare = control.newMessage(16, MessageDemo.PREPARE)) {
-                prepare.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, size);
-                prepare.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 8, options.corruptPart());
-                awaitAnswer(prepare);
-            }
-            progress.advance(0);
+            prepare(size);
             results.add(zeroCopy(size));
-            results.add(copy.run(options, progress, size, deadline, count -> {
-                try (OutMessage start = control.newMessage(8, MessageDemo.COPY)) {
-                    start.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, count);
-                    control.send(start);
-                }
-            }));
-            try (OutMessage release = control.newMessage(0, MessageDemo.RELEASE)) {
-                awaitAnswer(release);
-            }
+            results.add(copied(size));
+            release();
         }
         return results;
+    }
+
+    /**
+     * One size in one mode, as {@code options} count them: the server builds the response (not timed), the round
+     * trips are timed, the server lets the response go. With {@code --iterations 1 --warmup 0} in a fresh pair of
+     * processes, the one round trip timed is their very first ({@code demo --cold}).
+     */
+    DemoResult measure(long size, DemoMode mode) throws Exception {
+        prepare(size);
+        DemoResult result = mode == DemoMode.ZERO_COPY ? zeroCopy(size) : copied(size);
+        release();
+        return result;
+    }
+
+    /** The server builds the response of {@code size} in its session's shared memory and faults it in (not timed). */
+    private void prepare(long size) throws IOException, InterruptedException, TimeoutException {
+        progress.step(ByteSizes.format(size) + " build", 1, "the server builds the response in its session's shared memory and faults it in");
+        try (OutMessage prepare = control.newMessage(16, MessageDemo.PREPARE)) {
+            prepare.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, size);
+            prepare.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 8, options.corruptPart());
+            awaitAnswer(prepare);
+        }
+        progress.advance(0);
+    }
+
+    private DemoResult copied(long size) throws Exception {
+        return copy.run(options, progress, size, deadline, count -> {
+            try (OutMessage start = control.newMessage(8, MessageDemo.COPY)) {
+                start.payload().set(ValueLayout.JAVA_LONG_UNALIGNED, 0, count);
+                control.send(start);
+            }
+        });
+    }
+
+    private void release() throws IOException, InterruptedException, TimeoutException {
+        try (OutMessage release = control.newMessage(0, MessageDemo.RELEASE)) {
+            awaitAnswer(release);
+        }
     }
 
     private void awaitAnswer(OutMessage request) throws IOException, InterruptedException, TimeoutException {

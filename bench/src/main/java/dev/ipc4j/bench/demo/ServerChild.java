@@ -13,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * What a demo run does around its client, for both stacks: a work directory, the server JVM started in it, a watchdog
@@ -21,10 +22,10 @@ import java.util.function.Function;
  * server left removed, the work directory deleted.
  */
 final class ServerChild {
-    /** The client side of a run, against a server that said {@code READY <rest>}. */
+    /** The client side of a run, against a server that said {@code READY <rest>}; returns what it measured. */
     @FunctionalInterface
-    interface Client {
-        List<DemoResult> run(String ready, Path workDir, long deadline) throws Exception;
+    interface Client<T> {
+        T run(String ready, Path workDir, long deadline) throws Exception;
     }
 
     private ServerChild() {}
@@ -33,13 +34,13 @@ final class ServerChild {
      * Starts {@code main} with {@code args(workDir)}, waits for its READY line, runs {@code client}, then expects the
      * server to say DONE and exit by itself (the client ended the session or channel).
      */
-    static List<DemoResult> run(DemoOptions options, Class<?> main, Function<Path, List<String>> args, Client client) throws Exception {
+    static <T> T run(DemoOptions options, Class<?> main, Function<Path, List<String>> args, Client<T> client) throws Exception {
         long deadline = System.nanoTime() + options.timeout().toNanos();
         Path workDir = Files.createTempDirectory("ipc4j-demo-");
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("demo-watchdog").unstarted(r));
         AtomicBoolean timedOut = new AtomicBoolean();
         long serverPid = -1;
-        try (ChildJvm server = ChildJvm.start(List.of(), main, args.apply(workDir), workDir.resolve("server.stderr"))) {
+        try (ChildJvm server = ChildJvm.start(List.of(), flags(options), main, args.apply(workDir), workDir.resolve("server.stderr"))) {
             serverPid = server.pid();
             watchdog.schedule(() -> {
                 timedOut.set(true);
@@ -47,7 +48,7 @@ final class ServerChild {
             }, options.timeout().toMillis(), TimeUnit.MILLISECONDS);
             try {
                 String ready = server.expect("READY", deadline);
-                List<DemoResult> results = client.run(ready, workDir, deadline);
+                T results = client.run(ready, workDir, deadline);
                 server.expect("DONE", deadline);
                 server.awaitExit(deadline);
                 return results;
@@ -75,6 +76,15 @@ final class ServerChild {
             }
             FileTrees.delete(workDir);
         }
+    }
+
+    /**
+     * The flags of this JVM a demo's child JVM gets: all of them, but for {@code --cold} not the launcher's
+     * pre-touch of the whole heap, which steadies the warmed figures and would only lengthen a fresh JVM's start (a
+     * service that wants to start fast does not pre-touch either).
+     */
+    static Predicate<String> flags(DemoOptions options) {
+        return options.cold() ? flag -> !flag.equals("-XX:+AlwaysPreTouch") : flag -> true;
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 
 /**
  * The benchmark's second process: the same JDK ({@code ProcessHandle.current().info().command()}) started with every
@@ -40,8 +41,14 @@ public final class ChildJvm implements AutoCloseable {
      * @param stderr where the child's stderr goes (shown when the run fails)
      */
     public static ChildJvm start(List<String> prefix, Class<?> main, List<String> args, Path stderr) throws IOException {
+        return start(prefix, flag -> true, main, args, stderr);
+    }
+
+    /** {@link #start(List, Class, List, Path)} with only those of the current JVM's flags that {@code keep} accepts. */
+    public static ChildJvm start(List<String> prefix, Predicate<String> keep, Class<?> main, List<String> args, Path stderr)
+            throws IOException {
         List<String> command = new ArrayList<>(prefix);
-        command.addAll(javaCommand(main));
+        command.addAll(javaCommand(main, keep));
         command.addAll(args);
         Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
         return new ChildJvm(process, stderr);
@@ -49,12 +56,16 @@ public final class ChildJvm implements AutoCloseable {
 
     /** The java command that starts {@code main} the way the current JVM was started. */
     public static List<String> javaCommand(Class<?> main) {
+        return javaCommand(main, flag -> true);
+    }
+
+    private static List<String> javaCommand(Class<?> main, Predicate<String> keep) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("cannot tell which java runs this JVM")));
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             // A debugger agent would clash on its port; everything else (module path, native access, Aeron's flags,
             // heap and GC settings) the child must share with the parent.
-            if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-Xrunjdwp")) {
+            if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-Xrunjdwp") && keep.test(arg)) {
                 command.add(arg);
             }
         }

@@ -117,6 +117,53 @@ class DemoEndToEndTest {
         // nothingLeftBehind() then checks that the killed server's shared memory is gone too.
     }
 
+    /**
+     * Flow-IPC's methodology: every size and mode in a fresh pair of JVMs, its first round trip timed, and the time
+     * from starting the client to it done (issue 18). One run (each pair is two JVM starts): behaviour, not speed.
+     */
+    @Test
+    @Timeout(180)
+    void coldTimesTheFirstRoundTripOfAFreshPairPerSizeAndMode() {
+        Output o = run("--cold", "--runs", "1", "--sizes", "100KiB", "--json");
+
+        assertEquals(0, o.code, o.err);
+        assertTrue(o.err.contains("run 1 of 1, 100 KiB zero-copy: a fresh server and client")
+                && o.err.contains("run 1 of 1, 100 KiB copy: a fresh server and client"), o.err);
+        List<String> lines = o.out.lines().toList();
+        assertEquals(2, lines.size(), o.out);
+        Set<Object> modes = new HashSet<>();
+        for (String line : lines) {
+            Map<?, ?> json = assertInstanceOf(Map.class, MiniJson.parse(line), line);
+            assertEquals(Set.of("cold", "payload_bytes", "mode", "stack", "runs", "first_rtt_us", "start_to_main_ms",
+                    "start_to_login_ms", "start_to_first_ms"), json.keySet(), line);
+            assertEquals(true, json.get("cold"), line);
+            assertEquals(102400.0, json.get("payload_bytes"), line);
+            assertEquals(1.0, json.get("runs"), line);
+            modes.add(json.get("mode"));
+            double rtt = median(json, "first_rtt_us") / 1000;
+            double main = median(json, "start_to_main_ms");
+            double login = median(json, "start_to_login_ms");
+            double first = median(json, "start_to_first_ms");
+            assertTrue(rtt > 0 && main > 0 && main < login && login < first, line);
+            assertEquals(login + rtt, first, 0.01, "start to first = start to log-in + the round trip: " + line);
+        }
+        assertEquals(Set.of("zero-copy", "copy"), modes);
+        Output refused = run("--cold", "--iterations", "5");
+        assertEquals(2, refused.code);
+        assertTrue(refused.err.contains("no --iterations, --warmup, --html or --stack with it"), refused.err);
+        Output runs = run("--runs", "3");
+        assertEquals(2, runs.code);
+        assertTrue(runs.err.contains("--runs counts the fresh pairs of --cold"), runs.err);
+    }
+
+    private static double median(Map<?, ?> json, String field) {
+        Map<?, ?> spread = assertInstanceOf(Map.class, json.get(field));
+        assertEquals(Set.of("median", "min", "max"), spread.keySet(), field);
+        double median = (Double) spread.get("median");
+        assertTrue((Double) spread.get("min") <= median && median <= (Double) spread.get("max"), field);
+        return median;
+    }
+
     @Test
     void badOptionsExitWithTwoAndSayWhy() {
         Output o = run("--sizes", "1TiB");
@@ -132,7 +179,7 @@ class DemoEndToEndTest {
         Output o = run("--help");
         assertEquals(0, o.code);
         for (String option : List.of("--sizes", "--iterations", "--warmup", "--wait=MODE", "--json", "--html=FILE", "--stack=NAME",
-                "--zero-copy")) {
+                "--zero-copy", "--cold", "--runs=N")) {
             assertTrue(o.out.contains(option), option);
         }
     }
