@@ -28,52 +28,108 @@ final class Libc {
     private static final ThreadLocal<MemorySegment> SLOT =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
 
+    // Each downcall is linked on first use, in a holder class of its own: linking costs a fresh JVM milliseconds per
+    // function (85 ms for the first), and a process uses few of them before its first round trip (issue 18).
+
     // x86-64 system call numbers (ipc4j supports Linux x86-64, as Flow-IPC does).
     static final long SYS_FUTEX = 202;
     static final long SYS_PIDFD_OPEN = 434;
 
-    private static final MethodHandle CLOSE = errno("close", JAVA_INT, JAVA_INT);
-    private static final MethodHandle FTRUNCATE = errno("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
-    private static final MethodHandle FSTAT = errno("fstat", JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle FCHMOD = errno("fchmod", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle FCNTL = errno("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
-    private static final MethodHandle OPEN = errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
-    private static final MethodHandle FLOCK = errno("flock", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle MEMFD_CREATE = errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle SHM_OPEN = errno("shm_open", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle SHM_UNLINK = errno("shm_unlink", JAVA_INT, ADDRESS);
-    private static final MethodHandle MMAP =
-            errno("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
-    private static final MethodHandle MUNMAP = errno("munmap", JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle SYSCALL6 = errno("syscall",
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-    private static final MethodHandle SYSCALL2 =
-            errno("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-    private static final MethodHandle SOCKET = errno("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle SOCKETPAIR = errno("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle BIND = errno("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle LISTEN = errno("listen", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle RENAMEAT2 = errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle ACCEPT4 = errno("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
-    private static final MethodHandle CONNECT = errno("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle SHUTDOWN = errno("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle SENDMSG = errno("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle RECVMSG = errno("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle GETSOCKOPT =
-            errno("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    private static final MethodHandle SETSOCKOPT =
-            errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    private static final MethodHandle POLL = errno("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    private static final MethodHandle EPOLL_CREATE1 = errno("epoll_create1", JAVA_INT, JAVA_INT);
-    private static final MethodHandle EPOLL_CTL = errno("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle EPOLL_WAIT = errno("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    private static final MethodHandle EVENTFD = errno("eventfd", JAVA_INT, JAVA_INT, JAVA_INT);
-    private static final MethodHandle READ = errno("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle WRITE = errno("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    private static final MethodHandle GETUID = plain("getuid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETGID = plain("getgid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle STRERRORNAME = plain("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
-    private static final MethodHandle STRERRORDESC = plain("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    private static final class Close { static final MethodHandle H = errno("close", JAVA_INT, JAVA_INT); }
+    private static final class Ftruncate {
+        static final MethodHandle H = errno("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
+    }
+    private static final class Fstat { static final MethodHandle H = errno("fstat", JAVA_INT, JAVA_INT, ADDRESS); }
+    private static final class Fchmod { static final MethodHandle H = errno("fchmod", JAVA_INT, JAVA_INT, JAVA_INT); }
+    private static final class Fcntl {
+        static final MethodHandle H = errno("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
+    }
+    private static final class Open {
+        static final MethodHandle H = errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
+    }
+    private static final class Flock { static final MethodHandle H = errno("flock", JAVA_INT, JAVA_INT, JAVA_INT); }
+    private static final class MemfdCreate {
+        static final MethodHandle H = errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class ShmOpen {
+        static final MethodHandle H = errno("shm_open", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    }
+    private static final class ShmUnlink { static final MethodHandle H = errno("shm_unlink", JAVA_INT, ADDRESS); }
+    private static final class Mmap {
+        static final MethodHandle H = errno("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
+    }
+    private static final class Munmap { static final MethodHandle H = errno("munmap", JAVA_INT, ADDRESS, JAVA_LONG); }
+    private static final class Syscall6 {
+        static final MethodHandle H = errno("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+    }
+    private static final class Syscall2 {
+        static final MethodHandle H = errno("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+    }
+    private static final class Socket {
+        static final MethodHandle H = errno("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
+    }
+    private static final class Socketpair {
+        static final MethodHandle H = errno("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    }
+    private static final class Bind {
+        static final MethodHandle H = errno("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Listen { static final MethodHandle H = errno("listen", JAVA_INT, JAVA_INT, JAVA_INT); }
+    private static final class Renameat2 {
+        static final MethodHandle H = errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Accept4 {
+        static final MethodHandle H = errno("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
+    }
+    private static final class Connect {
+        static final MethodHandle H = errno("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Shutdown {
+        static final MethodHandle H = errno("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
+    }
+    private static final class Sendmsg {
+        static final MethodHandle H = errno("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Recvmsg {
+        static final MethodHandle H = errno("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Getsockopt {
+        static final MethodHandle H = errno("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
+    }
+    private static final class Setsockopt {
+        static final MethodHandle H = errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    }
+    private static final class Poll {
+        static final MethodHandle H = errno("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
+    }
+    private static final class EpollCreate1 {
+        static final MethodHandle H = errno("epoll_create1", JAVA_INT, JAVA_INT);
+    }
+    private static final class EpollCtl {
+        static final MethodHandle H = errno("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    }
+    private static final class EpollWait {
+        static final MethodHandle H = errno("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+    }
+    private static final class Eventfd { static final MethodHandle H = errno("eventfd", JAVA_INT, JAVA_INT, JAVA_INT); }
+    private static final class Read {
+        static final MethodHandle H = errno("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    }
+    private static final class Write {
+        static final MethodHandle H = errno("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
+    }
+    private static final class Getuid {
+        static final MethodHandle H = plain("getuid", FunctionDescriptor.of(JAVA_INT));
+    }
+    private static final class Getgid {
+        static final MethodHandle H = plain("getgid", FunctionDescriptor.of(JAVA_INT));
+    }
+    private static final class Strerrorname {
+        static final MethodHandle H = plain("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+    private static final class Strerrordesc {
+        static final MethodHandle H = plain("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
 
     private Libc() {}
 
@@ -99,7 +155,7 @@ final class Libc {
 
     static int close(int fd) {
         try {
-            return (int) CLOSE.invokeExact(SLOT.get(), fd);
+            return (int) Close.H.invokeExact(SLOT.get(), fd);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -107,7 +163,7 @@ final class Libc {
 
     static int ftruncate(int fd, long length) {
         try {
-            return (int) FTRUNCATE.invokeExact(SLOT.get(), fd, length);
+            return (int) Ftruncate.H.invokeExact(SLOT.get(), fd, length);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -115,7 +171,7 @@ final class Libc {
 
     static int fstat(int fd, MemorySegment stat) {
         try {
-            return (int) FSTAT.invokeExact(SLOT.get(), fd, stat);
+            return (int) Fstat.H.invokeExact(SLOT.get(), fd, stat);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -123,7 +179,7 @@ final class Libc {
 
     static int fchmod(int fd, int mode) {
         try {
-            return (int) FCHMOD.invokeExact(SLOT.get(), fd, mode);
+            return (int) Fchmod.H.invokeExact(SLOT.get(), fd, mode);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -131,7 +187,7 @@ final class Libc {
 
     static int fcntl(int fd, int cmd, int arg) {
         try {
-            return (int) FCNTL.invokeExact(SLOT.get(), fd, cmd, arg);
+            return (int) Fcntl.H.invokeExact(SLOT.get(), fd, cmd, arg);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -139,7 +195,7 @@ final class Libc {
 
     static int open(MemorySegment path, int flags, int mode) {
         try {
-            return (int) OPEN.invokeExact(SLOT.get(), path, flags, mode);
+            return (int) Open.H.invokeExact(SLOT.get(), path, flags, mode);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -147,7 +203,7 @@ final class Libc {
 
     static int flock(int fd, int operation) {
         try {
-            return (int) FLOCK.invokeExact(SLOT.get(), fd, operation);
+            return (int) Flock.H.invokeExact(SLOT.get(), fd, operation);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -155,7 +211,7 @@ final class Libc {
 
     static int memfdCreate(MemorySegment name, int flags) {
         try {
-            return (int) MEMFD_CREATE.invokeExact(SLOT.get(), name, flags);
+            return (int) MemfdCreate.H.invokeExact(SLOT.get(), name, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -163,7 +219,7 @@ final class Libc {
 
     static int shmOpen(MemorySegment name, int flags, int mode) {
         try {
-            return (int) SHM_OPEN.invokeExact(SLOT.get(), name, flags, mode);
+            return (int) ShmOpen.H.invokeExact(SLOT.get(), name, flags, mode);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -171,7 +227,7 @@ final class Libc {
 
     static int shmUnlink(MemorySegment name) {
         try {
-            return (int) SHM_UNLINK.invokeExact(SLOT.get(), name);
+            return (int) ShmUnlink.H.invokeExact(SLOT.get(), name);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -180,7 +236,7 @@ final class Libc {
     /** Returns the mapping's address, or -1 (MAP_FAILED). */
     static long mmap(long length, int prot, int flags, int fd, long offset) {
         try {
-            MemorySegment m = (MemorySegment) MMAP.invokeExact(SLOT.get(), MemorySegment.NULL, length, prot, flags, fd, offset);
+            MemorySegment m = (MemorySegment) Mmap.H.invokeExact(SLOT.get(), MemorySegment.NULL, length, prot, flags, fd, offset);
             return m.address();
         } catch (Throwable t) {
             throw unexpected(t);
@@ -189,7 +245,7 @@ final class Libc {
 
     static int munmap(long address, long length) {
         try {
-            return (int) MUNMAP.invokeExact(SLOT.get(), MemorySegment.ofAddress(address), length);
+            return (int) Munmap.H.invokeExact(SLOT.get(), MemorySegment.ofAddress(address), length);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -197,7 +253,7 @@ final class Libc {
 
     static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
         try {
-            return (long) SYSCALL6.invokeExact(SLOT.get(), nr, a, b, c, d, e, f);
+            return (long) Syscall6.H.invokeExact(SLOT.get(), nr, a, b, c, d, e, f);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -205,7 +261,7 @@ final class Libc {
 
     static long syscall(long nr, long a, long b) {
         try {
-            return (long) SYSCALL2.invokeExact(SLOT.get(), nr, a, b);
+            return (long) Syscall2.H.invokeExact(SLOT.get(), nr, a, b);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -213,7 +269,7 @@ final class Libc {
 
     static int socket(int domain, int type, int protocol) {
         try {
-            return (int) SOCKET.invokeExact(SLOT.get(), domain, type, protocol);
+            return (int) Socket.H.invokeExact(SLOT.get(), domain, type, protocol);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -221,7 +277,7 @@ final class Libc {
 
     static int socketpair(int domain, int type, int protocol, MemorySegment fds) {
         try {
-            return (int) SOCKETPAIR.invokeExact(SLOT.get(), domain, type, protocol, fds);
+            return (int) Socketpair.H.invokeExact(SLOT.get(), domain, type, protocol, fds);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -229,7 +285,7 @@ final class Libc {
 
     static int bind(int fd, MemorySegment address, int length) {
         try {
-            return (int) BIND.invokeExact(SLOT.get(), fd, address, length);
+            return (int) Bind.H.invokeExact(SLOT.get(), fd, address, length);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -241,7 +297,7 @@ final class Libc {
     /** renameat2(2) relative to the working directory; {@code flags} e.g. {@link #RENAME_NOREPLACE}. */
     static int renameat2(MemorySegment from, MemorySegment to, int flags) {
         try {
-            return (int) RENAMEAT2.invokeExact(SLOT.get(), AT_FDCWD, from, AT_FDCWD, to, flags);
+            return (int) Renameat2.H.invokeExact(SLOT.get(), AT_FDCWD, from, AT_FDCWD, to, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -249,7 +305,7 @@ final class Libc {
 
     static int listen(int fd, int backlog) {
         try {
-            return (int) LISTEN.invokeExact(SLOT.get(), fd, backlog);
+            return (int) Listen.H.invokeExact(SLOT.get(), fd, backlog);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -257,7 +313,7 @@ final class Libc {
 
     static int accept4(int fd, int flags) {
         try {
-            return (int) ACCEPT4.invokeExact(SLOT.get(), fd, MemorySegment.NULL, MemorySegment.NULL, flags);
+            return (int) Accept4.H.invokeExact(SLOT.get(), fd, MemorySegment.NULL, MemorySegment.NULL, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -265,7 +321,7 @@ final class Libc {
 
     static int connect(int fd, MemorySegment address, int length) {
         try {
-            return (int) CONNECT.invokeExact(SLOT.get(), fd, address, length);
+            return (int) Connect.H.invokeExact(SLOT.get(), fd, address, length);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -273,7 +329,7 @@ final class Libc {
 
     static int shutdown(int fd, int how) {
         try {
-            return (int) SHUTDOWN.invokeExact(SLOT.get(), fd, how);
+            return (int) Shutdown.H.invokeExact(SLOT.get(), fd, how);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -281,7 +337,7 @@ final class Libc {
 
     static long sendmsg(int fd, MemorySegment msghdr, int flags) {
         try {
-            return (long) SENDMSG.invokeExact(SLOT.get(), fd, msghdr, flags);
+            return (long) Sendmsg.H.invokeExact(SLOT.get(), fd, msghdr, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -289,7 +345,7 @@ final class Libc {
 
     static long recvmsg(int fd, MemorySegment msghdr, int flags) {
         try {
-            return (long) RECVMSG.invokeExact(SLOT.get(), fd, msghdr, flags);
+            return (long) Recvmsg.H.invokeExact(SLOT.get(), fd, msghdr, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -297,7 +353,7 @@ final class Libc {
 
     static int getsockopt(int fd, int level, int option, MemorySegment value, MemorySegment length) {
         try {
-            return (int) GETSOCKOPT.invokeExact(SLOT.get(), fd, level, option, value, length);
+            return (int) Getsockopt.H.invokeExact(SLOT.get(), fd, level, option, value, length);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -305,7 +361,7 @@ final class Libc {
 
     static int setsockopt(int fd, int level, int option, MemorySegment value, int length) {
         try {
-            return (int) SETSOCKOPT.invokeExact(SLOT.get(), fd, level, option, value, length);
+            return (int) Setsockopt.H.invokeExact(SLOT.get(), fd, level, option, value, length);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -313,7 +369,7 @@ final class Libc {
 
     static int poll(MemorySegment fds, long count, int timeoutMillis) {
         try {
-            return (int) POLL.invokeExact(SLOT.get(), fds, count, timeoutMillis);
+            return (int) Poll.H.invokeExact(SLOT.get(), fds, count, timeoutMillis);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -321,7 +377,7 @@ final class Libc {
 
     static int epollCreate1(int flags) {
         try {
-            return (int) EPOLL_CREATE1.invokeExact(SLOT.get(), flags);
+            return (int) EpollCreate1.H.invokeExact(SLOT.get(), flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -329,7 +385,7 @@ final class Libc {
 
     static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
         try {
-            return (int) EPOLL_CTL.invokeExact(SLOT.get(), epfd, op, fd, event);
+            return (int) EpollCtl.H.invokeExact(SLOT.get(), epfd, op, fd, event);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -337,7 +393,7 @@ final class Libc {
 
     static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
         try {
-            return (int) EPOLL_WAIT.invokeExact(SLOT.get(), epfd, events, maxEvents, timeoutMillis);
+            return (int) EpollWait.H.invokeExact(SLOT.get(), epfd, events, maxEvents, timeoutMillis);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -345,7 +401,7 @@ final class Libc {
 
     static int eventfd(int initial, int flags) {
         try {
-            return (int) EVENTFD.invokeExact(SLOT.get(), initial, flags);
+            return (int) Eventfd.H.invokeExact(SLOT.get(), initial, flags);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -353,7 +409,7 @@ final class Libc {
 
     static long read(int fd, MemorySegment buffer, long count) {
         try {
-            return (long) READ.invokeExact(SLOT.get(), fd, buffer, count);
+            return (long) Read.H.invokeExact(SLOT.get(), fd, buffer, count);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -361,7 +417,7 @@ final class Libc {
 
     static long write(int fd, MemorySegment buffer, long count) {
         try {
-            return (long) WRITE.invokeExact(SLOT.get(), fd, buffer, count);
+            return (long) Write.H.invokeExact(SLOT.get(), fd, buffer, count);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -369,7 +425,7 @@ final class Libc {
 
     static int getuid() {
         try {
-            return (int) GETUID.invokeExact();
+            return (int) Getuid.H.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -377,7 +433,7 @@ final class Libc {
 
     static int getgid() {
         try {
-            return (int) GETGID.invokeExact();
+            return (int) Getgid.H.invokeExact();
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -385,7 +441,7 @@ final class Libc {
 
     static MemorySegment strerrorname(int errno) {
         try {
-            return (MemorySegment) STRERRORNAME.invokeExact(errno);
+            return (MemorySegment) Strerrorname.H.invokeExact(errno);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -393,7 +449,7 @@ final class Libc {
 
     static MemorySegment strerrordesc(int errno) {
         try {
-            return (MemorySegment) STRERRORDESC.invokeExact(errno);
+            return (MemorySegment) Strerrordesc.H.invokeExact(errno);
         } catch (Throwable t) {
             throw unexpected(t);
         }
