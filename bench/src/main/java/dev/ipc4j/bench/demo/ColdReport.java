@@ -20,16 +20,18 @@ final class ColdReport {
     }
 
     /** One size in one mode over its runs. */
-    record Row(long size, DemoMode mode, int runs, Spread rtt, Spread toMain, Spread toLogin, Spread toFirst) {}
+    record Row(long size, DemoMode mode, boolean aot, int runs, Spread rtt, Spread toMain, Spread toLogin, Spread toFirst) {}
 
     static List<Row> rows(List<ColdPair> pairs, DemoOptions options) {
         List<Row> rows = new ArrayList<>();
         for (long size : options.sizes()) {
             for (DemoMode mode : DemoMode.values()) {
-                List<ColdPair> these = pairs.stream().filter(p -> p.size() == size && p.mode() == mode).toList();
-                if (!these.isEmpty()) {
-                    rows.add(new Row(size, mode, these.size(), Spread.of(these, ColdPair::rtt), Spread.of(these, ColdPair::toMain),
-                            Spread.of(these, ColdPair::toLogin), Spread.of(these, ColdPair::toFirst)));
+                for (boolean aot : new boolean[] {false, true}) {
+                    List<ColdPair> these = pairs.stream().filter(p -> p.size() == size && p.mode() == mode && p.aot() == aot).toList();
+                    if (!these.isEmpty()) {
+                        rows.add(new Row(size, mode, aot, these.size(), Spread.of(these, ColdPair::rtt),
+                                Spread.of(these, ColdPair::toMain), Spread.of(these, ColdPair::toLogin), Spread.of(these, ColdPair::toFirst)));
+                    }
                 }
             }
         }
@@ -39,7 +41,7 @@ final class ColdReport {
     /** A JSON line: {@code "cold":true}, the first round trip in µs, the client's start to main, log-in and first in ms. */
     static String json(Row r) {
         return "{\"cold\":true,\"payload_bytes\":" + r.size() + ",\"mode\":" + ResultFormat.quote(r.mode().label())
-                + ",\"stack\":\"message\",\"runs\":" + r.runs() + ",\"first_rtt_us\":" + spread(r.rtt(), 1e3)
+                + ",\"stack\":\"message\",\"aot\":" + r.aot() + ",\"runs\":" + r.runs() + ",\"first_rtt_us\":" + spread(r.rtt(), 1e3)
                 + ",\"start_to_main_ms\":" + spread(r.toMain(), 1e6) + ",\"start_to_login_ms\":" + spread(r.toLogin(), 1e6)
                 + ",\"start_to_first_ms\":" + spread(r.toFirst(), 1e6) + "}";
     }
@@ -50,12 +52,12 @@ final class ColdReport {
     }
 
     static String table(List<Row> rows) {
-        String format = "%-9s %-9s %4s %24s %22s %22s%n";
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, format, "payload", "mode", "runs",
+        String format = "%-9s %-9s %-4s %4s %24s %24s %24s%n";
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, format, "payload", "mode", "aot", "runs",
                 "first rtt ms (min-max)", "start->login ms", "start->first ms"));
         for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, format, ByteSizes.format(r.size()), r.mode().label(), r.runs(), ms(r.rtt()),
-                    ms(r.toLogin()), ms(r.toFirst())));
+            b.append(String.format(Locale.ROOT, format, ByteSizes.format(r.size()), r.mode().label(), r.aot() ? "yes" : "no",
+                    r.runs(), ms(r.rtt()), ms(r.toLogin()), ms(r.toFirst())));
         }
         return b.toString();
     }

@@ -35,12 +35,19 @@ final class ServerChild {
      * server to say DONE and exit by itself (the client ended the session or channel).
      */
     static <T> T run(DemoOptions options, Class<?> main, Function<Path, List<String>> args, Client<T> client) throws Exception {
+        return run(options, List.of(), main, args, client);
+    }
+
+    /** {@link #run(DemoOptions, Class, Function, Client)} with {@code flags} added to the server JVM's. */
+    static <T> T run(DemoOptions options, List<String> flags, Class<?> main, Function<Path, List<String>> args, Client<T> client)
+            throws Exception {
         long deadline = System.nanoTime() + options.timeout().toNanos();
         Path workDir = Files.createTempDirectory("ipc4j-demo-");
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("demo-watchdog").unstarted(r));
         AtomicBoolean timedOut = new AtomicBoolean();
         long serverPid = -1;
-        try (ChildJvm server = ChildJvm.start(List.of(), flags(options), main, args.apply(workDir), workDir.resolve("server.stderr"))) {
+        try (ChildJvm server = ChildJvm.start(List.of(), flags(options), flags, main, args.apply(workDir),
+                workDir.resolve("server.stderr"))) {
             serverPid = server.pid();
             watchdog.schedule(() -> {
                 timedOut.set(true);

@@ -41,14 +41,17 @@ public final class ChildJvm implements AutoCloseable {
      * @param stderr where the child's stderr goes (shown when the run fails)
      */
     public static ChildJvm start(List<String> prefix, Class<?> main, List<String> args, Path stderr) throws IOException {
-        return start(prefix, flag -> true, main, args, stderr);
+        return start(prefix, flag -> true, List.of(), main, args, stderr);
     }
 
-    /** {@link #start(List, Class, List, Path)} with only those of the current JVM's flags that {@code keep} accepts. */
-    public static ChildJvm start(List<String> prefix, Predicate<String> keep, Class<?> main, List<String> args, Path stderr)
-            throws IOException {
+    /**
+     * {@link #start(List, Class, List, Path)} with only those of the current JVM's flags that {@code keep} accepts,
+     * and then {@code extra} flags.
+     */
+    public static ChildJvm start(List<String> prefix, Predicate<String> keep, List<String> extra, Class<?> main, List<String> args,
+            Path stderr) throws IOException {
         List<String> command = new ArrayList<>(prefix);
-        command.addAll(javaCommand(main, keep));
+        command.addAll(javaCommand(main, keep, extra));
         command.addAll(args);
         Process process = new ProcessBuilder(command).redirectError(stderr.toFile()).start();
         return new ChildJvm(process, stderr);
@@ -56,10 +59,10 @@ public final class ChildJvm implements AutoCloseable {
 
     /** The java command that starts {@code main} the way the current JVM was started. */
     public static List<String> javaCommand(Class<?> main) {
-        return javaCommand(main, flag -> true);
+        return javaCommand(main, flag -> true, List.of());
     }
 
-    private static List<String> javaCommand(Class<?> main, Predicate<String> keep) {
+    private static List<String> javaCommand(Class<?> main, Predicate<String> keep, List<String> extra) {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElseThrow(() -> new IllegalStateException("cannot tell which java runs this JVM")));
         for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -69,6 +72,7 @@ public final class ChildJvm implements AutoCloseable {
                 command.add(arg);
             }
         }
+        command.addAll(extra);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
         command.add(main.getName());
