@@ -110,8 +110,12 @@ final class ColdDemo {
     static String directoryOnPaths() {
         for (String property : new String[] {"java.class.path", "jdk.module.path"}) {
             for (String entry : System.getProperty(property, "").split(java.io.File.pathSeparator)) {
-                if (!entry.isEmpty() && Files.isDirectory(Path.of(entry))) {
-                    return "the JDK makes an AOT cache of jars only, and " + entry + " is a directory (./ipc4j runs from jars)";
+                Path path = Path.of(entry);
+                // On the module path a directory of jars is fine; an exploded module (module-info.class) is not.
+                boolean classes = property.equals("java.class.path") || Files.isRegularFile(path.resolve("module-info.class"));
+                if (!entry.isEmpty() && Files.isDirectory(path) && classes) {
+                    return "the JDK makes an AOT cache of jars only, and " + entry + " is a directory of classes"
+                            + " (./ipc4j runs from jars)";
                 }
             }
         }
