@@ -247,6 +247,11 @@ public final class FlatBufferJson {
     }
 
     private void string(String s) {
+        quote(out, s);
+    }
+
+    /** Appends {@code s} as a JSON string (quotes, backslashes and control characters escaped). */
+    public static void quote(StringBuilder out, String s) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -1,5 +1,6 @@
 package dev.ipc4j.samples.flatbuffers;
 
+import dev.ipc4j.flatbuffers.FlatBufferJson;
 import dev.ipc4j.flatbuffers.FlatBufferReader;
 import dev.ipc4j.samples.flatbuffers.demo.Body;
 import dev.ipc4j.samples.flatbuffers.demo.BodyMsg;
@@ -61,23 +62,8 @@ public final class DemoJson {
     private static void string(StringBuilder out, String s) {
         if (s == null) {
             out.append("null");
-            return;
+        } else {
+            FlatBufferJson.quote(out, s);
         }
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 }
