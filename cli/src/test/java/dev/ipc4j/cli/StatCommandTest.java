@@ -71,6 +71,9 @@ class StatCommandTest {
                     }
                 });
                 String app = "statsrv";
+                // The server's channel (and its counters record) exists once a round trip came back: stat before
+                // that can find the session without its channel.
+                dev.ipc4j.testing.Eventually.await(() -> small.get() + large.get() > 0, "a first round trip", WAIT);
                 // Under load: three reads 300 ms apart, each of the child's process; its messages in keep rising.
                 List<Long> seen = new ArrayList<>();
                 List<String> lines = stat("stat", app, "--json", "--count", "3", "--interval", "300").lines().toList();
