@@ -86,12 +86,15 @@ final class ServerChild {
     }
 
     /**
-     * The flags of this JVM a demo's child JVM gets: all of them, but for {@code --cold} not the launcher's
+     * The flags of this JVM a demo's child JVM gets: all of them, but for {@code --cold} neither the launcher's
      * pre-touch of the whole heap, which steadies the warmed figures and would only lengthen a fresh JVM's start (a
-     * service that wants to start fast does not pre-touch either).
+     * service that wants to start fast does not pre-touch either), nor {@code --illegal-native-access=deny}: on JDK 25
+     * that option turns off the ahead-of-time cache's module handling and with it its class linking (lambdas, method
+     * handles and constant pools resolved ahead of time), the better half of what the cache saves. Native access stays
+     * granted to dev.ipc4j alone; code elsewhere that uses it gets the JDK's default warning instead of an error.
      */
     static Predicate<String> flags(DemoOptions options) {
-        return options.cold() ? flag -> !flag.equals("-XX:+AlwaysPreTouch") : flag -> true;
+        return options.cold() ? flag -> !flag.equals("-XX:+AlwaysPreTouch") && !flag.startsWith("--illegal-native-access") : flag -> true;
     }
 
     /**
