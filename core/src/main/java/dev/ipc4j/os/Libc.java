@@ -11,122 +11,83 @@ import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.lang.ref.Reference;
 
 /**
- * Every downcall into glibc, in one place. Each method returns the raw result; callers turn a negative one into an
+ * Every downcall into the kernel, in one place, and all of them through one: glibc's {@code syscall(2)} with the call's
+ * number and six {@code long}s. Each method returns the raw result; callers turn a negative one into an
  * {@link ErrnoException} with {@link #check}, which reads the errno this thread's last call captured.
+ *
+ * <p>Why one function: linking a downcall costs a fresh JVM milliseconds per distinct function shape (85 ms for the
+ * first, 5 to 10 for each further one: a stub class and a dozen method handle forms spun at run time, which no
+ * ahead-of-time cache keeps), and a session's log-in used some twenty shapes on each side: a fifth of a second before a
+ * process could send its first message (issue 18). Every call here has the shape {@code long (long, long x 6)}, linked
+ * once per process; the price is a pointer passed as its address, so each method keeps its segments reachable until the
+ * call returned ({@link Reference#reachabilityFence}) and takes native segments only. The two glibc functions that are
+ * not system calls ({@code strerrorname_np}, {@code strerrordesc_np}) are linked only when an error message is made.
  *
  * <p>errno is captured into a per-thread slot (no allocation per call: futex and sendmsg sit on hot paths). A slot is
  * only read by the thread that made the call, straight after it, so no ordering is needed.
  */
 final class Libc {
     private static final Linker LINKER = Linker.nativeLinker();
-    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
     private static final MemoryLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle CAPTURED_ERRNO =
             CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno")).withInvokeExactBehavior();
     private static final ThreadLocal<MemorySegment> SLOT =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
 
-    // Each downcall is linked on first use, in a holder class of its own: linking costs a fresh JVM milliseconds per
-    // function (85 ms for the first), and a process uses few of them before its first round trip (issue 18).
-
-    // x86-64 system call numbers (ipc4j supports Linux x86-64, as Flow-IPC does).
+    // x86-64 system call numbers (ipc4j supports Linux x86-64, as Flow-IPC does): arch/x86/entry/syscalls/syscall_64.tbl.
+    static final long SYS_READ = 0;
+    static final long SYS_WRITE = 1;
+    static final long SYS_CLOSE = 3;
+    static final long SYS_FSTAT = 5;
+    static final long SYS_POLL = 7;
+    static final long SYS_MMAP = 9;
+    static final long SYS_MUNMAP = 11;
+    static final long SYS_SOCKET = 41;
+    static final long SYS_CONNECT = 42;
+    static final long SYS_SENDMSG = 46;
+    static final long SYS_RECVMSG = 47;
+    static final long SYS_SHUTDOWN = 48;
+    static final long SYS_BIND = 49;
+    static final long SYS_LISTEN = 50;
+    static final long SYS_SOCKETPAIR = 53;
+    static final long SYS_SETSOCKOPT = 54;
+    static final long SYS_GETSOCKOPT = 55;
+    static final long SYS_FCNTL = 72;
+    static final long SYS_FLOCK = 73;
+    static final long SYS_FTRUNCATE = 77;
+    static final long SYS_FCHMOD = 91;
+    static final long SYS_GETUID = 102;
+    static final long SYS_GETGID = 104;
     static final long SYS_FUTEX = 202;
+    static final long SYS_EPOLL_WAIT = 232;
+    static final long SYS_EPOLL_CTL = 233;
+    static final long SYS_OPENAT = 257;
+    static final long SYS_UNLINKAT = 263;
+    static final long SYS_ACCEPT4 = 288;
+    static final long SYS_EVENTFD2 = 290;
+    static final long SYS_EPOLL_CREATE1 = 291;
+    static final long SYS_RENAMEAT2 = 316;
+    static final long SYS_MEMFD_CREATE = 319;
     static final long SYS_PIDFD_OPEN = 434;
 
-    private static final class Close { static final MethodHandle H = errno("close", JAVA_INT, JAVA_INT); }
-    private static final class Ftruncate {
-        static final MethodHandle H = errno("ftruncate", JAVA_INT, JAVA_INT, JAVA_LONG);
+    static final int AT_FDCWD = -100;
+    static final int RENAME_NOREPLACE = 1;
+
+    /** glibc's {@code long syscall(long number, ...)}: variadic after the number; linked on first use. */
+    private static final class Syscall {
+        @SuppressWarnings("restricted") // the os layer is where this module's native access is used, and only here
+        static final MethodHandle H = LINKER.downcallHandle(symbol("syscall"),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+                Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
     }
-    private static final class Fstat { static final MethodHandle H = errno("fstat", JAVA_INT, JAVA_INT, ADDRESS); }
-    private static final class Fchmod { static final MethodHandle H = errno("fchmod", JAVA_INT, JAVA_INT, JAVA_INT); }
-    private static final class Fcntl {
-        static final MethodHandle H = errno("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
-    }
-    private static final class Open {
-        static final MethodHandle H = errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
-    }
-    private static final class Flock { static final MethodHandle H = errno("flock", JAVA_INT, JAVA_INT, JAVA_INT); }
-    private static final class MemfdCreate {
-        static final MethodHandle H = errno("memfd_create", JAVA_INT, ADDRESS, JAVA_INT);
-    }
-    private static final class ShmOpen {
-        static final MethodHandle H = errno("shm_open", JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    }
-    private static final class ShmUnlink { static final MethodHandle H = errno("shm_unlink", JAVA_INT, ADDRESS); }
-    private static final class Mmap {
-        static final MethodHandle H = errno("mmap", ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG);
-    }
-    private static final class Munmap { static final MethodHandle H = errno("munmap", JAVA_INT, ADDRESS, JAVA_LONG); }
-    private static final class Syscall6 {
-        static final MethodHandle H = errno("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-    }
-    private static final class Syscall2 {
-        static final MethodHandle H = errno("syscall", FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
-    }
-    private static final class Socket {
-        static final MethodHandle H = errno("socket", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT);
-    }
-    private static final class Socketpair {
-        static final MethodHandle H = errno("socketpair", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    }
-    private static final class Bind {
-        static final MethodHandle H = errno("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    }
-    private static final class Listen { static final MethodHandle H = errno("listen", JAVA_INT, JAVA_INT, JAVA_INT); }
-    private static final class Renameat2 {
-        static final MethodHandle H = errno("renameat2", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT);
-    }
-    private static final class Accept4 {
-        static final MethodHandle H = errno("accept4", JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT);
-    }
-    private static final class Connect {
-        static final MethodHandle H = errno("connect", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    }
-    private static final class Shutdown {
-        static final MethodHandle H = errno("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
-    }
-    private static final class Sendmsg {
-        static final MethodHandle H = errno("sendmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    }
-    private static final class Recvmsg {
-        static final MethodHandle H = errno("recvmsg", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT);
-    }
-    private static final class Getsockopt {
-        static final MethodHandle H = errno("getsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS);
-    }
-    private static final class Setsockopt {
-        static final MethodHandle H = errno("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
-    }
-    private static final class Poll {
-        static final MethodHandle H = errno("poll", JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT);
-    }
-    private static final class EpollCreate1 {
-        static final MethodHandle H = errno("epoll_create1", JAVA_INT, JAVA_INT);
-    }
-    private static final class EpollCtl {
-        static final MethodHandle H = errno("epoll_ctl", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
-    }
-    private static final class EpollWait {
-        static final MethodHandle H = errno("epoll_wait", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
-    }
-    private static final class Eventfd { static final MethodHandle H = errno("eventfd", JAVA_INT, JAVA_INT, JAVA_INT); }
-    private static final class Read {
-        static final MethodHandle H = errno("read", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    }
-    private static final class Write {
-        static final MethodHandle H = errno("write", JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG);
-    }
-    private static final class Getuid {
-        static final MethodHandle H = plain("getuid", FunctionDescriptor.of(JAVA_INT));
-    }
-    private static final class Getgid {
-        static final MethodHandle H = plain("getgid", FunctionDescriptor.of(JAVA_INT));
-    }
+
     private static final class Strerrorname {
         static final MethodHandle H = plain("strerrorname_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
+
     private static final class Strerrordesc {
         static final MethodHandle H = plain("strerrordesc_np", FunctionDescriptor.of(ADDRESS, JAVA_INT));
     }
@@ -153,290 +114,239 @@ final class Libc {
         return (int) CAPTURED_ERRNO.get(SLOT.get(), 0L);
     }
 
-    static int close(int fd) {
+    /** System call {@code nr}; -1 with errno captured on failure. */
+    static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
         try {
-            return (int) Close.H.invokeExact(SLOT.get(), fd);
+            return (long) Syscall.H.invokeExact(SLOT.get(), nr, a, b, c, d, e, f);
         } catch (Throwable t) {
             throw unexpected(t);
         }
     }
 
-    static int ftruncate(int fd, long length) {
-        try {
-            return (int) Ftruncate.H.invokeExact(SLOT.get(), fd, length);
-        } catch (Throwable t) {
-            throw unexpected(t);
+    static long syscall(long nr, long a) {
+        return syscall(nr, a, 0, 0, 0, 0, 0);
+    }
+
+    static long syscall(long nr, long a, long b) {
+        return syscall(nr, a, b, 0, 0, 0, 0);
+    }
+
+    static long syscall(long nr, long a, long b, long c) {
+        return syscall(nr, a, b, c, 0, 0, 0);
+    }
+
+    /**
+     * The address the kernel is given for {@code segment}: native memory only (a heap array has no address that stays
+     * put); the caller fences the segment's reachability after the call.
+     */
+    private static long address(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("a system call takes native memory, not " + segment);
         }
+        return segment.address();
+    }
+
+    static int close(int fd) {
+        return (int) syscall(SYS_CLOSE, fd);
+    }
+
+    static int ftruncate(int fd, long length) {
+        return (int) syscall(SYS_FTRUNCATE, fd, length);
     }
 
     static int fstat(int fd, MemorySegment stat) {
         try {
-            return (int) Fstat.H.invokeExact(SLOT.get(), fd, stat);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_FSTAT, fd, address(stat));
+        } finally {
+            Reference.reachabilityFence(stat);
         }
     }
 
     static int fchmod(int fd, int mode) {
-        try {
-            return (int) Fchmod.H.invokeExact(SLOT.get(), fd, mode);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_FCHMOD, fd, mode);
     }
 
     static int fcntl(int fd, int cmd, int arg) {
+        return (int) syscall(SYS_FCNTL, fd, cmd, arg);
+    }
+
+    /** open(2) relative to the working directory. */
+    static int open(MemorySegment path, int flags, int mode) {
         try {
-            return (int) Fcntl.H.invokeExact(SLOT.get(), fd, cmd, arg);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_OPENAT, AT_FDCWD, address(path), flags, mode, 0, 0);
+        } finally {
+            Reference.reachabilityFence(path);
         }
     }
 
-    static int open(MemorySegment path, int flags, int mode) {
+    /** unlink(2) relative to the working directory. */
+    static int unlink(MemorySegment path) {
         try {
-            return (int) Open.H.invokeExact(SLOT.get(), path, flags, mode);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_UNLINKAT, AT_FDCWD, address(path), 0);
+        } finally {
+            Reference.reachabilityFence(path);
         }
     }
 
     static int flock(int fd, int operation) {
-        try {
-            return (int) Flock.H.invokeExact(SLOT.get(), fd, operation);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_FLOCK, fd, operation);
     }
 
     static int memfdCreate(MemorySegment name, int flags) {
         try {
-            return (int) MemfdCreate.H.invokeExact(SLOT.get(), name, flags);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    static int shmOpen(MemorySegment name, int flags, int mode) {
-        try {
-            return (int) ShmOpen.H.invokeExact(SLOT.get(), name, flags, mode);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    static int shmUnlink(MemorySegment name) {
-        try {
-            return (int) ShmUnlink.H.invokeExact(SLOT.get(), name);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_MEMFD_CREATE, address(name), flags);
+        } finally {
+            Reference.reachabilityFence(name);
         }
     }
 
     /** Returns the mapping's address, or -1 (MAP_FAILED). */
     static long mmap(long length, int prot, int flags, int fd, long offset) {
-        try {
-            MemorySegment m = (MemorySegment) Mmap.H.invokeExact(SLOT.get(), MemorySegment.NULL, length, prot, flags, fd, offset);
-            return m.address();
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return syscall(SYS_MMAP, 0, length, prot, flags, fd, offset);
     }
 
     static int munmap(long address, long length) {
-        try {
-            return (int) Munmap.H.invokeExact(SLOT.get(), MemorySegment.ofAddress(address), length);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
-        try {
-            return (long) Syscall6.H.invokeExact(SLOT.get(), nr, a, b, c, d, e, f);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    static long syscall(long nr, long a, long b) {
-        try {
-            return (long) Syscall2.H.invokeExact(SLOT.get(), nr, a, b);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_MUNMAP, address, length);
     }
 
     static int socket(int domain, int type, int protocol) {
-        try {
-            return (int) Socket.H.invokeExact(SLOT.get(), domain, type, protocol);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_SOCKET, domain, type, protocol);
     }
 
     static int socketpair(int domain, int type, int protocol, MemorySegment fds) {
         try {
-            return (int) Socketpair.H.invokeExact(SLOT.get(), domain, type, protocol, fds);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_SOCKETPAIR, domain, type, protocol, address(fds), 0, 0);
+        } finally {
+            Reference.reachabilityFence(fds);
         }
     }
 
     static int bind(int fd, MemorySegment address, int length) {
         try {
-            return (int) Bind.H.invokeExact(SLOT.get(), fd, address, length);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_BIND, fd, address(address), length);
+        } finally {
+            Reference.reachabilityFence(address);
         }
     }
-
-    static final int AT_FDCWD = -100;
-    static final int RENAME_NOREPLACE = 1;
 
     /** renameat2(2) relative to the working directory; {@code flags} e.g. {@link #RENAME_NOREPLACE}. */
     static int renameat2(MemorySegment from, MemorySegment to, int flags) {
         try {
-            return (int) Renameat2.H.invokeExact(SLOT.get(), AT_FDCWD, from, AT_FDCWD, to, flags);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_RENAMEAT2, AT_FDCWD, address(from), AT_FDCWD, address(to), flags, 0);
+        } finally {
+            Reference.reachabilityFence(from);
+            Reference.reachabilityFence(to);
         }
     }
 
     static int listen(int fd, int backlog) {
-        try {
-            return (int) Listen.H.invokeExact(SLOT.get(), fd, backlog);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_LISTEN, fd, backlog);
     }
 
     static int accept4(int fd, int flags) {
-        try {
-            return (int) Accept4.H.invokeExact(SLOT.get(), fd, MemorySegment.NULL, MemorySegment.NULL, flags);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_ACCEPT4, fd, 0, 0, flags, 0, 0);
     }
 
     static int connect(int fd, MemorySegment address, int length) {
         try {
-            return (int) Connect.H.invokeExact(SLOT.get(), fd, address, length);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_CONNECT, fd, address(address), length);
+        } finally {
+            Reference.reachabilityFence(address);
         }
     }
 
     static int shutdown(int fd, int how) {
-        try {
-            return (int) Shutdown.H.invokeExact(SLOT.get(), fd, how);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_SHUTDOWN, fd, how);
     }
 
     static long sendmsg(int fd, MemorySegment msghdr, int flags) {
         try {
-            return (long) Sendmsg.H.invokeExact(SLOT.get(), fd, msghdr, flags);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return syscall(SYS_SENDMSG, fd, address(msghdr), flags);
+        } finally {
+            Reference.reachabilityFence(msghdr);
         }
     }
 
     static long recvmsg(int fd, MemorySegment msghdr, int flags) {
         try {
-            return (long) Recvmsg.H.invokeExact(SLOT.get(), fd, msghdr, flags);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return syscall(SYS_RECVMSG, fd, address(msghdr), flags);
+        } finally {
+            Reference.reachabilityFence(msghdr);
         }
     }
 
     static int getsockopt(int fd, int level, int option, MemorySegment value, MemorySegment length) {
         try {
-            return (int) Getsockopt.H.invokeExact(SLOT.get(), fd, level, option, value, length);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_GETSOCKOPT, fd, level, option, address(value), address(length), 0);
+        } finally {
+            Reference.reachabilityFence(value);
+            Reference.reachabilityFence(length);
         }
     }
 
     static int setsockopt(int fd, int level, int option, MemorySegment value, int length) {
         try {
-            return (int) Setsockopt.H.invokeExact(SLOT.get(), fd, level, option, value, length);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_SETSOCKOPT, fd, level, option, address(value), length, 0);
+        } finally {
+            Reference.reachabilityFence(value);
         }
     }
 
     static int poll(MemorySegment fds, long count, int timeoutMillis) {
         try {
-            return (int) Poll.H.invokeExact(SLOT.get(), fds, count, timeoutMillis);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_POLL, address(fds), count, timeoutMillis);
+        } finally {
+            Reference.reachabilityFence(fds);
         }
     }
 
     static int epollCreate1(int flags) {
-        try {
-            return (int) EpollCreate1.H.invokeExact(SLOT.get(), flags);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_EPOLL_CREATE1, flags);
     }
 
     static int epollCtl(int epfd, int op, int fd, MemorySegment event) {
         try {
-            return (int) EpollCtl.H.invokeExact(SLOT.get(), epfd, op, fd, event);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_EPOLL_CTL, epfd, op, fd, address(event), 0, 0);
+        } finally {
+            Reference.reachabilityFence(event);
         }
     }
 
     static int epollWait(int epfd, MemorySegment events, int maxEvents, int timeoutMillis) {
         try {
-            return (int) EpollWait.H.invokeExact(SLOT.get(), epfd, events, maxEvents, timeoutMillis);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return (int) syscall(SYS_EPOLL_WAIT, epfd, address(events), maxEvents, timeoutMillis, 0, 0);
+        } finally {
+            Reference.reachabilityFence(events);
         }
     }
 
+    /** eventfd(3): glibc's is eventfd2 with the flags. */
     static int eventfd(int initial, int flags) {
-        try {
-            return (int) Eventfd.H.invokeExact(SLOT.get(), initial, flags);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_EVENTFD2, initial, flags);
     }
 
     static long read(int fd, MemorySegment buffer, long count) {
         try {
-            return (long) Read.H.invokeExact(SLOT.get(), fd, buffer, count);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return syscall(SYS_READ, fd, address(buffer), count);
+        } finally {
+            Reference.reachabilityFence(buffer);
         }
     }
 
     static long write(int fd, MemorySegment buffer, long count) {
         try {
-            return (long) Write.H.invokeExact(SLOT.get(), fd, buffer, count);
-        } catch (Throwable t) {
-            throw unexpected(t);
+            return syscall(SYS_WRITE, fd, address(buffer), count);
+        } finally {
+            Reference.reachabilityFence(buffer);
         }
     }
 
     static int getuid() {
-        try {
-            return (int) Getuid.H.invokeExact();
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_GETUID, 0);
     }
 
     static int getgid() {
-        try {
-            return (int) Getgid.H.invokeExact();
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
+        return (int) syscall(SYS_GETGID, 0);
     }
 
     static MemorySegment strerrorname(int errno) {
@@ -455,19 +365,7 @@ final class Libc {
         }
     }
 
-    private static MethodHandle errno(String name, MemoryLayout result, MemoryLayout... args) {
-        return errno(name, FunctionDescriptor.of(result, args), -1);
-    }
-
-    @SuppressWarnings("restricted") // the os layer is where this module's native access is used, and only here
-    private static MethodHandle errno(String name, FunctionDescriptor descriptor, int firstVariadic) {
-        Linker.Option[] options = firstVariadic < 0
-                ? new Linker.Option[] {ERRNO}
-                : new Linker.Option[] {ERRNO, Linker.Option.firstVariadicArg(firstVariadic)};
-        return LINKER.downcallHandle(symbol(name), descriptor, options);
-    }
-
-    @SuppressWarnings("restricted") // as errno(...) above
+    @SuppressWarnings("restricted") // as Syscall above
     private static MethodHandle plain(String name, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(symbol(name), descriptor);
     }

@@ -3,8 +3,9 @@ package dev.ipc4j.os;
 import java.lang.foreign.Arena;
 
 /**
- * Named shared memory: a file under /dev/shm ({@code shm_open(3)}), found by name, outliving its creator until
- * unlinked. The mode is exactly what the caller asks for: the process umask neither widens nor narrows it.
+ * Named shared memory: a file under /dev/shm, found by name, outliving its creator until unlinked. The mode is exactly
+ * what the caller asks for: the process umask neither widens nor narrows it. Opened as glibc's {@code shm_open(3)} does
+ * (the file {@code /dev/shm/NAME}, with O_NOFOLLOW and O_CLOEXEC), but by system call: see {@link Libc} for why.
  */
 public final class NamedShm {
     /** A name may not contain '/', and glibc adds one in front; NAME_MAX is 255. */
@@ -15,6 +16,8 @@ public final class NamedShm {
     private static final int O_CREAT = 0100;
     private static final int O_EXCL = 0200;
     private static final int O_CLOEXEC = 02000000;
+    private static final int O_NOFOLLOW = 0400000;
+    private static final String DIRECTORY = "/dev/shm/";
 
     private NamedShm() {}
 
@@ -45,14 +48,14 @@ public final class NamedShm {
     public static void unlink(String name) throws ErrnoException {
         validate(name);
         try (Arena arena = Arena.ofConfined()) {
-            Libc.check(Libc.shmUnlink(arena.allocateFrom("/" + name)), "shm_unlink(" + name + ")");
+            Libc.check(Libc.unlink(arena.allocateFrom(DIRECTORY + name)), "shm_unlink(" + name + ")");
         }
     }
 
     private static Fd open(String name, int flags, int mode, String call) throws ErrnoException {
         validate(name);
         try (Arena arena = Arena.ofConfined()) {
-            return Fd.adopt(Libc.check(Libc.shmOpen(arena.allocateFrom("/" + name), flags, mode), call));
+            return Fd.adopt(Libc.check(Libc.open(arena.allocateFrom(DIRECTORY + name), flags | O_NOFOLLOW, mode), call));
         }
     }
 
