@@ -22,7 +22,10 @@ import java.util.Map;
  * written without it.
  */
 final class CountersFile {
-    private static final System.Logger LOG = System.getLogger("dev.ipc4j.counters");
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.ipc4j.counters");
+    }
     /** The open file of each app; guarded by itself, as is every file's slot bookkeeping. */
     private static final Map<String, CountersFile> OPEN = new HashMap<>();
     private static boolean warned; // guarded by OPEN
@@ -59,7 +62,7 @@ final class CountersFile {
                 } catch (ErrnoException | RuntimeException e) {
                     if (!warned) {
                         warned = true;
-                        LOG.log(System.Logger.Level.WARNING, "no counters file for app " + app
+                        Log.LOG.log(System.Logger.Level.WARNING, "no counters file for app " + app
                                 + ": counters are kept in private memory, ipc4j stat will not see them", e);
                     }
                     return CounterRecord.detached(type);

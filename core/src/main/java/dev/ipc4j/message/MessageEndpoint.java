@@ -96,7 +96,10 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     /** How soon a driver with deferred frames looks for ring room again (room is announced by no descriptor). */
     private static final long DEFERRED_RETRY_NANOS = 200_000;
     private static final long STEAL_SLICE_NANOS = 50_000;
-    private static final System.Logger LOG = System.getLogger("dev.ipc4j.message");
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.ipc4j.message");
+    }
     private static final AtomicLong ENDPOINTS = new AtomicLong();
     /** The endpoint this thread is driving now (handlers run inside): sends defer, blocking requests are refused. */
     private static final ThreadLocal<MessageEndpoint<?>> DRIVING = new ThreadLocal<>();
@@ -135,7 +138,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private final InMessage.ClosedHook closedHook = m -> released(m.heldBytes());
     private volatile ChannelClosedException closedCause;
     private volatile Consumer<UnexpectedResponse> unexpectedListener =
-            u -> LOG.log(System.Logger.Level.WARNING, "unexpected response: " + u);
+            u -> Log.LOG.log(System.Logger.Level.WARNING, "unexpected response: " + u);
 
     private final ReentrantLock driveLock = new ReentrantLock();
     private final AtomicInteger driversWaiting = new AtomicInteger();
@@ -590,7 +593,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                     transmit(Kind.CALL_CLOSE, body, nextId.getAndIncrement(), c.id(), MessageWriter.Mode.DEFER,
                             Wire.PEER_CALL);
                 } catch (MessageException e) {
-                    LOG.log(System.Logger.Level.DEBUG, name + ": telling the caller of an expired call", e);
+                    Log.LOG.log(System.Logger.Level.DEBUG, name + ": telling the caller of an expired call", e);
                 }
                 notifyClose(c, expired, Metadata.empty());
             }
@@ -630,7 +633,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                 transmit(Kind.CALL_CANCEL, why, nextId.getAndIncrement(), call.id(), MessageWriter.Mode.DEFER,
                         call.isCaller() ? 0 : Wire.PEER_CALL);
             } catch (MessageException e) {
-                LOG.log(System.Logger.Level.DEBUG, name + ": telling the peer of a cancelled call", e);
+                Log.LOG.log(System.Logger.Level.DEBUG, name + ": telling the peer of a cancelled call", e);
             }
         }
         notifyClose(call, status, Metadata.empty());
@@ -670,7 +673,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             try {
                 listener = handler.onCall(call);
             } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.WARNING, name + ": a call handler threw", e);
+                Log.LOG.log(System.Logger.Level.WARNING, name + ": a call handler threw", e);
                 refusal = Status.UNKNOWN.withDescription("the handler failed: " + e);
             }
         }
@@ -679,7 +682,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             try {
                 call.close(refusal, Metadata.empty());
             } catch (MessageException e) {
-                LOG.log(System.Logger.Level.DEBUG, name + ": refusing a call", e);
+                Log.LOG.log(System.Logger.Level.DEBUG, name + ": refusing a call", e);
             }
         }
     }
@@ -717,7 +720,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                     l.onMessage(m);
                 } catch (RuntimeException | Error e) {
                     m.close();
-                    LOG.log(System.Logger.Level.WARNING, name + ": a call listener threw", e);
+                    Log.LOG.log(System.Logger.Level.WARNING, name + ": a call listener threw", e);
                 }
             }
             case CALL_HALF_CLOSE -> {
@@ -1033,7 +1036,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             end(c, c);
             work++;
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.ERROR, name + ": the driver failed", e);
+            Log.LOG.log(System.Logger.Level.ERROR, name + ": the driver failed", e);
             ChannelClosedException c = new ChannelClosedException("the driver failed: " + e, e);
             end(c, c);
             work++;
@@ -1208,7 +1211,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                 try {
                     tap.crossed(session, number, true, m.kind().name(), m.type(), codec, m.payload());
                 } catch (RuntimeException e) { // an observer's fault must never cost the server a message
-                    LOG.log(System.Logger.Level.WARNING, name + ": the session's tap threw", e);
+                    Log.LOG.log(System.Logger.Level.WARNING, name + ": the session's tap threw", e);
                 }
             }
         }
@@ -1346,7 +1349,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                     ownWaits.await(Math.min(deadline - now, WaitStrategy.CHECK_INTERVAL.toNanos()));
                 }
             } catch (TransportException e) {
-                LOG.log(System.Logger.Level.DEBUG, name + ": sleeping", e);
+                Log.LOG.log(System.Logger.Level.DEBUG, name + ": sleeping", e);
             } finally {
                 disarmSleep(Waiter.CALLER);
             }
@@ -1470,7 +1473,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         if (config.closeOnInvalidMessage()) {
             end(new ChannelClosedException("a malformed message ended the channel: " + e.getMessage(), e), e);
         } else if (!failure.complete(e)) {
-            LOG.log(System.Logger.Level.WARNING, name + ": dropped a malformed message: " + e.getMessage());
+            Log.LOG.log(System.Logger.Level.WARNING, name + ": dropped a malformed message: " + e.getMessage());
         }
     }
 
@@ -1547,7 +1550,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             Wire.writeLong(out.payload(), 0, request);
             transmit(Kind.UNEXPECTED_RESPONSE, out, nextId.getAndIncrement(), response, MessageWriter.Mode.DEFER);
         } catch (MessageException e) {
-            LOG.log(System.Logger.Level.DEBUG, name + ": could not report an unexpected response to the peer", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, name + ": could not report an unexpected response to the peer", e);
         }
     }
 
@@ -1564,7 +1567,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             invalid(e);
         } catch (Exception | Error e) {
             m.close();
-            LOG.log(System.Logger.Level.WARNING, name + ": a message handler threw", e);
+            Log.LOG.log(System.Logger.Level.WARNING, name + ": a message handler threw", e);
         }
     }
 
@@ -1573,7 +1576,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         try {
             task.run();
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.WARNING, name + ": a handler threw", e);
+            Log.LOG.log(System.Logger.Level.WARNING, name + ": a handler threw", e);
         }
     }
 

@@ -9,7 +9,10 @@ import java.util.function.Consumer;
  * once, and never throws; an interrupt seen while closing is kept on the thread.
  */
 public final class Closing {
-    private static final System.Logger LOG = System.getLogger("dev.ipc4j");
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.ipc4j");
+    }
 
     private Closing() {}
 
@@ -20,7 +23,7 @@ public final class Closing {
 
     /** Closes {@code c}; a failure is logged at {@code level} (WARNING where it may leave something behind). */
     public static void quietly(AutoCloseable c, Level level) {
-        close(c, e -> LOG.log(level, "closing " + c, e));
+        close(c, e -> Log.LOG.log(level, "closing " + c, e));
     }
 
     /** Closes {@code c} while failing with {@code cause}: a failure to close is added to it, suppressed. */

@@ -63,7 +63,10 @@ public final class Publisher implements AutoCloseable {
     /** {@link #offer} returns this when a reliable subscriber has not read the sample it would overwrite. */
     public static final long BACK_PRESSURED = -2;
 
-    private static final System.Logger LOG = System.getLogger("dev.ipc4j.pubsub");
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.ipc4j.pubsub");
+    }
     private static final SecureRandom EPOCHS = new SecureRandom();
     private static final long WAIT_SLICE_NANOS = 10_000_000;
     private static final MemorySegment DOORBELL = MemorySegment.ofArray(new byte[1]);
@@ -84,7 +87,7 @@ public final class Publisher implements AutoCloseable {
     public record Config(int capacity, Duration reliableTimeout, SlowSubscriberPolicy slowSubscribers,
             Consumer<SlowSubscriber> listener) {
         public static final Config DEFAULT = new Config(1024, Duration.ofSeconds(1), SlowSubscriberPolicy.DEMOTE,
-                s -> LOG.log(System.Logger.Level.WARNING, "slow reliable subscriber: " + s));
+                s -> Log.LOG.log(System.Logger.Level.WARNING, "slow reliable subscriber: " + s));
 
         public Config {
             if (capacity < 2 || capacity > 1 << 20 || Integer.bitCount(capacity) != 1) {
@@ -364,7 +367,7 @@ public final class Publisher implements AutoCloseable {
         try {
             Futex.wake(block.memory(), TopicBlock.WAKE_OFFSET, count);
         } catch (ErrnoException e) {
-            LOG.log(System.Logger.Level.WARNING, "waking the subscribers of " + topic, e);
+            Log.LOG.log(System.Logger.Level.WARNING, "waking the subscribers of " + topic, e);
         }
     }
 
@@ -389,7 +392,7 @@ public final class Publisher implements AutoCloseable {
                 sub.session.shareAppSegment(segment);
             } catch (RuntimeException e) {
                 (failed == null ? failed = new ArrayList<>() : failed).add(sub);
-                LOG.log(System.Logger.Level.DEBUG, "a subscriber of " + topic + " cannot take a segment: it leaves", e);
+                Log.LOG.log(System.Logger.Level.DEBUG, "a subscriber of " + topic + " cannot take a segment: it leaves", e);
             }
         }
         if (failed != null) {
@@ -449,7 +452,7 @@ public final class Publisher implements AutoCloseable {
                 // The kernel compares the word first: a cursor that moved since it was looked at ends the wait at once.
                 Futex.await(slowest.cursor.memory(), CursorBlock.NEXT_OFFSET, seen, Math.min(left, WAIT_SLICE_NANOS));
             } catch (ErrnoException | RuntimeException e) {
-                LOG.log(System.Logger.Level.DEBUG, "a slow subscriber's cursor went while waiting for it (it left)", e);
+                Log.LOG.log(System.Logger.Level.DEBUG, "a slow subscriber's cursor went while waiting for it (it left)", e);
             } finally {
                 block.publisherWaiting(false);
             }
@@ -479,7 +482,7 @@ public final class Publisher implements AutoCloseable {
             try {
                 config.listener().accept(r);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "the slow-subscriber listener of " + topic + " threw", e);
+                Log.LOG.log(System.Logger.Level.WARNING, "the slow-subscriber listener of " + topic + " threw", e);
             }
         }
         if (config.slowSubscribers() == SlowSubscriberPolicy.FAIL_PUBLISH && !reports.isEmpty()) {
@@ -577,7 +580,7 @@ public final class Publisher implements AutoCloseable {
             sub.watch = session.runner().attach(new Watch(sub));
             return true;
         } catch (Ipc4jException | IllegalArgumentException | IllegalStateException e) {
-            LOG.log(System.Logger.Level.DEBUG, "a subscription to " + topic + " failed to set up", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "a subscription to " + topic + " failed to set up", e);
             if (sub != null) {
                 synchronized (lock) {
                     removeLocked(sub, true);
@@ -591,7 +594,7 @@ public final class Publisher implements AutoCloseable {
             }
             return true;
         } catch (java.io.IOException e) { // the subscriber gave up meanwhile: nothing was set up
-            LOG.log(System.Logger.Level.DEBUG, "a subscriber of " + topic + " left while it subscribed", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "a subscriber of " + topic + " left while it subscribed", e);
             cursor.close();
             return true;
         }
@@ -730,7 +733,7 @@ public final class Publisher implements AutoCloseable {
             }
             // The server closed first (its shutdown hook runs beside the application's, in no set order): its sessions
             // ended, which ended every subscription, and the topic's memory went with its app arena.
-            LOG.log(System.Logger.Level.DEBUG, "the publisher of " + topic + " closed after its server", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "the publisher of " + topic + " closed after its server", e);
         }
     }
 

@@ -52,7 +52,10 @@ public final class Subscriber implements AutoCloseable {
 
     private static final long HANDLE_LENGTH_AT = 16;
     private static final MemorySegment RUNNER_DRIVEN = MemorySegment.ofArray(new byte[] {1});
-    private static final System.Logger LOG = System.getLogger("dev.ipc4j.pubsub");
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.ipc4j.pubsub");
+    }
     /** The subscribers of each session, so that one end handler per session tells them all. */
     private static final Map<Session, Set<Subscriber>> BY_SESSION = new ConcurrentHashMap<>();
 
@@ -603,7 +606,7 @@ public final class Subscriber implements AutoCloseable {
                     try {
                         handler.onSample(sample);
                     } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "a sample handler of " + topic + " threw (sample " + sample.sequence() + ")", e);
+                        Log.LOG.log(System.Logger.Level.WARNING, "a sample handler of " + topic + " threw (sample " + sample.sequence() + ")", e);
                     }
                 }
 
@@ -612,7 +615,7 @@ public final class Subscriber implements AutoCloseable {
                     try {
                         handler.onGap(gap);
                     } catch (RuntimeException e) {
-                        LOG.log(System.Logger.Level.WARNING, "a gap handler of " + topic + " threw", e);
+                        Log.LOG.log(System.Logger.Level.WARNING, "a gap handler of " + topic + " threw", e);
                     }
                 }
             };
@@ -652,7 +655,7 @@ public final class Subscriber implements AutoCloseable {
             try {
                 handler.onEnd(cause);
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "a subscriber's end handler threw", e);
+                Log.LOG.log(System.Logger.Level.WARNING, "a subscriber's end handler threw", e);
             }
         }
 

@@ -65,7 +65,10 @@ import java.util.function.Predicate;
  * ({@link #onChannel}) are handled on a set-up thread, since accepting one waits for the peer's handshake.
  */
 public abstract sealed class Session implements AutoCloseable permits ClientSession, ServerSession {
-    private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
+    }
     /** How often the runner looks at the peer's pidfd while the socket is quiet (its EOF usually tells first). */
     private static final long PID_CHECK_NANOS = 100_000_000;
     /** How often a runner that never sleeps (busy spin) reads a session socket that was not readable when last read. */
@@ -318,7 +321,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             try {
                 handler.accept(end);
             } catch (RuntimeException | Error e) { // a handler's failure, whatever it is, is not the session's
-                LOG.log(System.Logger.Level.WARNING, "a session end handler threw", e);
+                Log.LOG.log(System.Logger.Level.WARNING, "a session end handler threw", e);
             }
         });
     }
@@ -357,15 +360,15 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             bestEffort("failing what was pending", () -> failPending(closed(null)));
             send(new Control.Bye());
             if (!awaitPeerFinished()) {
-                LOG.log(System.Logger.Level.WARNING, "session " + id + ": the peer did not finish within "
+                Log.LOG.log(System.Logger.Level.WARNING, "session " + id + ": the peer did not finish within "
                         + config.closeTimeout() + "; releasing anyway");
             }
         } catch (IOException | Ipc4jException e) {
-            LOG.log(System.Logger.Level.DEBUG, "session " + id + ": the peer is gone already", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "session " + id + ": the peer is gone already", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.WARNING, "session " + id + ": ending it failed; releasing anyway", e);
+            Log.LOG.log(System.Logger.Level.WARNING, "session " + id + ": ending it failed; releasing anyway", e);
         } finally {
             ended.complete(new SessionEnd.ClosedHere());
             release(false);
@@ -413,7 +416,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         }
         try {
             if (!released.await(config.closeTimeout().toMillis() * 2 + 1000, TimeUnit.MILLISECONDS)) {
-                LOG.log(System.Logger.Level.WARNING, "session " + id + " still releasing");
+                Log.LOG.log(System.Logger.Level.WARNING, "session " + id + " still releasing");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -437,7 +440,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 }
             }
             if (!quiet()) {
-                LOG.log(System.Logger.Level.WARNING, "session " + id + ": after " + config.closeTimeout() + ", "
+                Log.LOG.log(System.Logger.Level.WARNING, "session " + id + ": after " + config.closeTimeout() + ", "
                         + memory.heldFromPeer() + " leases on the peer's memory are still open or a channel is not read to"
                         + " its end; releasing anyway");
             }
@@ -445,10 +448,10 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             bestEffort("failing what was pending", () -> failPending(closed(null)));
             send(new Control.Bye());
         } catch (IOException | Ipc4jException e) {
-            LOG.log(System.Logger.Level.DEBUG, "session " + id + ": answering BYE", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "session " + id + ": answering BYE", e);
         } catch (RuntimeException | Error e) {
             // Whatever broke the graceful end (it runs on a pool thread, where it would vanish), the release runs.
-            LOG.log(System.Logger.Level.WARNING, "session " + id + ": ending it in good order failed; releasing anyway", e);
+            Log.LOG.log(System.Logger.Level.WARNING, "session " + id + ": ending it in good order failed; releasing anyway", e);
         } finally {
             release(false);
         }
@@ -479,7 +482,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 dead = false;
             }
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.WARNING, "session " + id + ": ending it failed; releasing anyway", e);
+            Log.LOG.log(System.Logger.Level.WARNING, "session " + id + ": ending it failed; releasing anyway", e);
         } finally {
             release(dead);
         }
@@ -521,7 +524,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         try {
             step.run();
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.WARNING, "session " + id + ": " + what + " failed; the rest is released anyway", e);
+            Log.LOG.log(System.Logger.Level.WARNING, "session " + id + ": " + what + " failed; the rest is released anyway", e);
         }
     }
 
@@ -629,7 +632,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             } catch (TransportException e) { // a ProtocolException: the sealed set has no other member left
                 failed(new SessionEnd.ProtocolViolation(e.getMessage(), e), "protocol violation: " + e.getMessage());
             } catch (ErrnoException | RuntimeException e) {
-                LOG.log(System.Logger.Level.ERROR, "session " + id + ": reading its socket failed", e);
+                Log.LOG.log(System.Logger.Level.ERROR, "session " + id + ": reading its socket failed", e);
                 failed(new SessionEnd.ProtocolViolation(e.toString(), e), e.toString());
             }
             return 1;
@@ -792,7 +795,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 try {
                     taken = first.test(request);
                 } catch (RuntimeException | Error e) {
-                    LOG.log(System.Logger.Level.WARNING, "session " + id + ": a channel interceptor threw", e);
+                    Log.LOG.log(System.Logger.Level.WARNING, "session " + id + ": a channel interceptor threw", e);
                     request.refuseIfUndecided("the server's channel interceptor failed");
                     return;
                 }
@@ -815,7 +818,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 try {
                     handler.accept(request);
                 } catch (RuntimeException | Error e) {
-                    LOG.log(System.Logger.Level.WARNING, "session " + id + ": a channel handler threw", e);
+                    Log.LOG.log(System.Logger.Level.WARNING, "session " + id + ": a channel handler threw", e);
                 } finally {
                     request.refuseIfUndecided("the peer's channel handler neither accepted nor refused it");
                 }

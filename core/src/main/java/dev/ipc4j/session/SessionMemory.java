@@ -29,7 +29,10 @@ import java.util.function.Supplier;
  * (client's), {@code ipc4j.SERVERAPP.SERVERPID.app}.
  */
 final class SessionMemory implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
+    }
 
     private final ServerApp server;
     private final boolean serverSide;
@@ -191,7 +194,7 @@ final class SessionMemory implements AutoCloseable {
                 try {
                     arena.closeReleasedSegments();
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "closing released segments of " + arena.name(), e);
+                    Log.LOG.log(System.Logger.Level.DEBUG, "closing released segments of " + arena.name(), e);
                 }
             }
         }
@@ -340,7 +343,7 @@ final class SessionMemory implements AutoCloseable {
                 try {
                     lent.reclaimDeadHolders(); // fails harmlessly when the server closed it meanwhile
                 } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "reclaiming a dead client's holds in the app arena", e);
+                    Log.LOG.log(System.Logger.Level.DEBUG, "reclaiming a dead client's holds in the app arena", e);
                 }
             }
         }
@@ -351,7 +354,7 @@ final class SessionMemory implements AutoCloseable {
             try {
                 arena.closeWhenReleased();
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "closing " + arena.name(), e);
+                Log.LOG.log(System.Logger.Level.WARNING, "closing " + arena.name(), e);
             }
         }
     }

@@ -59,7 +59,10 @@ import java.util.function.Predicate;
  * }</pre>
  */
 public final class SessionServer implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.ipc4j.session");
+    }
     private static final Duration ACCEPT_INTERVAL = Duration.ofMillis(200);
     /** How often, at most, evicted connections are summed up in the log. */
     static final Duration FLOOD_REPORT_INTERVAL = Duration.ofSeconds(10);
@@ -184,7 +187,7 @@ public final class SessionServer implements AutoCloseable {
             List<ShmSweeper.Found> removed = ShmSweeper.sweep(new ShmSweeper.Places(ShmSweeper.SHM_DIRECTORY, dir), false,
                     f -> f.name().startsWith(prefix));
             for (ShmSweeper.Found f : removed) {
-                LOG.log(System.Logger.Level.INFO, "removed {0}, left by dead process {1}", f.path(), Long.toString(f.ownerPid()));
+                Log.LOG.log(System.Logger.Level.INFO, "removed {0}, left by dead process {1}", f.path(), Long.toString(f.ownerPid()));
             }
             long pid = ProcessHandle.current().pid();
             Path socketPath = RunDirectory.socket(dir, app.name(), pid);
@@ -354,7 +357,7 @@ public final class SessionServer implements AutoCloseable {
                 Files.deleteIfExists(pidFile());
             }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "removing the pid file", e);
+            Log.LOG.log(System.Logger.Level.WARNING, "removing the pid file", e);
         }
         Closing.quietly(lock);
         counters.close();
@@ -377,14 +380,14 @@ public final class SessionServer implements AutoCloseable {
                 return;
             } catch (ErrnoException e) {
                 if (!closed.get()) {
-                    LOG.log(System.Logger.Level.WARNING, "accepting a connection failed", e);
+                    Log.LOG.log(System.Logger.Level.WARNING, "accepting a connection failed", e);
                 }
                 continue;
             } catch (RuntimeException e) {
                 if (closed.get()) {
                     return; // the listener was closed under us
                 }
-                LOG.log(System.Logger.Level.ERROR, "the accept loop failed", e);
+                Log.LOG.log(System.Logger.Level.ERROR, "the accept loop failed", e);
                 return;
             }
             reportEvictions();
@@ -419,7 +422,7 @@ public final class SessionServer implements AutoCloseable {
         String report = logins.report();
         if (report != null) {
             lastFloodReport = now;
-            LOG.log(System.Logger.Level.WARNING, "server app ''{0}'': {1}", app.name(), report);
+            Log.LOG.log(System.Logger.Level.WARNING, "server app ''{0}'': {1}", app.name(), report);
         }
     }
 
@@ -431,7 +434,7 @@ public final class SessionServer implements AutoCloseable {
             kernel = Handshake.credentials(socket);
             pid = ClientSession.peerPidFd(socket, kernel.pid());
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "a connection that vanished before logging in", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "a connection that vanished before logging in", e);
             Closing.quietly(socket);
             return;
         }
@@ -521,7 +524,7 @@ public final class SessionServer implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             // An evicted connection's end is counted in the flood summary, not logged one by one.
-            LOG.log(admitted.evicted() ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
+            Log.LOG.log(admitted.evicted() ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
                     "log-in of pid " + kernel.pid() + " failed: " + e.getMessage());
             near.forEach(Closing::quietly);
             Closing.quietly(memorySocket);
@@ -539,7 +542,7 @@ public final class SessionServer implements AutoCloseable {
         try {
             h.accept(s);
         } catch (RuntimeException | Error e) {
-            LOG.log(System.Logger.Level.WARNING, "the session handler threw; session " + s.id() + " goes on", e);
+            Log.LOG.log(System.Logger.Level.WARNING, "the session handler threw; session " + s.id() + " goes on", e);
         }
     }
 
@@ -584,11 +587,11 @@ public final class SessionServer implements AutoCloseable {
 
     private void refuse(Channel control, AccessDeniedException denied, PeerCredentials kernel) {
         counters.add(ServerField.LOGINS_REFUSED, 1);
-        LOG.log(System.Logger.Level.INFO, "refused pid " + kernel.pid() + ": " + denied.reason() + ": " + denied.getMessage());
+        Log.LOG.log(System.Logger.Level.INFO, "refused pid " + kernel.pid() + ": " + denied.reason() + ": " + denied.getMessage());
         try {
             Handshake.send(control, new Control.Refused(denied.reason(), denied.getMessage()), 0, List.of());
         } catch (IOException | Ipc4jException e) {
-            LOG.log(System.Logger.Level.DEBUG, "the refused client is gone", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "the refused client is gone", e);
         }
         control.close(); // ends the socket after the refusal, so the client reads it
     }

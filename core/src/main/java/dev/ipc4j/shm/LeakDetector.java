@@ -12,7 +12,10 @@ import java.util.function.Consumer;
  */
 final class LeakDetector {
     static final int SAMPLE_EVERY = 128;
-    private static final System.Logger LOG = System.getLogger("dev.ipc4j.shm.leak");
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.ipc4j.shm.leak");
+    }
     private static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().daemon().name("ipc4j-leak-detector").unstarted(r));
     /** Tests listen here to see reports without depending on a logging backend. */
     static volatile Consumer<String> listener;
@@ -43,7 +46,7 @@ final class LeakDetector {
             }
             String message = "LEAK: a " + what + " of arena " + arena.name() + " (block " + entry + ", generation " + life
                     + ") was garbage-collected without close(); its hold is released now. Taken at:";
-            LOG.log(System.Logger.Level.WARNING, message, site);
+            Log.LOG.log(System.Logger.Level.WARNING, message, site);
             Consumer<String> l = listener;
             if (l != null) {
                 StringBuilder text = new StringBuilder(message);

@@ -39,7 +39,10 @@ public final class ShmSweeper implements AutoCloseable {
     public static final Path SHM_DIRECTORY = Path.of("/dev/shm");
     private static final Path UNIX_SOCKETS = Path.of("/proc/net/unix");
     private static final String PREFIX = "ipc4j.";
-    private static final System.Logger LOG = System.getLogger("dev.ipc4j.shm.sweeper");
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger("dev.ipc4j.shm.sweeper");
+    }
 
     /** What an ipc4j object is: shared memory, a socket or a pid file. */
     public enum ObjectType { SEGMENT, SOCKET, PID_FILE }
@@ -90,7 +93,7 @@ public final class ShmSweeper implements AutoCloseable {
             throw new IllegalArgumentException("period must be positive: " + period);
         }
         for (Found f : sweep(places, false)) {
-            LOG.log(System.Logger.Level.INFO, "removed {0} left by dead process {1}", f.path(), Long.toString(f.ownerPid()));
+            Log.LOG.log(System.Logger.Level.INFO, "removed {0} left by dead process {1}", f.path(), Long.toString(f.ownerPid()));
         }
         return new ShmSweeper(places, period);
     }
@@ -169,20 +172,20 @@ public final class ShmSweeper implements AutoCloseable {
     private void sweepQuietly() {
         try {
             for (Found f : sweep(places, false)) {
-                LOG.log(System.Logger.Level.INFO, "removed {0} left by dead process {1}", f.path(), Long.toString(f.ownerPid()));
+                Log.LOG.log(System.Logger.Level.INFO, "removed {0} left by dead process {1}", f.path(), Long.toString(f.ownerPid()));
             }
             for (ShmArena arena : watched) {
                 try {
                     int freed = arena.reclaimDeadHolders();
                     if (freed > 0) {
-                        LOG.log(System.Logger.Level.INFO, "reclaimed {0} blocks held by dead processes in {1}", freed, arena.name());
+                        Log.LOG.log(System.Logger.Level.INFO, "reclaimed {0} blocks held by dead processes in {1}", freed, arena.name());
                     }
                 } catch (IllegalStateException closed) {
                     watched.remove(arena);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "sweep failed; trying again next period", e);
+            Log.LOG.log(System.Logger.Level.WARNING, "sweep failed; trying again next period", e);
         }
     }
 

@@ -33,7 +33,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Made by {@link Channel}, which passes the memfd over the channel's socket.
  */
 public final class RingPipe implements BlobPipe {
-    private static final System.Logger LOG = System.getLogger(RingPipe.class.getName());
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(RingPipe.class.getName());
+    }
     private static final long CLOSE_WAIT_SECONDS = 5;
     /** A waiting receive looks at more than the next header word every this many idle steps (a power of two). */
     private static final int CHECK_STEPS = 64;
@@ -620,7 +623,7 @@ public final class RingPipe implements BlobPipe {
                 in.disarmConsumer(waiter, rung || !slept);
             }
         } catch (ErrnoException | IllegalStateException e) {
-            LOG.log(System.Logger.Level.DEBUG, "disarming the ring's doorbell", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "disarming the ring's doorbell", e);
         } finally {
             receiveLock.unlock();
         }
@@ -816,7 +819,7 @@ public final class RingPipe implements BlobPipe {
             in.wakeConsumer();
             out.wakeProducer();
         } catch (ErrnoException | IllegalStateException e) {
-            LOG.log(System.Logger.Level.DEBUG, "waking the ring's waiters on abort", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "waking the ring's waiters on abort", e);
         }
     }
 
@@ -831,7 +834,7 @@ public final class RingPipe implements BlobPipe {
             in.wakeConsumer();
             out.wakeProducer();
         } catch (ErrnoException | IllegalStateException e) {
-            LOG.log(System.Logger.Level.DEBUG, "waking the ring's waiters on close", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "waking the ring's waiters on close", e);
         }
         // Our own threads leave the ring when they see the flag; only then may the memory go away.
         boolean quiet = false;
@@ -852,13 +855,13 @@ public final class RingPipe implements BlobPipe {
         if (quiet) {
             mapping.close();
         } else {
-            LOG.log(System.Logger.Level.WARNING, "a thread stayed inside a ring pipe for " + CLOSE_WAIT_SECONDS
+            Log.LOG.log(System.Logger.Level.WARNING, "a thread stayed inside a ring pipe for " + CLOSE_WAIT_SECONDS
                     + " s after close (a handler that does not return?); its mapping is left to the process's end");
         }
         try {
             peer.close();
         } catch (ErrnoException e) {
-            LOG.log(System.Logger.Level.DEBUG, "closing the peer's pidfd", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "closing the peer's pidfd", e);
         }
         if (quiet) { // a thread stuck inside may still ring or drain them
             Closing.all(myBells);

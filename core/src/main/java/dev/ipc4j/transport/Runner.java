@@ -26,7 +26,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Agents stay on the thread they were attached to (their handlers run there, in order).
  */
 public final class Runner implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger(Runner.class.getName());
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(Runner.class.getName());
+    }
     private static final AtomicInteger RUNNERS = new AtomicInteger();
     private static volatile Runner shared;
     /**
@@ -254,7 +257,7 @@ public final class Runner implements AutoCloseable {
                     try {
                         b.signal();
                     } catch (ErrnoException e) {
-                        LOG.log(System.Logger.Level.DEBUG, name + ": waking", e);
+                        Log.LOG.log(System.Logger.Level.DEBUG, name + ": waking", e);
                     }
                 }
             }
@@ -304,7 +307,7 @@ public final class Runner implements AutoCloseable {
                     wakeRequested = false;
                 }
             } catch (Throwable t) {
-                LOG.log(System.Logger.Level.ERROR, name + ": the runner thread failed", t);
+                Log.LOG.log(System.Logger.Level.ERROR, name + ": the runner thread failed", t);
             }
             // Closed (or failed): every agent is dropped.
             takeAdded();
@@ -337,7 +340,7 @@ public final class Runner implements AutoCloseable {
                 try {
                     bell.close();
                 } catch (ErrnoException e) {
-                    LOG.log(System.Logger.Level.DEBUG, name + ": closing its doorbell", e);
+                    Log.LOG.log(System.Logger.Level.DEBUG, name + ": closing its doorbell", e);
                 }
                 bell = null;
             }
@@ -354,7 +357,7 @@ public final class Runner implements AutoCloseable {
             try {
                 return a.doWork();
             } catch (RuntimeException | Error e) {
-                LOG.log(System.Logger.Level.ERROR, name + ": an agent failed and is dropped: " + a, e);
+                Log.LOG.log(System.Logger.Level.ERROR, name + ": an agent failed and is dropped: " + a, e);
                 agents.remove(a);
                 removed(a);
                 return 1;
@@ -376,7 +379,7 @@ public final class Runner implements AutoCloseable {
             try {
                 a.onRemoved();
             } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, name + ": an agent failed on removal: " + a, e);
+                Log.LOG.log(System.Logger.Level.WARNING, name + ": an agent failed on removal: " + a, e);
             }
         }
 

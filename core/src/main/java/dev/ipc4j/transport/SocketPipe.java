@@ -35,7 +35,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * unless a message is larger than that buffer or carries descriptors.
  */
 public final class SocketPipe implements HandlePipe {
-    private static final System.Logger LOG = System.getLogger(SocketPipe.class.getName());
+    /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
+    private static final class Log {
+        static final System.Logger LOG = System.getLogger(SocketPipe.class.getName());
+    }
     private static final Fd[] NO_FDS = new Fd[0];
     /** A RING frame carries the segment and four doorbells (see {@link Frame}). */
     static final int RING_FDS = 5;
@@ -278,7 +281,7 @@ public final class SocketPipe implements HandlePipe {
             try {
                 sendFrame(Frame.PING, MemorySegment.NULL, NO_FDS, 0, true);
             } catch (TransportException e) {
-                LOG.log(System.Logger.Level.DEBUG, "keep-alive ping not sent", e);
+                Log.LOG.log(System.Logger.Level.DEBUG, "keep-alive ping not sent", e);
             }
         }
     }
@@ -971,7 +974,7 @@ public final class SocketPipe implements HandlePipe {
                 sendRoom.awaitNanos(WaitStrategy.CHECK_INTERVAL.toNanos());
             }
         } catch (TransportException e) {
-            LOG.log(System.Logger.Level.DEBUG, "END not sent on close", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "END not sent on close", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -980,7 +983,7 @@ public final class SocketPipe implements HandlePipe {
         try {
             socket.shutdown();
         } catch (ErrnoException e) {
-            LOG.log(System.Logger.Level.DEBUG, "shutdown on close", e);
+            Log.LOG.log(System.Logger.Level.DEBUG, "shutdown on close", e);
         }
         boolean quiet = false;
         try {
