@@ -183,6 +183,12 @@ public final class ClientSession extends Session {
             received = List.of();
             SessionMemory memory = new SessionMemory(server, false, kernel.pid(), self.pid(), ok.sessionId(), config.arenas(), null,
                     new MemorySocket(memorySocket, false));
+            try {
+                memory.open(); // ours made and posted, the server's (posted before its LOGIN_OK) mapped: not in a message's clock
+            } catch (RuntimeException e) {
+                memory.close();
+                throw e;
+            }
             String label = server.name() + " pid " + kernel.pid();
             counters = config.counters() ? CounterRecord.open(me.name(), RecordType.SESSION, ok.sessionId(), label)
                     : CounterRecord.detached(RecordType.SESSION);

@@ -126,6 +126,21 @@ final class MemorySocket implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the peer posted {@code scope}'s object {@code what} (segment {@code segment}) and no one took it yet; reads
+     * what the peer posted so far first. False when the socket failed (the next {@link #drain} reports why).
+     */
+    boolean holds(SessionHandle.Scope scope, int what, int segment) {
+        synchronized (kept) {
+            try {
+                drainLocked();
+            } catch (IOException | Ipc4jException e) {
+                return false;
+            }
+            return kept.containsKey(new Key(scope, what, segment));
+        }
+    }
+
     /** Takes what the peer posted off the socket (the session's reader does it now and then); returns how many. */
     int drain() {
         synchronized (kept) {

@@ -23,7 +23,14 @@ import java.util.function.Supplier;
  *
  * <p>Every object of these arenas is a memfd whose size is sealed, never a /dev/shm name: before this side lends the
  * first handle into an arena or segment, it posts that object's descriptor on the session's {@link MemorySocket}, and
- * the peer maps what it takes from there. So no process, the peer included, can shrink a segment under a reader, and
+ * the peer maps what it takes from there.
+ *
+ * <p>The session arenas are the exception to "on first use": each side makes its own at log-in and posts its control
+ * object ({@link #open}), the server before its LOGIN_OK, so the client maps the server's during its log-in and the
+ * server maps the client's when its reader next looks ({@link #tick}). A fresh process's first mapping of the peer's
+ * arena runs code no message has run yet (some 2-3 ms before a JIT has seen it): in the log-in, not in the session's
+ * first round trip (issue 18). What it costs a session that never shares memory: two sealed memfds of a few pages
+ * touched and their mappings. So no process, the peer included, can shrink a segment under a reader, and
  * nothing is left behind when a process dies. Labels (shown in /proc/PID/maps):
  * {@code ipc4j.SERVERAPP.SERVERPID.s<id>} (server's session arena), {@code ipc4j.SERVERAPP.CLIENTPID.c<serverpid>-<id>}
  * (client's), {@code ipc4j.SERVERAPP.SERVERPID.app}.
@@ -79,6 +86,9 @@ final class SessionMemory implements AutoCloseable {
     /** Where this side's session arena counts: a child of the session's record (set once, by the session). */
     synchronized void countInto(CounterRecord session) {
         this.counters = session;
+        if (mine != null) { // made at log-in, before the session had its record
+            mine.countInto(session.child(RecordType.ARENA, 0, "session arena"));
+        }
     }
 
     /** This side's session-scope arena, created on first use. */
@@ -119,6 +129,38 @@ final class SessionMemory implements AutoCloseable {
         return peers;
     }
 
+    /**
+     * Log-in: makes this side's session arena and posts its control object to the peer, then maps the peer's if the peer
+     * posted it already (the server does, before it answers the log-in).
+     *
+     * @throws RuntimeException ({@link ShmIoException}, {@link UncheckedIOException}) when the arena cannot be made or
+     *     posted, or the peer's cannot be mapped
+     */
+    void open() {
+        ShmArena arena = mine();
+        SessionHandle.Scope scope = serverSide ? SessionHandle.Scope.SERVER_SESSION : SessionHandle.Scope.CLIENT_SESSION;
+        synchronized (this) {
+            try {
+                postControl(scope, arena);
+            } catch (IOException | TransportException | SessionException e) {
+                throw new ShmIoException("giving the peer " + arena.name(), e);
+            }
+        }
+        attachPeerIfPosted();
+    }
+
+    /** Maps the peer's session arena once its control object is here (cheap when it is mapped already). */
+    private void attachPeerIfPosted() {
+        synchronized (this) {
+            if (peers != null || closed) {
+                return;
+            }
+        }
+        if (socket.holds(serverSide ? SessionHandle.Scope.CLIENT_SESSION : SessionHandle.Scope.SERVER_SESSION, MemorySocket.CONTROL, 0)) {
+            peers();
+        }
+    }
+
     private ShmArena attach(String name) {
         SessionHandle.Scope scope = name.equals(appArenaName) ? SessionHandle.Scope.SERVER_APP
                 : serverSide ? SessionHandle.Scope.CLIENT_SESSION : SessionHandle.Scope.SERVER_SESSION;
@@ -144,16 +186,7 @@ final class SessionMemory implements AutoCloseable {
             return;
         }
         try {
-            if (!controlPosted[s]) {
-                if (scope == SessionHandle.Scope.SERVER_APP) {
-                    lentApp = arena;
-                }
-                try (Fd control = Fd.adopt(arena.controlDescriptor().release())) {
-                    socket.post(scope, MemorySocket.CONTROL, 0, 0, control.stat().size(), control);
-                }
-                controlPosted[s] = true;
-                segmentsPosted[s] = new int[16];
-            }
+            postControl(scope, arena);
             NativeHandle handle = arena.segmentDescriptor(segment);
             if (handle == null || generation < 0) {
                 throw new IOException("segment " + segment + " of " + arena.name() + " has no descriptor here");
@@ -170,6 +203,22 @@ final class SessionMemory implements AutoCloseable {
         }
     }
 
+    /** Under this: posts the arena's control object to the peer, unless it has it. */
+    private void postControl(SessionHandle.Scope scope, ShmArena arena) throws IOException, TransportException, SessionException {
+        int s = scope.ordinal();
+        if (controlPosted[s]) {
+            return;
+        }
+        if (scope == SessionHandle.Scope.SERVER_APP) {
+            lentApp = arena;
+        }
+        try (Fd control = Fd.adopt(arena.controlDescriptor().release())) {
+            socket.post(scope, MemorySocket.CONTROL, 0, 0, control.stat().size(), control);
+        }
+        controlPosted[s] = true;
+        segmentsPosted[s] = new int[16];
+    }
+
     /**
      * The session reader's periodic duty: takes what the peer posted off the socket (so it never fills), and closes
      * this process's descriptors of segments released meanwhile (so their memory goes). Returns why the peer's posts
@@ -177,6 +226,11 @@ final class SessionMemory implements AutoCloseable {
      */
     String tick() {
         socket.drain();
+        try {
+            attachPeerIfPosted();
+        } catch (ShmIoException e) {
+            return "the peer's session arena cannot be mapped: " + e.getMessage();
+        }
         ShmArena m;
         ShmArena p;
         ShmArena a;

@@ -440,7 +440,7 @@ public final class SessionServer implements AutoCloseable {
         }
         Channel control = null;
         List<UnixSocket> near = new ArrayList<>();
-        UnixSocket memorySocket = null; // this side of the memory socket, until the session memory owns it
+        SessionMemory memory = null; // with this side of the memory socket, until the session owns it
         List<Channel> channels = new ArrayList<>();
         ServerSession session = null;
         try {
@@ -481,8 +481,10 @@ public final class SessionServer implements AutoCloseable {
                     far.add(pair[1]);
                 }
                 UnixSocket[] memoryPair = UnixSocket.recordPair();
-                memorySocket = memoryPair[0];
                 far.add(memoryPair[1]);
+                memory = new SessionMemory(app, true, ProcessHandle.current().pid(), kernel.pid(), id, sc.arenas(),
+                        this::appArena, new MemorySocket(memoryPair[0], true));
+                memory.open(); // posted before the answer: the client maps our arena during its log-in
                 Handshake.send(control, new Control.LoginOk(Control.VERSION, id, token, init), 0, far);
             } finally {
                 far.forEach(Session::closeDescriptor); // the client has them now: shutting them down would cut it off
@@ -492,9 +494,6 @@ public final class SessionServer implements AutoCloseable {
                 near.remove(s);
                 channels.add(Session.adoptChannel(s, Channel.Role.ACCEPTOR, sc.channels(), identity, pid.dup()));
             }
-            SessionMemory memory = new SessionMemory(app, true, ProcessHandle.current().pid(), kernel.pid(), id, sc.arenas(),
-                    this::appArena, new MemorySocket(memorySocket, true));
-            memorySocket = null;
             session = new ServerSession(app, client, id, token, peer, control, pid, sc, memory, channels, init,
                     counters.child(RecordType.SESSION, id, client.name() + " pid " + kernel.pid()));
             ServerSession s = session;
@@ -527,8 +526,10 @@ public final class SessionServer implements AutoCloseable {
             Log.LOG.log(admitted.evicted() ? System.Logger.Level.DEBUG : System.Logger.Level.INFO,
                     "log-in of pid " + kernel.pid() + " failed: " + e.getMessage());
             near.forEach(Closing::quietly);
-            Closing.quietly(memorySocket);
             if (session == null) {
+                if (memory != null) {
+                    memory.close();
+                }
                 channels.forEach(Channel::close);
                 if (control != null) {
                     control.close();
