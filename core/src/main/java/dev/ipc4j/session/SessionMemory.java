@@ -18,22 +18,21 @@ import java.util.function.Supplier;
 /**
  * A session's shared memory as Flow-IPC's arena-lending provider sees it: each side allocates in an OWNED arena of its
  * own (the peer maps it read-only, so a crashing or hostile peer cannot corrupt it), and the server also lends from
- * its app-scope arena, which outlives sessions. Every arena is created or attached on first use, so a session that
- * never shares memory costs nothing.
+ * its app-scope arena, which outlives sessions. The app arena is created or attached on first use; the session arenas
+ * at log-in (below).
  *
  * <p>Every object of these arenas is a memfd whose size is sealed, never a /dev/shm name: before this side lends the
  * first handle into an arena or segment, it posts that object's descriptor on the session's {@link MemorySocket}, and
- * the peer maps what it takes from there.
- *
- * <p>The session arenas are the exception to "on first use": each side makes its own at log-in and posts its control
- * object ({@link #open}), the server before its LOGIN_OK, so the client maps the server's during its log-in and the
- * server maps the client's when its reader next looks ({@link #tick}). A fresh process's first mapping of the peer's
- * arena runs code no message has run yet (some 2-3 ms before a JIT has seen it): in the log-in, not in the session's
- * first round trip (issue 18). What it costs a session that never shares memory: two sealed memfds of a few pages
- * touched and their mappings. So no process, the peer included, can shrink a segment under a reader, and
+ * the peer maps what it takes from there. So no process, the peer included, can shrink a segment under a reader, and
  * nothing is left behind when a process dies. Labels (shown in /proc/PID/maps):
  * {@code ipc4j.SERVERAPP.SERVERPID.s<id>} (server's session arena), {@code ipc4j.SERVERAPP.CLIENTPID.c<serverpid>-<id>}
  * (client's), {@code ipc4j.SERVERAPP.SERVERPID.app}.
+ *
+ * <p>Each side makes its session arena at log-in and posts its control object ({@link #open}), the server before its
+ * LOGIN_OK, so the client maps the server's during its log-in and the server maps the client's when its reader next
+ * looks ({@link #tick}). A fresh process's first mapping of the peer's arena runs code no message has run yet (some 2-3
+ * ms before a JIT has seen it): in the log-in, not in the session's first round trip (issue 18). What it costs a
+ * session that never shares memory: two sealed memfds of a few touched pages, and their mappings.
  */
 final class SessionMemory implements AutoCloseable {
     /** Made on first use: a fresh JVM's first System.getLogger starts the logging backend, some 20 ms (issue 18). */
@@ -91,7 +90,7 @@ final class SessionMemory implements AutoCloseable {
         }
     }
 
-    /** This side's session-scope arena, created on first use. */
+    /** This side's session-scope arena: made at log-in ({@link #open}), or here if something asks before. */
     synchronized ShmArena mine() {
         ensureOpen();
         if (mine == null) {
