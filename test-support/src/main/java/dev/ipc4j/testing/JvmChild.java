@@ -44,7 +44,13 @@ public final class JvmChild implements AutoCloseable {
 
     /** Starts {@code main.main(args)} in a new JVM. */
     public static JvmChild start(Class<?> main, String... args) {
+        return start(List.of(), main, args);
+    }
+
+    /** Starts {@code main.main(args)} in a new JVM given {@code jvmOptions} too (e.g. {@code -Xint}, {@code -Xlog}). */
+    public static JvmChild start(List<String> jvmOptions, Class<?> main, String... args) {
         List<String> command = command(main);
+        command.addAll(1, jvmOptions);
         command.addAll(List.of(args));
         try {
             Path stderr = Files.createTempFile("ipc4j-child-", ".stderr");
