@@ -71,7 +71,11 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
     }
     /** How often the runner looks at the peer's pidfd while the socket is quiet (its EOF usually tells first). */
     private static final long PID_CHECK_NANOS = 100_000_000;
-    /** How often a runner that never sleeps (busy spin) reads a session socket that was not readable when last read. */
+    /**
+     * How often a runner that never sleeps (busy spin) reads a session socket that was not readable when last looked
+     * at; a runner that sleeps learns from its sleep whether it is (a read in vain was a system call on every wake-up
+     * of a session whose messages come more than this apart, and some 50 us of a fresh process's first request).
+     */
     private static final long QUIET_READ_NANOS = 1_000_000;
     /** How long an ending session waits for a peer whose socket closed to have exited (a hung peer costs this once). */
     private static final Duration PEER_EXIT_WAIT = Duration.ofMillis(250);
@@ -569,7 +573,6 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
         private boolean done;
         private long lastPidCheck = System.nanoTime();
         private long lastMemoryTick = System.nanoTime();
-        private long lastRead;
 
         @Override
         public int doWork() {
@@ -579,10 +582,9 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
             try {
                 long start = System.nanoTime();
                 int expired = expireOpens(start);
-                if (!control.blobs().mayHaveInput() && start - lastRead < QUIET_READ_NANOS) {
+                if (!control.blobs().mayHaveInput() && start - control.blobs().knownEmptyAt() < QUIET_READ_NANOS) {
                     return expired; // not readable when last looked at: no system call per cycle of a busy runner
                 }
-                lastRead = start;
                 int n = control.blobs().poll(Session.this::onControl, 16);
                 if (byeFromPeer) {
                     finish();

@@ -86,6 +86,16 @@ public sealed interface BlobPipe extends AutoCloseable permits HandlePipe, RingP
         return true;
     }
 
+    /**
+     * When this pipe last knew it held no input ({@link System#nanoTime()} scale): a {@link #poll} that found nothing,
+     * or a sleep its descriptor was registered in and not ready when it ended. A driver that skips polls while
+     * {@link #mayHaveInput()} is false and reads anyway at an interval of its own (in case it never sleeps) measures
+     * that interval from here, so a driver that sleeps never reads in vain. Now, by default (a pipe that cannot tell).
+     */
+    default long knownEmptyAt() {
+        return System.nanoTime();
+    }
+
     /** Ends sending, stops receiving, wakes every thread waiting on this pipe, and releases it. Idempotent. */
     @Override
     void close();

@@ -140,7 +140,9 @@ public final class SocketPipe implements HandlePipe {
     // A driver's sleep on this socket (prepareToSleep .. awoke), and what a poll may find since (receive lock).
     private WaitSet sleepingIn;
     private int socketIndex;
+    private long sleepingSince; // sleepingIn.awaits() when registered: a wait made since then saw the socket
     private volatile boolean mayHaveInput = true;
+    private volatile long knownEmptyAt = System.nanoTime();
     private boolean ringDecided;
     private volatile long lastReceived = System.nanoTime();
 
@@ -526,6 +528,9 @@ public final class SocketPipe implements HandlePipe {
         try {
             int n = pollLocked(handler, limit);
             mayHaveInput = n != 0;
+            if (n == 0) {
+                knownEmptyAt = System.nanoTime();
+            }
             return n;
         } finally {
             receiveLock.unlock();
@@ -890,6 +895,7 @@ public final class SocketPipe implements HandlePipe {
             }
             socketIndex = waits.add(socket.fd());
             sleepingIn = waits;
+            sleepingSince = waits.awaits();
             return true;
         } catch (ProtocolException | ErrnoException e) {
             return false; // the next poll reports it
@@ -915,8 +921,12 @@ public final class SocketPipe implements HandlePipe {
     public void awoke(Waiter waiter) {
         receiveLock.lock();
         try {
-            if (sleepingIn != null && sleepingIn.ready(socketIndex)) {
-                mayHaveInput = true;
+            if (sleepingIn != null && sleepingIn.awaits() != sleepingSince) { // slept: the kernel said what it holds
+                if (sleepingIn.ready(socketIndex)) {
+                    mayHaveInput = true;
+                } else {
+                    knownEmptyAt = System.nanoTime();
+                }
             }
             sleepingIn = null;
         } finally {
@@ -932,6 +942,11 @@ public final class SocketPipe implements HandlePipe {
     @Override
     public boolean mayHaveInput() {
         return mayHaveInput || framePending;
+    }
+
+    @Override
+    public long knownEmptyAt() {
+        return knownEmptyAt;
     }
 
     /** The socket: the channel takes the peer's pidfd from it, and tests drop it as a dying process would. */

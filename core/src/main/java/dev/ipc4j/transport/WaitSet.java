@@ -15,6 +15,7 @@ import dev.ipc4j.os.PollSet;
 public final class WaitSet {
     private final DescriptorSet polls;
     private long wakeBy = Long.MAX_VALUE;
+    private long awaits; // waits made: a registrant tells a sleep that happened from one its driver skipped
 
     /**
      * Creates an empty set that waits with one {@code poll(2)} and keeps nothing between waits: for a thread driving
@@ -70,6 +71,7 @@ public final class WaitSet {
     public void await(long maxNanos) throws TransportException {
         long nanos = Math.min(maxNanos, wakeBy == Long.MAX_VALUE ? Long.MAX_VALUE : wakeBy - System.nanoTime());
         int millis = nanos <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (nanos + 999_999) / 1_000_000);
+        awaits++;
         try {
             polls.await(millis);
         } catch (ErrnoException e) {
@@ -79,5 +81,10 @@ public final class WaitSet {
 
     boolean ready(int index) {
         return polls.ready(index);
+    }
+
+    /** How many waits this set has made; {@link #ready} speaks of the last one only if it changed since registering. */
+    long awaits() {
+        return awaits;
     }
 }

@@ -119,6 +119,37 @@ class ChannelInProcessTest {
     }
 
     @Test
+    void aSleepThatFoundTheSocketNotReadableCountsAsALookSoNoReadIsMadeInVain() throws Exception {
+        Channel[] pair = Channel.pair(Channel.Config.SOCKET_ONLY);
+        try (Channel a = pair[0]; Channel b = pair[1]) {
+            BlobPipe pipe = b.blobs();
+            assertEquals(0, pipe.poll(blob -> { }, 16));
+            assertFalse(pipe.mayHaveInput());
+            WaitSet waits = new WaitSet();
+            long beforeSleep = System.nanoTime();
+            assertTrue(pipe.prepareToSleep(waits));
+            waits.await(TimeUnit.MILLISECONDS.toNanos(5)); // nothing comes: the sleep times out
+            pipe.awoke();
+            assertFalse(pipe.mayHaveInput());
+            assertTrue(pipe.knownEmptyAt() - beforeSleep >= 0, "the sleep is this pipe's latest look: a driver's quiet-read interval starts there");
+
+            long known = pipe.knownEmptyAt();
+            waits.clear();
+            assertTrue(pipe.prepareToSleep(waits));
+            pipe.awoke(); // registered, but the driver did not sleep (another agent had work): nothing learned
+            assertEquals(known, pipe.knownEmptyAt());
+
+            a.blobs().send(Arena.ofAuto().allocate(8));
+            waits.clear();
+            assertTrue(pipe.prepareToSleep(waits));
+            waits.await(TimeUnit.SECONDS.toNanos(30)); // ends at once: the socket is readable
+            pipe.awoke();
+            assertTrue(pipe.mayHaveInput());
+            assertEquals(1, pipe.poll(blob -> assertEquals(8, blob.length()), 16));
+        }
+    }
+
+    @Test
     void adoptRefusesADescriptorThatIsNoSocketAndClosesWhatItWasGiven() throws Exception {
         NativeHandle notASocket = NativeHandle.adopt(MemFd.create("ipc4j.test.adopt", 4096).release());
         int fd = notASocket.fd();
