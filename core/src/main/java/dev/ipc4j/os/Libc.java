@@ -85,11 +85,10 @@ final class Libc {
                 Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(1));
 
         static {
-            // The JDK rewrites a method handle for its own use (spins a class for it, "customizes" it) on its 128th
-            // interpreted invocation. With every downcall through this one handle, that fell inside a process's first
-            // request (1.5-2 ms of its first round trip, issue 18); made here instead, at link time, with a system call
-            // that changes nothing.
-            // The JDK's count: the call after CUSTOMIZE_THRESHOLD calls (-1 and 0: the first).
+            // The JDK rewrites a method handle for its own use (spins a class for it, "customizes" it) on the
+            // interpreted invocation after CUSTOMIZE_THRESHOLD of them (127 unless set; -1 and 0: the first). With every
+            // downcall through this one handle, that fell inside a process's first request (1.5-2 ms of its first
+            // round trip, issue 18); it happens here instead, at link time, with a system call that changes nothing.
             int calls = Math.max(Integer.getInteger("java.lang.invoke.MethodHandle.CUSTOMIZE_THRESHOLD", 127), 0) + 1;
             MemorySegment slot = SLOT.get();
             try {
