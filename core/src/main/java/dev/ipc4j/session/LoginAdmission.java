@@ -1,6 +1,7 @@
 package dev.ipc4j.session;
 
 import dev.ipc4j.os.Closing;
+import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.UnixSocket;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -19,12 +20,21 @@ import java.util.Iterator;
 final class LoginAdmission {
     /** One log-in in progress. */
     static final class Pending {
+        /**
+         * What eviction shuts down: a descriptor of its own on the connection's socket, because the log-in thread soon
+         * hands the connection's descriptor over to its channel, after which the connection's own {@code UnixSocket}
+         * is empty and shutting it down did nothing (the evicted thread then waited out its whole handshake time-out,
+         * and a flood held every slot for that long). Closed when the log-in is done; the connection's own object if
+         * no descriptor could be had (then eviction works only until the hand-over).
+         */
         final UnixSocket socket;
+        private final boolean ownDescriptor;
         final long pid;
         private volatile boolean evicted;
 
-        private Pending(UnixSocket socket, long pid) {
+        private Pending(UnixSocket socket, boolean ownDescriptor, long pid) {
             this.socket = socket;
+            this.ownDescriptor = ownDescriptor;
             this.pid = pid;
         }
 
@@ -49,7 +59,18 @@ final class LoginAdmission {
     }
 
     /** Lets {@code socket} of process {@code pid} log in, evicting as the bounds say; {@link #done} must follow. */
-    synchronized Pending admit(UnixSocket socket, long pid) {
+    Pending admit(UnixSocket socket, long pid) {
+        UnixSocket own;
+        try {
+            own = UnixSocket.adopt(socket.fd().dup(), "log-in socket of pid " + pid);
+        } catch (ErrnoException e) { // out of descriptors, or the connection is gone: evict through its own object
+            return admit(new Pending(socket, false, pid));
+        }
+        return admit(new Pending(own, true, pid));
+    }
+
+    private synchronized Pending admit(Pending newcomer) {
+        long pid = newcomer.pid;
         int fromSame = 0;
         Pending oldestOfSame = null;
         for (Pending p : pending) {
@@ -70,9 +91,8 @@ final class LoginAdmission {
                 }
             }
         }
-        Pending p = new Pending(socket, pid);
-        pending.addLast(p);
-        return p;
+        pending.addLast(newcomer);
+        return newcomer;
     }
 
     /** The log-in ended (in a session, a refusal or a failure): its slot is free. */
@@ -80,6 +100,10 @@ final class LoginAdmission {
         for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
             if (it.next() == p) {
                 it.remove();
+                if (p.ownDescriptor) {
+                    // Not close(): that shuts the connection down, and a log-in that succeeded goes on using it.
+                    Closing.quietly(p.socket::closeDescriptor);
+                }
                 notifyAll();
                 return;
             }

@@ -351,7 +351,16 @@ class SessionAcrossProcessesTest {
                 // Pending log-ins, evicted ones still leaving included, stay under twice the slots; a few more threads
                 // may have given their slot back and not yet ended.
                 assertTrue(during <= 2L * server.maxLoginsInProgress() + 8, "log-in threads are bounded during the flood: " + during);
+                long connecting = System.nanoTime();
                 try (ClientSession s = ClientSession.connect(Apps.WEB, cache, ClientSession.Config.DEFAULT.withInitChannels(1))) {
+                    // In, while the flood's log-ins would still be waiting for their handshake time-out: an evicted
+                    // log-in ends when it is evicted. (When eviction shut down a socket whose descriptor the log-in had
+                    // already handed to its channel, it did nothing: the flood held the slots until the time-out, the
+                    // kernel's backlog of it stood before us, and this log-in took about that long or failed.)
+                    Duration took = Duration.ofNanos(System.nanoTime() - connecting);
+                    Duration handshake = SessionConfig.DEFAULT.handshakeTimeout();
+                    assertTrue(took.compareTo(handshake.dividedBy(2)) < 0, "logged in behind the flood in " + took
+                            + ", not within half the handshake time-out " + handshake);
                     Echo.drive(s.channel(0), 100, 3);
                 }
                 flooder.send("EXIT");
