@@ -2,6 +2,7 @@ package dev.ipc4j.session;
 
 import dev.ipc4j.os.Closing;
 import dev.ipc4j.os.ErrnoException;
+import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.UnixSocket;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -60,13 +61,18 @@ final class LoginAdmission {
 
     /** Lets {@code socket} of process {@code pid} log in, evicting as the bounds say; {@link #done} must follow. */
     Pending admit(UnixSocket socket, long pid) {
-        UnixSocket own;
+        Fd dup;
         try {
-            own = UnixSocket.adopt(socket.fd().dup(), "log-in socket of pid " + pid);
+            dup = socket.fd().dup();
         } catch (ErrnoException e) { // out of descriptors, or the connection is gone: evict through its own object
             return admit(new Pending(socket, false, pid));
         }
-        return admit(new Pending(own, true, pid));
+        try {
+            return admit(new Pending(UnixSocket.adopt(dup, "log-in socket of pid " + pid), true, pid));
+        } catch (ErrnoException e) { // fstat of a descriptor we just made failed: not ours to keep
+            Closing.quietly(dup);
+            return admit(new Pending(socket, false, pid));
+        }
     }
 
     private synchronized Pending admit(Pending newcomer) {

@@ -403,13 +403,19 @@ public final class SessionServer implements AutoCloseable {
                 continue;
             }
             LoginAdmission.Pending admitted = logins.admit(s, peerPid);
-            Thread.ofPlatform().daemon().name("ipc4j-login-" + app.name()).start(() -> {
-                try {
-                    login(s, admitted);
-                } finally {
-                    logins.done(admitted);
-                }
-            });
+            try {
+                Thread.ofPlatform().daemon().name("ipc4j-login-" + app.name()).start(() -> {
+                    try {
+                        login(s, admitted);
+                    } finally {
+                        logins.done(admitted);
+                    }
+                });
+            } catch (OutOfMemoryError e) { // no thread to be had: this connection is dropped, its slot and descriptors freed
+                logins.done(admitted);
+                Closing.quietly(s);
+                Log.LOG.log(System.Logger.Level.WARNING, "no thread for a log-in; the connection is dropped", e);
+            }
         }
     }
 
