@@ -7,10 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.shm.Lease;
+import dev.ipc4j.testing.Eventually;
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.NoLeaks;
 import dev.ipc4j.transport.Receipt;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
@@ -109,11 +111,13 @@ class SessionMemoryAcrossProcessesTest {
             assertTrue(mapped(clientPid).stream().anyMatch(l -> l.contains(serverArena)),
                     "the client mapped " + serverArena + " by the end of its log-in: " + mapped(clientPid));
             String clientArena = "ipc4j.cache." + clientPid + ".c" + me + "-" + id + ".ctl";
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT);
-            while (mapped(me).stream().noneMatch(l -> l.contains(clientArena))) {
-                assertTrue(System.nanoTime() - deadline < 0, "the server never mapped " + clientArena + ": " + mapped(me));
-                Thread.onSpinWait();
-            }
+            Eventually.await(() -> {
+                try {
+                    return mapped(me).stream().anyMatch(l -> l.contains(clientArena));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, "the server maps " + clientArena, JvmChild.TIMEOUT);
             client.send("EXIT");
             client.expect("END ClosedHere false");
         }
