@@ -580,28 +580,31 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                 return 0;
             }
             try {
-                long start = System.nanoTime();
-                int expired = expireOpens(start);
-                if (!control.blobs().mayHaveInput() && start - control.blobs().knownEmptyAt() < QUIET_READ_NANOS) {
-                    return expired; // not readable when last looked at: no system call per cycle of a busy runner
-                }
-                int n = control.blobs().poll(Session.this::onControl, 16);
-                if (byeFromPeer) {
-                    finish();
-                    worker.execute(Session.this::endByPeer); // waits for the user to read: not on the runner
-                    return 1;
-                }
-                if (peerFinished.getCount() == 0 || (ending.get() && !control.blobs().isOpen())) {
-                    finish(); // the answer to our BYE (close() goes on), or released
-                    return 1;
-                }
-                if (n == BlobPipe.ENDED) {
-                    finish();
-                    endWithError(new SessionEnd.PeerGone("the peer closed the session's socket without ending it", null),
-                            "the peer closed the session's socket without ending it");
-                    return 1;
-                }
                 long now = System.nanoTime();
+                int expired = expireOpens(now);
+                int n = 0;
+                // Not readable when last looked at: no system call per cycle of a busy runner. The checks below are
+                // made either way: prepareToSleep asks to be woken when they are due, so skipping them here would
+                // wake the runner again at once, and again, until a cycle happened to outlast QUIET_READ_NANOS.
+                if (control.blobs().mayHaveInput() || now - control.blobs().knownEmptyAt() >= QUIET_READ_NANOS) {
+                    n = control.blobs().poll(Session.this::onControl, 16);
+                    if (byeFromPeer) {
+                        finish();
+                        worker.execute(Session.this::endByPeer); // waits for the user to read: not on the runner
+                        return 1;
+                    }
+                    if (peerFinished.getCount() == 0 || (ending.get() && !control.blobs().isOpen())) {
+                        finish(); // the answer to our BYE (close() goes on), or released
+                        return 1;
+                    }
+                    if (n == BlobPipe.ENDED) {
+                        finish();
+                        endWithError(new SessionEnd.PeerGone("the peer closed the session's socket without ending it", null),
+                                "the peer closed the session's socket without ending it");
+                        return 1;
+                    }
+                    now = System.nanoTime();
+                }
                 if (now - lastMemoryTick >= PID_CHECK_NANOS) {
                     lastMemoryTick = now;
                     String violation = memory.tick();
@@ -621,7 +624,7 @@ public abstract sealed class Session implements AutoCloseable permits ClientSess
                         return 1;
                     }
                 }
-                return n;
+                return n + expired;
             } catch (PipeClosedException e) {
                 finish(); // closed here (by the release): nothing to report
                 if (byeFromPeer) {

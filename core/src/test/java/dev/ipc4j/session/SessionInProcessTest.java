@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -183,6 +184,69 @@ class SessionInProcessTest {
                         assertTrue(System.nanoTime() - deadline < 0, "the server still holds " + server.sessions());
                         Thread.onSpinWait();
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * An idle session costs its runner a wake-up per check interval, not a busy loop. Before, the control reader
+     * skipped its due checks (the peer's pidfd, the memory socket) while its socket had been found empty less than
+     * 1 ms ago, yet asked the runner to wake when they were due: once they were, every sleep returned at once and
+     * each empty sleep renewed "found empty", so the runner cycled (zero-timeout epoll_wait and yields) until one
+     * cycle outlasted 1 ms: on an idle machine, a whole CPU. A probe on the same runner counts its sleeps.
+     */
+    @Test
+    void anIdleSessionLetsItsRunnerSleepUntilItsChecksAreDue() throws Exception {
+        long window = TimeUnit.MILLISECONDS.toNanos(450); // four pid-check periods and a half
+        CountDownLatch watched = new CountDownLatch(1);
+        AtomicLong sleeps = new AtomicLong();
+        try (Runner runner = Runner.start(Runner.Config.DEFAULT.withName("ipc4j-test-idle"))) {
+            SessionServer.Config config = SessionServer.Config.DEFAULT.withSession(SessionConfig.DEFAULT.withRunner(runner));
+            try (SessionServer server = SessionServer.start(Apps.cache(runDir), config)) {
+                CompletableFuture<Session> serverSide = new CompletableFuture<>();
+                server.onSession(serverSide::complete);
+                try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT)) {
+                    serverSide.get(30, TimeUnit.SECONDS);
+                    runner.attach(new Agent() {
+                        private long start;
+                        private volatile boolean done;
+
+                        @Override
+                        public int doWork() {
+                            long now = System.nanoTime();
+                            if (start == 0) {
+                                start = now;
+                                sleeps.set(0);
+                            } else if (now - start >= window && !done) {
+                                done = true;
+                                watched.countDown();
+                            }
+                            return 0;
+                        }
+
+                        @Override
+                        public boolean prepareToSleep(WaitSet waits) {
+                            if (!done) {
+                                sleeps.incrementAndGet();
+                                waits.wakeBy(start + window); // ends its watch on time even if nothing else wakes it
+                            }
+                            return true;
+                        }
+
+                        @Override
+                        public void awoke() {}
+
+                        @Override
+                        public boolean isDone() {
+                            return done;
+                        }
+                    });
+                    assertTrue(watched.await(30, TimeUnit.SECONDS));
+                    assertTrue(session.isOpen());
+                    // A sleep per 100 ms check interval and pid check: about 5 in the window; hundreds before the fix.
+                    assertTrue(sleeps.get() <= 25, "the runner slept " + sleeps.get() + " times in "
+                            + TimeUnit.NANOSECONDS.toMillis(window) + " ms of an idle session");
                 }
             }
         }
