@@ -55,11 +55,6 @@ class PubSubAcrossProcessesTest {
                 Long.toString(slowNanos), Long.toString(limit), style);
     }
 
-    private static void signal(JvmChild child, String signal) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(child.pid())).inheritIO().start();
-        assertEquals(0, kill.waitFor(), "kill -" + signal);
-    }
-
     /** Lets a child that reported go, and checks it ended well (its subscriber and session closed without error). */
     private static void exit(JvmChild child) throws InterruptedException {
         child.send("exit");
@@ -164,8 +159,8 @@ class PubSubAcrossProcessesTest {
             Publisher.serve(server, publisher);
             lossy.expect("ready");
             reliable.expect("ready");
-            signal(lossy, "STOP");
-            signal(reliable, "STOP");
+            lossy.stop();
+            reliable.stop();
             ShmArena arena = server.appArena();
             publish(publisher, 4 * capacity, 4096);
             long used = arena.usedBytes();
@@ -179,8 +174,8 @@ class PubSubAcrossProcessesTest {
             assertEquals(reliable.pid(), slow.getFirst().pid());
             assertEquals(Delivery.LOSSY, publisher.subscribers().stream().filter(s -> s.pid() == reliable.pid())
                     .findFirst().orElseThrow().delivery());
-            signal(lossy, "CONT");
-            signal(reliable, "CONT");
+            lossy.resume();
+            reliable.resume();
             long total = publisher.tail();
             publisher.close();
             for (JvmChild c : List.of(lossy, reliable)) {
@@ -206,14 +201,14 @@ class PubSubAcrossProcessesTest {
                 JvmChild reliable = subscriber(Delivery.RELIABLE, "now", "-", 0)) {
             Publisher.serve(server, evicting);
             reliable.expect("ready");
-            signal(reliable, "STOP");
+            reliable.stop();
             publish(evicting, 3 * capacity, 64);
             assertEquals(1, slow.size(), slow.toString());
             assertEquals(SlowSubscriberPolicy.DISCONNECT, slow.getFirst().action());
             assertEquals(List.of(), evicting.subscribers(), "the slow subscriber was dropped");
             try (JvmChild next = subscriber(Delivery.LOSSY, "now", "-", 0)) {
                 next.expect("ready"); // takes the dropped one's slot: that must not make it look alive again
-                signal(reliable, "CONT");
+                reliable.resume();
                 Map<String, String> r = report(reliable.expect("done"));
                 assertEquals("evicted", r.get("end"), "it learnt, once, that the publisher ended its subscription: " + r);
                 assertEquals("0", r.get("bad"), r.toString());
@@ -229,14 +224,14 @@ class PubSubAcrossProcessesTest {
                 JvmChild reliable = subscriber(Delivery.RELIABLE, "now", "-", 0)) {
             Publisher.serve(server, failing);
             reliable.expect("ready");
-            signal(reliable, "STOP");
+            reliable.stop();
             publish(failing, capacity, 64);
             MemorySegment m = failing.loan(64);
             Samples.write(m, capacity);
             assertEquals(Publisher.BACK_PRESSURED, failing.offer(), "offer never waits: the stopped subscriber holds the ring");
-            assertThrows(SlowSubscriberException.class, failing::publish);
+            assertThrows(SlowSubscriberException.class, failing::publish, () -> "subscribers " + failing.subscribers());
             assertEquals(SlowSubscriberPolicy.FAIL_PUBLISH, slow.getFirst().action());
-            signal(reliable, "CONT");
+            reliable.resume();
             long sequence = failing.publish(); // the loan was still ours; the subscriber caught up meanwhile
             assertEquals(capacity, sequence);
             failing.close();
@@ -258,13 +253,13 @@ class PubSubAcrossProcessesTest {
             assertEquals(epoch, b.expect("ready").split(" ")[1]);
             publisher.send("publish 5000");
             publisher.expect("published 5000");
-            signal(b, "STOP"); // b is stopped, perhaps behind, while its publisher dies
+            b.stop(); // b is stopped, perhaps behind, while its publisher dies
             publisher.kill();
             Map<String, String> ra = report(a.expect("done"));
             assertEquals("gone", ra.get("end"), "told once, then the end: " + ra);
             assertEquals(5000, Long.parseLong(ra.get("received")) + Long.parseLong(ra.get("missed")), ra.toString());
             exit(a);
-            signal(b, "CONT");
+            b.resume();
             for (JvmChild c : List.of(b)) {
                 Map<String, String> r = report(c.expect("done"));
                 assertEquals("gone", r.get("end"), "told once, then the end: " + r);

@@ -457,14 +457,14 @@ class SessionAcrossProcessesTest {
                     return e;
                 }
             });
-            new ProcessBuilder("kill", "-STOP", Long.toString(child.pid())).start().waitFor();
+            child.stop();
             try {
                 SessionEnd end = s.ended().get(WAIT, TimeUnit.SECONDS);
                 assertInstanceOf(SessionEnd.PeerGone.class, end);
                 assertTrue(((SessionEnd.PeerGone) end).why().contains("keep-alive"), end.toString());
                 assertInstanceOf(PeerGoneException.class, receive.get(WAIT, TimeUnit.SECONDS));
             } finally {
-                new ProcessBuilder("kill", "-CONT", Long.toString(child.pid())).start().waitFor();
+                child.resume();
             }
         }
     }

@@ -40,15 +40,14 @@ class KeepAliveAndDeliveryTest {
             // Alive and pinging every 100 ms: twice the idle timeout passes without a failure.
             assertEquals(Receipt.TIMED_OUT, channel.blobs().receive(blob -> { }, Duration.ofMillis(1200)));
             // SIGSTOP: the process lives (no EOF, no pidfd exit) but sends nothing, as a hung peer would.
-            Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(child.pid())).start();
-            assertEquals(0, stop.waitFor());
+            child.stop();
             long start = System.nanoTime();
             PeerGoneException e = assertThrows(PeerGoneException.class,
                     () -> channel.blobs().receive(blob -> { }, JvmChild.TIMEOUT));
             long after = System.nanoTime() - start;
             assertTrue(e.getMessage().contains("keep-alive"), e.getMessage());
             assertTrue(after < TimeUnit.SECONDS.toNanos(5), "declared gone after " + after / 1_000_000 + " ms");
-            new ProcessBuilder("kill", "-CONT", Long.toString(child.pid())).start().waitFor();
+            child.resume();
         }
     }
 

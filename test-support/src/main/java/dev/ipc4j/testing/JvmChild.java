@@ -147,6 +147,59 @@ public final class JvmChild implements AutoCloseable {
         process.destroyForcibly();
     }
 
+    /**
+     * Sends SIGSTOP and returns once every thread of the child is stopped. {@code kill(2)} returns as soon as the signal
+     * is queued; the group stop happens as each thread is next scheduled, so on a busy machine a child went on running
+     * (and reading) for a while after {@code kill -STOP} had exited: a test that relies on a stopped peer must wait.
+     */
+    public void stop() {
+        signal("STOP");
+        Eventually.await(this::stopped, "child " + pid() + " stopped in every thread (" + threadStates() + ")", TIMEOUT);
+    }
+
+    /** Sends SIGCONT: a {@link #stop() stopped} child runs again. */
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new AssertionError("kill -" + name + " " + pid() + " failed");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** Whether every thread of the child is in the stopped state ("T" in /proc/PID/task/TID/stat). */
+    private boolean stopped() {
+        String states = threadStates();
+        return !states.isEmpty() && states.chars().allMatch(c -> c == 'T' || c == 't');
+    }
+
+    /** The state letter of each thread of the child, as /proc shows them; empty when the child is gone. */
+    private String threadStates() {
+        StringBuilder out = new StringBuilder();
+        try (var tasks = Files.list(Path.of("/proc", Long.toString(pid()), "task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    out.append(stat.charAt(stat.lastIndexOf(')') + 2));
+                } catch (IOException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return "";
+        }
+        return out.toString();
+    }
+
     /** Waits for the child to end; returns its exit code. */
     public int awaitExit() throws InterruptedException {
         if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
