@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
@@ -57,8 +58,18 @@ public final class PubSubBench {
         return ServerApp.named("bench-feed").allowing(READER).runDirectory(runDirectory).build();
     }
 
-    /** One run's figures: the publishing call and the latency to the last subscriber, per sample. */
-    record Row(String transport, int subscribers, int payloadBytes, LatencyStats publish, LatencyStats latency) {}
+    /**
+     * One run's figures: the publishing call and the latency to the last subscriber, per sample; and by arrival, the p50
+     * of the latency to the first, second, ... subscriber to have each sample (the last is {@code latency}'s p50). The
+     * steps between them show how the subscribers are woken: a chain (each one wakes the next) adds a wake-up per
+     * rank, subscribers that wake on their own timers arrive together.
+     */
+    record Row(String transport, int subscribers, int payloadBytes, LatencyStats publish, LatencyStats latency,
+            List<Long> byArrivalP50) {
+        Row {
+            byArrivalP50 = List.copyOf(byArrivalP50);
+        }
+    }
 
     public static int run(PubSubOptions options, PrintStream out, PrintStream err) {
         PrintStream human = options.json() ? err : out;
@@ -76,6 +87,10 @@ public final class PubSubBench {
                         rows.add(r);
                         human.printf(Locale.ROOT, "%-6s %4d %9d %10s %10s %11s %11s%n", transport, n, payload,
                                 us(r.publish().p50()), us(r.publish().p99()), us(r.latency().p50()), us(r.latency().p99()));
+                        if (n > 1) {
+                            human.println("         latency p50 by arrival (1st .. last subscriber): "
+                                    + String.join(" ", r.byArrivalP50().stream().map(PubSubBench::us).toList()));
+                        }
                         if (options.json()) {
                             out.println(json(r));
                         }
@@ -145,14 +160,25 @@ public final class PubSubBench {
             for (int i = 0; i < n; i++) {
                 all[i] = read(work.resolve("latency-" + i), total);
             }
-            for (int s = warmup; s < total; s++) {
-                long last = 0;
-                for (long[] one : all) {
-                    last = Math.max(last, one[s]);
-                }
-                latency.recordValue(Math.max(1, Math.min(last, LatencyStats.HIGHEST_NANOS)));
+            Histogram[] byArrival = new Histogram[n]; // [k]: the latency of the k-th subscriber to have each sample
+            for (int k = 0; k < n; k++) {
+                byArrival[k] = k == n - 1 ? latency : LatencyStats.newHistogram();
             }
-            return new Row(transport, n, payload, LatencyStats.of(publish), LatencyStats.of(latency));
+            long[] one = new long[n];
+            for (int s = warmup; s < total; s++) {
+                for (int i = 0; i < n; i++) {
+                    one[i] = all[i][s];
+                }
+                Arrays.sort(one);
+                for (int k = 0; k < n; k++) {
+                    byArrival[k].recordValue(Math.max(1, Math.min(one[k], LatencyStats.HIGHEST_NANOS)));
+                }
+            }
+            List<Long> byArrivalP50 = new ArrayList<>();
+            for (Histogram rank : byArrival) {
+                byArrivalP50.add(LatencyStats.of(rank).p50());
+            }
+            return new Row(transport, n, payload, LatencyStats.of(publish), LatencyStats.of(latency), byArrivalP50);
         } catch (Exception e) {
             for (ChildJvm c : children) {
                 String tail = c.stderrTail();
@@ -334,7 +360,8 @@ public final class PubSubBench {
                 + ",\"payload_bytes\":" + r.payloadBytes() + ",\"samples\":" + r.latency().count()
                 + ",\"publish_us\":{\"p50\":" + ResultFormat.micros(r.publish().p50()) + ",\"p99\":"
                 + ResultFormat.micros(r.publish().p99()) + "},\"latency_us\":{\"p50\":" + ResultFormat.micros(r.latency().p50())
-                + ",\"p99\":" + ResultFormat.micros(r.latency().p99()) + "}}";
+                + ",\"p99\":" + ResultFormat.micros(r.latency().p99()) + "},\"latency_by_arrival_us\":{\"p50\":["
+                + String.join(",", r.byArrivalP50().stream().map(ResultFormat::micros).toList()) + "]}}";
     }
 
     /** The targets over the rows measured, as JSON rows; a target whose rows are missing is left out. */

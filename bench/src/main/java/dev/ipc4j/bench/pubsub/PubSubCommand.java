@@ -21,7 +21,9 @@ import picocli.CommandLine.Option;
                     + "BackoffIdleStrategy), the only fair choice with N + 1 processes on a small machine.",
             "publish: the publishing call on a sample already written (ipc4j: publish() of the loaned block; Aeron: "
                     + "offer() of the buffer, which copies it into the log). latency: from the sample written and stamped "
-                    + "to the LAST subscriber having it in hand (ipc4j: borrowed in place; Aeron: reassembled), per sample.",
+                    + "to the LAST subscriber having it in hand (ipc4j: borrowed in place; Aeron: reassembled), per sample; "
+                    + "with more than one subscriber, also its p50 by arrival (the 1st, 2nd, ... subscriber to have each "
+                    + "sample: how the wake-ups add up).",
             "Targets (issue 16): ipc4j publish p50 with 8 subscribers <= 1.2x with 1; 1 MiB latency to the last subscriber "
                     + ">= 10x lower than Aeron's at every N; 64 B no worse than Aeron's at every N."},
         optionListHeading = "%nOptions:%n",

@@ -44,8 +44,8 @@ class PubSubBenchTest {
     /** A run's row has the keys and ordered percentiles. */
     static void checkRow(String line) {
         Map<?, ?> row = (Map<?, ?>) MiniJson.parse(line);
-        assertEquals(Set.of("bench", "transport", "subscribers", "payload_bytes", "samples", "publish_us", "latency_us"),
-                row.keySet(), line);
+        assertEquals(Set.of("bench", "transport", "subscribers", "payload_bytes", "samples", "publish_us", "latency_us",
+                "latency_by_arrival_us"), row.keySet(), line);
         assertEquals("pubsub", row.get("bench"));
         assertTrue(Set.of("ipc4j", "aeron").contains(row.get("transport")), line);
         assertEquals((Double) row.get("payload_bytes") > 65536 ? 10.0 : 100.0, row.get("samples"), line);
@@ -55,6 +55,13 @@ class PubSubBenchTest {
             double p50 = (Double) figures.get("p50");
             assertTrue(0 < p50 && p50 <= (Double) figures.get("p99"), line);
         }
+        // One p50 per subscriber, in arrival order, the last of them the latency's own p50.
+        List<?> byArrival = (List<?>) ((Map<?, ?>) row.get("latency_by_arrival_us")).get("p50");
+        assertEquals(((Double) row.get("subscribers")).intValue(), byArrival.size(), line);
+        for (int k = 1; k < byArrival.size(); k++) {
+            assertTrue((Double) byArrival.get(k - 1) <= (Double) byArrival.get(k), line);
+        }
+        assertEquals(((Map<?, ?>) row.get("latency_us")).get("p50"), byArrival.getLast(), line);
     }
 
     @Test
