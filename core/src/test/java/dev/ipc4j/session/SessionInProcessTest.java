@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.NativeHandle;
+import dev.ipc4j.message.InMessage;
+import dev.ipc4j.message.MessageChannel;
+import dev.ipc4j.message.OutMessage;
+import dev.ipc4j.message.RawCodec;
 import dev.ipc4j.os.EventFd;
 import dev.ipc4j.os.UnixAddress;
 import dev.ipc4j.os.UnixSocket;
@@ -194,7 +198,8 @@ class SessionInProcessTest {
      * skipped its due checks (the peer's pidfd, the memory socket) while its socket had been found empty less than
      * 1 ms ago, yet asked the runner to wake when they were due: once they were, every sleep returned at once and
      * each empty sleep renewed "found empty", so the runner cycled (zero-timeout epoll_wait and yields) until one
-     * cycle outlasted 1 ms: on an idle machine, a whole CPU. A probe on the same runner counts its sleeps.
+     * cycle outlasted 1 ms: on an idle machine, a whole CPU. A probe on the same runner counts its sleeps; a message
+     * channel that has carried a request rides on it too (its deadlines must not wake the runner in vain either).
      */
     @Test
     void anIdleSessionLetsItsRunnerSleepUntilItsChecksAreDue() throws Exception {
@@ -206,8 +211,19 @@ class SessionInProcessTest {
             try (SessionServer server = SessionServer.start(Apps.cache(runDir), config)) {
                 CompletableFuture<Session> serverSide = new CompletableFuture<>();
                 server.onSession(serverSide::complete);
-                try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT)) {
-                    serverSide.get(30, TimeUnit.SECONDS);
+                try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir),
+                                ClientSession.Config.DEFAULT.withInitChannels(1));
+                        MessageChannel<MemorySegment> served = MessageChannel.of(serverSide.get(30, TimeUnit.SECONDS), 0, RawCodec.INSTANCE);
+                        MessageChannel<MemorySegment> client = MessageChannel.of(session, 0, RawCodec.INSTANCE)) {
+                    // The server's message channel is on the same runner; one request through it leaves its state used.
+                    served.expectEvery(1, m -> {
+                        try (m; OutMessage answer = served.newMessage(8, 1)) {
+                            served.send(answer, m);
+                        }
+                    });
+                    try (OutMessage ask = client.newMessage(8, 1); InMessage<MemorySegment> answer = client.request(ask, Duration.ofSeconds(30))) {
+                        assertEquals(1, answer.type());
+                    }
                     runner.attach(new Agent() {
                         private long start;
                         private volatile boolean done;
