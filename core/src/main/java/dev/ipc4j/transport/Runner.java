@@ -206,8 +206,7 @@ public final class Runner implements AutoCloseable {
         private final AtomicInteger load = new AtomicInteger();
         private final List<Agent> agents = new ArrayList<>(); // loop thread only
         private final WaitSet waits = WaitSet.kept(); // its epoll descriptor is held while the thread runs
-        private volatile boolean parked;
-        private volatile boolean wakeRequested;
+        private final SleepHandshake handshake = new SleepHandshake();
         private volatile Thread thread;
         private boolean running; // guarded by this
         private EventFd bell;    // guarded by this; open while running
@@ -247,8 +246,7 @@ public final class Runner implements AutoCloseable {
         }
 
         void wake() {
-            wakeRequested = true;
-            if (parked) {
+            if (handshake.requestVolatile()) {
                 EventFd b;
                 synchronized (this) {
                     b = bell;
@@ -300,11 +298,11 @@ public final class Runner implements AutoCloseable {
                         // Parking at once: no second cycle over every agent to find nothing. Arming the sleep checks
                         // each agent for work (a ring is armed, then looked at), so nothing that came meanwhile waits.
                     }
-                    if (!wakeRequested && idler.idle()) {
+                    if (!handshake.isRequested() && idler.idle()) {
                         sleep();
                         idler.reset();
                     }
-                    wakeRequested = false;
+                    handshake.clear();
                 }
             } catch (Throwable t) {
                 Log.LOG.log(System.Logger.Level.ERROR, name + ": the runner thread failed", t);
@@ -393,9 +391,8 @@ public final class Runner implements AutoCloseable {
             int bellIndex = waits.add(b.fd());
             int prepared = 0;
             boolean sleep = true;
-            parked = true;
             try {
-                if (wakeRequested) {
+                if (!handshake.parkVolatile()) {
                     sleep = false;
                 } else {
                     for (Agent a : agents) {
@@ -410,7 +407,7 @@ public final class Runner implements AutoCloseable {
                     waits.await(WaitStrategy.CHECK_INTERVAL.toNanos());
                 }
             } finally {
-                parked = false;
+                handshake.unpark();
                 for (int i = 0; i < prepared; i++) {
                     agents.get(i).awoke();
                 }
