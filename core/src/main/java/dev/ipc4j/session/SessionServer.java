@@ -34,6 +34,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -87,12 +88,14 @@ public final class SessionServer implements AutoCloseable {
      *     the clients that borrow from the app arena at the same time)
      * @param initChannels who decides the init channels
      */
-    public record Config(SessionConfig session, int maxSessions, InitChannelPolicy initChannels) {
-        public static final Config DEFAULT = new Config(SessionConfig.DEFAULT, 63, InitChannelPolicy.AS_ASKED);
+    public record Config(SessionConfig session, int maxSessions, InitChannelPolicy initChannels, ThreadFactory threadFactory) {
+        public static final Config DEFAULT = new Config(SessionConfig.DEFAULT, 63, InitChannelPolicy.AS_ASKED,
+                r -> Thread.ofPlatform().daemon().unstarted(r));
 
         public Config {
             Objects.requireNonNull(session, "session");
             Objects.requireNonNull(initChannels, "initChannels");
+            Objects.requireNonNull(threadFactory, "threadFactory");
             if (maxSessions < 1) {
                 throw new IllegalArgumentException("maxSessions must be positive: " + maxSessions);
             }
@@ -100,17 +103,37 @@ public final class SessionServer implements AutoCloseable {
 
         /** A copy with {@code session} replaced, checked like the rest. */
         public Config withSession(SessionConfig session) {
-            return new Config(session, maxSessions, initChannels);
+            return new Config(session, maxSessions, initChannels, threadFactory);
         }
 
         /** A copy with {@code maxSessions} replaced, checked like the rest. */
         public Config withMaxSessions(int maxSessions) {
-            return new Config(session, maxSessions, initChannels);
+            return new Config(session, maxSessions, initChannels, threadFactory);
         }
 
         /** A copy with {@code initChannels} replaced, checked like the rest. */
         public Config withInitChannels(InitChannelPolicy initChannels) {
-            return new Config(session, maxSessions, initChannels);
+            return new Config(session, maxSessions, initChannels, threadFactory);
+        }
+
+        /**
+         * A copy with {@code threadFactory} replaced: it makes every thread the server itself starts (its acceptor;
+         * one per log-in in progress, a bounded number; one per session while the server closes; its JVM shutdown
+         * hook, started only when the JVM exits), each named by the server after it is made. Its sessions' sockets
+         * are read by their {@link SessionConfig#runner() runner}. Default: daemon platform threads.
+         */
+        public Config withThreadFactory(ThreadFactory threadFactory) {
+            return new Config(session, maxSessions, initChannels, threadFactory);
+        }
+
+        /** A thread from {@link #threadFactory()} for {@code task}, named; fails clearly when the factory makes none. */
+        Thread newThread(String name, Runnable task) {
+            Thread t = threadFactory.newThread(task);
+            if (t == null) {
+                throw new IllegalStateException("the server's thread factory made no thread for " + name);
+            }
+            t.setName(name);
+            return t;
         }
     }
 
@@ -154,8 +177,8 @@ public final class SessionServer implements AutoCloseable {
         this.socketPath = socketPath;
         this.leftovers = List.copyOf(leftovers);
         this.logins = new LoginAdmission(maxLoginsInProgress(), LOGINS_PER_PROCESS);
-        this.acceptor = Thread.ofPlatform().daemon().name("ipc4j-server-" + app.name()).unstarted(this::acceptLoop);
-        this.shutdownHook = Thread.ofPlatform().name("ipc4j-server-" + app.name() + "-shutdown").unstarted(this::close);
+        this.acceptor = config.newThread("ipc4j-server-" + app.name(), this::acceptLoop);
+        this.shutdownHook = config.newThread("ipc4j-server-" + app.name() + "-shutdown", this::close);
         this.counters = config.session().counters() ? CounterRecord.open(app.name(), RecordType.SERVER, 0, app.name())
                 : CounterRecord.detached(RecordType.SERVER);
     }
@@ -181,6 +204,7 @@ public final class SessionServer implements AutoCloseable {
                     + (pid.isPresent() ? " as pid " + pid.getAsLong() : "") + " (it holds " + lockPath + ")", pid.orElse(-1));
         }
         UnixServerSocket listener = null;
+        boolean pidWritten = false;
         try {
             // We hold the lock, so no server of this app lives: whatever of it is named after a dead pid is leftover.
             String prefix = "ipc4j." + app.name() + ".";
@@ -193,12 +217,20 @@ public final class SessionServer implements AutoCloseable {
             Path socketPath = RunDirectory.socket(dir, app.name(), pid);
             listener = UnixServerSocket.listen(UnixAddress.of(socketPath), app.permissions().mode(), 128);
             RunDirectory.writePid(dir, app.name(), pid, app.permissions());
+            pidWritten = true;
             SessionServer server = new SessionServer(app, config, dir, lock.get(), listener, socketPath, removed);
             server.acceptor.start();
             Runtime.getRuntime().addShutdownHook(server.shutdownHook);
             return server;
         } catch (IOException | RuntimeException e) {
             Closing.quietly(listener);
+            if (pidWritten) { // e.g. the thread factory failed: no pid file may name a server that never served
+                try {
+                    Files.deleteIfExists(RunDirectory.pidFile(dir, app.name()));
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
             Closing.quietly(lock.get());
             throw e;
         }
@@ -335,11 +367,18 @@ public final class SessionServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         List<Thread> closers = new ArrayList<>();
-        for (ServerSession s : sessions) {
-            closers.add(Thread.ofPlatform().daemon().start(s::close));
-        }
+        List<ServerSession> toClose = new ArrayList<>(sessions);
         for (ServerSession s; (s = unclaimed.poll()) != null; ) {
-            closers.add(Thread.ofPlatform().daemon().start(s::close));
+            toClose.add(s);
+        }
+        for (ServerSession s : toClose) {
+            try { // each on a thread of its own, so that one hung peer does not hold up the others' good-byes
+                Thread t = config.newThread("ipc4j-server-" + app.name() + "-close", s::close);
+                t.start();
+                closers.add(t);
+            } catch (RuntimeException | OutOfMemoryError e) { // no thread to be had: closed here, one after another
+                s.close();
+            }
         }
         for (Thread t : closers) {
             try {
@@ -404,14 +443,14 @@ public final class SessionServer implements AutoCloseable {
             }
             LoginAdmission.Pending admitted = logins.admit(s, peerPid);
             try {
-                Thread.ofPlatform().daemon().name("ipc4j-login-" + app.name()).start(() -> {
+                config.newThread("ipc4j-login-" + app.name(), () -> {
                     try {
                         login(s, admitted);
                     } finally {
                         logins.done(admitted);
                     }
-                });
-            } catch (OutOfMemoryError e) { // no thread to be had: this connection is dropped, its slot and descriptors freed
+                }).start();
+            } catch (RuntimeException | OutOfMemoryError e) { // no thread to be had: the connection is dropped, its slot and descriptors freed
                 logins.done(admitted);
                 Closing.quietly(s);
                 Log.LOG.log(System.Logger.Level.WARNING, "no thread for a log-in; the connection is dropped", e);

@@ -21,8 +21,11 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -266,5 +269,40 @@ class SessionInProcessTest {
                 }
             }
         }
+    }
+
+    /**
+     * Every thread a server starts comes from {@link SessionServer.Config#threadFactory()}: its acceptor, a log-in's
+     * thread, the closer of a session still open when the server closes, and its shutdown hook. Before, each was a
+     * platform thread of its own making, whatever the application asked.
+     */
+    @Test
+    void everyThreadAServerStartsComesFromItsThreadFactory() throws Exception {
+        List<Thread> made = new CopyOnWriteArrayList<>();
+        ThreadFactory factory = r -> {
+            Thread t = Thread.ofPlatform().daemon().unstarted(r);
+            made.add(t);
+            return t;
+        };
+        String app;
+        try (SessionServer server = SessionServer.start(Apps.cache(runDir), SessionServer.Config.DEFAULT.withThreadFactory(factory))) {
+            app = server.app().name();
+            CompletableFuture<Session> serverSide = new CompletableFuture<>();
+            server.onSession(serverSide::complete);
+            ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT);
+            try {
+                serverSide.get(30, TimeUnit.SECONDS);
+                server.close(); // with the session open: a closer thread ends it
+                assertTrue(session.ended().get(30, TimeUnit.SECONDS) instanceof SessionEnd.ClosedByPeer);
+            } finally {
+                session.close();
+            }
+        }
+        List<String> names = made.stream().map(Thread::getName).toList();
+        for (String expected : List.of("ipc4j-server-" + app, "ipc4j-server-" + app + "-shutdown", "ipc4j-login-" + app,
+                "ipc4j-server-" + app + "-close")) {
+            assertTrue(names.contains(expected), expected + " is not among the factory's threads: " + names);
+        }
+        assertEquals(4, names.size(), names.toString());
     }
 }
