@@ -19,6 +19,7 @@ import dev.ipc4j.transport.SocketPipe;
 import dev.ipc4j.transport.WaitSet;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -304,5 +305,20 @@ class SessionInProcessTest {
             assertTrue(names.contains(expected), expected + " is not among the factory's threads: " + names);
         }
         assertEquals(4, names.size(), names.toString());
+    }
+
+    /** A thread factory that makes no thread fails the start clearly and leaves nothing in the run directory. */
+    @Test
+    void aServerWhoseThreadFactoryMakesNoThreadFailsToStartAndLeavesNothing() throws Exception {
+        SessionServer.Config config = SessionServer.Config.DEFAULT.withThreadFactory(r -> null);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> SessionServer.start(Apps.cache(runDir), config));
+        assertTrue(e.getMessage().contains("thread factory"), e.getMessage());
+        try (var left = Files.list(runDir)) {
+            List<String> names = left.map(f -> f.getFileName().toString()).filter(n -> !n.endsWith(".lock")).toList();
+            assertEquals(List.of(), names, "no socket or pid file of a server that never served");
+        }
+        try (SessionServer server = SessionServer.start(Apps.cache(runDir))) { // and the app can start at once
+            assertTrue(server.sessions().isEmpty());
+        }
     }
 }
