@@ -13,7 +13,7 @@ import dev.ipc4j.os.EventFd;
 import dev.ipc4j.os.UnixAddress;
 import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.testing.NoLeaks;
-import dev.ipc4j.transport.Agent;
+import dev.ipc4j.transport.ProbeAgent;
 import dev.ipc4j.transport.Runner;
 import dev.ipc4j.transport.SocketPipe;
 import dev.ipc4j.transport.WaitSet;
@@ -148,9 +148,7 @@ class SessionInProcessTest {
                 CompletableFuture<SessionEnd> serverSide = new CompletableFuture<>();
                 server.onSession(s -> s.ended().thenAccept(serverSide::complete));
                 try (ClientSession session = ClientSession.connect(Apps.WEB, Apps.cache(runDir), ClientSession.Config.DEFAULT)) {
-                    runner.attach(new Agent() {
-                        private volatile boolean done;
-
+                    runner.attach(new ProbeAgent() {
                         @Override
                         public int doWork() {
                             if (!done) {
@@ -163,19 +161,6 @@ class SessionInProcessTest {
                                 done = true;
                             }
                             return 0;
-                        }
-
-                        @Override
-                        public boolean prepareToSleep(WaitSet waits) {
-                            return true;
-                        }
-
-                        @Override
-                        public void awoke() {}
-
-                        @Override
-                        public boolean isDone() {
-                            return done;
                         }
                     });
                     assertTrue(holding.await(30, TimeUnit.SECONDS));
@@ -228,9 +213,8 @@ class SessionInProcessTest {
                     try (OutMessage ask = client.newMessage(8, 1); InMessage<MemorySegment> answer = client.request(ask, Duration.ofSeconds(30))) {
                         assertEquals(1, answer.type());
                     }
-                    runner.attach(new Agent() {
+                    runner.attach(new ProbeAgent() {
                         private long start;
-                        private volatile boolean done;
 
                         @Override
                         public int doWork() {
@@ -252,14 +236,6 @@ class SessionInProcessTest {
                                 waits.wakeBy(start + window); // ends its watch on time even if nothing else wakes it
                             }
                             return true;
-                        }
-
-                        @Override
-                        public void awoke() {}
-
-                        @Override
-                        public boolean isDone() {
-                            return done;
                         }
                     });
                     assertTrue(watched.await(30, TimeUnit.SECONDS));

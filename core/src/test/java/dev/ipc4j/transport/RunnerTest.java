@@ -183,23 +183,10 @@ class RunnerTest {
     void anAgentThatThrowsIsDroppedAndTheOthersGoOn() {
         try (Runner runner = Runner.start(Runner.Config.DEFAULT.withWait(WaitStrategy.blocking()))) {
             AtomicBoolean removed = new AtomicBoolean();
-            Agent failing = new Agent() {
+            Agent failing = new ProbeAgent() {
                 @Override
                 public int doWork() {
                     throw new IllegalStateException("on purpose");
-                }
-
-                @Override
-                public boolean prepareToSleep(WaitSet waits) {
-                    return true;
-                }
-
-                @Override
-                public void awoke() {}
-
-                @Override
-                public boolean isDone() {
-                    return false;
                 }
 
                 @Override
