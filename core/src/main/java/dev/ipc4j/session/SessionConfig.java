@@ -86,7 +86,8 @@ public record SessionConfig(Channel.Config channels, Duration keepAlive, Duratio
 
     /** The session's own socket: socket only, with the keep-alive. */
     Channel.Config control() {
-        return Channel.Config.SOCKET_ONLY.withSocket(new SocketPipe.Config(CONTROL_MESSAGE_LIMIT, CONTROL_MESSAGE_LIMIT,
-                keepAlive, idleTimeout, handshakeTimeout));
+        return Channel.Config.SOCKET_ONLY.withSocket(SocketPipe.Config.DEFAULT.withMaxMessageSize(CONTROL_MESSAGE_LIMIT)
+                .withSendQueueBytes(CONTROL_MESSAGE_LIMIT).withKeepAlive(keepAlive, idleTimeout)
+                .withHandshakeTimeout(handshakeTimeout));
     }
 }

@@ -9,6 +9,7 @@ import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.LockFile;
 import dev.ipc4j.os.PeerCredentials;
 import dev.ipc4j.os.PidFd;
+import dev.ipc4j.os.Threads;
 import dev.ipc4j.os.UnixAddress;
 import dev.ipc4j.os.UnixServerSocket;
 import dev.ipc4j.os.UnixSocket;
@@ -128,12 +129,7 @@ public final class SessionServer implements AutoCloseable {
 
         /** A thread from {@link #threadFactory()} for {@code task}, named; fails clearly when the factory makes none. */
         Thread newThread(String name, Runnable task) {
-            Thread t = threadFactory.newThread(task);
-            if (t == null) {
-                throw new IllegalStateException("the server's thread factory made no thread for " + name);
-            }
-            t.setName(name);
-            return t;
+            return Threads.newThread(threadFactory, "the server's", name, task);
         }
     }
 

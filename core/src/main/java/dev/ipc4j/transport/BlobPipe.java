@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 
 /**
  * A bidirectional pipe of messages that keeps their boundaries.
@@ -44,9 +45,21 @@ public sealed interface BlobPipe extends AutoCloseable permits HandlePipe, RingP
     /**
      * Receives on a thread of the pipe's own and hands each message, copied, to {@code handler} on {@code executor}
      * (a serial executor keeps their order). The future completes when the peer ends sending, or exceptionally with
-     * the {@link TransportException} that stopped the pipe.
+     * the {@link TransportException} that stopped the pipe. The receiving thread is a daemon platform thread (a socket
+     * pipe's: from its {@link SocketPipe.Config#threadFactory()}); {@link #deliverTo(BlobHandler, Executor,
+     * ThreadFactory)} takes yours.
      */
-    CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor);
+    default CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor) {
+        return deliverTo(handler, executor, r -> Thread.ofPlatform().daemon().unstarted(r));
+    }
+
+    /**
+     * {@link #deliverTo(BlobHandler, Executor)} with the receiving thread made by {@code threadFactory} (it blocks in
+     * system calls: a virtual thread pins its carrier while it waits).
+     *
+     * @throws IllegalStateException when the factory makes no thread
+     */
+    CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor, ThreadFactory threadFactory);
 
     /** Whether the pipe may still be used: not closed, and no error has stopped it. */
     boolean isOpen();

@@ -1,21 +1,23 @@
 package dev.ipc4j.transport;
 
 import dev.ipc4j.NativeHandle;
+import dev.ipc4j.os.Threads;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 
 /**
- * {@link BlobPipe#deliverTo}: a thread of the pipe's own receives (blocking system calls would pin a virtual
- * thread's carrier), copies each message, and hands the copy to the user's executor.
+ * {@link BlobPipe#deliverTo}: a thread of the pipe's own, from the given factory, receives (blocking system calls: a
+ * virtual thread would pin its carrier), copies each message, and hands the copy to the user's executor.
  */
 final class Delivery {
     private Delivery() {}
 
-    static CompletableFuture<Void> start(BlobPipe pipe, BlobHandler handler, Executor executor) {
+    static CompletableFuture<Void> start(BlobPipe pipe, BlobHandler handler, Executor executor, ThreadFactory threadFactory) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread.ofPlatform().daemon().name("ipc4j-deliver-" + pipe).start(() -> {
+        Thread receiver = Threads.newThread(threadFactory, "the", "ipc4j-deliver-" + pipe, () -> {
             BlobHandler copier = blob -> {
                 byte[] bytes = blob.toArray();
                 List<NativeHandle> handles = blob.handles();
@@ -34,6 +36,7 @@ final class Delivery {
                 done.completeExceptionally(e);
             }
         });
+        receiver.start();
         return done;
     }
 }

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -794,8 +795,8 @@ public final class RingPipe implements BlobPipe {
     }
 
     @Override
-    public CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor) {
-        return Delivery.start(this, handler, executor);
+    public CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor, ThreadFactory threadFactory) {
+        return Delivery.start(this, handler, executor, threadFactory);
     }
 
     // ------------------------------------------------------------------------------------------------ closing

@@ -2,6 +2,7 @@ package dev.ipc4j.transport;
 
 import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.EventFd;
+import dev.ipc4j.os.Threads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -227,11 +228,15 @@ public final class Runner implements AutoCloseable {
                         load.decrementAndGet();
                         throw new IllegalStateException("cannot start a runner thread: " + e.getMessage(), e);
                     }
-                    Thread t = config.threadFactory().newThread(this);
-                    if (t == null) {
-                        throw new IllegalStateException("the runner's thread factory made no thread");
+                    Thread t;
+                    try {
+                        t = Threads.newThread(config.threadFactory(), "the runner's", name, this);
+                    } catch (RuntimeException e) { // no thread: the agent is not taken, the doorbell not kept
+                        added.remove(agent);
+                        load.decrementAndGet();
+                        closeBell();
+                        throw e;
                     }
-                    t.setName(name);
                     running = true;
                     thread = t;
                     t.start();

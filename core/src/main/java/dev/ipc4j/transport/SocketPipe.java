@@ -7,6 +7,7 @@ import dev.ipc4j.os.ErrnoException;
 import dev.ipc4j.os.Fd;
 import dev.ipc4j.os.PeerCredentials;
 import dev.ipc4j.os.Poll;
+import dev.ipc4j.os.Threads;
 import dev.ipc4j.os.UnixSocket;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,6 +20,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -53,15 +55,18 @@ public final class SocketPipe implements HandlePipe {
      * @param keepAlive send a PING when nothing was sent for this long ({@link Duration#ZERO}: never)
      * @param idleTimeout the peer is deemed gone when nothing arrived for this long ({@link Duration#ZERO}: never)
      * @param handshakeTimeout how long to wait for the peer's HELLO
+     * @param threadFactory makes the pipe's own threads: the one that drains its send queue while the socket is full
+     *     (started when a send queues, gone when the queue is empty) and {@link #deliverTo}'s receiver
      */
     public record Config(int maxMessageSize, long sendQueueBytes, Duration keepAlive, Duration idleTimeout,
-            Duration handshakeTimeout) {
+            Duration handshakeTimeout, ThreadFactory threadFactory) {
         /**
          * A 64 MiB payload plus room for the header of a layer above (the message protocol's is 48 bytes), so that
          * socket-only message channels carry 64 MiB payloads.
          */
         public static final Config DEFAULT =
-                new Config((64 << 20) + (64 << 10), 64L << 20, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10));
+                new Config((64 << 20) + (64 << 10), 64L << 20, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10),
+                        r -> Thread.ofPlatform().daemon().unstarted(r));
 
         public Config {
             if (maxMessageSize < Frame.HELLO_SIZE || sendQueueBytes < 0) {
@@ -70,21 +75,37 @@ public final class SocketPipe implements HandlePipe {
             Objects.requireNonNull(keepAlive, "keepAlive");
             Objects.requireNonNull(idleTimeout, "idleTimeout");
             Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
+            Objects.requireNonNull(threadFactory, "threadFactory");
         }
 
         /** Flow-IPC's defaults for session channels: a ping every 2 s, gone after 5 s of silence. */
         public Config withKeepAlive(Duration keepAlive, Duration idleTimeout) {
-            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout);
+            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout, threadFactory);
         }
 
         /** A copy with {@code maxMessageSize} replaced, checked like the rest. */
         public Config withMaxMessageSize(int maxMessageSize) {
-            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout);
+            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout, threadFactory);
         }
 
         /** A copy with {@code sendQueueBytes} replaced, checked like the rest. */
         public Config withSendQueueBytes(long sendQueueBytes) {
-            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout);
+            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout, threadFactory);
+        }
+
+        /** A copy with {@code handshakeTimeout} replaced, checked like the rest. */
+        public Config withHandshakeTimeout(Duration handshakeTimeout) {
+            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout, threadFactory);
+        }
+
+        /** A copy with {@code threadFactory} replaced, checked like the rest. */
+        public Config withThreadFactory(ThreadFactory threadFactory) {
+            return new Config(maxMessageSize, sendQueueBytes, keepAlive, idleTimeout, handshakeTimeout, threadFactory);
+        }
+
+        /** A thread from {@link #threadFactory()} for {@code task}, named; fails clearly when the factory makes none. */
+        Thread newThread(String name, Runnable task) {
+            return Threads.newThread(threadFactory, "the pipe's", name, task);
         }
     }
 
@@ -482,8 +503,10 @@ public final class SocketPipe implements HandlePipe {
     /** Under sendLock. */
     private void startFlusher() {
         if (!flusherRunning) {
+            // Made first: a factory that fails leaves no flusher believed running, and the next send tries again.
+            Thread flusher = config.newThread("ipc4j-flush-" + peer.pid(), this::flush);
             flusherRunning = true;
-            Thread.ofPlatform().daemon().name("ipc4j-flush-" + peer.pid()).start(this::flush);
+            flusher.start();
         }
     }
 
@@ -956,7 +979,12 @@ public final class SocketPipe implements HandlePipe {
 
     @Override
     public CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor) {
-        return Delivery.start(this, handler, executor);
+        return Delivery.start(this, handler, executor, config.threadFactory());
+    }
+
+    @Override
+    public CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor, ThreadFactory threadFactory) {
+        return Delivery.start(this, handler, executor, threadFactory);
     }
 
     // ------------------------------------------------------------------------------------------------ closing

@@ -13,6 +13,7 @@ import dev.ipc4j.os.EventFd;
 import dev.ipc4j.os.UnixAddress;
 import dev.ipc4j.os.UnixSocket;
 import dev.ipc4j.testing.NoLeaks;
+import dev.ipc4j.testing.RecordingThreadFactory;
 import dev.ipc4j.transport.ProbeAgent;
 import dev.ipc4j.transport.Runner;
 import dev.ipc4j.transport.SocketPipe;
@@ -24,9 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -255,12 +254,7 @@ class SessionInProcessTest {
      */
     @Test
     void everyThreadAServerStartsComesFromItsThreadFactory() throws Exception {
-        List<Thread> made = new CopyOnWriteArrayList<>();
-        ThreadFactory factory = r -> {
-            Thread t = Thread.ofPlatform().daemon().unstarted(r);
-            made.add(t);
-            return t;
-        };
+        RecordingThreadFactory factory = new RecordingThreadFactory();
         String app;
         try (SessionServer server = SessionServer.start(Apps.cache(runDir), SessionServer.Config.DEFAULT.withThreadFactory(factory))) {
             app = server.app().name();
@@ -275,7 +269,7 @@ class SessionInProcessTest {
                 session.close();
             }
         }
-        List<String> names = made.stream().map(Thread::getName).toList();
+        List<String> names = factory.names();
         for (String expected : List.of("ipc4j-server-" + app, "ipc4j-server-" + app + "-shutdown", "ipc4j-login-" + app,
                 "ipc4j-server-" + app + "-close")) {
             assertTrue(names.contains(expected), expected + " is not among the factory's threads: " + names);

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.NoLeaks;
+import dev.ipc4j.testing.RecordingThreadFactory;
+import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,6 +96,42 @@ class KeepAliveAndDeliveryTest {
             ((SocketPipe) a.handles()).socket().close(); // the connection drops without END, as when a process dies
             ExecutionException e = assertThrows(ExecutionException.class, () -> done.get(30, TimeUnit.SECONDS));
             assertInstanceOf(PeerGoneException.class, e.getCause());
+        }
+    }
+
+    /**
+     * A socket pipe's own threads come from its config's thread factory: the one that drains a send queue the socket
+     * could not take at once, and deliverTo's receiver (from the pipe's factory, or the one given). Before, each was a
+     * daemon platform thread of the pipe's making.
+     */
+    @Test
+    void aSocketPipesOwnThreadsComeFromItsThreadFactory() throws Exception {
+        RecordingThreadFactory factory = new RecordingThreadFactory();
+        Channel[] pair = Channel.pair(Channel.Config.SOCKET_ONLY.withSocket(SocketPipe.Config.DEFAULT.withThreadFactory(factory)));
+        try (Channel a = pair[0]; Channel b = pair[1]) {
+            int count = 12;
+            MemorySegment big = MemorySegment.ofArray(new byte[1 << 20]); // 12 MiB unread: more than the socket takes
+            for (int i = 0; i < count; i++) {
+                a.blobs().send(big);
+            }
+            assertTrue(factory.names().stream().anyMatch(n -> n.startsWith("ipc4j-flush-")), "no flusher from the factory: "
+                    + factory.names());
+            List<Integer> sizes = new CopyOnWriteArrayList<>();
+            var done = b.blobs().deliverTo(blob -> sizes.add(blob.length()), Runnable::run);
+            assertTrue(factory.names().stream().anyMatch(n -> n.startsWith("ipc4j-deliver-")), "no receiver from the factory: "
+                    + factory.names());
+            a.blobs().endSending();
+            done.get(30, TimeUnit.SECONDS);
+            assertEquals(count, sizes.size());
+            assertTrue(sizes.stream().allMatch(n -> n == 1 << 20), sizes.toString());
+        }
+        RecordingThreadFactory given = new RecordingThreadFactory();
+        Channel[] plain = Channel.pair(Channel.Config.DEFAULT);
+        try (Channel a = plain[0]; Channel b = plain[1]) {
+            var done = b.blobs().deliverTo(blob -> { }, Runnable::run, given);
+            a.blobs().endSending();
+            done.get(30, TimeUnit.SECONDS);
+            assertEquals(1, given.made().size(), "a ring pipe's receiver comes from the factory given: " + given.names());
         }
     }
 }

@@ -75,7 +75,7 @@ class SocketPipeProtocolTest {
     @Test
     void aSilentPeerTimesOutTheHandshake() throws Exception {
         try (HostilePeer peer = new HostilePeer()) {
-            SocketPipe.Config quick = new SocketPipe.Config(1 << 20, 1 << 20, Duration.ZERO, Duration.ZERO, Duration.ofMillis(200));
+            SocketPipe.Config quick = SocketPipe.Config.DEFAULT.withMaxMessageSize(1 << 20).withSendQueueBytes(1 << 20).withHandshakeTimeout(Duration.ofMillis(200));
             PeerGoneException e = assertThrows(PeerGoneException.class, () -> SocketPipe.open(peer.ours, quick));
             assertTrue(e.getMessage().contains("no HELLO"), e.getMessage());
         }
@@ -84,7 +84,7 @@ class SocketPipeProtocolTest {
     @Test
     void aPeerThatEndsBeforeItsHelloIsGoneAtOnceNotAtTheHandshakeDeadline() throws Exception {
         try (HostilePeer peer = new HostilePeer().end()) {
-            SocketPipe.Config patient = new SocketPipe.Config(1 << 20, 1 << 20, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(30));
+            SocketPipe.Config patient = SocketPipe.Config.DEFAULT.withMaxMessageSize(1 << 20).withSendQueueBytes(1 << 20).withHandshakeTimeout(Duration.ofSeconds(30));
             long start = System.nanoTime();
             PeerGoneException e = assertThrows(PeerGoneException.class, () -> SocketPipe.open(peer.ours, patient));
             long millis = (System.nanoTime() - start) / 1_000_000;
