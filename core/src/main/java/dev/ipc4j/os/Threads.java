@@ -4,6 +4,9 @@ import java.util.concurrent.ThreadFactory;
 
 /** Threads the library starts, made by the application's {@link ThreadFactory} (the brief: threads belong to the user). */
 public final class Threads {
+    /** The default of every thread factory a config takes: daemon platform threads (named by the library). */
+    public static final ThreadFactory DAEMON = r -> Thread.ofPlatform().daemon().unstarted(r);
+
     private Threads() {}
 
     /**

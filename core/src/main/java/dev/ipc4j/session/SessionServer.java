@@ -91,7 +91,7 @@ public final class SessionServer implements AutoCloseable {
      */
     public record Config(SessionConfig session, int maxSessions, InitChannelPolicy initChannels, ThreadFactory threadFactory) {
         public static final Config DEFAULT = new Config(SessionConfig.DEFAULT, 63, InitChannelPolicy.AS_ASKED,
-                r -> Thread.ofPlatform().daemon().unstarted(r));
+                Threads.DAEMON);
 
         public Config {
             Objects.requireNonNull(session, "session");

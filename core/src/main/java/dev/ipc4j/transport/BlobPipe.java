@@ -1,5 +1,6 @@
 package dev.ipc4j.transport;
 
+import dev.ipc4j.os.Threads;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -50,7 +51,7 @@ public sealed interface BlobPipe extends AutoCloseable permits HandlePipe, RingP
      * ThreadFactory)} takes yours.
      */
     default CompletableFuture<Void> deliverTo(BlobHandler handler, Executor executor) {
-        return deliverTo(handler, executor, r -> Thread.ofPlatform().daemon().unstarted(r));
+        return deliverTo(handler, executor, Threads.DAEMON);
     }
 
     /**

@@ -49,7 +49,7 @@ public final class Runner implements AutoCloseable {
     public record Config(ThreadFactory threadFactory, int threads, WaitStrategy waitStrategy, String name) {
         /** One daemon platform thread, the default backoff (a spin of at most 4 µs, a few yields, then sleep). */
         public static final Config DEFAULT = new Config(
-                r -> Thread.ofPlatform().daemon().unstarted(r), 1, WaitStrategy.backoff(), "ipc4j-runner");
+                Threads.DAEMON, 1, WaitStrategy.backoff(), "ipc4j-runner");
 
         public Config {
             Objects.requireNonNull(threadFactory, "threadFactory");

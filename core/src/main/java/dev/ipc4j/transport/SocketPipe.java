@@ -66,7 +66,7 @@ public final class SocketPipe implements HandlePipe {
          */
         public static final Config DEFAULT =
                 new Config((64 << 20) + (64 << 10), 64L << 20, Duration.ZERO, Duration.ZERO, Duration.ofSeconds(10),
-                        r -> Thread.ofPlatform().daemon().unstarted(r));
+                        Threads.DAEMON);
 
         public Config {
             if (maxMessageSize < Frame.HELLO_SIZE || sendQueueBytes < 0) {
