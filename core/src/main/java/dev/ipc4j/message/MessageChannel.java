@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
@@ -208,6 +209,11 @@ public final class MessageChannel<R> implements AutoCloseable {
     /** See {@link MessageEndpoint#request(OutMessage, Duration)}. */
     public InMessage<R> request(OutMessage out, Duration timeout) throws MessageException, InterruptedException {
         return endpoint.request(out, timeout);
+    }
+
+    /** See {@link MessageEndpoint#driveUntil}. */
+    public boolean driveUntil(Future<?> until, Duration timeout) throws InterruptedException {
+        return endpoint.driveUntil(until, timeout);
     }
 
     /** See {@link MessageEndpoint#requestStream}. */

@@ -34,6 +34,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -158,6 +159,18 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     private final Map<Long, List<NativeHandle>> fdFrames = new HashMap<>();
     private MalformedMessageException badFdFrame;
     private volatile boolean runnerArmed; // the runner sleeps with the channel's wake-up armed
+    /**
+     * The latest time ({@link System#nanoTime()}) a runner that sleeps looks at this endpoint again (its sleep's check
+     * interval, from when it began arming): a deadline scheduled after it needs no wake-up. Written before the runner
+     * reads {@link #deadlinesEmpty}, read after a scheduler writes it (both volatile): one of the two sees the other.
+     */
+    private volatile long runnerLooksBy = Long.MIN_VALUE;
+    /**
+     * The runner sleeps without this channel's wake-up because a requester drove it (it watches the ring's doorbell,
+     * unannounced): the last requester to leave announces its sleep, or wakes it. Written before the runner reads
+     * {@link #driversWaiting}, read after a requester decrements it (both volatile): one of the two sees the other.
+     */
+    private volatile boolean runnerStoodAside;
     private Waiter armedAs;               // who armed the channel's wake-up last (under driveLock)
     private boolean awaitingOnSocket;
     private WaitSet ownWaits;
@@ -297,6 +310,9 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         CompletableFuture<InMessage<R>> future = request(out);
         awaitDriving(future, deadline);
+        if (!future.isDone() && closing.get()) {
+            return await(future); // the channel ends: its end fails what is pending, now
+        }
         try {
             return future.get(0, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -308,6 +324,30 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         } catch (ExecutionException e) {
             throw unwrap(e);
         }
+    }
+
+    /**
+     * Drives this endpoint on the calling thread until {@code until} is done, {@code timeout} passes or the endpoint
+     * ends, and says whether {@code until} is done. For a thread about to wait for what a listener of this channel does
+     * when the peer answers (a call's close, its first message): the listener then runs here, on the thread that waits,
+     * and the runner does not have to wake it (one thread wake-up saved per answer, as
+     * {@link #request(OutMessage, Duration)} saves it). The runner stands aside meanwhile; listeners and handlers of
+     * other messages may run on this thread too.
+     *
+     * <p>Returns at once, without driving: from a handler or listener of any channel (whose thread must not block);
+     * when another thread drives this endpoint by hand already (it reads for everyone: the caller's answer reaches it
+     * as it would have from the runner); on a virtual thread (a wait in the kernel would pin its carrier). A future
+     * completed by another thread is seen when this one next wakes (a frame, a deadline of this channel, or the
+     * timeout): keep the timeout short when that can happen. Blocks otherwise; any thread.
+     *
+     * @throws InterruptedException when interrupted while waiting for its turn to drive
+     */
+    public boolean driveUntil(Future<?> until, Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(until, "until");
+        if (DRIVING.get() == null && driversWaiting.get() == 0 && !Thread.currentThread().isVirtual()) {
+            awaitDriving(until, System.nanoTime() + timeout.toNanos());
+        }
+        return until.isDone();
     }
 
     /**
@@ -542,7 +582,11 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             deadlines.add(call);
             deadlinesEmpty = false;
         }
-        wake(); // a sleeping runner must wake by this deadline
+        // A sleeping runner must wake by this deadline; one that looks again before it anyway is left asleep (each call
+        // with a deadline used to wake it, a thread wake-up per call for nothing).
+        if (call.deadlineNanos() - runnerLooksBy < 0) {
+            wake();
+        }
     }
 
     private void unschedule(Call<R> call) {
@@ -921,9 +965,13 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         if (closing.get()) {
             return false;
         }
+        runnerLooksBy = System.nanoTime() + WaitStrategy.CHECK_INTERVAL.toNanos(); // before it reads the deadlines
+        runnerStoodAside = true;
         if (driversWaiting.get() > 0 || !driveLock.tryLock()) {
-            return true; // a requester drives: it re-arms for us (or wakes us) when it stops
+            channel.blobs().watchRunnerBell(waits); // a requester drives: the last to leave announces our sleep
+            return true;
         }
+        runnerStoodAside = false;
         try {
             boolean sleep = armSleep(waits, Waiter.RUNNER);
             runnerArmed = armedAs == Waiter.RUNNER;
@@ -935,6 +983,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     @Override
     public void awoke() {
+        runnerStoodAside = false;
         if (!runnerArmed) {
             return;
         }
@@ -1255,13 +1304,13 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
     // ------------------------------------------------------------------------- blocking: the caller drives
 
     /**
-     * Waits until {@code future} is done or {@code deadline} passes, driving the endpoint on this thread whenever no
-     * other thread does (so its response needs no hand-off); the runner stands aside meanwhile.
+     * Waits until {@code future} is done, {@code deadline} passes or the endpoint ends, driving the endpoint on this
+     * thread whenever no other thread does (so its response needs no hand-off); the runner stands aside meanwhile.
      */
-    private void awaitDriving(CompletableFuture<?> future, long deadline) throws InterruptedException {
+    private void awaitDriving(Future<?> future, long deadline) throws InterruptedException {
         driversWaiting.incrementAndGet();
         try {
-            while (!future.isDone()) {
+            while (!future.isDone() && !closing.get()) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     return;
@@ -1272,7 +1321,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                         if (runnerArmed) {
                             channel.blobs().withdrawRunner(); // our input must not wake the runner too
                         }
-                        driveUntil(future, deadline);
+                        driveLocked(future, deadline);
                         if (driversWaiting.get() == 1) {
                             handBackToRunner();
                         }
@@ -1282,7 +1331,9 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                 }
             }
         } finally {
-            driversWaiting.decrementAndGet();
+            if (driversWaiting.decrementAndGet() == 0 && runnerStoodAside) {
+                handBackToStoodAsideRunner();
+            }
         }
     }
 
@@ -1304,8 +1355,38 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         }
     }
 
+    /**
+     * The last requester has left while the runner slept standing aside: announces the runner's sleep on the ring (it
+     * watches the doorbell), so that input wakes it, as {@link #handBackToRunner} does for a runner that had armed;
+     * wakes it, to arm its own, where that cannot be done. Waking it every time would make it arrive in the next
+     * request's drive, stand aside again and be woken again: a wake-up per request for nothing.
+     */
+    private void handBackToStoodAsideRunner() {
+        if (!channel.hasRing() || !driveLock.tryLock()) {
+            wake(); // a socket channel (no doorbell to watch), or someone cycles the endpoint now
+            return;
+        }
+        try {
+            if (!runnerStoodAside || driversWaiting.get() > 0 || closing.get()) {
+                return; // it woke meanwhile, or a requester came (who hands back when it leaves)
+            }
+            if (ownWaits == null) {
+                ownWaits = new WaitSet();
+            }
+            ownWaits.clear();
+            if (awaitingFds == null && armSleep(ownWaits, Waiter.RUNNER)) {
+                runnerArmed = true; // its awoke() disarms
+            } else {
+                disarmSleep(Waiter.RUNNER);
+                wake(); // input is here already, or it must sleep on the socket (descriptors awaited): its own arming
+            }
+        } finally {
+            driveLock.unlock();
+        }
+    }
+
     /** Under driveLock: cycles until the future is done, idling as the ring's wait strategy says, then sleeping once. */
-    private void driveUntil(CompletableFuture<?> future, long deadline) {
+    private void driveLocked(Future<?> future, long deadline) {
         WaitStrategy strategy = channel.hasRing() ? ((RingPipe) channel.blobs()).config().waitStrategy() : WaitStrategy.blocking();
         int spins = strategy instanceof WaitStrategy.Backoff b ? b.spins() : Integer.MAX_VALUE;
         int yields = strategy instanceof WaitStrategy.Backoff b ? b.yields() : 0;

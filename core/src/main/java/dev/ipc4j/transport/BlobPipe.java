@@ -93,6 +93,16 @@ public sealed interface BlobPipe extends AutoCloseable permits HandlePipe, RingP
     default void withdrawRunner() {}
 
     /**
+     * For a runner that sleeps while a caller drives the pipe (it stands aside): registers the runner's doorbell in
+     * {@code waits} without announcing a sleep, so that the caller, when it stops, can announce one for it
+     * ({@link #prepareToSleep} as the {@link Waiter#RUNNER}) and input then wakes it. False for a pipe without
+     * doorbells: its runner must be woken instead.
+     */
+    default boolean watchRunnerBell(WaitSet waits) {
+        return false;
+    }
+
+    /**
      * A hint for a driver that polls many pipes in every cycle: false when a {@link #poll} now would surely find
      * nothing and cost a system call (a socket that was not readable when last looked at). True by default.
      */

@@ -631,6 +631,22 @@ public final class RingPipe implements BlobPipe {
     }
 
     @Override
+    public boolean watchRunnerBell(WaitSet waits) {
+        receiveLock.lock();
+        try {
+            if (closed.get()) {
+                return false;
+            }
+            waits.add(myBells[Waiter.RUNNER.ordinal()].fd());
+            return true;
+        } catch (ErrnoException e) {
+            return false;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    @Override
     public void withdrawRunner() {
         receiveLock.lock();
         try {
