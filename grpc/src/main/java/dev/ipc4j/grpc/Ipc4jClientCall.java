@@ -20,6 +20,8 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -32,10 +34,21 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <p>Contract, as gRPC's: {@code start}, {@code sendMessage}, {@code halfClose} from one thread at a time;
  * {@code request} and {@code cancel} from any thread. Nothing here blocks, except the first call of a channel (and the
- * first after the server went away), which opens the session on the caller's thread.
+ * first after the server went away), which opens the session on the caller's thread, and a blocking stub's
+ * {@code halfClose}, which reads the answer for its caller ({@link #awaitAnswer}) just before the stub would wait.
  */
 final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     private static final System.Logger LOG = System.getLogger("dev.ipc4j.grpc");
+    /**
+     * The executor of grpc-java's blocking stubs: the caller drains it on its own thread once {@code halfClose} returns
+     * (its only public trace is this name; anything else is treated as an ordinary executor).
+     */
+    private static final String THREADLESS_EXECUTOR = "io.grpc.stub.ClientCalls$ThreadlessExecutor";
+    /**
+     * How long a blocking stub's caller reads its own answer ({@link #halfClose}) before it leaves the channel to its
+     * runner and waits as grpc's own calls do: a cancel from another thread reaches a caller that drives within this.
+     */
+    static final Duration DRIVE_WINDOW = Duration.ofMillis(10);
     private final Ipc4jChannel channel;
     private final MethodDescriptor<ReqT, RespT> method;
     private final CallOptions options;
@@ -56,6 +69,11 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
     /** The deadline of a call that opens late, kept by the channel's timer until it opens. Guarded by this. */
     private ScheduledFuture<?> openTimer;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /**
+     * A blocking stub's call only: done when what its caller waits for first has arrived (the close of a call with one
+     * response, else a message or the close). Null for other calls.
+     */
+    private final CompletableFuture<Void> answered;
     /** The channel counted this call out (once, at its first end). */
     private final AtomicBoolean counted = new AtomicBoolean();
     private volatile Listener<RespT> listener;
@@ -80,6 +98,9 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
         InPlaceScope scope = options.getOption(InPlaceScope.RESPONSES);
         this.inPlaceParser = scope != null ? InPlace.parserOf(method.getResponseMarshaller()) : null;
         this.inPlace = inPlaceParser != null ? scope : null;
+        Executor given = options.getExecutor();
+        this.answered = given != null && given.getClass().getName().equals(THREADLESS_EXECUTOR)
+                ? new CompletableFuture<>() : null;
     }
 
     @Override
@@ -277,6 +298,25 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
             outbound.then(c::halfClose);
         } catch (MessageException e) {
             cancelWith(Status.UNAVAILABLE.withDescription("half-closing: " + e.getMessage()).withCause(e));
+            return;
+        }
+        if (answered != null) {
+            awaitAnswer();
+        }
+    }
+
+    /**
+     * A blocking stub's caller, about to wait on its thread-less executor, reads the answer itself: for up to
+     * {@link #DRIVE_WINDOW} it drives the session's channel, so the answer's callbacks are queued on the executor by
+     * this thread and its wait finds them there, instead of the channel's runner waking this thread for them (a
+     * thread wake-up saved per call). Past the window (a slow service) the runner
+     * takes over and the caller waits as before; see {@link MessageChannel#driveUntil} for when it does not drive.
+     */
+    private void awaitAnswer() {
+        try {
+            messages.driveUntil(answered, DRIVE_WINDOW);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the stub's wait sees it and cancels the call, as it would have
         }
     }
 
@@ -431,6 +471,9 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
                 return;
             }
             callbacks.execute(() -> inbound.add(message));
+            if (answered != null && !method.getType().serverSendsOneMessage()) {
+                answered.complete(null); // a stream's caller waits for its first message
+            }
         }
 
         @Override
@@ -463,6 +506,9 @@ final class Ipc4jClientCall<ReqT, RespT> extends ClientCall<ReqT, RespT> {
                     end(s, t);
                 }
             });
+            if (answered != null) {
+                answered.complete(null);
+            }
         }
     }
 }
