@@ -71,7 +71,8 @@ import java.util.function.Consumer;
  * <p>Threads and invariants:
  * <ul>
  *   <li>{@code driveLock} is held by whoever reads frames (one thread at a time); a runner holds it from
- *       {@link #prepareToSleep} to {@link #awoke()} too, and stands aside while {@code driversWaiting > 0}.</li>
+ *       {@link #prepareToSleep} to {@link #awoke()} too, and stands aside while a requester waits ({@link StandAside}:
+ *       the last requester to leave hands the channel back to it).</li>
  *   <li>Every request is in {@code pending} before its frame is sent; whoever removes it completes it (the driver with
  *       the response, a timeout, the end of the channel), so each completes exactly once.</li>
  *   <li>The endpoint ends once ({@code closing}); what is pending then fails with {@link ChannelClosedException}; the
@@ -142,7 +143,8 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             u -> Log.LOG.log(System.Logger.Level.WARNING, "unexpected response: " + u);
 
     private final ReentrantLock driveLock = new ReentrantLock();
-    private final AtomicInteger driversWaiting = new AtomicInteger();
+    /** The requesters that drive by hand, and whether the runner sleeps aside meanwhile. */
+    private final StandAside standAside = new StandAside();
     private volatile Runner.Attachment attachment;
     private final AtomicInteger unhandled = new AtomicInteger();
     private final AtomicLong unhandledBytes = new AtomicLong();
@@ -165,12 +167,6 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
      * reads {@link #deadlinesEmpty}, read after a scheduler writes it (both volatile): one of the two sees the other.
      */
     private volatile long runnerLooksBy = Long.MIN_VALUE;
-    /**
-     * The runner sleeps without this channel's wake-up because a requester drove it (it watches the ring's doorbell,
-     * unannounced): the last requester to leave announces its sleep, or wakes it. Written before the runner reads
-     * {@link #driversWaiting}, read after a requester decrements it (both volatile): one of the two sees the other.
-     */
-    private volatile boolean runnerStoodAside;
     private Waiter armedAs;               // who armed the channel's wake-up last (under driveLock)
     private boolean awaitingOnSocket;
     private WaitSet ownWaits;
@@ -344,7 +340,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
      */
     public boolean driveUntil(Future<?> until, Duration timeout) throws InterruptedException {
         Objects.requireNonNull(until, "until");
-        if (DRIVING.get() == null && driversWaiting.get() == 0 && !Thread.currentThread().isVirtual()) {
+        if (DRIVING.get() == null && standAside.driversVolatile() == 0 && !Thread.currentThread().isVirtual()) {
             awaitDriving(until, System.nanoTime() + timeout.toNanos());
         }
         return until.isDone();
@@ -944,7 +940,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     @Override
     public int doWork() {
-        if (driversWaiting.get() > 0 || !driveLock.tryLock()) {
+        if (standAside.driversVolatile() > 0 || !driveLock.tryLock()) {
             return 0; // a thread blocked in a request drives it; it wakes the runner when it stops
         }
         try {
@@ -966,12 +962,11 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             return false;
         }
         runnerLooksBy = System.nanoTime() + WaitStrategy.CHECK_INTERVAL.toNanos(); // before it reads the deadlines
-        runnerStoodAside = true;
-        if (driversWaiting.get() > 0 || !driveLock.tryLock()) {
+        if (standAside.standAsideVolatile() || !driveLock.tryLock()) {
             channel.blobs().watchRunnerBell(waits); // a requester drives: the last to leave announces our sleep
             return true;
         }
-        runnerStoodAside = false;
+        standAside.clear();
         try {
             boolean sleep = armSleep(waits, Waiter.RUNNER);
             runnerArmed = armedAs == Waiter.RUNNER;
@@ -983,7 +978,12 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
 
     @Override
     public void awoke() {
-        runnerStoodAside = false;
+        if (standAside.isAside()) {
+            standAside.clear();
+            if (!runnerArmed) { // nobody announced its sleep: a ring it woke to (one from before a requester withdrew it)
+                channel.blobs().unwatchRunnerBell(); // must not end its every sleep at once while a requester drives
+            }
+        }
         if (!runnerArmed) {
             return;
         }
@@ -1308,7 +1308,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
      * thread whenever no other thread does (so its response needs no hand-off); the runner stands aside meanwhile.
      */
     private void awaitDriving(Future<?> future, long deadline) throws InterruptedException {
-        driversWaiting.incrementAndGet();
+        standAside.enterVolatile();
         try {
             while (!future.isDone() && !closing.get()) {
                 long left = deadline - System.nanoTime();
@@ -1322,7 +1322,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                             channel.blobs().withdrawRunner(); // our input must not wake the runner too
                         }
                         driveLocked(future, deadline);
-                        if (driversWaiting.get() == 1) {
+                        if (standAside.driversVolatile() == 1) {
                             handBackToRunner();
                         }
                     } finally {
@@ -1331,7 +1331,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
                 }
             }
         } finally {
-            if (driversWaiting.decrementAndGet() == 0 && runnerStoodAside) {
+            if (standAside.leaveVolatile()) {
                 handBackToStoodAsideRunner();
             }
         }
@@ -1367,7 +1367,7 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             return;
         }
         try {
-            if (!runnerStoodAside || driversWaiting.get() > 0 || closing.get()) {
+            if (!standAside.isAside() || standAside.driversVolatile() > 0 || closing.get()) {
                 return; // it woke meanwhile, or a requester came (who hands back when it leaves)
             }
             if (ownWaits == null) {

@@ -103,6 +103,13 @@ public sealed interface BlobPipe extends AutoCloseable permits HandlePipe, RingP
     }
 
     /**
+     * After a sleep on a doorbell {@link #watchRunnerBell watched} unannounced: reads it empty. A ring the runner woke
+     * to is consumed here (the runner, awake now, or the caller reads its input), not left readable to end every later
+     * sleep at once while the caller still drives.
+     */
+    default void unwatchRunnerBell() {}
+
+    /**
      * A hint for a driver that polls many pipes in every cycle: false when a {@link #poll} now would surely find
      * nothing and cost a system call (a socket that was not readable when last looked at). True by default.
      */

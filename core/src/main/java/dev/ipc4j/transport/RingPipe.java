@@ -647,6 +647,20 @@ public final class RingPipe implements BlobPipe {
     }
 
     @Override
+    public void unwatchRunnerBell() {
+        receiveLock.lock();
+        try {
+            if (!closed.get()) {
+                myBells[Waiter.RUNNER.ordinal()].drain();
+            }
+        } catch (ErrnoException e) {
+            Log.LOG.log(System.Logger.Level.DEBUG, "reading the runner's doorbell empty", e);
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    @Override
     public void withdrawRunner() {
         receiveLock.lock();
         try {

@@ -11,12 +11,15 @@ import dev.ipc4j.session.SessionServer;
 import dev.ipc4j.testing.JvmChild;
 import dev.ipc4j.testing.Eventually;
 import dev.ipc4j.testing.NoLeaks;
+import dev.ipc4j.transport.ProbeAgent;
 import dev.ipc4j.transport.Runner;
+import dev.ipc4j.transport.WaitSet;
 import dev.ipc4j.transport.WaitStrategy;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -26,6 +29,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -99,6 +104,75 @@ class MessageRuntimeTest {
             peer.child.send("EARLY 0 " + Types.EARLY + " 1");
             peer.child.expect("SENT");
             assertEquals(42, echoed.poll(WAIT.toSeconds(), TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * A runner that came by while a thread drove its channel (a blocking request: the runner stands aside, without the
+     * channel's wake-up) gets the channel back when that thread leaves: the next input reaches its handler at once,
+     * not when the runner's sleep ends by itself (its 100 ms check interval; before, 80-100 ms later each time).
+     */
+    @Test
+    void aRunnerThatStoodAsideWhileARequesterDroveGetsTheChannelBackWhenItLeaves() throws Exception {
+        try (Runner runner = Runner.start(Runner.Config.DEFAULT.withName("stood-aside"));
+             Peer peer = Peer.start(runDir, false, 1, MessageChannel.Config.DEFAULT.withRunner(runner), "responder",
+                     runDir.toString(), "1", "false")) {
+            peer.child.expect("READY");
+            MessageChannel<MemorySegment> ch = peer.channels.get(0);
+            BlockingQueue<Long> arrived = new LinkedBlockingQueue<>();
+            ch.expectEvery(Types.NOTE, m -> {
+                m.close();
+                arrived.add(System.nanoTime());
+            });
+            AtomicLong sleeps = new AtomicLong();
+            ProbeAgent probe = new ProbeAgent() { // attached after the channel: asked after it, before each sleep
+                @Override
+                public int doWork() {
+                    return 0;
+                }
+
+                @Override
+                public boolean prepareToSleep(WaitSet waits) {
+                    sleeps.incrementAndGet();
+                    return true;
+                }
+            };
+            Runner.Attachment attached = runner.attach(probe);
+            long quickest = Long.MAX_VALUE;
+            try {
+                for (int round = 0; round < 3; round++) {
+                    AtomicReference<Throwable> failed = new AtomicReference<>();
+                    Thread requester = new Thread(() -> { // the child holds SLOW requests until told RELEASE
+                        try (OutMessage slow = ch.newMessage(0, Types.SLOW); InMessage<MemorySegment> answer = ch.request(slow, WAIT)) {
+                            assertEquals(Types.SLOW, answer.type());
+                        } catch (Throwable t) {
+                            failed.set(t);
+                        }
+                    }, "stood-aside-requester");
+                    requester.start();
+                    peer.child.expect("HELD");
+                    await(() -> Arrays.stream(requester.getStackTrace()).anyMatch(f -> f.getMethodName().equals("driveLocked")),
+                            "the requester drives the channel");
+                    long before = sleeps.get();
+                    attached.wake(); // the runner comes by, finds the channel driven, and sleeps standing aside
+                    await(() -> sleeps.get() > before, "the runner slept again");
+                    peer.child.send("RELEASE");
+                    peer.child.expect("RELEASED 1");
+                    requester.join(WAIT.toMillis());
+                    assertTrue(!requester.isAlive() && failed.get() == null, "the request was answered: " + failed.get());
+
+                    long sent = System.nanoTime();
+                    peer.child.send("EARLY 0 " + Types.NOTE + " 1");
+                    peer.child.expect("SENT");
+                    Long at = arrived.poll(WAIT.toSeconds(), TimeUnit.SECONDS);
+                    assertNotNull(at, "the notification came");
+                    quickest = Math.min(quickest, at - sent);
+                }
+            } finally {
+                probe.finish();
+            }
+            assertTrue(quickest < TimeUnit.MILLISECONDS.toNanos(50), "the quickest of three notifications after a"
+                    + " stand-aside took " + TimeUnit.NANOSECONDS.toMicros(quickest) + " us");
         }
     }
 

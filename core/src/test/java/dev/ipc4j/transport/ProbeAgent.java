@@ -17,6 +17,11 @@ public abstract class ProbeAgent implements Agent {
     @Override
     public void awoke() {}
 
+    /** Done from now on: the runner drops it. Any thread. */
+    public final void finish() {
+        done = true;
+    }
+
     @Override
     public boolean isDone() {
         return done;

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Runs this module's jcstress tests in CI with a short budget ({@code -m quick}: about nine minutes on 2 cores for the fourteen tests), in JVMs
+ * Runs this module's jcstress tests in CI with a short budget ({@code -m quick}: about nine minutes on 2 cores for the fifteen tests), in JVMs
  * jcstress forks itself. The longer, more thorough run, for a change to a lock-free structure:
  *
  * <pre>
