@@ -1,5 +1,6 @@
 package dev.ipc4j.session;
 
+import dev.ipc4j.os.Threads;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -18,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class SessionTasks {
     static final ExecutorService EXECUTOR = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 2, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), r -> Thread.ofPlatform().daemon().name("ipc4j-session-task").unstarted(r));
+            new SynchronousQueue<>(), Threads.processWide("ipc4j-session-task"));
 
     private SessionTasks() {}
 }

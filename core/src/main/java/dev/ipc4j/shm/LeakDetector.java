@@ -1,5 +1,6 @@
 package dev.ipc4j.shm;
 
+import dev.ipc4j.os.Threads;
 import java.lang.ref.Cleaner;
 import java.util.function.Consumer;
 
@@ -16,7 +17,7 @@ final class LeakDetector {
     private static final class Log {
         static final System.Logger LOG = System.getLogger("dev.ipc4j.shm.leak");
     }
-    private static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().daemon().name("ipc4j-leak-detector").unstarted(r));
+    private static final Cleaner CLEANER = Cleaner.create(Threads.processWide("ipc4j-leak-detector"));
     /** Tests listen here to see reports without depending on a logging backend. */
     static volatile Consumer<String> listener;
 

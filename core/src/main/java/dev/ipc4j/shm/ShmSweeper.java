@@ -1,6 +1,7 @@
 package dev.ipc4j.shm;
 
 import dev.ipc4j.os.ProcessIdentity;
+import dev.ipc4j.os.Threads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -81,7 +82,7 @@ public final class ShmSweeper implements AutoCloseable {
 
     private ShmSweeper(Places places, Duration period) {
         this.places = places;
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("ipc4j-sweeper").unstarted(r));
+        this.timer = Executors.newSingleThreadScheduledExecutor(Threads.processWide("ipc4j-sweeper"));
         timer.scheduleWithFixedDelay(this::sweepQuietly, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -109,7 +109,8 @@ public final class Runner implements AutoCloseable {
             synchronized (Runner.class) {
                 r = shared;
                 if (r == null) {
-                    shared = r = new Runner(Config.DEFAULT.withName("ipc4j-shared-runner"));
+                    shared = r = new Runner(Config.DEFAULT.withName("ipc4j-shared-runner")
+                            .withThreadFactory(Threads.processFactory()));
                 }
             }
         }
