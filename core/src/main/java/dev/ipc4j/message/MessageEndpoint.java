@@ -1345,14 +1345,24 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
         if (!runnerArmed || closing.get()) {
             return;
         }
+        announceRunnerSleep();
+    }
+
+    /**
+     * Under driveLock: announces a sleep on the channel for the runner (whose doorbell is in its own wait set), so
+     * that input wakes it; true when announced, else input is here already and the runner is woken to read it.
+     */
+    private boolean announceRunnerSleep() {
         if (ownWaits == null) {
             ownWaits = new WaitSet();
         }
         ownWaits.clear();
-        if (!armSleep(ownWaits, Waiter.RUNNER)) {
-            disarmSleep(Waiter.RUNNER);
-            wake();
+        if (armSleep(ownWaits, Waiter.RUNNER)) {
+            return true;
         }
+        disarmSleep(Waiter.RUNNER);
+        wake();
+        return false;
     }
 
     /**
@@ -1370,15 +1380,10 @@ public final class MessageEndpoint<R> implements Agent, AutoCloseable {
             if (!standAside.isAside() || standAside.driversVolatile() > 0 || closing.get()) {
                 return; // it woke meanwhile, or a requester came (who hands back when it leaves)
             }
-            if (ownWaits == null) {
-                ownWaits = new WaitSet();
-            }
-            ownWaits.clear();
-            if (awaitingFds == null && armSleep(ownWaits, Waiter.RUNNER)) {
+            if (awaitingFds != null) {
+                wake(); // it must sleep on the socket (descriptors awaited): its own arming
+            } else if (announceRunnerSleep()) {
                 runnerArmed = true; // its awoke() disarms
-            } else {
-                disarmSleep(Waiter.RUNNER);
-                wake(); // input is here already, or it must sleep on the socket (descriptors awaited): its own arming
             }
         } finally {
             driveLock.unlock();
